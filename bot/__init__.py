@@ -1,0 +1,1 @@
+"""The Slack side: settings, the composition root, listeners, rendering and transport."""

@@ -1,0 +1,96 @@
+"""The composition root: build everything the bot needs in one function.
+
+Nothing is built at import time. ``build`` opens the store, makes the Slack client
+(with retries on 429, 5xx and dropped connections), the Bolt app and the use cases,
+and registers the listeners; ``Bot.close`` undoes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from aiohttp import web
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import listeners
+from bot.notifier import Notifier, OutboxRelay
+from bot.settings import Settings
+from storage.sqlite import SqliteStore
+from workflows.ports import Clock
+from workflows.review import Review, ReviewConfig
+
+EVENTS_PATH = "/slack/events"
+
+
+class SystemClock:
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SlackAccess:
+    """How to reach a Slack-compatible Web API and check its requests."""
+
+    token: str
+    signing_secret: str | None
+    api_url: str
+
+
+@dataclass
+class Bot:
+    app: AsyncApp
+    review: Review
+    store: SqliteStore
+    relay: OutboxRelay
+
+    def web_app(self) -> web.Application:
+        """The aiohttp app for HTTP mode: POST /slack/events and GET /healthz."""
+        application = self.app.web_app(path=EVENTS_PATH)
+        application.router.add_get("/healthz", self._healthz)
+        return application
+
+    async def _healthz(self, request: web.Request) -> web.Response:
+        await self.store.pending_notices(1)
+        return web.json_response({"ok": True, "schema": self.store.schema_version})
+
+    async def close(self) -> None:
+        await self.store.close()
+
+
+def slack_client(access: SlackAccess) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=access.token,
+        base_url=access.api_url,
+        retry_handlers=[
+            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+            AsyncServerErrorRetryHandler(max_retry_count=3),
+            AsyncConnectionErrorRetryHandler(max_retry_count=3),
+        ],
+    )
+
+
+async def build(settings: Settings, access: SlackAccess, clock: Clock | None = None,
+                extra_admins: frozenset[str] = frozenset()) -> Bot:
+    logging.getLogger("slack_bolt").setLevel(settings.log_level)
+    clock = clock or SystemClock()
+    store = await SqliteStore.open(settings.database_path)
+    client = slack_client(access)
+    app = AsyncApp(
+        client=client,
+        signing_secret=access.signing_secret or "",
+        request_verification_enabled=access.signing_secret is not None,
+    )
+    config = ReviewConfig(settings.review_channel, settings.admins | extra_admins,
+                          settings.timezone)
+    review = Review(store, clock, config)
+    relay = OutboxRelay(store, Notifier(client), clock)
+    listeners.register(app, review, relay)
+    return Bot(app, review, store, relay)

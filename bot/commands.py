@@ -1,0 +1,281 @@
+"""The slash command's subcommands: parse the words, call the use case, render.
+
+One table (``COMMANDS``) holds every subcommand with its usage and the options it
+takes; ``help`` is generated from it, so the two cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from bot import render
+from bot.parsing import Args, channel_id, check_keys, split, user_id
+from bot.render import Reply
+from workflows.errors import BadInput
+from workflows.model import CourtOrder, Event, Jurisdiction, OrderKind, Role
+from workflows.ports import Filters
+from workflows.review import Review
+from workflows.rules import STATES, STEPS, expand_blocks
+
+SLASH = "/review"
+PAGE_SIZE = 20
+RECENT = 5
+
+
+@dataclass(frozen=True)
+class Caller:
+    user: str
+    channel: str
+
+
+Handler = Callable[[Review, Caller, Args], Awaitable[Reply]]
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    usage: str
+    summary: str
+    keys: frozenset[str]
+    handler: Handler
+    example: str = ""
+
+
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, usage: str, summary: str, keys: tuple[str, ...] = (),
+            example: str = "") -> Callable[[Handler], Handler]:
+    def register(handler: Handler) -> Handler:
+        COMMANDS[name] = Command(name, f"{SLASH} {usage}", summary, frozenset(keys), handler,
+                                 f"{SLASH} {example}" if example else "")
+        return handler
+    return register
+
+
+async def run(review: Review, caller: Caller, text: str) -> Reply:
+    """Answer one slash command. Raises ``ReviewError`` for anything the user can fix."""
+    args = split(text)
+    if not args.words:
+        return help_reply()
+    name = args.words[0].lower()
+    cmd = COMMANDS.get(name)
+    if cmd is None:
+        raise BadInput(f"“{name}” is not a command. Try `{SLASH} help`; commands: "
+                       + ", ".join(f"`{c}`" for c in COMMANDS) + ".")
+    rest = Args(args.words[1:], args.options)
+    check_keys(rest, cmd.keys, cmd.usage)
+    return await cmd.handler(review, caller, rest)
+
+
+# -- reading -------------------------------------------------------------------------
+
+
+def help_reply(name: str | None = None) -> Reply:
+    if name:
+        cmd = COMMANDS.get(name.lower())
+        if cmd is None:
+            raise BadInput(f"There is no command “{name}”. `{SLASH} help` lists them.")
+        lines = [f"*{cmd.usage}*", cmd.summary] + ([f"Example: `{cmd.example}`"]
+                                                   if cmd.example else [])
+        if cmd.name == "list":
+            lines.append("Statuses:\n" + render.states_help())
+        return Reply(cmd.usage, render.sections(lines))
+    lines = [f"`{cmd.usage}` — {cmd.summary}" for cmd in COMMANDS.values()]
+    blocks = [render.header("Compliance review commands")] + render.sections(lines)
+    blocks.append(render.context(
+        "Dates are YYYY-MM-DD; a deadline is a date, “30 days” or “20 business days”. "
+        "Jurisdictions are found by id, alias, name or the start of one (nyc, cook). "
+        f"`{SLASH} help <command>` shows one in detail."))
+    return Reply("Compliance review commands", blocks)
+
+
+@command("help", "help [command]", "Show the commands, or one command in detail.",
+         example="help letter")
+async def _help(review: Review, caller: Caller, args: Args) -> Reply:
+    return help_reply(args.words[0] if args.words else None)
+
+
+@command("list", "list [status=…] [kind=…] [state=XX] [page=N]",
+         "List jurisdictions, 20 a page, with status and deadline.",
+         ("status", "kind", "state", "page"), "list kind=county state=CA")
+async def _list(review: Review, caller: Caller, args: Args) -> Reply:
+    status = args.options.get("status", "")
+    if status:
+        status = _status_key(status)
+    filters = Filters(status, args.options.get("kind", "").lower(),
+                      args.options.get("state", "").upper())
+    page = args.page()
+    items, total = await review.page(filters, page, PAGE_SIZE)
+    shown = " ".join(f"{k}={v}" for k, v in args.options.items() if k != "page")
+    return render.listing_page(items, total, page, PAGE_SIZE, review.today(), shown)
+
+
+@command("show", "show <jurisdiction>",
+         "Where one jurisdiction stands: status, round, deadline, owner, orders, recent steps.",
+         example="show cook")
+async def _show(review: Review, caller: Caller, args: Args) -> Reply:
+    j = await review.resolve(" ".join(args.words))
+    recent, _ = await review.history(j, 1, RECENT)
+    return render.card(j, recent, await review.allowed(caller.user, j), review.today())
+
+
+@command("history", "history <jurisdiction> [page=N]",
+         "The full audit trail of one jurisdiction, newest first.", ("page",),
+         "history chicago")
+async def _history(review: Review, caller: Caller, args: Args) -> Reply:
+    j = await review.resolve(" ".join(args.words))
+    page = args.page()
+    events, total = await review.history(j, page, PAGE_SIZE)
+    return render.history_page(j, events, total, page, PAGE_SIZE)
+
+
+@command("whoami", "whoami", "Your role, and what it lets you do.")
+async def _whoami(review: Review, caller: Caller, args: Args) -> Reply:
+    role = await review.role_of(caller.user)
+    steps = sorted({s.name for s in STEPS if role in s.roles})
+    text = (f"You are {render.user(caller.user)}, {role.value}. Steps your role may take: "
+            + (", ".join(f"`{s}`" for s in steps) or "none (viewers only look)") + ".")
+    return Reply(text, [render.section(text)])
+
+
+@command("roles", "roles", "Who has which role.")
+async def _roles(review: Review, caller: Caller, args: Args) -> Reply:
+    return render.roles(await review.roles())
+
+
+# -- changing ------------------------------------------------------------------------
+
+
+@command("add", "add <id> <name> [kind=…] [state=XX] [aliases=a,b]",
+         "Add a jurisdiction to the review.", ("kind", "state", "aliases"),
+         'add chicago "Chicago, IL" kind=city state=IL aliases=chi')
+async def _add(review: Review, caller: Caller, args: Args) -> Reply:
+    usage = COMMANDS["add"].usage
+    jid = args.word(0, "the jurisdiction's id", usage)
+    name = " ".join(args.words[1:])
+    if not name:
+        raise BadInput(f"Missing the jurisdiction's name. Usage: `{usage}`")
+    aliases = tuple(a for a in args.options.get("aliases", "").split(",") if a.strip())
+    change = await review.add(caller.user, jid, name, args.options.get("kind", ""),
+                              args.options.get("state", ""), aliases)
+    return await _done(review, caller, change.event, change.jurisdiction)
+
+
+@command("alias", "alias <jurisdiction> <alias>", "Give a jurisdiction another short name.",
+         example="alias new-york-city nyc")
+async def _alias(review: Review, caller: Caller, args: Args) -> Reply:
+    usage = COMMANDS["alias"].usage
+    if len(args.words) < 2:
+        raise BadInput(f"Name the jurisdiction and the alias. Usage: `{usage}`")
+    change = await review.add_alias(caller.user, " ".join(args.words[:-1]), args.words[-1])
+    return await _done(review, caller, change.event, change.jurisdiction)
+
+
+@command("assign", "assign <jurisdiction> [owner=@someone] [channel=#team]",
+         "Set who owns a jurisdiction and where its steps are announced.",
+         ("owner", "channel"), "assign chicago owner=@ana channel=#midwest")
+async def _assign(review: Review, caller: Caller, args: Args) -> Reply:
+    owner = args.options.get("owner")
+    chan = args.options.get("channel")
+    change = await review.assign(caller.user, " ".join(args.words),
+                                 user_id(owner) if owner else None,
+                                 channel_id(chan) if chan else None)
+    return await _done(review, caller, change.event, change.jurisdiction)
+
+
+@command("role", "role @someone <viewer|analyst|lead|counsel|admin>",
+         "Give someone a role (admins only).", example="role @ana lead")
+async def _role(review: Review, caller: Caller, args: Args) -> Reply:
+    usage = COMMANDS["role"].usage
+    who = user_id(args.word(0, "the person", usage))
+    name = args.word(1, "the role", usage).lower()
+    try:
+        role = Role(name)
+    except ValueError:
+        raise BadInput(f"“{name}” is not a role. Roles: "
+                       + ", ".join(r.value for r in Role) + ".") from None
+    await review.grant(caller.user, who, role)
+    text = f":white_check_mark: {render.user(who)} is now {role.value}."
+    return Reply(text, [render.section(text)])
+
+
+def _order_command(kind: OrderKind, keys: tuple[str, ...], example: str) -> None:
+    blocks = " blocks=escalation|finding,threaten,…" if kind is OrderKind.INJUNCTION else ""
+
+    async def handler(review: Review, caller: Caller, args: Args) -> Reply:
+        usage = COMMANDS[kind.value].usage
+        case = args.options.get("case", "")
+        if not case:
+            raise BadInput(f"Give the case number with case=…. Usage: `{usage}`")
+        words = [w.strip() for w in args.options.get("blocks", "").split(",") if w.strip()]
+        order = CourtOrder(kind, args.date() or review.today(), case,
+                           args.options.get("court", ""),
+                           args.options.get("scope", args.options.get("note", "")),
+                           expand_blocks(words))
+        change = await review.attach_order(caller.user, " ".join(args.words), order)
+        return await _done(review, caller, change.event, change.jurisdiction)
+
+    command(kind.value, f"{kind.value} <jurisdiction> case=… [court=…] [date=…]{blocks}"
+            " [scope=…]", f"Attach a {kind.value} to a jurisdiction (a dated fact).",
+            keys, example)(handler)
+
+
+_order_command(OrderKind.LAWSUIT, ("case", "court", "date", "scope", "note"),
+               'lawsuit chicago case=1:17-cv-05720 court="N.D. Ill." date=2017-08-07')
+_order_command(OrderKind.INJUNCTION, ("case", "court", "date", "scope", "note", "blocks"),
+               "injunction philadelphia case=2:17-cv-03894 court=E.D. Pa. date=2017-11-15 "
+               "blocks=escalation scope=FY2017 Byrne JAG may not be withheld over 1373")
+_order_command(OrderKind.RULING, ("case", "court", "date", "scope", "note"),
+               "ruling philadelphia case=2:17-cv-03894 date=2018-06-06 note=conditions unlawful")
+
+
+@command("lift", "lift <jurisdiction> <order number> [date=…]",
+         "Record that an injunction was lifted or vacated.", ("date",), "lift philadelphia 2")
+async def _lift(review: Review, caller: Caller, args: Args) -> Reply:
+    usage = COMMANDS["lift"].usage
+    if len(args.words) < 2 or not args.words[-1].lstrip("#").isdigit():
+        raise BadInput(f"Name the jurisdiction and the order's number. Usage: `{usage}`")
+    change = await review.lift_order(caller.user, " ".join(args.words[:-1]),
+                                     int(args.words[-1].lstrip("#")), args.date())
+    return await _done(review, caller, change.event, change.jurisdiction)
+
+
+def _step_command(name: str) -> None:
+    steps = [s for s in STEPS if s.name == name]
+    takes_due = any(s.deadline != "none" for s in steps)
+    keys = ("date", "note", "link") + (("due",) if takes_due else ())
+    due = " due=<date|N days|N business days>" if takes_due else ""
+    roles = sorted({r.value for s in steps for r in s.roles})
+
+    async def handler(review: Review, caller: Caller, args: Args) -> Reply:
+        ref = " ".join(args.words)
+        if not ref:
+            raise BadInput(f"Name the jurisdiction. Usage: `{COMMANDS[name].usage}`")
+        change = await review.take(caller.user, ref, name, args.date(), args.due(),
+                                   args.options.get("note", ""), args.options.get("link", ""))
+        return await _done(review, caller, change.event, change.jurisdiction)
+
+    example = {"letter": "letter chicago date=2017-04-21 due=2017-06-30",
+               "threaten": "threaten chicago date=2018-01-24 due=30 days"}.get(
+        name, f"{name} chicago")
+    command(name, f"{name} <jurisdiction> [date=…]{due} [note=…]",
+            f"Workflow step: {steps[0].label} ({', '.join(roles)}).", keys, example)(handler)
+
+
+for _name in dict.fromkeys(step.name for step in STEPS):
+    _step_command(_name)
+
+
+async def _done(review: Review, caller: Caller, event: Event, j: Jurisdiction) -> Reply:
+    return render.done(event, j, await review.allowed(caller.user, j), review.today())
+
+
+def _status_key(text: str) -> str:
+    key = text.strip().lower().replace(" ", "_")
+    matches = [state for state in STATES if state.startswith(key)]
+    if len(matches) != 1:
+        raise BadInput(f"“{text}” is not a status. Statuses: "
+                       + ", ".join(f"`{s}`" for s in STATES) + ".")
+    return matches[0]

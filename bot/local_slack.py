@@ -1,0 +1,245 @@
+"""A Slack stand-in on loopback, and a client that sends what Slack sends.
+
+``LocalSlack`` answers the Web API methods the bot calls (auth.test, chat.postMessage,
+users.info, …) at ``api_url`` and receives what the bot sends to ``response_url``s; it
+records everything so the console can show it and tests can assert on it. It can be
+told to answer the next calls with 429 (with Retry-After) or 500.
+
+``SlackSender`` plays Slack's side of a slash command: it builds the same form body,
+signs it with the signing secret (v0 HMAC-SHA256) and POSTs it to the bot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import itertools
+import json
+import re
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+from aiohttp import ClientSession, web
+
+TEAM = "T0LOCAL"
+
+
+@dataclass
+class Posted:
+    """One message the bot sent: to a channel (chat.postMessage) or a response_url."""
+
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]]
+    ephemeral: bool = False
+    ts: str = ""
+    response_key: str = ""
+
+
+@dataclass
+class Failure:
+    status: int
+    retry_after: int = 0
+
+
+@dataclass
+class LocalSlack:
+    token: str = "xoxb-local-stand-in"
+    users: dict[str, str] = field(default_factory=dict)  # id -> name
+    channels: dict[str, str] = field(default_factory=dict)  # id -> name
+    posted: list[Posted] = field(default_factory=list)
+    calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
+    failures: deque[Failure] = field(default_factory=deque)
+
+    def __post_init__(self) -> None:
+        self._changed = asyncio.Condition()
+        self._runner: web.AppRunner | None = None
+        self._ts = itertools.count(1)
+        self.base_url = ""
+
+    # -- lifecycle -----------------------------------------------------------------------
+
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
+        application = web.Application()
+        application.router.add_post("/api/{method}", self._api)
+        application.router.add_post("/respond/{key}", self._respond)
+        self._runner = web.AppRunner(application, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, host, port)
+        await site.start()
+        sockets = site._server.sockets  # type: ignore[union-attr]
+        self.base_url = f"http://{host}:{sockets[0].getsockname()[1]}"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base_url}/api/"
+
+    def response_url(self, key: str) -> str:
+        return f"{self.base_url}/respond/{key}"
+
+    # -- directory -----------------------------------------------------------------------
+
+    def user(self, name: str) -> str:
+        """The ID of the user called ``name``, made up on first use (UANA for ana)."""
+        for uid, known in self.users.items():
+            if known == name:
+                return uid
+        uid = "U" + (re.sub(r"[^A-Z0-9]", "", name.upper()) or "X")[:10]
+        while uid in self.users:
+            uid += "X"
+        self.users[uid] = name
+        return uid
+
+    def channel(self, name: str) -> str:
+        name = name.lstrip("#")
+        for cid, known in self.channels.items():
+            if known == name:
+                return cid
+        cid = "C" + (re.sub(r"[^A-Z0-9]", "", name.upper()) or "X")[:10]
+        while cid in self.channels:
+            cid += "X"
+        self.channels[cid] = name
+        return cid
+
+    def escape(self, text: str) -> str:
+        """Turn @name and #name into Slack's escaped mentions, as Slack does for a
+        command declared with should_escape."""
+        text = re.sub(r"(?<![<\w])@([a-z][a-z0-9._-]*)",
+                      lambda m: f"<@{self.user(m[1])}|{m[1]}>", text)
+        return re.sub(r"(?<![<\w])#([a-z0-9][a-z0-9_-]*)",
+                      lambda m: f"<#{self.channel(m[1])}|{m[1]}>", text)
+
+    # -- waiting -------------------------------------------------------------------------
+
+    async def wait_for(self, predicate: Any, timeout: float = 10.0) -> list[Posted]:
+        """Wait until some posted messages satisfy ``predicate``; return them."""
+        async with self._changed:
+            await asyncio.wait_for(
+                self._changed.wait_for(lambda: [p for p in self.posted if predicate(p)]),
+                timeout)
+            return [p for p in self.posted if predicate(p)]
+
+    async def _record(self, posted: Posted) -> None:
+        async with self._changed:
+            self.posted.append(posted)
+            self._changed.notify_all()
+
+    # -- handlers ------------------------------------------------------------------------
+
+    async def _params(self, request: web.Request) -> dict[str, Any]:
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        return dict(parse_qsl(await request.text()))
+
+    async def _api(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params = await self._params(request)
+        self.calls.append((method, params))
+        if self.failures:
+            failure = self.failures.popleft()
+            headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
+            return web.json_response({"ok": False, "error": "ratelimited"
+                                      if failure.status == 429 else "internal_error"},
+                                     status=failure.status, headers=headers)
+        auth = request.headers.get("Authorization", "")
+        if auth != f"Bearer {self.token}":
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        handler = getattr(self, "_m_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response(await handler(params))
+
+    async def _respond(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        await self._record(Posted(
+            channel="", text=body.get("text", ""), blocks=_blocks(body.get("blocks")),
+            ephemeral=body.get("response_type", "ephemeral") == "ephemeral",
+            response_key=request.match_info["key"]))
+        return web.Response(text="ok")
+
+    async def _m_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "team_id": TEAM, "team": "Local", "user_id": "UREVIEWBOT",
+                "bot_id": "BREVIEWBOT", "user": "review-bot", "url": self.base_url + "/"}
+
+    async def _m_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel.startswith("#"):
+            channel = self.channel(channel)
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        await self._record(Posted(channel, str(params.get("text", "")),
+                                  _blocks(params.get("blocks")), ts=ts))
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    async def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        uid = str(params.get("user", ""))
+        if uid not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {"id": uid, "name": self.users[uid]}}
+
+
+def _blocks(value: Any) -> list[dict[str, Any]]:
+    if isinstance(value, str):
+        return list(json.loads(value)) if value else []
+    return list(value or [])
+
+
+def sign(secret: str, timestamp: str, body: str) -> str:
+    base = f"v0:{timestamp}:{body}".encode()
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@dataclass
+class SlackSender:
+    """Sends signed slash commands to the bot, as Slack does."""
+
+    bot_url: str
+    signing_secret: str
+    slack: LocalSlack
+    command: str = "/review"
+    _keys: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def form(self, user: str, text: str, channel: str, key: str) -> str:
+        return urlencode({
+            "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "local",
+            "channel_id": channel, "channel_name": self.slack.channels.get(channel, "directmessage"),
+            "user_id": user, "user_name": self.slack.users.get(user, user),
+            "command": self.command, "text": text, "api_app_id": "A0REVIEW",
+            "is_enterprise_install": "false", "response_url": self.slack.response_url(key),
+            "trigger_id": f"{key}.local.trigger",
+        })
+
+    async def post(self, session: ClientSession, body: str, timestamp: str | None = None,
+                   signature: str | None = None) -> tuple[int, str]:
+        timestamp = timestamp or str(int(time.time()))
+        headers = {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": signature or sign(self.signing_secret, timestamp, body),
+        }
+        async with session.post(self.bot_url, data=body.encode(), headers=headers) as resp:
+            return resp.status, await resp.text()
+
+    async def run(self, session: ClientSession, user: str, text: str,
+                  channel: str = "CREVIEW", timeout: float = 10.0) -> list[Posted]:
+        """Send one command and wait for the bot's answer to its response_url.
+
+        Returns everything the bot posted meanwhile: channel messages first, the
+        answer last."""
+        key = f"r{next(self._keys)}-{time.monotonic_ns()}"
+        start = len(self.slack.posted)
+        status, body = await self.post(session, self.form(user, text, channel, key))
+        if status != 200:
+            raise RuntimeError(f"the bot answered HTTP {status}: {body[:200]}")
+        await self.slack.wait_for(lambda p: p.response_key == key, timeout)
+        return self.slack.posted[start:]

@@ -1,0 +1,256 @@
+"""Pure Block Kit builders: domain objects in, Slack messages out.
+
+Every message is checked against Slack's limits here (50 blocks, 3,000 characters a
+section, 150 a header), so nothing built elsewhere can break them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from workflows.deadlines import Tier, calendar_for
+from workflows.errors import ReviewError, StepRefused
+from workflows.model import Event, Jurisdiction, Listing, Role
+from workflows.rules import STATES, label_of
+
+MAX_BLOCKS = 50
+MAX_SECTION = 3000
+MAX_HEADER = 150
+
+Block = dict[str, Any]
+
+VERBS = {
+    "added": "added {name}",
+    "aliased": "added an alias to {name}",
+    "assigned": "assigned {name}",
+    "letter": "sent a letter to {name}",
+    "response": "recorded a response from {name}",
+    "clarify": "requested clarification for {name} (clock paused)",
+    "resume": "resumed the clock for {name}",
+    "insufficient": "found the answer from {name} insufficient",
+    "finding": "issued a preliminary finding to {name}",
+    "threaten": "threatened {name} with a subpoena (document demand)",
+    "subpoena": "requested a subpoena for {name} (needs counsel's approval)",
+    "approve": "approved the subpoena for {name}",
+    "deny": "denied the subpoena request for {name}",
+    "clear": "cleared {name}",
+    "close": "closed the review of {name}",
+    "lawsuit": "recorded a lawsuit for {name}",
+    "injunction": "recorded an injunction for {name}",
+    "ruling": "recorded a ruling for {name}",
+    "lifted": "recorded the end of an injunction for {name}",
+}
+
+TIER_WORDS = {
+    Tier.NONE: "",
+    Tier.ON_TRACK: "",
+    Tier.DUE_SOON: "due soon",
+    Tier.OVERDUE: "overdue",
+    Tier.VERY_OVERDUE: "very overdue",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A message: fallback text plus blocks. Ephemeral unless ``in_channel``."""
+
+    text: str
+    blocks: list[Block] = field(default_factory=list)
+    in_channel: bool = False
+
+    def __post_init__(self) -> None:
+        if len(self.blocks) > MAX_BLOCKS:
+            raise ValueError(f"{len(self.blocks)} blocks is over Slack's {MAX_BLOCKS}")
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}}
+
+
+def header(text: str) -> Block:
+    return {"type": "header", "text": {"type": "plain_text", "text": _clip(text, MAX_HEADER)}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text, MAX_SECTION)}]}
+
+
+def sections(lines: Sequence[str]) -> list[Block]:
+    """Pack lines into as few sections as fit Slack's 3,000-character limit."""
+    blocks: list[Block] = []
+    chunk = ""
+    for line in lines:
+        if chunk and len(chunk) + len(line) + 1 > MAX_SECTION:
+            blocks.append(section(chunk))
+            chunk = ""
+        chunk = f"{chunk}\n{line}" if chunk else line
+    if chunk:
+        blocks.append(section(chunk))
+    return blocks
+
+
+def user(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "nobody"
+
+
+def channel(channel_id: str | None) -> str:
+    if not channel_id:
+        return "the default channel"
+    return channel_id if channel_id.startswith("#") else f"<#{channel_id}>"
+
+
+def deadline(due: date | None, us_state: str, today: date) -> str:
+    if due is None:
+        return "no deadline running"
+    tier = TIER_WORDS[calendar_for(us_state or None).tier(due, today)]
+    return f"due {due.isoformat()}" + (f" ({tier})" if tier else "")
+
+
+def steps_hint(allowed: Sequence[str]) -> str:
+    if not allowed:
+        return "No workflow step is open to you on it now."
+    return "Steps open to you now: " + ", ".join(f"`{name}`" for name in allowed) + "."
+
+
+# -- replies -------------------------------------------------------------------------
+
+
+def refusal(error: ReviewError) -> Reply:
+    text = f":warning: {error.message}"
+    if isinstance(error, StepRefused):
+        text += " Nothing was changed. " + steps_hint(error.allowed)
+    return Reply(text, [section(text)])
+
+
+def unexpected(reference: str) -> Reply:
+    text = (f":x: Something went wrong on our side (reference `{reference}`). "
+            "Check with `show` whether your change was made before you try again.")
+    return Reply(text, [section(text)])
+
+
+def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
+         today: date) -> Reply:
+    current = j.current_round
+    round_text = "none yet"
+    if current is not None:
+        round_text = f"{current.number} ({current.kind}, sent {current.sent_on})"
+        if current.paused_on:
+            round_text += f", clock paused on {current.paused_on} with {current.days_left} days left"
+    orders = [f"• {o.label()}" + (" — *active*, blocks " + ", ".join(sorted(o.blocks))
+                                   if o.is_active(today) and o.blocks else "")
+              + (f" — lifted {o.lifted_on}" if o.lifted_on else "") for o in j.orders]
+    fields = [
+        f"*Status*\n{label_of(j.state)}",
+        f"*Deadline*\n{deadline(j.due_on, j.us_state, today)}",
+        f"*Round*\n{round_text}",
+        f"*Owner*\n{user(j.owner)} in {channel(j.channel)}",
+    ]
+    blocks: list[Block] = [
+        header(j.name),
+        {"type": "section",
+         "fields": [{"type": "mrkdwn", "text": _clip(f, 2000)} for f in fields]},
+        context(f"`{j.id}`" + "".join(f" · `{a}`" for a in j.aliases)
+                + f" · {j.kind or 'kind not set'} · {j.us_state or 'state not set'}"),
+    ]
+    if orders:
+        blocks.append(section("*Court orders*\n" + "\n".join(orders)))
+    if recent:
+        blocks.append(section("*Recent history*\n" + "\n".join(history_line(e) for e in recent)))
+    blocks.append(context(steps_hint(allowed)))
+    text = f"{j.name}: {label_of(j.state)}, {deadline(j.due_on, j.us_state, today)}"
+    return Reply(text, blocks)
+
+
+def history_line(event: Event) -> str:
+    move = ""
+    if event.from_state != event.to_state and event.to_state:
+        move = f" · {label_of(event.from_state or '') or 'new'} → {label_of(event.to_state)}"
+    extra = [f"due {event.detail['due_on']}"] if _sets_deadline(event) else []
+    for key in ("order", "note", "link", "alias"):
+        if event.detail.get(key):
+            extra.append(str(event.detail[key]))
+    if event.kind == "assigned":
+        extra.append(f"owner {user(event.detail.get('owner'))}, "
+                     f"channel {channel(event.detail.get('channel'))}")
+    tail = (" — " + "; ".join(extra)) if extra else ""
+    return f"`{event.on}` *{event.kind}*{move} · by {user(event.actor)}{tail}"
+
+
+def history_page(j: Jurisdiction, events: Sequence[Event], total: int, page: int,
+                 size: int) -> Reply:
+    pages = max(1, -(-total // size))
+    blocks = [header(f"History of {j.name}"),
+              context(f"{total} events, newest first · page {page} of {pages}")]
+    blocks += sections([history_line(e) for e in events] or ["No events on this page."])
+    if page < pages:
+        blocks.append(context(f"More: `history {j.id} page={page + 1}`"))
+    return Reply(f"History of {j.name}, page {page} of {pages}", blocks)
+
+
+def listing_page(items: Sequence[Listing], total: int, page: int, size: int, today: date,
+                 filters: str) -> Reply:
+    pages = max(1, -(-total // size))
+    title = f"Jurisdictions{' (' + filters + ')' if filters else ''}"
+    lines = [f"*{i.name}* `{i.id}` — {label_of(i.state)}, "
+             f"{deadline(i.due_on, i.us_state, today)}"
+             + (f", owner {user(i.owner)}" if i.owner else "") for i in items]
+    blocks = [header(title), context(f"{total} in all · page {page} of {pages}")]
+    blocks += sections(lines or ["None match. `add` creates one; `help` lists the commands."])
+    if page < pages:
+        more = f" {filters}" if filters else ""
+        blocks.append(context(f"More: `list{more} page={page + 1}`"))
+    return Reply(f"{title}: page {page} of {pages}", blocks)
+
+
+def done(change_event: Event, j: Jurisdiction, allowed: Sequence[str], today: date) -> Reply:
+    text = (f":white_check_mark: {_sentence('You', change_event, j.name)} "
+            f"{j.name} is now {label_of(j.state)}, {deadline(j.due_on, j.us_state, today)}.")
+    return Reply(text, [section(text), context(steps_hint(allowed))])
+
+
+def announcement(event: Event) -> Reply:
+    """What the team channel sees when a change commits."""
+    name = str(event.detail.get("name", event.jurisdiction_id))
+    text = _sentence(user(event.actor), event, name)
+    if event.from_state and event.to_state and event.from_state != event.to_state:
+        text += f" {label_of(event.from_state)} → *{label_of(event.to_state)}*."
+    if _sets_deadline(event):
+        text += f" Due {event.detail['due_on']}."
+    return Reply(text, [section(text), context(f"`{event.jurisdiction_id}` · {event.on}")],
+                 in_channel=True)
+
+
+def _sets_deadline(event: Event) -> bool:
+    return bool(event.detail.get("due_on")) and event.kind in ("letter", "finding", "threaten",
+                                                               "resume")
+
+
+def _sentence(who: str, event: Event, name: str) -> str:
+    template = VERBS.get(event.kind, event.kind + " {name}")
+    detail = event.detail
+    what = f"{who} {template.format(name=f'*{name}*')}"
+    if event.kind == "aliased":
+        what += f": `{detail.get('alias')}`"
+    if detail.get("order"):
+        what += f": {detail['order']}"
+    if detail.get("note"):
+        what += f" ({detail['note']})"
+    return what + "."
+
+
+def roles(pairs: Sequence[tuple[str, Role]]) -> Reply:
+    lines = [f"{user(u)}: {role.value}" for u, role in pairs] or ["No roles given yet."]
+    blocks = [header("Roles")] + sections(lines)[: MAX_BLOCKS - 2]
+    blocks.append(context("Everyone else is a viewer. `role @someone analyst` changes one."))
+    return Reply("Roles", blocks)
+
+
+def states_help() -> str:
+    return "\n".join(f"`{key}`: {label}" for key, label in STATES.items())

@@ -1,0 +1,66 @@
+"""Serving the bot: HTTP mode (aiohttp) or Socket Mode, until told to stop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.app import Bot
+
+log = logging.getLogger(__name__)
+RELAY_INTERVAL_SECONDS = 30
+
+
+async def start_http(bot: Bot, host: str, port: int) -> tuple[web.AppRunner, int]:
+    """Serve POST /slack/events and GET /healthz; returns the runner and the real port."""
+    runner = web.AppRunner(bot.web_app(), access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = site._server.sockets  # type: ignore[union-attr]
+    return runner, int(sockets[0].getsockname()[1])
+
+
+async def relay_forever(bot: Bot, interval: float = RELAY_INTERVAL_SECONDS) -> None:
+    """Post what an outage or a restart left in the outbox, then keep checking."""
+    while True:
+        await bot.relay.flush()
+        await asyncio.sleep(interval)
+
+
+async def until_signalled() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+
+
+async def serve_http(bot: Bot, host: str, port: int) -> None:
+    runner, real_port = await start_http(bot, host, port)
+    log.info("HTTP mode: listening on %s:%s (POST /slack/events, GET /healthz)", host, real_port)
+    relay = asyncio.create_task(relay_forever(bot))
+    try:
+        await until_signalled()
+    finally:
+        relay.cancel()
+        await runner.cleanup()
+
+
+async def serve_socket(bot: Bot, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(bot.app, app_token)
+    await handler.connect_async()
+    log.info("Socket Mode: connected")
+    relay = asyncio.create_task(relay_forever(bot))
+    try:
+        await until_signalled()
+    finally:
+        relay.cancel()
+        with contextlib.suppress(Exception):
+            await handler.close_async()

@@ -1,0 +1,136 @@
+"""Settings, read once from the environment (and an optional .env) and validated.
+
+A missing or wrong setting stops the bot with one line naming it
+(``SettingsError``); nothing else in the code reads the environment.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SettingsError(Exception):
+    """One line for the operator: which setting, what is wrong with it."""
+
+
+class Mode(StrEnum):
+    SOCKET = "socket"
+    HTTP = "http"
+    CONSOLE = "console"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", frozen=True)
+
+    slack_bot_token: SecretStr | None = Field(None, description="Bot token (xoxb-…)")
+    slack_signing_secret: SecretStr | None = Field(None, description="Signing secret (HTTP mode)")
+    slack_app_token: SecretStr | None = Field(None, description="App-level token (xapp-…): Socket Mode")
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
+    database_url: str = Field("sqlite:///review.db", description="Where the data lives")
+    host: str = Field("0.0.0.0", description="HTTP mode: address to listen on")
+    port: int = Field(3000, ge=1, le=65535, description="HTTP mode: port to listen on")
+    review_admins: str = Field("", description="Comma-separated Slack user IDs who are admins")
+    review_channel: str = Field("#compliance-review", description="Default team channel")
+    review_timezone: str = Field("America/New_York", description="The team's time zone")
+    log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb-")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp-")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _database(cls, value: str) -> str:
+        if not value.startswith("sqlite:///"):
+            raise ValueError("must look like sqlite:///path/to/review.db")
+        return value
+
+    @field_validator("review_timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{value!r} is not a time zone (e.g. America/New_York)") from None
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
+        return value.upper()
+
+    @model_validator(mode="after")
+    def _credentials(self) -> Settings:
+        if self.slack_app_token and not self.slack_bot_token:
+            raise ValueError("SLACK_BOT_TOKEN is missing: Socket Mode needs it with SLACK_APP_TOKEN")
+        if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
+            raise ValueError("SLACK_SIGNING_SECRET is missing: HTTP mode needs it "
+                             "(or set SLACK_APP_TOKEN for Socket Mode)")
+        if self.slack_signing_secret and not self.slack_bot_token:
+            raise ValueError("SLACK_BOT_TOKEN is missing: HTTP mode needs it with "
+                             "SLACK_SIGNING_SECRET")
+        return self
+
+    @property
+    def mode(self) -> Mode:
+        if self.slack_app_token:
+            return Mode.SOCKET
+        if self.slack_bot_token:
+            return Mode.HTTP
+        return Mode.CONSOLE
+
+    @property
+    def database_path(self) -> Path:
+        return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def admins(self) -> frozenset[str]:
+        return frozenset(user.strip() for user in self.review_admins.split(",") if user.strip())
+
+    @property
+    def timezone(self) -> ZoneInfo:
+        return ZoneInfo(self.review_timezone)
+
+
+def load_settings(env_file: str | None = ".env", **overrides: object) -> Settings:
+    """Read and validate the settings, or raise ``SettingsError`` with one line."""
+    try:
+        return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+    except ValidationError as error:
+        first = error.errors()[0]
+        field = ".".join(str(part) for part in first["loc"]).upper()
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise SettingsError(f"{field}: {message}" if field else message) from None
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(variable, default, meaning) of every setting, for --help and the README."""
+    rows = []
+    for name, info in Settings.model_fields.items():
+        default = "" if info.default is None else str(info.default)
+        rows.append((name.upper(), default, info.description or ""))
+    return rows

@@ -1,0 +1,1 @@
+"""Adapters for the domain's ports: the SQLite store and its migrations."""

@@ -1,0 +1,314 @@
+"""The SQLite store: the domain's ``Repository`` on one database file (aiosqlite).
+
+Two connections: one writer, whose transactions are serialised by a lock (one
+``BEGIN IMMEDIATE`` per change, busy timeout for other processes), and one reader that
+only ever sees committed data (WAL). ``save`` is optimistic: it updates the row only
+at the version the change was computed from, so of two concurrent changes exactly one
+wins and the other gets ``Conflict``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from storage.migrations import migrate
+from workflows.errors import Conflict
+from workflows.model import (
+    CourtOrder,
+    Event,
+    Jurisdiction,
+    Listing,
+    Notice,
+    OrderKind,
+    Role,
+    Round,
+)
+from workflows.ports import Filters
+
+BUSY_TIMEOUT_MS = 10_000
+_LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
+
+
+@dataclass(frozen=True)
+class PendingNotice:
+    id: int
+    channel: str
+    event: Event
+    attempts: int
+
+
+async def _connect(path: str) -> aiosqlite.Connection:
+    db = await aiosqlite.connect(path, isolation_level=None)
+    db.row_factory = sqlite3.Row
+    await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    await db.execute("PRAGMA journal_mode = WAL")
+    await db.execute("PRAGMA synchronous = FULL")
+    await db.execute("PRAGMA foreign_keys = ON")
+    return db
+
+
+class SqliteStore:
+    """Open with ``await SqliteStore.open(path)``; close with ``await store.close()``."""
+
+    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
+                 schema_version: int) -> None:
+        self._writer = writer
+        self._reader = reader
+        self._lock = asyncio.Lock()
+        self.schema_version = schema_version
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        writer = await _connect(str(path))
+        version = await migrate(writer)
+        reader = await _connect(str(path))
+        return cls(writer, reader, version)
+
+    async def close(self) -> None:
+        await self._reader.close()
+        await self._writer.close()
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._writer
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
+
+    async def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        async with self._reader.execute(sql, args) as cursor:
+            return list(await cursor.fetchall())
+
+    # -- jurisdictions -------------------------------------------------------------------
+
+    async def get(self, jurisdiction_id: str) -> Jurisdiction | None:
+        rows = await self._all("SELECT * FROM jurisdictions WHERE id = ?", jurisdiction_id)
+        if not rows:
+            return None
+        aliases = await self._all(
+            "SELECT alias FROM aliases WHERE jurisdiction_id = ? ORDER BY alias", jurisdiction_id)
+        rounds = await self._all(
+            "SELECT * FROM rounds WHERE jurisdiction_id = ? ORDER BY number", jurisdiction_id)
+        orders = await self._all(
+            "SELECT * FROM court_orders WHERE jurisdiction_id = ? ORDER BY id", jurisdiction_id)
+        return _jurisdiction(rows[0], [a["alias"] for a in aliases],
+                             [_round(r) for r in rounds], [_order(o) for o in orders])
+
+    async def lookup(self, text: str, limit: int) -> tuple[list[Listing], list[Listing]]:
+        key = text.strip().lower()
+        end = key + "\U0010ffff"
+        exact = await self._all(
+            f"{_LISTING} WHERE id = ?1 OR name_key = ?1 OR id IN "
+            "(SELECT jurisdiction_id FROM aliases WHERE alias = ?1) ORDER BY id LIMIT ?2",
+            key, limit)
+        if exact:
+            return [_listing(r) for r in exact], []
+        prefixed = await self._all(
+            f"{_LISTING} WHERE (id >= ?1 AND id < ?2) OR (name_key >= ?1 AND name_key < ?2) "
+            "OR id IN (SELECT jurisdiction_id FROM aliases WHERE alias >= ?1 AND alias < ?2) "
+            "ORDER BY id LIMIT ?3",
+            key, end, limit)
+        return [], [_listing(r) for r in prefixed]
+
+    async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
+        where, args = _where(filters)
+        total = await self._all(f"SELECT count(*) AS n FROM jurisdictions{where}", *args)
+        rows = await self._all(f"{_LISTING}{where} ORDER BY name_key, id LIMIT ? OFFSET ?",
+                               *args, limit, offset)
+        return [_listing(r) for r in rows], int(total[0]["n"])
+
+    async def add(self, j: Jurisdiction, events: Sequence[Event],
+                  notices: Sequence[Notice]) -> None:
+        await self.add_many([(j, events, notices)])
+
+    async def add_many(self, batch: Sequence[tuple[Jurisdiction, Sequence[Event],
+                                                   Sequence[Notice]]]) -> None:
+        """Insert new jurisdictions, all in one transaction (all or none)."""
+        async with self._transaction() as db:
+            for j, events, notices in batch:
+                await self._insert(db, j, events, notices)
+
+    async def taken_keys(self) -> set[str]:
+        rows = await self._all("SELECT id AS k FROM jurisdictions UNION SELECT alias FROM aliases")
+        return {r["k"] for r in rows}
+
+    async def _insert(self, db: aiosqlite.Connection, j: Jurisdiction, events: Sequence[Event],
+                      notices: Sequence[Notice]) -> None:
+        await db.execute(
+            "INSERT INTO jurisdictions (id, name, name_key, kind, us_state, state, version,"
+            " owner, channel, held_from, held_by, due_on, updated_at)"
+            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
+            (j.id, j.name, j.name.lower(), j.kind, j.us_state, j.state, j.owner, j.channel,
+             j.held_from, j.held_by, _iso(j.due_on), _now(events)))
+        await self._write_parts(db, j, 0, events, notices)
+
+    async def save(self, j: Jurisdiction, expected_version: int, events: Sequence[Event],
+                   notices: Sequence[Notice]) -> None:
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE jurisdictions SET name = ?, name_key = ?, kind = ?, us_state = ?,"
+                " state = ?, owner = ?, channel = ?, held_from = ?, held_by = ?, due_on = ?,"
+                " updated_at = ? WHERE id = ? AND version = ?",
+                (j.name, j.name.lower(), j.kind, j.us_state, j.state, j.owner, j.channel,
+                 j.held_from, j.held_by, _iso(j.due_on), _now(events), j.id, expected_version))
+            if cursor.rowcount != 1:
+                raise Conflict(f"{j.id} is no longer at version {expected_version}")
+            await self._write_parts(db, j, expected_version, events, notices)
+
+    async def _write_parts(self, db: aiosqlite.Connection, j: Jurisdiction, version: int,
+                           events: Sequence[Event], notices: Sequence[Notice]) -> None:
+        """Everything but the jurisdiction row, inside the caller's transaction."""
+        await db.execute("DELETE FROM aliases WHERE jurisdiction_id = ?", (j.id,))
+        await db.executemany("INSERT INTO aliases (alias, jurisdiction_id) VALUES (?, ?)",
+                             [(alias, j.id) for alias in j.aliases])
+        await db.executemany(
+            "INSERT OR REPLACE INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(j.id, r.number, r.kind, r.sent_on.isoformat(), _iso(r.due_on), r.due_rule,
+              int(r.business_days), r.outcome, _iso(r.closed_on), _iso(r.paused_on),
+              r.days_left) for r in j.rounds])
+        await db.executemany(
+            "INSERT OR REPLACE INTO court_orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [(j.id, o.id, o.kind.value, o.on.isoformat(), o.case, o.court, o.scope,
+              ",".join(sorted(o.blocks)), _iso(o.lifted_on)) for o in j.orders])
+        event_ids: dict[int, int] = {}
+        for offset, event in enumerate(events, start=1):
+            cursor = await db.execute(
+                "INSERT INTO events (jurisdiction_id, seq, kind, actor, on_date, recorded_at,"
+                " from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (event.jurisdiction_id, version + offset, event.kind, event.actor,
+                 event.on.isoformat(), event.at.isoformat(), event.from_state, event.to_state,
+                 json.dumps(event.detail, sort_keys=True)))
+            event_ids[id(event)] = int(cursor.lastrowid or 0)
+        await db.execute("UPDATE jurisdictions SET version = ? WHERE id = ?",
+                         (version + max(len(events), 1), j.id))
+        await db.executemany(
+            "INSERT INTO outbox (channel, event_id, created_at) VALUES (?, ?, ?)",
+            [(n.channel, event_ids[id(n.event)], n.event.at.isoformat()) for n in notices])
+
+    # -- history -------------------------------------------------------------------------
+
+    async def history(self, jurisdiction_id: str, offset: int,
+                      limit: int) -> tuple[list[Event], int]:
+        """Newest first."""
+        total = await self._all("SELECT count(*) AS n FROM events WHERE jurisdiction_id = ?",
+                                jurisdiction_id)
+        rows = await self._all(
+            "SELECT * FROM events WHERE jurisdiction_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+            jurisdiction_id, limit, offset)
+        return [_event(r) for r in rows], int(total[0]["n"])
+
+    # -- roles ---------------------------------------------------------------------------
+
+    async def role(self, user: str) -> Role | None:
+        rows = await self._all("SELECT role FROM roles WHERE user_id = ?", user)
+        return Role(rows[0]["role"]) if rows else None
+
+    async def set_role(self, user: str, role: Role, by: str, at: datetime) -> None:
+        async with self._transaction() as db:
+            await db.execute("INSERT OR REPLACE INTO roles VALUES (?, ?, ?, ?)",
+                             (user, role.value, by, at.isoformat()))
+            await db.execute("INSERT INTO role_grants (user_id, role, granted_by, granted_at)"
+                             " VALUES (?, ?, ?, ?)", (user, role.value, by, at.isoformat()))
+
+    async def roles(self) -> list[tuple[str, Role]]:
+        rows = await self._all("SELECT user_id, role FROM roles ORDER BY user_id")
+        return [(r["user_id"], Role(r["role"])) for r in rows]
+
+    # -- outbox --------------------------------------------------------------------------
+
+    async def pending_notices(self, limit: int) -> list[PendingNotice]:
+        rows = await self._all(
+            "SELECT o.id AS outbox_id, o.channel, o.attempts, e.* FROM outbox o"
+            " JOIN events e ON e.id = o.event_id WHERE o.sent_at IS NULL AND o.dropped_at IS NULL"
+            " ORDER BY o.id LIMIT ?",
+            limit)
+        return [PendingNotice(r["outbox_id"], r["channel"], _event(r), r["attempts"])
+                for r in rows]
+
+    async def mark_sent(self, notice_id: int, at: datetime) -> None:
+        async with self._transaction() as db:
+            await db.execute("UPDATE outbox SET sent_at = ?, attempts = attempts + 1"
+                             " WHERE id = ?", (at.isoformat(), notice_id))
+
+    async def mark_failed(self, notice_id: int, error: str, dropped_at: datetime | None) -> None:
+        """Count a failed attempt; ``dropped_at`` gives up on a notice Slack will never take."""
+        async with self._transaction() as db:
+            await db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
+                             " dropped_at = ? WHERE id = ?",
+                             (error[:500], dropped_at.isoformat() if dropped_at else None,
+                              notice_id))
+
+
+def _where(filters: Filters) -> tuple[str, list[str]]:
+    clauses, args = [], []
+    for column, value in (("state", filters.state), ("kind", filters.kind),
+                          ("us_state", filters.us_state)):
+        if value:
+            clauses.append(f"{column} = ?")
+            args.append(value)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def _now(events: Sequence[Event]) -> str:
+    return events[-1].at.isoformat() if events else ""
+
+
+def _jurisdiction(row: sqlite3.Row, aliases: list[str], rounds: list[Round],
+                  orders: list[CourtOrder]) -> Jurisdiction:
+    return Jurisdiction(
+        id=row["id"], name=row["name"], kind=row["kind"], us_state=row["us_state"],
+        aliases=tuple(aliases), state=row["state"], version=row["version"], owner=row["owner"],
+        channel=row["channel"], rounds=rounds, orders=orders, held_from=row["held_from"],
+        held_by=row["held_by"])
+
+
+def _round(row: sqlite3.Row) -> Round:
+    return Round(
+        number=row["number"], kind=row["kind"], sent_on=date.fromisoformat(row["sent_on"]),
+        due_on=_date(row["due_on"]), due_rule=row["due_rule"],
+        business_days=bool(row["business_days"]), outcome=row["outcome"],
+        closed_on=_date(row["closed_on"]), paused_on=_date(row["paused_on"]),
+        days_left=row["days_left"])
+
+
+def _order(row: sqlite3.Row) -> CourtOrder:
+    blocks = frozenset(b for b in row["blocks"].split(",") if b)
+    return CourtOrder(
+        kind=OrderKind(row["kind"]), on=date.fromisoformat(row["on_date"]),
+        case=row["case_number"], court=row["court"], scope=row["scope"], blocks=blocks,
+        lifted_on=_date(row["lifted_on"]), id=row["id"])
+
+
+def _event(row: sqlite3.Row) -> Event:
+    return Event(
+        jurisdiction_id=row["jurisdiction_id"], kind=row["kind"], actor=row["actor"],
+        on=date.fromisoformat(row["on_date"]), at=datetime.fromisoformat(row["recorded_at"]),
+        from_state=row["from_state"], to_state=row["to_state"],
+        detail=json.loads(row["detail"]), seq=row["seq"])
+
+
+def _listing(row: sqlite3.Row) -> Listing:
+    return Listing(row["id"], row["name"], row["kind"], row["us_state"], row["state"],
+                   _date(row["due_on"]), row["owner"])

@@ -1,0 +1,151 @@
+"""Deadlines counted the way US federal courts count them (FRCP 6(a)).
+
+Leave out the day of the trigger; count every day (calendar days) or only business
+days; a last day that falls on a weekend or legal holiday moves to the next day that
+is neither. Business days skip weekends, US federal holidays and the holidays of the
+jurisdiction's state. Tiers (due soon, overdue, very overdue) are derived here when
+read and never stored.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+from functools import lru_cache
+
+import holidays
+
+from workflows.errors import BadInput
+
+DUE_SOON_BUSINESS_DAYS = 3
+VERY_OVERDUE_BUSINESS_DAYS = 20
+
+_SPAN = re.compile(
+    r"^\s*(?P<n>\d{1,4})\s*(?P<unit>bd|cd|d|business\s+days?|calendar\s+days?|days?)\s*$",
+    re.IGNORECASE,
+)
+
+
+def parse_date(text: str) -> date:
+    """A date as people type it here: ISO 8601 (2017-06-30)."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise BadInput(f"“{text}” is not a date; write it as YYYY-MM-DD, e.g. 2017-06-30.") from None
+
+
+@dataclass(frozen=True)
+class DueSpec:
+    """How a step sets its deadline: a fixed date, or N calendar or business days."""
+
+    on: date | None = None
+    days: int = 0
+    business: bool = False
+
+    @classmethod
+    def parse(cls, text: str) -> DueSpec:
+        match = _SPAN.match(text)
+        if match:
+            days = int(match["n"])
+            if days < 1:
+                raise BadInput("A deadline needs at least 1 day.")
+            unit = match["unit"].lower()
+            return cls(days=days, business=unit.startswith("b"))
+        if re.match(r"^\s*\d{4}-", text):
+            return cls(on=parse_date(text))
+        raise BadInput(
+            f"“{text}” is not a deadline. Write a date (2017-06-30), "
+            "“30 days” (calendar) or “20 business days”."
+        )
+
+    def describe(self) -> str:
+        if self.on is not None:
+            return self.on.isoformat()
+        unit = "business" if self.business else "calendar"
+        return f"{self.days} {unit} day{'s' if self.days != 1 else ''}"
+
+
+class Tier(StrEnum):
+    """Where a deadline stands on a given day."""
+
+    NONE = "none"
+    ON_TRACK = "on_track"
+    DUE_SOON = "due_soon"
+    OVERDUE = "overdue"
+    VERY_OVERDUE = "very_overdue"
+
+
+class Calendar:
+    """Business days for one US state (federal holidays plus the state's)."""
+
+    def __init__(self, subdivision: str | None = None) -> None:
+        known = subdivision if subdivision in holidays.US.subdivisions else None
+        self.subdivision = known
+        self._holidays = holidays.country_holidays("US", subdiv=known)
+
+    def holiday(self, day: date) -> str | None:
+        return self._holidays.get(day)
+
+    def is_business_day(self, day: date) -> bool:
+        return day.weekday() < 5 and day not in self._holidays
+
+    def roll_forward(self, day: date) -> date:
+        """The day itself if it is a business day, else the next one that is."""
+        while not self.is_business_day(day):
+            day += timedelta(days=1)
+        return day
+
+    def add_business_days(self, start: date, count: int) -> date:
+        day = start
+        while count > 0:
+            day += timedelta(days=1)
+            if self.is_business_day(day):
+                count -= 1
+        return day
+
+    def business_days_between(self, start: date, end: date) -> int:
+        """Business days after ``start`` up to and including ``end`` (negative if end < start)."""
+        if end < start:
+            return -self.business_days_between(end, start)
+        count, day = 0, start
+        while day < end:
+            day += timedelta(days=1)
+            count += self.is_business_day(day)
+        return count
+
+    def due_on(self, spec: DueSpec, start: date) -> date:
+        """The last day to answer a step taken on ``start``."""
+        if spec.on is not None:
+            return spec.on
+        if spec.business:
+            return self.add_business_days(start, spec.days)
+        return self.roll_forward(start + timedelta(days=spec.days))
+
+    def days_left(self, due: date, paused_on: date, business: bool) -> int:
+        """What is left of a deadline when its clock stops on ``paused_on``."""
+        if business:
+            return max(self.business_days_between(paused_on, due), 0)
+        return max((due - paused_on).days, 0)
+
+    def tier(self, due: date | None, today: date) -> Tier:
+        if due is None:
+            return Tier.NONE
+        if today > due:
+            late = self.business_days_between(due, today)
+            return Tier.VERY_OVERDUE if late >= VERY_OVERDUE_BUSINESS_DAYS else Tier.OVERDUE
+        if self.business_days_between(today, due) <= DUE_SOON_BUSINESS_DAYS:
+            return Tier.DUE_SOON
+        return Tier.ON_TRACK
+
+
+@lru_cache(maxsize=64)
+def calendar_for(subdivision: str | None) -> Calendar:
+    """One shared calendar per state: the holiday tables are costly to build."""
+    return Calendar(subdivision)
+
+
+def is_us_state(code: str) -> bool:
+    """A two-letter USPS code the holiday tables know (states, DC, territories)."""
+    return code in holidays.US.subdivisions

@@ -1,0 +1,57 @@
+"""Domain errors. Each carries a sentence a person can act on.
+
+The bot turns them into ephemeral replies in one place; nothing else catches them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class ReviewError(Exception):
+    """A refusal that is the user's to fix. Nothing was changed when it is raised."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadInput(ReviewError):
+    """The request could not be understood (a date, a number, a missing argument)."""
+
+
+class NotFound(ReviewError):
+    """No jurisdiction (or order, or user) answers to the name given."""
+
+
+class Ambiguous(ReviewError):
+    """A name matches several jurisdictions; the candidates are listed."""
+
+    def __init__(self, text: str, candidates: Sequence[tuple[str, str]]) -> None:
+        names = ", ".join(f"`{jid}` ({name})" for jid, name in candidates)
+        super().__init__(f"“{text}” matches several jurisdictions: {names}. Use one of the ids.")
+        self.candidates = list(candidates)
+
+
+class AlreadyExists(ReviewError):
+    """An id or alias is already taken."""
+
+
+class StepRefused(ReviewError):
+    """A workflow step is not allowed now; ``allowed`` names what is."""
+
+    def __init__(self, message: str, allowed: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.allowed = list(allowed)
+
+
+class NotPermitted(StepRefused):
+    """The user's role does not allow the step or command."""
+
+
+class BlockedByOrder(StepRefused):
+    """An active court order covers the step for this jurisdiction."""
+
+
+class Conflict(ReviewError):
+    """Someone else changed the jurisdiction between our read and our write."""

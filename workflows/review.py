@@ -1,0 +1,282 @@
+"""The use cases: every change and question the team can put to the review.
+
+Each change loads one jurisdiction, lets the workflow judge it, and saves the new
+state, its event and the notice to the team channel in one transaction. Refusals are
+``ReviewError``s and leave the store untouched.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from workflows.deadlines import DueSpec, is_us_state
+from workflows.errors import (
+    AlreadyExists,
+    Ambiguous,
+    BadInput,
+    Conflict,
+    NotFound,
+    NotPermitted,
+    StepRefused,
+)
+from workflows.machine import StepContext, Workflow
+from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Notice, Role
+from workflows.ports import Clock, Filters, Repository
+from workflows.rules import PERMISSIONS, label_of
+
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
+LOOKUP_LIMIT = 10
+
+
+@dataclass(frozen=True)
+class ReviewConfig:
+    default_channel: str
+    admins: frozenset[str] = frozenset()
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a successful change did: the jurisdiction as saved and its event."""
+
+    jurisdiction: Jurisdiction
+    event: Event
+
+
+class Review:
+    def __init__(self, repo: Repository, clock: Clock, config: ReviewConfig,
+                 workflow: Workflow | None = None) -> None:
+        self.repo = repo
+        self.clock = clock
+        self.config = config
+        self.workflow = workflow or Workflow()
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def today(self) -> date:
+        return self.clock.now().astimezone(self.config.timezone).date()
+
+    # -- who may do what ---------------------------------------------------------------
+
+    async def role_of(self, user: str) -> Role:
+        if user in self.config.admins:
+            return Role.ADMIN
+        return await self.repo.role(user) or Role.VIEWER
+
+    async def require(self, user: str, command: str) -> Role:
+        role = await self.role_of(user)
+        allowed = PERMISSIONS[command]
+        if role not in allowed:
+            names = " or ".join(sorted(r.value for r in allowed))
+            raise NotPermitted(f"Only {names} may use “{command}”; you are {role.value}.")
+        return role
+
+    async def grant(self, actor: str, user: str, role: Role) -> None:
+        await self.require(actor, "role")
+        if user in self.config.admins and role is not Role.ADMIN:
+            raise BadInput("That user is an admin by the bot's settings (REVIEW_ADMINS); "
+                           "change the setting to change their role.")
+        await self.repo.set_role(user, role, actor, self.now())
+
+    async def roles(self) -> list[tuple[str, Role]]:
+        stored = dict(await self.repo.roles())
+        stored.update({admin: Role.ADMIN for admin in self.config.admins})
+        return sorted(stored.items())
+
+    # -- finding jurisdictions -----------------------------------------------------------
+
+    async def resolve(self, text: str) -> Jurisdiction:
+        """Find one jurisdiction by id, alias, name or unique prefix of any of them."""
+        text = text.strip()
+        if not text:
+            raise BadInput("Name a jurisdiction (its id, name, alias or the start of one).")
+        exact, prefixed = await self.repo.lookup(text, LOOKUP_LIMIT + 1)
+        found = exact or prefixed
+        if not found:
+            raise NotFound(f"No jurisdiction matches “{text}”. `list` shows them all.")
+        if len(found) > 1:
+            raise Ambiguous(text, [(item.id, item.name) for item in found[:LOOKUP_LIMIT]])
+        j = await self.repo.get(found[0].id)
+        if j is None:
+            raise NotFound(f"“{found[0].id}” was removed a moment ago.")
+        return j
+
+    async def page(self, filters: Filters, number: int, size: int) -> tuple[list[Listing], int]:
+        if number < 1:
+            raise BadInput("Pages are numbered from 1.")
+        return await self.repo.page(filters, (number - 1) * size, size)
+
+    async def history(self, j: Jurisdiction, number: int, size: int) -> tuple[list[Event], int]:
+        if number < 1:
+            raise BadInput("Pages are numbered from 1.")
+        return await self.repo.history(j.id, (number - 1) * size, size)
+
+    async def allowed(self, actor: str, j: Jurisdiction) -> list[str]:
+        ctx = StepContext(actor, await self.role_of(actor), self.today())
+        return self.workflow.allowed(j, ctx)
+
+    # -- changes -------------------------------------------------------------------------
+
+    async def add(self, actor: str, jid: str, name: str, kind: str = "", us_state: str = "",
+                  aliases: tuple[str, ...] = ()) -> Change:
+        await self.require(actor, "add")
+        j = new_jurisdiction(jid, name, kind, us_state, aliases)
+        for key in (j.id, *j.aliases):
+            exact, _ = await self.repo.lookup(key, 1)
+            if exact:
+                raise AlreadyExists(f"“{key}” is already taken by {exact[0].name} (`{exact[0].id}`).")
+        j.version = 1
+        event = self._event(j, "added", actor, self.today(), None, "new",
+                            {"kind": j.kind, "us_state": j.us_state})
+        await self.repo.add(j, [event], [self._notice(j, event)])
+        return Change(j, replace(event, seq=1))
+
+    async def import_jurisdictions(self, actor: str, batch: list[Jurisdiction]) -> int:
+        """Add many validated jurisdictions at once, all or none, without announcing each."""
+        items = []
+        for j in batch:
+            j.version = 1
+            event = self._event(j, "added", actor, self.today(), None, "new",
+                                {"kind": j.kind, "us_state": j.us_state, "source": "import"})
+            items.append((j, [event], []))
+        await self.repo.add_many(items)
+        return len(items)
+
+    async def take(self, actor: str, ref: str, step: str, on: date | None = None,
+                   due: DueSpec | None = None, note: str = "", link: str = "") -> Change:
+        """Take workflow step ``step`` on the jurisdiction ``ref`` names."""
+        j = await self.resolve(ref)
+        ctx = StepContext(actor, await self.role_of(actor), on or self.today(), due, note, link)
+        _check_dates(j, ctx)
+        before, version = j.state, j.version
+        try:
+            self.workflow.take(j, step, ctx)
+        except StepRefused as refusal:
+            fresh = await self.repo.get(j.id) or j
+            refusal.allowed = self.workflow.allowed(fresh, ctx)
+            raise
+        current = j.current_round
+        detail = {"note": note, "link": link, "round": current.number if current else None,
+                  "due_on": _iso(j.due_on), "due_rule": current.due_rule if current else ""}
+        event = self._event(j, step, actor, ctx.on, before, j.state, detail)
+        return await self._save(j, version, event)
+
+    async def attach_order(self, actor: str, ref: str, order: CourtOrder) -> Change:
+        await self.require(actor, "order")
+        j = await self.resolve(ref)
+        version = j.version
+        order = replace(order, id=max((o.id or 0 for o in j.orders), default=0) + 1)
+        j.orders.append(order)
+        detail = {"order_id": order.id, "order": order.label(), "scope": order.scope,
+                  "blocks": sorted(order.blocks)}
+        event = self._event(j, order.kind.value, actor, order.on, j.state, j.state, detail)
+        return await self._save(j, version, event)
+
+    async def lift_order(self, actor: str, ref: str, order_id: int, on: date | None) -> Change:
+        await self.require(actor, "order")
+        j = await self.resolve(ref)
+        version, day = j.version, on or self.today()
+        order = next((o for o in j.orders if o.id == order_id), None)
+        if order is None:
+            numbers = ", ".join(f"#{o.id}" for o in j.orders) or "none"
+            raise NotFound(f"{j.name} has no court order #{order_id} (it has: {numbers}).")
+        if not order.is_active(day):
+            raise StepRefused(f"The {order.label()} is not an active injunction on {day}.")
+        order.lifted_on = day
+        event = self._event(j, "lifted", actor, day, j.state, j.state,
+                            {"order_id": order.id, "order": order.label()})
+        return await self._save(j, version, event)
+
+    async def assign(self, actor: str, ref: str, owner: str | None = None,
+                     channel: str | None = None) -> Change:
+        await self.require(actor, "assign")
+        if owner is None and channel is None:
+            raise BadInput("Give an owner (owner=@someone), a channel (channel=#team) or both.")
+        j = await self.resolve(ref)
+        version = j.version
+        j.owner = owner if owner is not None else j.owner
+        j.channel = channel if channel is not None else j.channel
+        event = self._event(j, "assigned", actor, self.today(), j.state, j.state,
+                            {"owner": j.owner, "channel": j.channel})
+        return await self._save(j, version, event)
+
+    async def add_alias(self, actor: str, ref: str, alias: str) -> Change:
+        await self.require(actor, "alias")
+        j = await self.resolve(ref)
+        alias = _slug(alias, "alias")
+        exact, _ = await self.repo.lookup(alias, 1)
+        if exact:
+            raise AlreadyExists(f"“{alias}” already names {exact[0].name} (`{exact[0].id}`).")
+        version = j.version
+        j.aliases = (*j.aliases, alias)
+        event = self._event(j, "aliased", actor, self.today(), j.state, j.state, {"alias": alias})
+        return await self._save(j, version, event)
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _event(self, j: Jurisdiction, kind: str, actor: str, on: date, before: str | None,
+               after: str | None, detail: dict[str, object]) -> Event:
+        return Event(j.id, kind, actor, on, self.now(), before, after, {"name": j.name, **detail})
+
+    def _notice(self, j: Jurisdiction, event: Event) -> Notice:
+        return Notice(j.channel or self.config.default_channel, event)
+
+    async def _save(self, j: Jurisdiction, version: int, event: Event) -> Change:
+        try:
+            await self.repo.save(j, version, [event], [self._notice(j, event)])
+        except Conflict:
+            raise await self._conflict(j.id) from None
+        j.version = version + 1
+        return Change(j, replace(event, seq=j.version))
+
+    async def _conflict(self, jid: str) -> Conflict:
+        current = await self.repo.get(jid)
+        if current is None:
+            return Conflict(f"`{jid}` was removed a moment ago; nothing was changed.")
+        events, _ = await self.repo.history(jid, 0, 1)
+        last = f" (after “{events[0].kind}” on {events[0].on})" if events else ""
+        return Conflict(f"Someone changed {current.name} at the same moment: it is now "
+                        f"{label_of(current.state)}{last}. Nothing was changed; look at it "
+                        "again before you retry.")
+
+
+def new_jurisdiction(jid: str, name: str, kind: str = "", us_state: str = "",
+                     aliases: tuple[str, ...] = ()) -> Jurisdiction:
+    """Validate the fields of a jurisdiction to add (also used by imports)."""
+    jid = _slug(jid, "id")
+    name = name.strip()
+    if not name:
+        raise BadInput("Give the jurisdiction a name, e.g. add chicago \"Chicago, IL\".")
+    us_state = us_state.strip().upper()
+    if us_state and not is_us_state(us_state):
+        raise BadInput(f"“{us_state}” is not a US state code (IL, CA, DC, …).")
+    kind = kind.strip().lower()
+    if kind and not _ID.match(kind):
+        raise BadInput(f"“{kind}” is not a kind; use a word such as city, county or state.")
+    slugs = tuple(dict.fromkeys(_slug(alias, "alias") for alias in aliases if alias.strip()))
+    return Jurisdiction(jid, name, kind, us_state, tuple(a for a in slugs if a != jid))
+
+
+def _slug(text: str, what: str) -> str:
+    slug = text.strip().lower()
+    if not _ID.match(slug):
+        raise BadInput(f"“{text}” is not a valid {what}: use lowercase letters, digits and "
+                       "dashes, e.g. cook-county.")
+    return slug
+
+
+def _check_dates(j: Jurisdiction, ctx: StepContext) -> None:
+    current = j.current_round
+    if current is not None and ctx.on < current.sent_on:
+        raise BadInput(f"{ctx.on} is before {j.name}'s last round began ({current.sent_on}); "
+                       "steps are recorded in order.")
+    if ctx.due is not None and ctx.due.on is not None and ctx.due.on <= ctx.on:
+        raise BadInput(f"The deadline {ctx.due.on} must fall after the step's date {ctx.on}.")
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
