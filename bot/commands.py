@@ -83,7 +83,7 @@ def help_reply(name: str | None = None) -> Reply:
             lines.append("Statuses:\n" + render.states_help())
         return Reply(cmd.usage, render.sections(lines))
     lines = [f"`{cmd.usage}` — {cmd.summary}" for cmd in COMMANDS.values()]
-    blocks = [render.header("Compliance review commands")] + render.sections(lines)
+    blocks = [render.header("Compliance review commands"), *render.sections(lines)]
     blocks.append(render.context(
         "Dates are YYYY-MM-DD; a deadline is a date, “30 days” or “20 business days”. "
         "Jurisdictions are found by id, alias, name or the start of one (nyc, cook). "

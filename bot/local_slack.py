@@ -212,7 +212,8 @@ class SlackSender:
     def form(self, user: str, text: str, channel: str, key: str) -> str:
         return urlencode({
             "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "local",
-            "channel_id": channel, "channel_name": self.slack.channels.get(channel, "directmessage"),
+            "channel_id": channel,
+            "channel_name": self.slack.channels.get(channel, "directmessage"),
             "user_id": user, "user_name": self.slack.users.get(user, user),
             "command": self.command, "text": text, "api_app_id": "A0REVIEW",
             "is_enterprise_install": "false", "response_url": self.slack.response_url(key),

@@ -62,7 +62,7 @@ class OutboxRelay:
                         log.error("notice %s to %s dropped: %s", notice.id, notice.channel, code)
                         await self.store.mark_failed(notice.id, code, self.clock.now())
                         continue
-                    except (OSError, asyncio.TimeoutError) as error:
+                    except (TimeoutError, OSError) as error:
                         log.warning("notice %s not posted yet: %r", notice.id, error)
                         await self.store.mark_failed(notice.id, repr(error), None)
                         return sent

@@ -142,7 +142,8 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
     if current is not None:
         round_text = f"{current.number} ({current.kind}, sent {current.sent_on})"
         if current.paused_on:
-            round_text += f", clock paused on {current.paused_on} with {current.days_left} days left"
+            round_text += (f", clock paused on {current.paused_on} "
+                           f"with {current.days_left} days left")
     orders = [f"• {o.label()}" + (" — *active*, blocks " + ", ".join(sorted(o.blocks))
                                    if o.is_active(today) and o.blocks else "")
               + (f" — lifted {o.lifted_on}" if o.lifted_on else "") for o in j.orders]
@@ -247,7 +248,7 @@ def _sentence(who: str, event: Event, name: str) -> str:
 
 def roles(pairs: Sequence[tuple[str, Role]]) -> Reply:
     lines = [f"{user(u)}: {role.value}" for u, role in pairs] or ["No roles given yet."]
-    blocks = [header("Roles")] + sections(lines)[: MAX_BLOCKS - 2]
+    blocks = [header("Roles"), *sections(lines)[:MAX_BLOCKS - 2]]
     blocks.append(context("Everyone else is a viewer. `role @someone analyst` changes one."))
     return Reply("Roles", blocks)
 

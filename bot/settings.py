@@ -29,7 +29,8 @@ class Settings(BaseSettings):
 
     slack_bot_token: SecretStr | None = Field(None, description="Bot token (xoxb-…)")
     slack_signing_secret: SecretStr | None = Field(None, description="Signing secret (HTTP mode)")
-    slack_app_token: SecretStr | None = Field(None, description="App-level token (xapp-…): Socket Mode")
+    slack_app_token: SecretStr | None = Field(
+        None, description="App-level token (xapp-…): Socket Mode")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
     database_url: str = Field("sqlite:///review.db", description="Where the data lives")
     host: str = Field("0.0.0.0", description="HTTP mode: address to listen on")
@@ -86,7 +87,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _credentials(self) -> Settings:
         if self.slack_app_token and not self.slack_bot_token:
-            raise ValueError("SLACK_BOT_TOKEN is missing: Socket Mode needs it with SLACK_APP_TOKEN")
+            raise ValueError("SLACK_BOT_TOKEN is missing: Socket Mode needs it with "
+                             "SLACK_APP_TOKEN")
         if self.slack_bot_token and not (self.slack_app_token or self.slack_signing_secret):
             raise ValueError("SLACK_SIGNING_SECRET is missing: HTTP mode needs it "
                              "(or set SLACK_APP_TOKEN for Socket Mode)")

@@ -33,7 +33,8 @@ def parse_date(text: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise BadInput(f"“{text}” is not a date; write it as YYYY-MM-DD, e.g. 2017-06-30.") from None
+        raise BadInput(
+            f"“{text}” is not a date; write it as YYYY-MM-DD, e.g. 2017-06-30.") from None
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class Calendar:
     """Business days for one US state (federal holidays plus the state's)."""
 
     def __init__(self, subdivision: str | None = None) -> None:
-        known = subdivision if subdivision in holidays.US.subdivisions else None
+        known = subdivision if subdivision and is_us_state(subdivision) else None
         self.subdivision = known
         self._holidays = holidays.country_holidays("US", subdiv=known)
 
@@ -148,4 +149,9 @@ def calendar_for(subdivision: str | None) -> Calendar:
 
 def is_us_state(code: str) -> bool:
     """A two-letter USPS code the holiday tables know (states, DC, territories)."""
-    return code in holidays.US.subdivisions
+    return code in _us_subdivisions()
+
+
+@lru_cache(maxsize=1)
+def _us_subdivisions() -> frozenset[str]:
+    return frozenset(holidays.list_supported_countries()["US"])

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
+from typing import cast
 
 from transitions import EventData, Machine
 
@@ -175,19 +176,23 @@ def _held_sources(steps: tuple[Step, ...], state: str) -> list[str]:
     ))
 
 
+def _model(event: EventData) -> Jurisdiction:
+    return cast(Jurisdiction, event.model)
+
+
 def _check(check: Callable[[Step, Jurisdiction, StepContext], None], step: Step,
            event: EventData) -> bool:
-    check(step, event.model, event.kwargs["ctx"])
+    check(step, _model(event), event.kwargs["ctx"])
     return True
 
 
 def _check_guard(guard: Guard, event: EventData) -> bool:
-    guard(event.model, event.kwargs["ctx"])
+    guard(_model(event), event.kwargs["ctx"])
     return True
 
 
 def _held_from_is(state: str, event: EventData) -> bool:
-    return bool(event.model.held_from == state)
+    return _model(event).held_from == state
 
 
 def _check_deadline(step: Step, ctx: StepContext) -> None:
@@ -201,8 +206,8 @@ def _check_deadline(step: Step, ctx: StepContext) -> None:
 
 
 def _apply_effects(step: Step, holding: frozenset[str], event: EventData) -> None:
-    j: Jurisdiction = event.model
-    ctx: StepContext = event.kwargs["ctx"]
+    j, ctx = _model(event), cast(StepContext, event.kwargs["ctx"])
+    assert event.transition is not None
     source = event.transition.source
     current = j.current_round
     if step.outcome and current is not None:

@@ -8,6 +8,7 @@ state, its event and the notice to the team channel in one transaction. Refusals
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -128,7 +129,8 @@ class Review:
         for key in (j.id, *j.aliases):
             exact, _ = await self.repo.lookup(key, 1)
             if exact:
-                raise AlreadyExists(f"“{key}” is already taken by {exact[0].name} (`{exact[0].id}`).")
+                raise AlreadyExists(
+                    f"“{key}” is already taken by {exact[0].name} (`{exact[0].id}`).")
         j.version = 1
         event = self._event(j, "added", actor, self.today(), None, "new",
                             {"kind": j.kind, "us_state": j.us_state})
@@ -137,7 +139,7 @@ class Review:
 
     async def import_jurisdictions(self, actor: str, batch: list[Jurisdiction]) -> int:
         """Add many validated jurisdictions at once, all or none, without announcing each."""
-        items = []
+        items: list[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]] = []
         for j in batch:
             j.version = 1
             event = self._event(j, "added", actor, self.today(), None, "new",
@@ -219,7 +221,7 @@ class Review:
     # -- helpers -------------------------------------------------------------------------
 
     def _event(self, j: Jurisdiction, kind: str, actor: str, on: date, before: str | None,
-               after: str | None, detail: dict[str, object]) -> Event:
+               after: str | None, detail: Mapping[str, object]) -> Event:
         return Event(j.id, kind, actor, on, self.now(), before, after, {"name": j.name, **detail})
 
     def _notice(self, j: Jurisdiction, event: Event) -> Notice:

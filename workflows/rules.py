@@ -101,7 +101,7 @@ STEPS: tuple[Step, ...] = (
     Step("clear", "clear the jurisdiction",
          tuple(state for state in ACTIVE if state != "response_received"), "cleared", LEADS,
          outcome="cleared"),
-    Step("close", "close the review", ("cleared",) + ACTIVE, "closed", LEADS, outcome="closed"),
+    Step("close", "close the review", ("cleared", *ACTIVE), "closed", LEADS, outcome="closed"),
 )
 
 STEP_NAMES: tuple[str, ...] = tuple(dict.fromkeys(step.name for step in STEPS))

@@ -1,0 +1,67 @@
+"""A running bot in HTTP mode beside the Slack stand-in, on loopback, per test."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from aiohttp import ClientSession
+
+from bot.app import EVENTS_PATH, Bot, SlackAccess, build
+from bot.local_slack import LocalSlack, Posted, SlackSender
+from bot.runtime import start_http
+from bot.settings import load_settings
+
+SECRET = "test-signing-secret"
+ADMIN = "UADMIN"
+
+
+class Clock:
+    """The injected clock: a fixed instant that a test can move."""
+
+    def __init__(self, now: datetime) -> None:
+        self.current = now
+
+    def now(self) -> datetime:
+        return self.current
+
+
+@dataclass
+class Harness:
+    bot: Bot
+    slack: LocalSlack
+    sender: SlackSender
+    session: ClientSession
+    clock: Clock
+    url: str
+
+    async def command(self, user: str, text: str, channel: str = "CREVIEW") -> list[Posted]:
+        return await self.sender.run(self.session, user, text, channel)
+
+    async def answer(self, user: str, text: str) -> Posted:
+        """The ephemeral answer to one command (the last thing posted for it)."""
+        posted = await self.command(user, text)
+        assert posted[-1].response_key, posted
+        return posted[-1]
+
+
+@pytest.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    slack = LocalSlack()
+    await slack.start()
+    settings = load_settings(None, database_url=f"sqlite:///{tmp_path / 'review.db'}",
+                             review_admins=ADMIN, review_channel="#compliance-review")
+    clock = Clock(datetime(2018, 2, 1, 15, 0, tzinfo=UTC))
+    bot = await build(settings, SlackAccess(slack.token, SECRET, slack.api_url), clock)
+    runner, port = await start_http(bot, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{port}"
+    async with ClientSession() as session:
+        sender = SlackSender(url + EVENTS_PATH, SECRET, slack)
+        yield Harness(bot, slack, sender, session, clock, url)
+    await runner.cleanup()
+    await bot.close()
+    await slack.stop()
+

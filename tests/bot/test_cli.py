@@ -1,0 +1,157 @@
+"""The command line as a person uses it: real processes, real files, real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from aiohttp import ClientSession
+
+from bot.local_slack import LocalSlack, SlackSender
+
+REPO = Path(__file__).resolve().parents[2]
+
+DONE_MEANS = """\
+/review add chicago "Chicago, IL" kind=city state=IL
+/review letter chicago date=2017-04-21 due=2017-06-30
+/review response chicago date=2017-06-30
+/review insufficient chicago date=2018-01-24
+/review role @lena lead
+/review role @ana analyst
+:as lena
+/review threaten chicago date=2018-01-24 due=30 days
+:as ana
+/review threaten chicago date=2018-01-24 due=30 days
+/review history chicago
+:quit
+"""
+
+
+def env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REVIEW_"))}
+    clean.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'review.db'}",
+                  "PYTHONPATH": str(REPO)}, **extra)
+    return clean
+
+
+def review_bot(tmp_path: Path, *args: str, stdin: str = "", **extra: str
+               ) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
+                          capture_output=True, cwd=tmp_path, env=env(tmp_path, **extra),
+                          timeout=60)
+
+
+def test_console_runs_the_chicago_story(tmp_path: Path) -> None:
+    result = review_bot(tmp_path, "console", stdin=DONE_MEANS)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "@lena threatened *Chicago, IL* with a subpoena" in out
+    assert "Due 2018-02-23" in out
+    refusal = out[out.index("@ana> /review threaten"):]
+    assert "Only leads may threaten a subpoena" in refusal.splitlines()[2]
+    assert "== History of Chicago, IL ==" in out
+    assert "Traceback" not in out + result.stderr
+    assert (tmp_path / "review.db").exists()
+
+
+def test_console_keeps_data_between_runs(tmp_path: Path) -> None:
+    review_bot(tmp_path, "console", stdin='/review add cook-county "Cook County, IL" state=IL\n')
+    again = review_bot(tmp_path, "console", stdin="/review show cook\n")
+    assert "== Cook County, IL ==" in again.stdout
+
+
+def test_run_without_credentials_opens_the_console(tmp_path: Path) -> None:
+    result = review_bot(tmp_path, stdin="/review whoami\n")
+    assert result.returncode == 0
+    assert "Local console" in result.stdout and "admin" in result.stdout
+
+
+def test_a_wrong_setting_stops_with_one_line(tmp_path: Path) -> None:
+    cases = [({"SLACK_BOT_TOKEN": "nope"}, "SLACK_BOT_TOKEN"),
+             ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
+             ({"REVIEW_TIMEZONE": "Mars/Olympus"}, "REVIEW_TIMEZONE"),
+             ({"PORT": "http"}, "PORT"),
+             ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL")]
+    for extra, name in cases:
+        result = review_bot(tmp_path, "run", **extra)
+        assert result.returncode == 2, (extra, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and name in lines[0], (extra, result.stderr)
+
+
+def test_help_names_every_setting(tmp_path: Path) -> None:
+    out = review_bot(tmp_path, "--help").stdout
+    for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL",
+                 "DATABASE_URL", "PORT", "REVIEW_ADMINS", "REVIEW_TIMEZONE", "console", "import"):
+        assert name in out
+
+
+def test_import_dry_run_reports_bad_lines_and_changes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("id,name,kind,state\nok-town,OK Town,city,CA\nBad Id!,X,city,CA\n"
+                   "no-name,,city,CA\nwhere,Where,city,ZZ\nok-town,Again,city,CA\n")
+    result = review_bot(tmp_path, "import", str(bad), "--dry-run")
+    assert result.returncode == 1
+    for line in (3, 4, 5, 6):
+        assert f"line {line}:" in result.stdout
+    assert "nothing was imported" in result.stdout
+    real = review_bot(tmp_path, "import", str(bad))
+    assert real.returncode == 1
+    listing = review_bot(tmp_path, "console", stdin="/review list\n").stdout
+    assert "0 in all" in listing
+
+
+def test_import_the_record(tmp_path: Path) -> None:
+    data = REPO / "data" / "jurisdictions.csv"
+    dry = review_bot(tmp_path, "import", str(data), "--dry-run")
+    assert dry.returncode == 0 and "38 jurisdiction(s) would be added" in dry.stdout
+    real = review_bot(tmp_path, "import", str(data))
+    assert real.returncode == 0 and "38 jurisdiction(s) added" in real.stdout
+    out = review_bot(tmp_path, "console", stdin="/review show nyc\n/review list\n").stdout
+    assert "== New York City, NY ==" in out and "38 in all" in out
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def test_http_mode_process_against_the_stand_in(tmp_path: Path) -> None:
+    slack = LocalSlack(token="xoxb-process-test")
+    await slack.start()
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+        env=env(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET="s3cret",
+                SLACK_API_URL=slack.api_url, PORT=str(port), HOST="127.0.0.1",
+                REVIEW_ADMINS="UBOSS"))
+    try:
+        async with ClientSession() as session:
+            deadline = time.monotonic() + 20
+            while True:
+                try:
+                    async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                        if resp.status == 200:
+                            break
+                except OSError:
+                    pass
+                assert time.monotonic() < deadline, "bot did not come up"
+                await asyncio.sleep(0.1)
+            sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", "s3cret", slack)
+            posted = await sender.run(session, "UBOSS", 'add denver "Denver, CO" state=CO')
+            assert "added *Denver, CO*" in posted[-1].text
+            assert any("added *Denver, CO*" in p.text for p in posted if p.channel)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=20)
+        await slack.stop()
+    assert process.returncode == 0, output
+    assert "s3cret" not in output and slack.token not in output

@@ -1,0 +1,187 @@
+"""Shared pieces for the domain tests: a hand-written in-memory Repository, a fixed
+clock, and a builder of jurisdictions standing in a given workflow state."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
+
+import pytest
+
+from workflows.errors import Conflict
+from workflows.machine import Workflow
+from workflows.model import Event, Jurisdiction, Listing, Notice, Role, Round
+from workflows.ports import Filters
+from workflows.review import Review, ReviewConfig
+
+LETTER_ON = date(2017, 11, 15)
+"""The November batch of letters."""
+DUE = date(2017, 12, 8)
+"""Their deadline."""
+STEP_ON = date(2018, 1, 24)
+"""The day of the document demands: after DUE, so an open round is overdue."""
+REQUESTER = "lead-1"
+
+_ROUND_KIND = {
+    "preliminary_finding": "finding",
+    "subpoena_threatened": "demand",
+    "subpoena_requested": "demand",
+    "subpoena_issued": "demand",
+}
+_SETTLED = {
+    "response_received": "responded",
+    "insufficient": "no_response",
+    "subpoena_issued": "subpoena",
+    "cleared": "cleared",
+    "closed": "closed",
+}
+
+
+def in_state(state: str, *, kind: str | None = None, held_from: str | None = None,
+             us_state: str = "IL", due_on: date | None = DUE) -> Jurisdiction:
+    """A jurisdiction standing in ``state`` with one round that fits it: open (and overdue
+    on STEP_ON) where the state waits for an answer, settled otherwise; paused with five
+    days left in ``clarification_requested``."""
+    j = Jurisdiction("testville", "Testville, IL", "city", us_state, state=state, version=3)
+    if state != "new":
+        number = Round(1, kind or _ROUND_KIND.get(state, "letter"), LETTER_ON, due_on=due_on,
+                       due_rule="" if due_on is None else due_on.isoformat())
+        number.outcome = _SETTLED.get(state)
+        if number.outcome is not None:
+            number.closed_on = DUE
+        if state == "clarification_requested":
+            number.paused_on, number.days_left = date(2017, 12, 1), 5
+        j.rounds.append(number)
+    if held_from is not None:
+        j.held_from, j.held_by = held_from, REQUESTER
+    return j
+
+
+@pytest.fixture(scope="session")
+def workflow() -> Workflow:
+    return Workflow()
+
+
+@pytest.fixture
+def build() -> Callable[..., Jurisdiction]:
+    return in_state
+
+
+# -- the Repository port, in memory ------------------------------------------------------
+
+
+@dataclass
+class FixedClock:
+    at: datetime = datetime(2018, 1, 24, 15, 0, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.at
+
+
+class FakeRepository:
+    """Keeps copies, never the caller's objects, so an unsaved change stays unsaved."""
+
+    def __init__(self) -> None:
+        self.jurisdictions: dict[str, Jurisdiction] = {}
+        self.events: dict[str, list[Event]] = {}
+        self.notices: list[Notice] = []
+        self.granted: dict[str, Role] = {}
+        self.grants: list[tuple[str, Role, str, datetime]] = []
+        self.writes = 0
+
+    def snapshot(self) -> object:
+        return copy.deepcopy((self.jurisdictions, self.events, self.notices, self.granted,
+                              self.writes))
+
+    def _listing(self, j: Jurisdiction) -> Listing:
+        return Listing(j.id, j.name, j.kind, j.us_state, j.state, j.due_on, j.owner)
+
+    def _keys(self, j: Jurisdiction) -> list[str]:
+        return [j.id, j.name.lower(), *j.aliases]
+
+    async def get(self, jurisdiction_id: str) -> Jurisdiction | None:
+        j = self.jurisdictions.get(jurisdiction_id)
+        return copy.deepcopy(j)
+
+    async def lookup(self, text: str, limit: int) -> tuple[list[Listing], list[Listing]]:
+        key = text.strip().lower()
+        ordered = sorted(self.jurisdictions.values(), key=lambda j: j.id)
+        exact = [j for j in ordered if key in self._keys(j)]
+        if exact:
+            return [self._listing(j) for j in exact[:limit]], []
+        prefixed = [j for j in ordered if any(k.startswith(key) for k in self._keys(j))]
+        return [], [self._listing(j) for j in prefixed[:limit]]
+
+    def _append(self, j: Jurisdiction, version: int, events: Sequence[Event],
+                notices: Sequence[Notice]) -> None:
+        stored = copy.deepcopy(j)
+        stored.version = version + max(len(events), 1)
+        self.jurisdictions[j.id] = stored
+        history = self.events.setdefault(j.id, [])
+        history.extend(replace(e, seq=version + n) for n, e in enumerate(events, start=1))
+        self.notices.extend(notices)
+        self.writes += 1
+
+    async def add(self, j: Jurisdiction, events: Sequence[Event],
+                  notices: Sequence[Notice]) -> None:
+        await self.add_many([(j, events, notices)])
+
+    async def add_many(self, batch: Sequence[tuple[Jurisdiction, Sequence[Event],
+                                                   Sequence[Notice]]]) -> None:
+        taken = await self.taken_keys()
+        for j, _, _ in batch:
+            assert j.id not in taken and not set(j.aliases) & taken, "the fake's UNIQUE"
+            taken |= {j.id, *j.aliases}
+        for j, events, notices in batch:
+            self._append(j, 0, events, notices)
+
+    async def taken_keys(self) -> set[str]:
+        return {key for j in self.jurisdictions.values() for key in (j.id, *j.aliases)}
+
+    async def save(self, j: Jurisdiction, expected_version: int, events: Sequence[Event],
+                   notices: Sequence[Notice]) -> None:
+        stored = self.jurisdictions.get(j.id)
+        if stored is None or stored.version != expected_version:
+            raise Conflict(f"{j.id} is no longer at version {expected_version}")
+        self._append(j, expected_version, events, notices)
+
+    async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
+        rows = [self._listing(j) for j in sorted(self.jurisdictions.values(),
+                                                 key=lambda j: (j.name.lower(), j.id))
+                if (not filters.state or j.state == filters.state)
+                and (not filters.kind or j.kind == filters.kind)
+                and (not filters.us_state or j.us_state == filters.us_state)]
+        return rows[offset:offset + limit], len(rows)
+
+    async def history(self, jurisdiction_id: str, offset: int,
+                      limit: int) -> tuple[list[Event], int]:
+        newest = list(reversed(self.events.get(jurisdiction_id, [])))
+        return newest[offset:offset + limit], len(newest)
+
+    async def role(self, user: str) -> Role | None:
+        return self.granted.get(user)
+
+    async def set_role(self, user: str, role: Role, by: str, at: datetime) -> None:
+        self.granted[user] = role
+        self.grants.append((user, role, by, at))
+
+    async def roles(self) -> list[tuple[str, Role]]:
+        return sorted(self.granted.items())
+
+
+@pytest.fixture
+def repo() -> FakeRepository:
+    return FakeRepository()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock()
+
+
+@pytest.fixture
+def review(repo: FakeRepository, clock: FixedClock, workflow: Workflow) -> Review:
+    config = ReviewConfig(default_channel="C-REVIEW", admins=frozenset({"U-ADMIN"}))
+    return Review(repo, clock, config, workflow)
