@@ -218,7 +218,8 @@ def _order_command(kind: OrderKind, keys: tuple[str, ...], example: str) -> None
         return await _done(review, caller, change.event, change.jurisdiction)
 
     command(kind.value, f"{kind.value} <jurisdiction> case=… [court=…] [date=…]{blocks}"
-            " [scope=…]", f"Attach a {kind.value} to a jurisdiction (a dated fact).",
+            " [scope=…]", f"Attach {'an' if kind.value[0] in 'aeiou' else 'a'} {kind.value} to a "
+            "jurisdiction (a dated fact).",
             keys, example)(handler)
 
 

@@ -6,7 +6,9 @@ records everything so the console can show it and tests can assert on it. It can
 told to answer the next calls with 429 (with Retry-After) or 500.
 
 ``SlackSender`` plays Slack's side of a slash command: it builds the same form body,
-signs it with the signing secret (v0 HMAC-SHA256) and POSTs it to the bot.
+signs it with the signing secret (v0 HMAC-SHA256) and POSTs it to the bot. In Socket
+Mode the stand-in is also the websocket end (``apps.connections.open`` hands out its
+URL) and ``send_over_socket`` delivers the same command as a Socket Mode envelope.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ class Failure:
 @dataclass
 class LocalSlack:
     token: str = "xoxb-local-stand-in"
+    app_token: str = "xapp-local-stand-in"
     users: dict[str, str] = field(default_factory=dict)  # id -> name
     channels: dict[str, str] = field(default_factory=dict)  # id -> name
     posted: list[Posted] = field(default_factory=list)
@@ -59,6 +62,9 @@ class LocalSlack:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._ts = itertools.count(1)
+        self._envelopes = itertools.count(1)
+        self.sockets: list[web.WebSocketResponse] = []
+        self.acks: dict[str, dict[str, Any]] = {}
         self.base_url = ""
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -67,6 +73,7 @@ class LocalSlack:
         application = web.Application()
         application.router.add_post("/api/{method}", self._api)
         application.router.add_post("/respond/{key}", self._respond)
+        application.router.add_get("/socket", self._socket)
         self._runner = web.AppRunner(application, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -76,6 +83,8 @@ class LocalSlack:
         return self.base_url
 
     async def stop(self) -> None:
+        for socket in list(self.sockets):
+            await socket.close()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -151,7 +160,8 @@ class LocalSlack:
                                       if failure.status == 429 else "internal_error"},
                                      status=failure.status, headers=headers)
         auth = request.headers.get("Authorization", "")
-        if auth != f"Bearer {self.token}":
+        expected = self.app_token if method == "apps.connections.open" else self.token
+        if auth != f"Bearer {expected}":
             return web.json_response({"ok": False, "error": "invalid_auth"})
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
@@ -165,6 +175,42 @@ class LocalSlack:
             ephemeral=body.get("response_type", "ephemeral") == "ephemeral",
             response_key=request.match_info["key"]))
         return web.Response(text="ok")
+
+    async def _m_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": self.base_url.replace("http://", "ws://") + "/socket"}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        await socket.send_json({"type": "hello", "num_connections": len(self.sockets) + 1,
+                                "connection_info": {"app_id": "A0REVIEW"}})
+        async with self._changed:
+            self.sockets.append(socket)
+            self._changed.notify_all()
+        try:
+            async for message in socket:
+                ack = json.loads(message.data)
+                async with self._changed:
+                    self.acks[str(ack.get("envelope_id"))] = ack
+                    self._changed.notify_all()
+        finally:
+            self.sockets.remove(socket)
+        return socket
+
+    async def wait_for_socket(self, timeout: float = 10.0) -> None:
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: bool(self.sockets)), timeout)
+
+    async def send_over_socket(self, payload: dict[str, str], timeout: float = 10.0
+                               ) -> dict[str, Any]:
+        """Deliver a slash command as a Socket Mode envelope; return the bot's ack."""
+        envelope = f"env-{next(self._envelopes)}"
+        await self.sockets[0].send_json({"envelope_id": envelope, "type": "slash_commands",
+                                         "payload": payload, "accepts_response_payload": True})
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: envelope in self.acks),
+                                   timeout)
+            return self.acks[envelope]
 
     async def _m_auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "team_id": TEAM, "team": "Local", "user_id": "UREVIEWBOT",
@@ -210,7 +256,10 @@ class SlackSender:
     _keys: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def form(self, user: str, text: str, channel: str, key: str) -> str:
-        return urlencode({
+        return urlencode(self.fields(user, text, channel, key))
+
+    def fields(self, user: str, text: str, channel: str, key: str) -> dict[str, str]:
+        return {
             "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "local",
             "channel_id": channel,
             "channel_name": self.slack.channels.get(channel, "directmessage"),
@@ -218,7 +267,7 @@ class SlackSender:
             "command": self.command, "text": text, "api_app_id": "A0REVIEW",
             "is_enterprise_install": "false", "response_url": self.slack.response_url(key),
             "trigger_id": f"{key}.local.trigger",
-        })
+        }
 
     async def post(self, session: ClientSession, body: str, timestamp: str | None = None,
                    signature: str | None = None) -> tuple[int, str]:

@@ -161,10 +161,11 @@ class SqliteStore:
         async with self._transaction() as db:
             cursor = await db.execute(
                 "UPDATE jurisdictions SET name = ?, name_key = ?, kind = ?, us_state = ?,"
-                " state = ?, owner = ?, channel = ?, held_from = ?, held_by = ?, due_on = ?,"
-                " updated_at = ? WHERE id = ? AND version = ?",
+                " state = ?, owner = ?, channel = ?, held_from = ?, held_by = ?,"
+                " last_step_on = ?, due_on = ?, updated_at = ? WHERE id = ? AND version = ?",
                 (j.name, j.name.lower(), j.kind, j.us_state, j.state, j.owner, j.channel,
-                 j.held_from, j.held_by, _iso(j.due_on), _now(events), j.id, expected_version))
+                 j.held_from, j.held_by, _iso(j.last_step_on), _iso(j.due_on), _now(events),
+                 j.id, expected_version))
             if cursor.rowcount != 1:
                 raise Conflict(f"{j.id} is no longer at version {expected_version}")
             await self._write_parts(db, j, expected_version, events, notices)
@@ -281,7 +282,7 @@ def _jurisdiction(row: sqlite3.Row, aliases: list[str], rounds: list[Round],
         id=row["id"], name=row["name"], kind=row["kind"], us_state=row["us_state"],
         aliases=tuple(aliases), state=row["state"], version=row["version"], owner=row["owner"],
         channel=row["channel"], rounds=rounds, orders=orders, held_from=row["held_from"],
-        held_by=row["held_by"])
+        held_by=row["held_by"], last_step_on=_date(row["last_step_on"]))
 
 
 def _round(row: sqlite3.Row) -> Round:

@@ -114,7 +114,8 @@ class Workflow:
         )
 
     def _transitions(self, step: Step) -> list[dict[str, object]]:
-        checks = [partial(_check, _role_allows, step), partial(_check, _not_enjoined, step)]
+        checks = [partial(_check, check, step)
+                  for check in (_role_allows, _not_enjoined, _in_order, _deadline_given)]
         holding = frozenset(other.dest for other in self.steps if other.holds)
         after = partial(_apply_effects, step, holding)
         result: list[dict[str, object]] = []
@@ -147,16 +148,18 @@ class Workflow:
                 "possible from there.",
                 self.allowed(j, ctx),
             )
-        step = steps[0]
-        _check_deadline(step, ctx)
-        self._machine.events[name].trigger(j, ctx=ctx)
-        return step
+        if not self._machine.events[name].trigger(j, ctx=ctx):
+            raise StepRefused(f"“{name}” has nowhere to return {j.name} to: it was not "
+                              "held from another state.", self.allowed(j, ctx))
+        return steps[0]
 
     def allowed(self, j: Jurisdiction, ctx: StepContext) -> list[str]:
         """The steps this person could take on ``j`` now (state, role, orders, dates)."""
         names = []
         for step in self.steps:
             if j.state not in step.sources or step.name in names:
+                continue
+            if step.dest == RETURN and j.held_from not in _held_sources(self.steps, j.state):
                 continue
             try:
                 _role_allows(step, j, ctx)
@@ -195,7 +198,13 @@ def _held_from_is(state: str, event: EventData) -> bool:
     return _model(event).held_from == state
 
 
-def _check_deadline(step: Step, ctx: StepContext) -> None:
+def _in_order(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
+    if j.last_step_on is not None and ctx.on < j.last_step_on:
+        raise BadInput(f"{ctx.on} is before {j.name}'s last step ({j.last_step_on}); "
+                       "steps are recorded in order.")
+
+
+def _deadline_given(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
     if step.deadline == "required" and ctx.due is None:
         raise BadInput(
             f"To {step.label}, give a deadline: due=2017-06-30, due=\"30 days\" or "
@@ -203,6 +212,8 @@ def _check_deadline(step: Step, ctx: StepContext) -> None:
         )
     if step.deadline == "none" and ctx.due is not None:
         raise BadInput(f"“{step.name}” sets no deadline; leave out due=.")
+    if ctx.due is not None and ctx.due.on is not None and ctx.due.on <= ctx.on:
+        raise BadInput(f"The deadline {ctx.due.on} must fall after the step's date {ctx.on}.")
 
 
 def _apply_effects(step: Step, holding: frozenset[str], event: EventData) -> None:
@@ -222,6 +233,7 @@ def _apply_effects(step: Step, holding: frozenset[str], event: EventData) -> Non
         _pause(j, current, ctx.on)
     if step.resumes and current is not None:
         _resume(j, current, ctx.on)
+    j.last_step_on = ctx.on
 
 
 def _settle(current: Round, outcome: str, on: date) -> None:

@@ -93,6 +93,7 @@ class Jurisdiction:
     orders: list[CourtOrder] = field(default_factory=list)
     held_from: str | None = None
     held_by: str | None = None
+    last_step_on: date | None = None
 
     @property
     def current_round(self) -> Round | None:

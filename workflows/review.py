@@ -153,7 +153,6 @@ class Review:
         """Take workflow step ``step`` on the jurisdiction ``ref`` names."""
         j = await self.resolve(ref)
         ctx = StepContext(actor, await self.role_of(actor), on or self.today(), due, note, link)
-        _check_dates(j, ctx)
         before, version = j.state, j.version
         try:
             self.workflow.take(j, step, ctx)
@@ -269,15 +268,6 @@ def _slug(text: str, what: str) -> str:
         raise BadInput(f"“{text}” is not a valid {what}: use lowercase letters, digits and "
                        "dashes, e.g. cook-county.")
     return slug
-
-
-def _check_dates(j: Jurisdiction, ctx: StepContext) -> None:
-    current = j.current_round
-    if current is not None and ctx.on < current.sent_on:
-        raise BadInput(f"{ctx.on} is before {j.name}'s last round began ({current.sent_on}); "
-                       "steps are recorded in order.")
-    if ctx.due is not None and ctx.due.on is not None and ctx.due.on <= ctx.on:
-        raise BadInput(f"The deadline {ctx.due.on} must fall after the step's date {ctx.on}.")
 
 
 def _iso(day: date | None) -> str | None:

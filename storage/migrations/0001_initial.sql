@@ -13,6 +13,7 @@ CREATE TABLE jurisdictions (
     channel    TEXT,
     held_from  TEXT,
     held_by    TEXT,
+    last_step_on TEXT,                  -- date of the last workflow step (steps go in order)
     due_on     TEXT,                    -- the running deadline, copied for lists and sweeps
     updated_at TEXT NOT NULL
 );

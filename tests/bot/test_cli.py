@@ -155,3 +155,28 @@ async def test_http_mode_process_against_the_stand_in(tmp_path: Path) -> None:
         await slack.stop()
     assert process.returncode == 0, output
     assert "s3cret" not in output and slack.token not in output
+
+
+async def test_socket_mode_process_against_the_stand_in(tmp_path: Path) -> None:
+    slack = LocalSlack(token="xoxb-socket-test", app_token="xapp-socket-test")
+    await slack.start()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=tmp_path, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, text=True,
+        env=env(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_APP_TOKEN=slack.app_token,
+                SLACK_API_URL=slack.api_url, REVIEW_ADMINS="UBOSS"))
+    try:
+        await slack.wait_for_socket(timeout=20)
+        sender = SlackSender("unused: socket mode", "unused", slack)
+        payload = sender.fields("UBOSS", 'add denver "Denver, CO" state=CO', "CREVIEW", "s1")
+        ack = await slack.send_over_socket(payload)
+        assert ack["envelope_id"]
+        posted = await slack.wait_for(lambda p: p.response_key == "s1", timeout=10)
+        assert "added *Denver, CO*" in posted[-1].text
+        assert any("added *Denver, CO*" in p.text for p in slack.posted if p.channel)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=20)
+        await slack.stop()
+    assert process.returncode == 0, output
+    assert slack.app_token not in output and slack.token not in output

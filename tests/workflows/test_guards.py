@@ -332,9 +332,9 @@ def test_allowed_lists_exactly_what_take_accepts(
 
 
 @pytest.mark.parametrize(("on", "expected"), [
-    (date(2017, 6, 30), ["response", "clarify", "clear", "close"]),
-    (date(2017, 7, 3), ["response", "clarify", "insufficient", "finding", "threaten", "clear",
-                        "close"]),
+    (date(2017, 6, 30), ["letter", "response", "clarify", "clear", "close"]),
+    (date(2017, 7, 3), ["letter", "response", "clarify", "insufficient", "finding", "threaten",
+                        "clear", "close"]),
 ])
 def test_allowed_for_a_lead_waiting_on_a_letter(
         workflow: Workflow, on: date, expected: list[str]) -> None:
@@ -356,3 +356,29 @@ def test_allowed_under_an_injunction_and_for_a_viewer(workflow: Workflow) -> Non
 def test_every_step_name_is_known(workflow: Workflow) -> None:
     with pytest.raises(BadInput):
         workflow.take(Jurisdiction("x", "X"), "subpoena-now", as_(Role.ADMIN, DEMANDS_ON))
+
+
+# -- order of checks and held states ------------------------------------------------------
+
+
+def test_a_return_step_with_nothing_held_is_refused(workflow: Workflow, build: Build) -> None:
+    j = build("clarification_requested")
+    j.held_from = None
+    refused(workflow, j, "resume", as_(Role.ANALYST, DEMANDS_ON))
+    assert "resume" not in workflow.allowed(j, as_(Role.ANALYST, DEMANDS_ON))
+
+
+def test_the_role_is_checked_before_the_missing_deadline(workflow: Workflow) -> None:
+    j = Jurisdiction("chicago", "Chicago, IL", "city", "IL")
+    refused(workflow, j, "letter", as_(Role.VIEWER, APRIL), NotPermitted)
+
+
+def test_steps_are_recorded_in_date_order(workflow: Workflow) -> None:
+    j = lettered(workflow)
+    workflow.take(j, "response", as_(Role.ANALYST, JUNE_30))
+    before = copy.deepcopy(j)
+    with pytest.raises(BadInput, match="steps are recorded in order"):
+        workflow.take(j, "clear", as_(Role.ANALYST, date(2017, 5, 1)))
+    assert j == before
+    workflow.take(j, "clear", as_(Role.ANALYST, JUNE_30))
+    assert j.state == "cleared"
