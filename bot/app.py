@@ -7,7 +7,6 @@ and registers the listeners; ``Bot.close`` undoes it.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -79,7 +78,6 @@ def slack_client(access: SlackAccess) -> AsyncWebClient:
 
 async def build(settings: Settings, access: SlackAccess, clock: Clock | None = None,
                 extra_admins: frozenset[str] = frozenset()) -> Bot:
-    logging.getLogger("slack_bolt").setLevel(settings.log_level)
     clock = clock or SystemClock()
     store = await SqliteStore.open(settings.database_path)
     client = slack_client(access)

@@ -22,7 +22,7 @@ from typing import Any
 import aiosqlite
 
 from storage.migrations import migrate
-from workflows.errors import Conflict
+from workflows.errors import AlreadyExists, Conflict
 from workflows.model import (
     CourtOrder,
     Event,
@@ -49,12 +49,31 @@ class PendingNotice:
 
 async def _connect(path: str) -> aiosqlite.Connection:
     db = await aiosqlite.connect(path, isolation_level=None)
-    db.row_factory = sqlite3.Row
-    await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    await db.execute("PRAGMA journal_mode = WAL")
-    await db.execute("PRAGMA synchronous = FULL")
-    await db.execute("PRAGMA foreign_keys = ON")
+    try:
+        db.row_factory = sqlite3.Row
+        await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await _wal(db)
+        await db.execute("PRAGMA synchronous = FULL")
+        await db.execute("PRAGMA foreign_keys = ON")
+    except BaseException:
+        await db.close()
+        raise
     return db
+
+
+async def _wal(db: aiosqlite.Connection) -> None:
+    """Switch to WAL. Changing the journal mode does not wait on the busy timeout, so
+    while another process creates the file, try again for as long as that timeout."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            await db.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or loop.time() > give_up:
+                raise
+            await asyncio.sleep(0.05)
 
 
 class SqliteStore:
@@ -70,8 +89,12 @@ class SqliteStore:
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
         writer = await _connect(str(path))
-        version = await migrate(writer)
-        reader = await _connect(str(path))
+        try:
+            version = await migrate(writer)
+            reader = await _connect(str(path))
+        except BaseException:
+            await writer.close()
+            raise
         return cls(writer, reader, version)
 
     async def close(self) -> None:
@@ -138,9 +161,15 @@ class SqliteStore:
     async def add_many(self, batch: Sequence[tuple[Jurisdiction, Sequence[Event],
                                                    Sequence[Notice]]]) -> None:
         """Insert new jurisdictions, all in one transaction (all or none)."""
-        async with self._transaction() as db:
-            for j, events, notices in batch:
-                await self._insert(db, j, events, notices)
+        try:
+            async with self._transaction() as db:
+                for j, events, notices in batch:
+                    await self._insert(db, j, events, notices)
+        except sqlite3.IntegrityError as error:
+            if "UNIQUE" not in str(error):
+                raise
+            raise AlreadyExists("An id or alias was taken a moment ago; nothing was "
+                                "added.") from None
 
     async def taken_keys(self) -> set[str]:
         rows = await self._all("SELECT id AS k FROM jurisdictions UNION SELECT alias FROM aliases")

@@ -126,15 +126,15 @@ class Review:
                   aliases: tuple[str, ...] = ()) -> Change:
         await self.require(actor, "add")
         j = new_jurisdiction(jid, name, kind, us_state, aliases)
-        for key in (j.id, *j.aliases):
-            exact, _ = await self.repo.lookup(key, 1)
-            if exact:
-                raise AlreadyExists(
-                    f"“{key}” is already taken by {exact[0].name} (`{exact[0].id}`).")
+        await self._check_free(j)
         j.version = 1
         event = self._event(j, "added", actor, self.today(), None, "new",
                             {"kind": j.kind, "us_state": j.us_state})
-        await self.repo.add(j, [event], [self._notice(j, event)])
+        try:
+            await self.repo.add(j, [event], [self._notice(j, event)])
+        except AlreadyExists:
+            await self._check_free(j)  # names the key someone took meanwhile
+            raise
         return Change(j, replace(event, seq=1))
 
     async def import_jurisdictions(self, actor: str, batch: list[Jurisdiction]) -> int:
@@ -218,6 +218,13 @@ class Review:
         return await self._save(j, version, event)
 
     # -- helpers -------------------------------------------------------------------------
+
+    async def _check_free(self, j: Jurisdiction) -> None:
+        for key in (j.id, *j.aliases):
+            exact, _ = await self.repo.lookup(key, 1)
+            if exact:
+                raise AlreadyExists(
+                    f"“{key}” is already taken by {exact[0].name} (`{exact[0].id}`).")
 
     def _event(self, j: Jurisdiction, kind: str, actor: str, on: date, before: str | None,
                after: str | None, detail: Mapping[str, object]) -> Event:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sqlite3
 from importlib import resources
 
 import aiosqlite
@@ -20,16 +21,37 @@ def available() -> list[tuple[int, str]]:
     return sorted(found)
 
 
-async def migrate(db: aiosqlite.Connection) -> int:
-    """Apply the migrations newer than the database, each in its own transaction.
+def statements(sql: str) -> list[str]:
+    """Split a script into complete statements (triggers' BEGIN … END stay whole)."""
+    result, buffer = [], ""
+    for line in sql.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                result.append(buffer.strip())
+            buffer = ""
+    return result
 
-    Returns the schema version the database is at afterwards."""
-    async with db.execute("PRAGMA user_version") as cursor:
-        row = await cursor.fetchone()
-    current = int(row[0]) if row else 0
-    for number, sql in available():
-        if number <= current:
-            continue
-        await db.executescript(f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {number};\nCOMMIT;")
-        current = number
+
+async def migrate(db: aiosqlite.Connection) -> int:
+    """Apply the migrations newer than the database, in one write transaction.
+
+    The version is read inside that transaction, so two processes opening a new file at
+    once do not both migrate it. Returns the schema version afterwards."""
+    await db.execute("BEGIN IMMEDIATE")
+    try:
+        async with db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        current = int(row[0]) if row else 0
+        for number, sql in available():
+            if number <= current:
+                continue
+            for statement in statements(sql):
+                await db.execute(statement)
+            await db.execute(f"PRAGMA user_version = {number}")
+            current = number
+    except BaseException:
+        await db.execute("ROLLBACK")
+        raise
+    await db.execute("COMMIT")
     return current

@@ -1,0 +1,115 @@
+"""Schema migrations (numbered .sql files tracked by PRAGMA user_version) and the
+settings every store connection gets."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+import pytest
+
+from storage.migrations import available, migrate
+from storage.sqlite import BUSY_TIMEOUT_MS, SqliteStore
+from workflows.model import Event, Jurisdiction
+
+Query = Callable[..., list[tuple[Any, ...]]]
+AT = datetime(2018, 2, 1, 15, 0, tzinfo=UTC)
+
+
+def latest() -> int:
+    return max(number for number, _ in available())
+
+
+def schema(query: Query) -> list[tuple[Any, ...]]:
+    return query("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
+
+
+async def add_one(store: SqliteStore, jid: str = "chicago") -> None:
+    event = Event(jid, "added", "UADMIN", date(2018, 2, 1), AT, None, "new", {"name": "Chicago"})
+    await store.add(Jurisdiction(jid, "Chicago, IL", "city", "IL"), [event], [])
+
+
+def test_shipped_migrations_are_numbered_from_one_without_gaps() -> None:
+    numbers = [number for number, _ in available()]
+    assert numbers == list(range(1, len(numbers) + 1))
+    assert all(sql.strip() for _, sql in available())
+
+
+async def test_a_fresh_file_is_migrated_to_the_highest_migration_number(
+        db_path: Path, query: Query) -> None:
+    assert not db_path.exists()
+    store = await SqliteStore.open(db_path)
+    try:
+        assert store.schema_version == latest()
+    finally:
+        await store.close()
+    assert query("PRAGMA user_version") == [(latest(),)]
+    tables = {row[1] for row in schema(query) if row[0] == "table"}
+    assert {"jurisdictions", "aliases", "rounds", "court_orders", "events", "roles",
+            "role_grants", "outbox"} <= tables
+
+
+async def test_opening_again_applies_nothing_and_keeps_the_data(
+        db_path: Path, query: Query) -> None:
+    store = await SqliteStore.open(db_path)
+    await add_one(store)
+    await store.close()
+    before = schema(query)
+
+    again = await SqliteStore.open(db_path)
+    try:
+        assert again.schema_version == latest()
+        kept = await again.get("chicago")
+        assert kept is not None
+        assert (kept.name, kept.version) == ("Chicago, IL", 1)
+        assert (await again.history("chicago", 0, 10))[1] == 1
+    finally:
+        await again.close()
+    assert schema(query) == before
+    assert query("PRAGMA user_version") == [(latest(),)]
+
+
+async def test_migrate_on_an_up_to_date_database_writes_nothing(db_path: Path) -> None:
+    store = await SqliteStore.open(db_path)
+    await add_one(store)
+    await store.close()
+
+    db = await aiosqlite.connect(db_path, isolation_level=None)
+    try:
+        assert await migrate(db) == latest()
+        assert db.total_changes == 0
+    finally:
+        await db.close()
+
+
+async def test_both_connections_use_wal_and_a_busy_timeout(store: SqliteStore,
+                                                           query: Query) -> None:
+    assert query("PRAGMA journal_mode") == [("wal",)]  # persistent: in the file itself
+    # busy_timeout is per connection, so ask the store's own writer and reader.
+    for conn in (store._writer, store._reader):
+        async with conn.execute("PRAGMA busy_timeout") as cursor:
+            assert tuple(await cursor.fetchone()) == (BUSY_TIMEOUT_MS,)
+        async with conn.execute("PRAGMA journal_mode") as cursor:
+            assert tuple(await cursor.fetchone()) == ("wal",)
+    assert BUSY_TIMEOUT_MS >= 1000
+
+
+async def test_events_are_append_only(store: SqliteStore, db_path: Path, query: Query) -> None:
+    await add_one(store)
+    before = query("SELECT * FROM events")
+    assert len(before) == 1
+
+    conn = sqlite3.connect(db_path)
+    try:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("UPDATE events SET actor = 'UMALLORY'")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute("DELETE FROM events")
+        conn.commit()
+    finally:
+        conn.close()
+    assert query("SELECT * FROM events") == before
