@@ -99,25 +99,11 @@ class LocalSlack:
 
     def user(self, name: str) -> str:
         """The ID of the user called ``name``, made up on first use (UANA for ana)."""
-        for uid, known in self.users.items():
-            if known == name:
-                return uid
-        uid = "U" + (re.sub(r"[^A-Z0-9]", "", name.upper()) or "X")[:10]
-        while uid in self.users:
-            uid += "X"
-        self.users[uid] = name
-        return uid
+        return _directory_id(self.users, "U", name)
 
     def channel(self, name: str) -> str:
-        name = name.lstrip("#")
-        for cid, known in self.channels.items():
-            if known == name:
-                return cid
-        cid = "C" + (re.sub(r"[^A-Z0-9]", "", name.upper()) or "X")[:10]
-        while cid in self.channels:
-            cid += "X"
-        self.channels[cid] = name
-        return cid
+        """The ID of channel ``#name``, made up on first use (CMIDWEST for #midwest)."""
+        return _directory_id(self.channels, "C", name.lstrip("#"))
 
     def escape(self, text: str) -> str:
         """Turn @name and #name into Slack's escaped mentions, as Slack does for a
@@ -232,6 +218,17 @@ class LocalSlack:
         if uid not in self.users:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": {"id": uid, "name": self.users[uid]}}
+
+
+def _directory_id(book: dict[str, str], prefix: str, name: str) -> str:
+    for known_id, known in book.items():
+        if known == name:
+            return known_id
+    new_id = prefix + (re.sub(r"[^A-Z0-9]", "", name.upper()) or "X")[:10]
+    while new_id in book:
+        new_id += "X"
+    book[new_id] = name
+    return new_id
 
 
 def _blocks(value: Any) -> list[dict[str, Any]]:
