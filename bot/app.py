@@ -20,11 +20,12 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import listeners
-from bot.notifier import Notifier, OutboxRelay
+from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.settings import Settings
 from storage.sqlite import SqliteStore
 from workflows.ports import Clock
 from workflows.review import Review, ReviewConfig
+from workflows.sweep import Sweeper
 
 EVENTS_PATH = "/slack/events"
 
@@ -49,6 +50,7 @@ class Bot:
     review: Review
     store: SqliteStore
     relay: OutboxRelay
+    sweeper: Sweeper
 
     def web_app(self) -> web.Application:
         """The aiohttp app for HTTP mode: POST /slack/events and GET /healthz."""
@@ -86,9 +88,14 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
         signing_secret=access.signing_secret or "",
         request_verification_enabled=access.signing_secret is not None,
     )
+    policy = settings.policy
     config = ReviewConfig(settings.review_channel, settings.admins | extra_admins,
-                          settings.timezone)
+                          settings.timezone, policy)
     review = Review(store, clock, config)
-    relay = OutboxRelay(store, Notifier(client), clock)
-    listeners.register(app, review, relay)
-    return Bot(app, review, store, relay)
+    pacer = Pacer()
+    relay = OutboxRelay(store, Notifier(client, pacer), clock)
+    sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer), clock,
+                      policy, settings.review_channel)
+    bot = Bot(app, review, store, relay, sweeper)
+    listeners.register(app, bot)
+    return bot

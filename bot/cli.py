@@ -7,9 +7,11 @@ import asyncio
 import csv
 import logging
 import sys
+from datetime import datetime
 from pathlib import Path
 
 from bot.settings import Mode, Settings, SettingsError, describe, load_settings
+from workflows.ports import Clock
 
 
 def _settings_epilog() -> str:
@@ -31,6 +33,11 @@ def parser() -> argparse.ArgumentParser:
                                              "against a Slack stand-in, no Slack needed")
     console.add_argument("--as", dest="user", default="you",
                          help="the name you act as at first (default: you, an admin)")
+    sweep = sub.add_parser("sweep", help="post the reminders that are due, once, as the "
+                                         "scheduler would (to Slack, or printed without it)")
+    sweep.add_argument("--as-of", dest="as_of", metavar="WHEN",
+                       help="the time the sweep runs at, e.g. 2018-02-26T10:00 (team time "
+                            "zone unless given); default: now")
     imports = sub.add_parser("import", help="add jurisdictions from a CSV file shaped like "
                                             "data/jurisdictions.csv")
     imports.add_argument("file", type=Path)
@@ -53,6 +60,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "import":
             return asyncio.run(_import(settings, args.file, args.dry_run))
+        if command == "sweep":
+            return asyncio.run(_sweep(settings, args.as_of))
         if command == "console" or settings.mode is Mode.CONSOLE:
             from bot.console import run_console
 
@@ -76,11 +85,57 @@ async def _serve(settings: Settings) -> None:
     bot = await build(settings, access)
     try:
         if settings.mode is Mode.SOCKET and settings.slack_app_token is not None:
-            await serve_socket(bot, settings.slack_app_token.get_secret_value())
+            await serve_socket(bot, settings, settings.slack_app_token.get_secret_value())
         else:
-            await serve_http(bot, settings.host, settings.port)
+            await serve_http(bot, settings)
     finally:
         await bot.close()
+
+
+async def _sweep(settings: Settings, as_of: str | None) -> int:
+    """One sweep at ``as_of``: to Slack when configured, else to a stand-in, printed."""
+    from bot.app import SlackAccess, SystemClock, build
+    from bot.console import parse_when, show
+    from bot.local_slack import LocalSlack
+
+    clock: Clock = SystemClock()
+    if as_of:
+        try:
+            clock = FixedClock(parse_when(as_of, settings.timezone))
+        except ValueError:
+            print(f"review-bot: “{as_of}” is not a time; try 2018-02-26T10:00", file=sys.stderr)
+            return 2
+    slack = None
+    if settings.mode is Mode.CONSOLE:
+        slack = LocalSlack()
+        await slack.start()
+        access = SlackAccess(slack.token, None, slack.api_url)
+    else:
+        assert settings.slack_bot_token is not None
+        access = SlackAccess(settings.slack_bot_token.get_secret_value(), None,
+                             settings.slack_api_url)
+    bot = await build(settings, access, clock)
+    try:
+        report = await bot.sweeper.sweep()
+    finally:
+        await bot.close()
+    for message in slack.posted if slack else []:
+        print(show(slack, message))
+    if slack:
+        await slack.stop()
+    state = "" if report.in_hours else " (outside business hours: nothing was posted)"
+    print(f"Sweep at {report.at.astimezone(settings.timezone):%Y-%m-%d %H:%M %Z}: "
+          f"{report.posted} reminder(s) in {report.messages} message(s), "
+          f"{report.recovered} recovered, {report.released} put back{state}.")
+    return 1 if report.failed_channels else 0
+
+
+class FixedClock:
+    def __init__(self, now: datetime) -> None:
+        self.moment = now
+
+    def now(self) -> datetime:
+        return self.moment
 
 
 async def _import(settings: Settings, path: Path, dry_run: bool) -> int:

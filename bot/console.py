@@ -3,7 +3,7 @@
 It starts ``LocalSlack`` and the bot in HTTP mode on loopback, then reads lines. A
 line starting with ``/`` is sent as a signed slash command, exactly as Slack would
 send it; what the bot answers (only to you) and posts (to channels) is printed as
-text. Lines starting with ``:`` steer the console itself.
+text. Lines starting with ``:`` steer the console itself, including the clock.
 """
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import asyncio
 import secrets
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import TextIO
 
 from aiohttp import ClientSession
 
-from bot.app import EVENTS_PATH, SlackAccess, build
+from bot.app import EVENTS_PATH, Bot, SlackAccess, build
 from bot.commands import SLASH
 from bot.local_slack import LocalSlack, Posted, SlackSender
 from bot.runtime import start_http
@@ -28,15 +29,38 @@ HELP = f"""\
 Local console: the real bot against a stand-in Slack, on {{db}}.
 Type slash commands as in Slack ({SLASH} help). Mention people as @name and channels
 as #name. Console commands:
-  :as NAME     act as another person (new names are created; an admin gives roles)
-  :who         who you are acting as
-  :help        this text
-  :quit        leave (Ctrl-D works too)"""
+  :as NAME          act as another person (new names are created; an admin gives roles)
+  :who              who you are acting as
+  :now [WHEN|real]  show or set the time the bot sees (WHEN: 2018-02-01 10:00)
+  :sweep            post the reminders that are due now, as the scheduler would
+  :help             this text
+  :quit             leave (Ctrl-D works too)"""
+
+
+class ConsoleClock:
+    """The injected clock: real time, or a simulated time that moves with real time."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self.offset
+
+    def set(self, when: datetime | None) -> None:
+        self.offset = (when - datetime.now(UTC)) if when else timedelta(0)
+
+
+def parse_when(text: str, zone: tzinfo) -> datetime:
+    """``2018-02-01``, ``2018-02-01 10:00`` or ISO 8601; naive times are the team's."""
+    when = datetime.fromisoformat(text.strip())
+    return when if when.tzinfo else when.replace(tzinfo=zone)
 
 
 class Console:
-    def __init__(self, slack: LocalSlack, sender: SlackSender, session: ClientSession,
-                 out: TextIO, user: str) -> None:
+    def __init__(self, bot: Bot, clock: ConsoleClock, slack: LocalSlack, sender: SlackSender,
+                 session: ClientSession, out: TextIO, user: str) -> None:
+        self.bot = bot
+        self.clock = clock
         self.slack = slack
         self.sender = sender
         self.session = session
@@ -53,7 +77,7 @@ class Console:
         if not line or line.startswith("#"):
             return True
         if line.startswith(":"):
-            return self.meta(line[1:].split())
+            return await self.meta(line[1:].split(maxsplit=1))
         if not line.startswith(SLASH):
             self.say(f"Commands start with {SLASH} (try {SLASH} help), or : for the console.")
             return True
@@ -67,33 +91,58 @@ class Console:
             self.say(self.show(message))
         return True
 
-    def meta(self, words: list[str]) -> bool:
-        if not words or words[0] in ("help", "h"):
-            self.say(HELP.format(db="this database"))
-        elif words[0] in ("quit", "q", "exit"):
+    async def meta(self, words: list[str]) -> bool:
+        command, argument = [*words, "", ""][:2]
+        if command in ("quit", "q", "exit"):
             return False
-        elif words[0] == "as" and len(words) == 2:
-            self.user = self.slack.user(words[1].lstrip("@"))
+        if command == "as" and argument:
+            self.user = self.slack.user(argument.strip().lstrip("@"))
             self.say(f"You are now @{self.slack.users[self.user]} ({self.user}).")
-        elif words[0] == "who":
+        elif command == "who":
             self.say(f"You are @{self.slack.users[self.user]} ({self.user}).")
+        elif command == "now":
+            self.set_now(argument)
+        elif command == "sweep":
+            await self.sweep()
         else:
-            self.say("Unknown console command; :help lists them.")
+            self.say(HELP.format(db=self.bot.store.path))
         return True
 
+    def set_now(self, argument: str) -> None:
+        zone = self.bot.review.config.timezone
+        if argument.strip() == "real":
+            self.clock.set(None)
+        elif argument:
+            try:
+                self.clock.set(parse_when(argument, zone))
+            except ValueError:
+                self.say(f"“{argument}” is not a time; try :now 2018-02-01 10:00")
+                return
+        self.say(f"The bot's time is {self.clock.now().astimezone(zone):%A %Y-%m-%d %H:%M %Z}.")
+
+    async def sweep(self) -> None:
+        start = len(self.slack.posted)
+        report = await self.bot.sweeper.sweep()
+        for message in self.slack.posted[start:]:
+            self.say(self.show(message))
+        hours = "" if report.in_hours else " (outside business hours: nothing is posted)"
+        self.say(f"Sweep at {report.at:%Y-%m-%d %H:%M %Z}: {report.posted} reminder(s) in "
+                 f"{report.messages} message(s){hours}.")
+
     def show(self, message: Posted) -> str:
-        where = "only you see" if message.ephemeral else (
-            f"#{self.slack.channels.get(message.channel, message.channel)}")
-        if message.response_key and not message.ephemeral:
-            where = f"#{CONSOLE_CHANNEL}"
-        body = blocks_to_text(message.blocks, message.text, self._user_name, self._channel_name)
-        return f"[{where}]\n" + "\n".join("  " + line for line in body.splitlines()) + "\n"
+        return show(self.slack, message)
 
-    def _user_name(self, uid: str) -> str:
-        return self.slack.users.get(uid, uid)
 
-    def _channel_name(self, cid: str) -> str:
-        return self.slack.channels.get(cid, cid)
+def show(slack: LocalSlack, message: Posted) -> str:
+    """A posted message as the console prints it."""
+    where = "only you see" if message.ephemeral else (
+        f"#{slack.channels.get(message.channel, message.channel)}")
+    if message.response_key and not message.ephemeral:
+        where = f"#{CONSOLE_CHANNEL}"
+    body = blocks_to_text(message.blocks, message.text,
+                          lambda uid: slack.users.get(uid, uid),
+                          lambda cid: slack.channels.get(cid, cid))
+    return f"[{where}]\n" + "\n".join("  " + line for line in body.splitlines()) + "\n"
 
 
 async def run_console(settings: Settings, user: str = "you",
@@ -102,15 +151,16 @@ async def run_console(settings: Settings, user: str = "you",
     await slack.start()
     secret = secrets.token_hex(16)
     me = slack.user(user)
+    clock = ConsoleClock()
     access = SlackAccess(slack.token, secret, slack.api_url)
-    bot = await build(settings, access, extra_admins=frozenset({me}))
+    bot = await build(settings, access, clock, extra_admins=frozenset({me}))
     runner, port = await start_http(bot, "127.0.0.1", 0)
     sender = SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}", secret, slack)
     interactive = sys.stdin.isatty() and read is None
     read = read or (lambda: input(f"@{slack.users[console.user]}> " if interactive else ""))
     try:
         async with ClientSession() as session:
-            console = Console(slack, sender, session, out, user)
+            console = Console(bot, clock, slack, sender, session, out, user)
             console.say(HELP.format(db=settings.database_path) + "\n")
             while True:
                 try:

@@ -11,21 +11,26 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable
-from typing import Any
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.response import BoltResponse
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands, render
 from bot.commands import SLASH, Caller
-from bot.notifier import OutboxRelay
 from bot.render import Reply
-from workflows.errors import ReviewError
-from workflows.review import Review
+from workflows.errors import BadInput, ReviewError
+
+if TYPE_CHECKING:
+    from bot.app import Bot
 
 log = logging.getLogger(__name__)
+SEEN_EVENTS = 10_000
 
 
 def as_response(reply: Reply) -> dict[str, Any]:
@@ -46,14 +51,53 @@ async def answer(respond: AsyncRespond, work: Awaitable[Reply]) -> None:
     await respond(**as_response(reply))
 
 
-def register(app: AsyncApp, review: Review, relay: OutboxRelay) -> None:
+def register(app: AsyncApp, bot: Bot) -> None:
+    seen: OrderedDict[str, None] = OrderedDict()
+
+    @app.middleware
+    async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[None]]
+                             ) -> BoltResponse | None:
+        """Slack retries an event it thinks was missed; handle each event_id once."""
+        event_id = body.get("event_id")
+        if event_id:
+            if event_id in seen:
+                return BoltResponse(status=200, body="")
+            seen[event_id] = None
+            if len(seen) > SEEN_EVENTS:
+                seen.popitem(last=False)
+        await next()
+        return None
+
     async def run_command(command: dict[str, Any]) -> Reply:
         caller = Caller(command["user_id"], command.get("channel_id", ""))
-        reply = await commands.run(review, caller, command.get("text", ""))
-        await relay.flush()
+        reply = await commands.run(bot.review, caller, command.get("text", ""))
+        await bot.relay.flush()
         return reply
 
     @app.command(SLASH)
     async def on_review(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
         await ack()
         await answer(respond, run_command(command))
+
+    async def snooze(user: str, value: str) -> Reply:
+        reminder, _, days = value.partition(":")
+        if not (reminder.isdigit() and days.isdigit()):
+            raise BadInput("That snooze button is out of date.")
+        name, when = await bot.sweeper.snooze(int(reminder), user, int(days))
+        local = when.astimezone(bot.review.config.timezone)
+        text = (f":zzz: Snoozed: this channel hears about {name} again on "
+                f"{local:%A %Y-%m-%d at %H:%M} ({bot.review.config.timezone.key}).")
+        return Reply(text, [render.section(text)])
+
+    @app.action(render.SNOOZE_ACTION)
+    async def on_snooze(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                        respond: AsyncRespond) -> None:
+        await ack()
+        value = (action.get("selected_option") or {}).get("value", "")
+        await answer(respond, snooze(body["user"]["id"], value))
+
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
+        user = event["user"]
+        view = render.home(user, await bot.review.home(user), bot.review.today())
+        await client.views_publish(user_id=user, view=view)

@@ -40,6 +40,18 @@ class Posted:
     ephemeral: bool = False
     ts: str = ""
     response_key: str = ""
+    metadata: dict[str, Any] | None = None
+
+
+@dataclass
+class Uploaded:
+    """A file the bot shared (files_upload_v2)."""
+
+    id: str
+    title: str
+    channel: str
+    data: bytes
+    comment: str = ""
 
 
 @dataclass
@@ -57,12 +69,15 @@ class LocalSlack:
     posted: list[Posted] = field(default_factory=list)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failures: deque[Failure] = field(default_factory=deque)
+    files: list[Uploaded] = field(default_factory=list)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> App Home view
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self._ts = itertools.count(1)
         self._envelopes = itertools.count(1)
+        self._pending_uploads: dict[str, bytes] = {}
         self.sockets: list[web.WebSocketResponse] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self.base_url = ""
@@ -74,6 +89,7 @@ class LocalSlack:
         application.router.add_post("/api/{method}", self._api)
         application.router.add_post("/respond/{key}", self._respond)
         application.router.add_get("/socket", self._socket)
+        application.router.add_post("/upload/{file_id}", self._upload)
         self._runner = web.AppRunner(application, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -131,9 +147,12 @@ class LocalSlack:
     # -- handlers ------------------------------------------------------------------------
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
+        params: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
-            return dict(await request.json())
-        return dict(parse_qsl(await request.text()))
+            params.update(await request.json())
+        else:
+            params.update(parse_qsl(await request.text()))
+        return params
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -209,9 +228,59 @@ class LocalSlack:
         if channel.startswith("#"):
             channel = self.channel(channel)
         ts = f"{int(time.time())}.{next(self._ts):06d}"
+        metadata = params.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata) if metadata else None
         await self._record(Posted(channel, str(params.get("text", "")),
-                                  _blocks(params.get("blocks")), ts=ts))
+                                  _blocks(params.get("blocks")), ts=ts, metadata=metadata))
         return {"ok": True, "channel": channel, "ts": ts}
+
+    async def _m_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = str(params.get("channel", ""))
+        if channel.startswith("#"):
+            channel = self.channel(channel)
+        oldest = float(params.get("oldest") or 0)
+        found = [{"type": "message", "ts": p.ts, "text": p.text,
+                  **({"metadata": p.metadata} if p.metadata else {})}
+                 for p in reversed(self.posted) if p.channel == channel and p.ts
+                 and float(p.ts) >= oldest]
+        return {"ok": True, "messages": found, "has_more": False}
+
+    async def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        async with self._changed:
+            self.views[str(params.get("user_id"))] = view
+            self._changed.notify_all()
+        return {"ok": True, "view": {"id": "VHOME", **view}}
+
+    async def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ts):08d}"
+        self._pending_uploads[file_id] = b""
+        return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if file_id not in self._pending_uploads:
+            return web.Response(status=404)
+        self._pending_uploads[file_id] = await request.read()
+        return web.Response(text=f"OK - {len(self._pending_uploads[file_id])}")
+
+    async def _m_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files or []
+        channel = str(params.get("channel_id") or "")
+        done = []
+        for item in files:
+            data = self._pending_uploads.pop(item["id"], None)
+            if data is None:
+                return {"ok": False, "error": "file_not_found"}
+            done.append(Uploaded(item["id"], item.get("title", ""), channel, data,
+                                 str(params.get("initial_comment") or "")))
+        async with self._changed:
+            self.files.extend(done)
+            self._changed.notify_all()
+        return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in done]}
 
     async def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         uid = str(params.get("user", ""))
@@ -276,6 +345,45 @@ class SlackSender:
         }
         async with session.post(self.bot_url, data=body.encode(), headers=headers) as resp:
             return resp.status, await resp.text()
+
+    async def send_json(self, session: ClientSession, payload: dict[str, Any],
+                        retry: int = 0) -> tuple[int, str]:
+        """Deliver an Events API request (JSON), as Slack does, with retries numbered."""
+        body = json.dumps(payload)
+        timestamp = str(int(time.time()))
+        headers = {"Content-Type": "application/json", "X-Slack-Request-Timestamp": timestamp,
+                   "X-Slack-Signature": sign(self.signing_secret, timestamp, body)}
+        if retry:
+            headers.update({"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "timeout"})
+        async with session.post(self.bot_url, data=body.encode(), headers=headers) as resp:
+            return resp.status, await resp.text()
+
+    async def app_home_opened(self, session: ClientSession, user: str, event_id: str,
+                              retry: int = 0) -> tuple[int, str]:
+        return await self.send_json(session, {
+            "token": "legacy-verification-token", "team_id": TEAM, "api_app_id": "A0REVIEW",
+            "type": "event_callback", "event_id": event_id, "event_time": int(time.time()),
+            "event": {"type": "app_home_opened", "user": user, "channel": "DHOME", "tab": "home"},
+        }, retry)
+
+    async def click(self, session: ClientSession, user: str, action: dict[str, Any],
+                    message: Posted | None = None) -> tuple[int, str]:
+        """Send a block_actions payload for ``action``, with a response_url to answer on."""
+        key = f"a{next(self._keys)}-{time.monotonic_ns()}"
+        payload = {
+            "type": "block_actions", "team": {"id": TEAM}, "api_app_id": "A0REVIEW",
+            "user": {"id": user, "name": self.slack.users.get(user, user)},
+            "channel": {"id": message.channel if message else "CREVIEW"},
+            "message": {"ts": message.ts, "blocks": message.blocks} if message else None,
+            "container": {"type": "message", "message_ts": message.ts if message else ""},
+            "response_url": self.slack.response_url(key), "trigger_id": f"{key}.trigger",
+            "actions": [action],
+        }
+        body = urlencode({"payload": json.dumps(payload)})
+        status, _ = await self.post(session, body)
+        if status == 200:
+            await self.slack.wait_for(lambda p: p.response_key == key)
+        return status, key
 
     async def run(self, session: ClientSession, user: str, text: str,
                   channel: str = "CREVIEW", timeout: float = 10.0) -> list[Posted]:

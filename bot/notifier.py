@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, tzinfo
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import render
 from bot.render import Reply
 from storage.sqlite import SqliteStore
+from workflows.errors import DeliveryFailed
 from workflows.ports import Clock
+from workflows.reminders import Due
 
 log = logging.getLogger(__name__)
 BATCH = 50
@@ -26,12 +32,84 @@ PERMANENT = frozenset({"channel_not_found", "not_in_channel", "is_archived", "in
 
 
 class Notifier:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, pacer: Pacer) -> None:
         self.client = client
+        self.pacer = pacer
 
     async def post(self, channel: str, reply: Reply) -> None:
-        await self.client.chat_postMessage(channel=channel, text=reply.text, blocks=reply.blocks,
-                                           unfurl_links=False)
+        """Post ``reply``; raises ``DeliveryFailed``."""
+        await self.pacer.wait(channel)
+        async with _delivery():
+            await self.client.chat_postMessage(channel=channel, text=reply.text,
+                                               blocks=reply.blocks, unfurl_links=False)
+
+
+class Pacer:
+    """A token bucket per channel: short bursts go out at once, a flood at about one
+    message per ``interval`` seconds (Slack's rate for chat.postMessage)."""
+
+    def __init__(self, interval: float = 1.0, burst: int = 4) -> None:
+        self.interval = interval
+        self.burst = burst
+        self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, when)
+
+    async def wait(self, channel: str) -> None:
+        now = asyncio.get_running_loop().time()
+        tokens, then = self._buckets.get(channel, (float(self.burst), now))
+        tokens = min(float(self.burst), tokens + (now - then) / self.interval) - 1
+        self._buckets[channel] = (tokens, now)
+        if tokens < 0:
+            await asyncio.sleep(-tokens * self.interval)
+
+
+class SlackReminders:
+    """The reminder notifier over Slack: each message carries its reminder ids in
+    message metadata, which is how a later sweep knows what a crashed one posted."""
+
+    EVENT_TYPE = "review_reminders"
+
+    def __init__(self, client: AsyncWebClient, clock: Clock, timezone: tzinfo,
+                 pacer: Pacer) -> None:
+        self.client = client
+        self.clock = clock
+        self.timezone = timezone
+        self.pacer = pacer
+
+    async def remind(self, channel: str, lines: Sequence[tuple[Due, Sequence[int]]],
+                     leads: Sequence[str]) -> str:
+        today = self.clock.now().astimezone(self.timezone).date()
+        reply = render.reminders(lines, leads, today)
+        ids = [i for _, line_ids in lines for i in line_ids]
+        await self.pacer.wait(channel)
+        async with _delivery():
+            response = await self.client.chat_postMessage(
+                channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False,
+                metadata={"event_type": self.EVENT_TYPE, "event_payload": {"ids": ids}})
+        return str(response.get("ts", ""))
+
+    async def delivered(self, channel: str, since: datetime) -> set[int]:
+        async with _delivery():
+            response = await self.client.conversations_history(
+                channel=channel, oldest=f"{since.timestamp():.6f}", include_all_metadata=True,
+                limit=999)
+        found: set[int] = set()
+        for message in response.get("messages", []):
+            metadata = message.get("metadata") or {}
+            if metadata.get("event_type") == self.EVENT_TYPE:
+                found.update(int(i) for i in metadata.get("event_payload", {}).get("ids", []))
+        return found
+
+
+@asynccontextmanager
+async def _delivery() -> AsyncIterator[None]:
+    """Turn Slack and network failures into the domain's ``DeliveryFailed``."""
+    try:
+        yield
+    except SlackApiError as error:
+        code = str(error.response.get("error", ""))
+        raise DeliveryFailed(code, permanent=code in PERMANENT) from None
+    except (TimeoutError, OSError, aiohttp.ClientError) as error:
+        raise DeliveryFailed(repr(error)) from None
 
 
 class OutboxRelay:
@@ -52,19 +130,14 @@ class OutboxRelay:
                 for notice in pending:
                     try:
                         await self.notifier.post(notice.channel, render.announcement(notice.event))
-                    except SlackApiError as error:
-                        code = str(error.response.get("error", ""))
-                        if code not in PERMANENT:
-                            log.warning("notice %s to %s not posted yet: %s", notice.id,
-                                        notice.channel, code)
-                            await self.store.mark_failed(notice.id, code, None)
-                            return sent
-                        log.error("notice %s to %s dropped: %s", notice.id, notice.channel, code)
-                        await self.store.mark_failed(notice.id, code, self.clock.now())
-                        continue
-                    except (TimeoutError, OSError) as error:
-                        log.warning("notice %s not posted yet: %r", notice.id, error)
-                        await self.store.mark_failed(notice.id, repr(error), None)
+                    except DeliveryFailed as failure:
+                        dropped = self.clock.now() if failure.permanent else None
+                        log.log(logging.ERROR if dropped else logging.WARNING,
+                                "notice %s to %s %s: %s", notice.id, notice.channel,
+                                "dropped" if dropped else "not posted yet", failure)
+                        await self.store.mark_failed(notice.id, str(failure), dropped)
+                        if dropped:
+                            continue
                         return sent
                     await self.store.mark_sent(notice.id, self.clock.now())
                     sent += 1

@@ -14,9 +14,13 @@ from typing import Any
 from workflows.deadlines import Tier, calendar_for
 from workflows.errors import ReviewError, StepRefused
 from workflows.model import Event, Jurisdiction, Listing, Role
+from workflows.reminders import Due, Kind, lateness
+from workflows.review import Home
 from workflows.rules import STATES, label_of
+from workflows.sweep import SNOOZE_SPANS
 
 MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
 MAX_SECTION = 3000
 MAX_HEADER = 150
 
@@ -255,3 +259,72 @@ def roles(pairs: Sequence[tuple[str, Role]]) -> Reply:
 
 def states_help() -> str:
     return "\n".join(f"`{key}`: {label}" for key, label in STATES.items())
+
+
+# -- reminders -----------------------------------------------------------------------
+
+SNOOZE_ACTION = "reminder_snooze"
+
+
+def days(count: int) -> str:
+    return f"{count} business day{'' if count == 1 else 's'}"
+
+
+def reminder_line(due: Due, count: int, today: date) -> str:
+    r = due.reminder
+    late = lateness(r.deadline, today, due.us_state)
+    if late <= 0:
+        when = f"due *{r.deadline}* ({'today' if late == 0 else 'in ' + days(-late)})"
+    elif r.kind is Kind.ESCALATION:
+        when = f":rotating_light: *very overdue*: {days(late)} past {r.deadline}"
+    else:
+        when = f"*overdue* since {r.deadline} ({days(late)})"
+    owner = f" · owner {user(due.owner)}" if due.owner else " · no owner"
+    caught_up = f" · {count - 1} earlier reminder(s) caught up" if count > 1 else ""
+    return f"*{due.name}* — {when} · {label_of(due.state)}{owner}{caught_up}"
+
+
+def reminders(lines: Sequence[tuple[Due, Sequence[int]]], leads: Sequence[str],
+              today: date) -> Reply:
+    """One message for a channel: a line per jurisdiction, each with a snooze menu."""
+    blocks: list[Block] = [context(f":alarm_clock: Deadline reminders for {today}")]
+    for due, ids in lines:
+        block = section(reminder_line(due, len(ids), today))
+        block["accessory"] = {
+            "type": "overflow", "action_id": SNOOZE_ACTION,
+            "options": [{"text": {"type": "plain_text", "text": f"Remind me {label}"},
+                         "value": f"{due.reminder.id}:{days}"}
+                        for days, label in SNOOZE_SPANS.items()],
+        }
+        blocks.append(block)
+    if leads:
+        blocks.append(context("Very overdue: " + " ".join(user(lead) for lead in leads)))
+    text = f"{len(lines)} deadline reminder(s) for {today}"
+    return Reply(text, blocks, in_channel=True)
+
+
+# -- App Home ------------------------------------------------------------------------
+
+
+def home(who: str, view: Home, today: date) -> dict[str, Any]:
+    """The App Home tab (at most 100 blocks)."""
+
+    def rows(items: Sequence[Listing], total: int, empty: str) -> list[Block]:
+        lines = [f"*{i.name}* `{i.id}` — {label_of(i.state)}, "
+                 f"{deadline(i.due_on, i.us_state, today)}" for i in items] or [empty]
+        if total > len(items):
+            lines.append(f"…and {total - len(items)} more (`/review list`)")
+        return sections(lines)
+
+    blocks: list[Block] = [header("Compliance review"),
+                           context(f"For {user(who)} · {today}")]
+    blocks += [header("Your jurisdictions")]
+    blocks += rows(view.mine, view.mine_total, "None assigned to you.")
+    blocks += [header("Due within a week")]
+    blocks += rows(view.due_soon, view.due_soon_total, "Nothing due this week.")
+    blocks += [header("Overdue")]
+    blocks += rows(view.overdue, view.overdue_total, "Nothing overdue.")
+    blocks += [header("Latest changes")]
+    blocks += sections([history_line(e) + f" · *{e.detail.get('name', e.jurisdiction_id)}*"
+                        for e in view.recent] or ["No changes yet."])
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -10,9 +10,10 @@ import signal
 from aiohttp import web
 
 from bot.app import Bot
+from bot.scheduler import build_scheduler
+from bot.settings import Settings
 
 log = logging.getLogger(__name__)
-RELAY_INTERVAL_SECONDS = 30
 SOCKET_CLOSE_SECONDS = 2
 
 
@@ -26,13 +27,6 @@ async def start_http(bot: Bot, host: str, port: int) -> tuple[web.AppRunner, int
     return runner, int(sockets[0].getsockname()[1])
 
 
-async def relay_forever(bot: Bot, interval: float = RELAY_INTERVAL_SECONDS) -> None:
-    """Post what an outage or a restart left in the outbox, then keep checking."""
-    while True:
-        await bot.relay.flush()
-        await asyncio.sleep(interval)
-
-
 async def until_signalled() -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -41,28 +35,31 @@ async def until_signalled() -> None:
     await stop.wait()
 
 
-async def serve_http(bot: Bot, host: str, port: int) -> None:
-    runner, real_port = await start_http(bot, host, port)
-    log.info("HTTP mode: listening on %s:%s (POST /slack/events, GET /healthz)", host, real_port)
-    relay = asyncio.create_task(relay_forever(bot))
+async def serve_http(bot: Bot, settings: Settings) -> None:
+    runner, port = await start_http(bot, settings.host, settings.port)
+    log.info("HTTP mode: listening on %s:%s (POST /slack/events, GET /healthz)",
+             settings.host, port)
+    scheduler = build_scheduler(bot, settings)
+    scheduler.start()
     try:
         await until_signalled()
     finally:
-        relay.cancel()
+        scheduler.shutdown(wait=False)
         await runner.cleanup()
 
 
-async def serve_socket(bot: Bot, app_token: str) -> None:
+async def serve_socket(bot: Bot, settings: Settings, app_token: str) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(bot.app, app_token)
     await handler.connect_async()
     log.info("Socket Mode: connected")
-    relay = asyncio.create_task(relay_forever(bot))
+    scheduler = build_scheduler(bot, settings)
+    scheduler.start()
     try:
         await until_signalled()
     finally:
-        relay.cancel()
+        scheduler.shutdown(wait=False)
         # The SDK's close waits up to its ping interval (10 s) for the socket to wind
         # down; the process is leaving anyway.
         with contextlib.suppress(TimeoutError):

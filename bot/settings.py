@@ -6,12 +6,15 @@ A missing or wrong setting stops the bot with one line naming it
 
 from __future__ import annotations
 
+from datetime import time
 from enum import StrEnum
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from workflows.reminders import Policy
 
 
 class SettingsError(Exception):
@@ -38,6 +41,14 @@ class Settings(BaseSettings):
     review_admins: str = Field("", description="Comma-separated Slack user IDs who are admins")
     review_channel: str = Field("#compliance-review", description="Default team channel")
     review_timezone: str = Field("America/New_York", description="The team's time zone")
+    review_business_hours: str = Field("09:00-17:00",
+                                       description="When reminders may be posted (team time)")
+    review_remind_before: str = Field("3,1", description="Business days before a deadline "
+                                                         "to remind, comma-separated")
+    review_follow_up_days: int = Field(5, ge=1, le=60, description="Business days between "
+                                                                   "follow-ups while overdue")
+    review_sweep_seconds: int = Field(60, ge=5, le=3600,
+                                      description="How often due reminders are looked for")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
 
     @field_validator("slack_bot_token")
@@ -75,6 +86,22 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not a time zone (e.g. America/New_York)") from None
+        return value
+
+    @field_validator("review_business_hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        opens, closes = _hours(value)
+        if opens >= closes:
+            raise ValueError("must be HH:MM-HH:MM with the start before the end")
+        return value
+
+    @field_validator("review_remind_before")
+    @classmethod
+    def _before(cls, value: str) -> str:
+        parts = [p.strip() for p in value.split(",") if p.strip()]
+        if not all(p.isdigit() and 0 < int(p) <= 60 for p in parts):
+            raise ValueError("must be business days between 1 and 60, e.g. 3,1")
         return value
 
     @field_validator("log_level")
@@ -116,6 +143,22 @@ class Settings(BaseSettings):
     @property
     def timezone(self) -> ZoneInfo:
         return ZoneInfo(self.review_timezone)
+
+    @property
+    def policy(self) -> Policy:
+        opens, closes = _hours(self.review_business_hours)
+        before = tuple(sorted({int(p) for p in self.review_remind_before.split(",")
+                               if p.strip()}, reverse=True))
+        return Policy(before=before, follow_up_every=self.review_follow_up_days, opens=opens,
+                      closes=closes, timezone=self.timezone)
+
+
+def _hours(text: str) -> tuple[time, time]:
+    try:
+        opens, closes = (time.fromisoformat(part.strip()) for part in text.split("-"))
+    except ValueError:
+        raise ValueError("must be HH:MM-HH:MM, e.g. 09:00-17:00") from None
+    return opens, closes
 
 
 def load_settings(env_file: str | None = ".env", **overrides: object) -> Settings:

@@ -6,7 +6,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-EMOJI = {":white_check_mark:": "✓", ":warning:": "⚠", ":x:": "✗"}
+EMOJI = {":white_check_mark:": "✓", ":warning:": "⚠", ":x:": "✗", ":alarm_clock:": "⏰",
+         ":rotating_light:": "🚨", ":zzz:": "💤"}
 
 
 def mrkdwn(text: str, user_name: Callable[[str], str], channel_name: Callable[[str], str]) -> str:
@@ -27,6 +28,9 @@ def blocks_to_text(blocks: list[dict[str, Any]], fallback: str,
         elif kind == "section":
             if "text" in block:
                 lines.append(block["text"]["text"])
+            options = block.get("accessory", {}).get("options", [])
+            if options:
+                lines.append("    [" + " | ".join(o["text"]["text"] for o in options) + "]")
             for item in block.get("fields", []):
                 lines.append(item["text"].replace("\n", ": ", 1).replace("*", ""))
         elif kind == "context":

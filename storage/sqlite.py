@@ -15,7 +15,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,7 @@ from workflows.model import (
     Round,
 )
 from workflows.ports import Filters
+from workflows.reminders import Due, Kind, Reminder
 
 BUSY_TIMEOUT_MS = 10_000
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
@@ -80,7 +81,8 @@ class SqliteStore:
     """Open with ``await SqliteStore.open(path)``; close with ``await store.close()``."""
 
     def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
-                 schema_version: int) -> None:
+                 schema_version: int, path: str = "") -> None:
+        self.path = path
         self._writer = writer
         self._reader = reader
         self._lock = asyncio.Lock()
@@ -95,14 +97,15 @@ class SqliteStore:
         except BaseException:
             await writer.close()
             raise
-        return cls(writer, reader, version)
+        return cls(writer, reader, version, str(path))
 
     async def close(self) -> None:
         await self._reader.close()
         await self._writer.close()
 
     @asynccontextmanager
-    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction (BEGIN IMMEDIATE … COMMIT) on the writer connection."""
         async with self._lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
@@ -112,21 +115,22 @@ class SqliteStore:
                 raise
             await self._writer.execute("COMMIT")
 
-    async def _all(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+    async def read(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        """Rows of one query on the reader connection (committed data only)."""
         async with self._reader.execute(sql, args) as cursor:
             return list(await cursor.fetchall())
 
     # -- jurisdictions -------------------------------------------------------------------
 
     async def get(self, jurisdiction_id: str) -> Jurisdiction | None:
-        rows = await self._all("SELECT * FROM jurisdictions WHERE id = ?", jurisdiction_id)
+        rows = await self.read("SELECT * FROM jurisdictions WHERE id = ?", jurisdiction_id)
         if not rows:
             return None
-        aliases = await self._all(
+        aliases = await self.read(
             "SELECT alias FROM aliases WHERE jurisdiction_id = ? ORDER BY alias", jurisdiction_id)
-        rounds = await self._all(
+        rounds = await self.read(
             "SELECT * FROM rounds WHERE jurisdiction_id = ? ORDER BY number", jurisdiction_id)
-        orders = await self._all(
+        orders = await self.read(
             "SELECT * FROM court_orders WHERE jurisdiction_id = ? ORDER BY id", jurisdiction_id)
         return _jurisdiction(rows[0], [a["alias"] for a in aliases],
                              [_round(r) for r in rounds], [_order(o) for o in orders])
@@ -134,13 +138,13 @@ class SqliteStore:
     async def lookup(self, text: str, limit: int) -> tuple[list[Listing], list[Listing]]:
         key = text.strip().lower()
         end = key + "\U0010ffff"
-        exact = await self._all(
+        exact = await self.read(
             f"{_LISTING} WHERE id = ?1 OR name_key = ?1 OR id IN "
             "(SELECT jurisdiction_id FROM aliases WHERE alias = ?1) ORDER BY id LIMIT ?2",
             key, limit)
         if exact:
             return [_listing(r) for r in exact], []
-        prefixed = await self._all(
+        prefixed = await self.read(
             f"{_LISTING} WHERE (id >= ?1 AND id < ?2) OR (name_key >= ?1 AND name_key < ?2) "
             "OR id IN (SELECT jurisdiction_id FROM aliases WHERE alias >= ?1 AND alias < ?2) "
             "ORDER BY id LIMIT ?3",
@@ -149,8 +153,8 @@ class SqliteStore:
 
     async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
         where, args = _where(filters)
-        total = await self._all(f"SELECT count(*) AS n FROM jurisdictions{where}", *args)
-        rows = await self._all(f"{_LISTING}{where} ORDER BY name_key, id LIMIT ? OFFSET ?",
+        total = await self.read(f"SELECT count(*) AS n FROM jurisdictions{where}", *args)
+        rows = await self.read(f"{_LISTING}{where} ORDER BY name_key, id LIMIT ? OFFSET ?",
                                *args, limit, offset)
         return [_listing(r) for r in rows], int(total[0]["n"])
 
@@ -162,7 +166,7 @@ class SqliteStore:
                                                    Sequence[Notice]]]) -> None:
         """Insert new jurisdictions, all in one transaction (all or none)."""
         try:
-            async with self._transaction() as db:
+            async with self.transaction() as db:
                 for j, events, notices in batch:
                     await self._insert(db, j, events, notices)
         except sqlite3.IntegrityError as error:
@@ -172,7 +176,7 @@ class SqliteStore:
                                 "added.") from None
 
     async def taken_keys(self) -> set[str]:
-        rows = await self._all("SELECT id AS k FROM jurisdictions UNION SELECT alias FROM aliases")
+        rows = await self.read("SELECT id AS k FROM jurisdictions UNION SELECT alias FROM aliases")
         return {r["k"] for r in rows}
 
     async def _insert(self, db: aiosqlite.Connection, j: Jurisdiction, events: Sequence[Event],
@@ -186,8 +190,9 @@ class SqliteStore:
         await self._write_parts(db, j, 0, events, notices)
 
     async def save(self, j: Jurisdiction, expected_version: int, events: Sequence[Event],
-                   notices: Sequence[Notice]) -> None:
-        async with self._transaction() as db:
+                   notices: Sequence[Notice],
+                   reminders: Sequence[Reminder] | None = None) -> None:
+        async with self.transaction() as db:
             cursor = await db.execute(
                 "UPDATE jurisdictions SET name = ?, name_key = ?, kind = ?, us_state = ?,"
                 " state = ?, owner = ?, channel = ?, held_from = ?, held_by = ?,"
@@ -198,6 +203,25 @@ class SqliteStore:
             if cursor.rowcount != 1:
                 raise Conflict(f"{j.id} is no longer at version {expected_version}")
             await self._write_parts(db, j, expected_version, events, notices)
+            if reminders is not None:
+                await self._sync_reminders(db, j, reminders, _now(events))
+
+    async def _sync_reminders(self, db: aiosqlite.Connection, j: Jurisdiction,
+                              reminders: Sequence[Reminder], now: str) -> None:
+        current = j.current_round
+        await db.execute(
+            "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE"
+            " jurisdiction_id = ? AND status = 'pending' AND NOT (round = ? AND deadline = ?)",
+            (now, j.id, current.number if current else -1, _iso(j.due_on) or ""))
+        await self._insert_reminders(db, reminders)
+
+    async def _insert_reminders(self, db: aiosqlite.Connection,
+                                reminders: Sequence[Reminder]) -> None:
+        await db.executemany(
+            "INSERT OR IGNORE INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
+            " VALUES (?, ?, ?, ?, ?)",
+            [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
+              _utc(r.due_at)) for r in reminders])
 
     async def _write_parts(self, db: aiosqlite.Connection, j: Jurisdiction, version: int,
                            events: Sequence[Event], notices: Sequence[Notice]) -> None:
@@ -229,14 +253,28 @@ class SqliteStore:
             "INSERT INTO outbox (channel, event_id, created_at) VALUES (?, ?, ?)",
             [(n.channel, event_ids[id(n.event)], n.event.at.isoformat()) for n in notices])
 
+    async def deadlines(self, first: date, last: date, filters: Filters,
+                        limit: int) -> tuple[list[Listing], int]:
+        where, args = _where(filters)
+        where = (where + " AND" if where else " WHERE") + " due_on BETWEEN ? AND ?"
+        args += [first.isoformat(), last.isoformat()]
+        total = await self.read(f"SELECT count(*) AS n FROM jurisdictions{where}", *args)
+        rows = await self.read(f"{_LISTING}{where} ORDER BY due_on, name_key LIMIT ?",
+                               *args, limit)
+        return [_listing(r) for r in rows], int(total[0]["n"])
+
+    async def recent_events(self, limit: int) -> list[Event]:
+        rows = await self.read("SELECT * FROM events ORDER BY id DESC LIMIT ?", limit)
+        return [_event(r) for r in rows]
+
     # -- history -------------------------------------------------------------------------
 
     async def history(self, jurisdiction_id: str, offset: int,
                       limit: int) -> tuple[list[Event], int]:
         """Newest first."""
-        total = await self._all("SELECT count(*) AS n FROM events WHERE jurisdiction_id = ?",
+        total = await self.read("SELECT count(*) AS n FROM events WHERE jurisdiction_id = ?",
                                 jurisdiction_id)
-        rows = await self._all(
+        rows = await self.read(
             "SELECT * FROM events WHERE jurisdiction_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
             jurisdiction_id, limit, offset)
         return [_event(r) for r in rows], int(total[0]["n"])
@@ -244,24 +282,24 @@ class SqliteStore:
     # -- roles ---------------------------------------------------------------------------
 
     async def role(self, user: str) -> Role | None:
-        rows = await self._all("SELECT role FROM roles WHERE user_id = ?", user)
+        rows = await self.read("SELECT role FROM roles WHERE user_id = ?", user)
         return Role(rows[0]["role"]) if rows else None
 
     async def set_role(self, user: str, role: Role, by: str, at: datetime) -> None:
-        async with self._transaction() as db:
+        async with self.transaction() as db:
             await db.execute("INSERT OR REPLACE INTO roles VALUES (?, ?, ?, ?)",
                              (user, role.value, by, at.isoformat()))
             await db.execute("INSERT INTO role_grants (user_id, role, granted_by, granted_at)"
                              " VALUES (?, ?, ?, ?)", (user, role.value, by, at.isoformat()))
 
     async def roles(self) -> list[tuple[str, Role]]:
-        rows = await self._all("SELECT user_id, role FROM roles ORDER BY user_id")
+        rows = await self.read("SELECT user_id, role FROM roles ORDER BY user_id")
         return [(r["user_id"], Role(r["role"])) for r in rows]
 
     # -- outbox --------------------------------------------------------------------------
 
     async def pending_notices(self, limit: int) -> list[PendingNotice]:
-        rows = await self._all(
+        rows = await self.read(
             "SELECT o.id AS outbox_id, o.channel, o.attempts, e.* FROM outbox o"
             " JOIN events e ON e.id = o.event_id WHERE o.sent_at IS NULL AND o.dropped_at IS NULL"
             " ORDER BY o.id LIMIT ?",
@@ -270,23 +308,113 @@ class SqliteStore:
                 for r in rows]
 
     async def mark_sent(self, notice_id: int, at: datetime) -> None:
-        async with self._transaction() as db:
+        async with self.transaction() as db:
             await db.execute("UPDATE outbox SET sent_at = ?, attempts = attempts + 1"
                              " WHERE id = ?", (at.isoformat(), notice_id))
 
     async def mark_failed(self, notice_id: int, error: str, dropped_at: datetime | None) -> None:
         """Count a failed attempt; ``dropped_at`` gives up on a notice Slack will never take."""
-        async with self._transaction() as db:
+        async with self.transaction() as db:
             await db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
                              " dropped_at = ? WHERE id = ?",
                              (error[:500], dropped_at.isoformat() if dropped_at else None,
                               notice_id))
 
 
+    # -- reminders -----------------------------------------------------------------------
+
+    async def claim_reminders(self, now: datetime, claim: str, default_channel: str,
+                              limit: int) -> list[Due]:
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
+                " channel = coalesce((SELECT channel FROM jurisdictions j"
+                " WHERE j.id = reminders.jurisdiction_id), ?3)"
+                " WHERE id IN (SELECT id FROM reminders WHERE status = 'pending'"
+                " AND due_at <= ?2 ORDER BY due_at, id LIMIT ?4)",
+                (claim, _utc(now), default_channel, limit))
+            if cursor.rowcount == 0:
+                return []
+        rows = await self.read(
+            "SELECT r.*, j.name, j.owner, j.state, j.us_state FROM reminders r"
+            " JOIN jurisdictions j ON j.id = r.jurisdiction_id WHERE r.claim_id = ?"
+            " ORDER BY r.channel, j.name_key, r.due_at", claim)
+        return [Due(_reminder(r), r["name"], r["owner"], r["channel"], r["state"],
+                    r["us_state"]) for r in rows]
+
+    async def mark_reminders_sent(self, ids: Sequence[int], ts: str, now: datetime,
+                                  follow_ups: Sequence[Reminder]) -> None:
+        async with self.transaction() as db:
+            await db.executemany(
+                "UPDATE reminders SET status = 'sent', sent_at = ?, message_ts = ?"
+                " WHERE id = ? AND status = 'sending'", [(_utc(now), ts, i) for i in ids])
+            await db.executemany(
+                "INSERT OR IGNORE INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
+                " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM jurisdictions"
+                " WHERE id = ?1 AND due_on = ?3)",
+                [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
+                  _utc(r.due_at)) for r in follow_ups])
+
+    async def cancel_reminders(self, ids: Sequence[int], now: datetime) -> None:
+        async with self.transaction() as db:
+            await db.executemany(
+                "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
+                [(_utc(now), i) for i in ids])
+
+    async def release_reminders(self, ids: Sequence[int]) -> None:
+        async with self.transaction() as db:
+            await db.executemany(
+                "UPDATE reminders SET status = 'pending', claim_id = NULL, claimed_at = NULL"
+                " WHERE id = ? AND status = 'sending'", [(i,) for i in ids])
+
+    async def stale_claims(self, before: datetime) -> list[tuple[str, datetime, list[int]]]:
+        rows = await self.read(
+            "SELECT channel, min(claimed_at) AS claimed_at, group_concat(id) AS ids"
+            " FROM reminders WHERE status = 'sending' AND claimed_at < ?"
+            " GROUP BY claim_id, channel", _utc(before))
+        return [(r["channel"], datetime.fromisoformat(r["claimed_at"]),
+                 [int(i) for i in r["ids"].split(",")]) for r in rows]
+
+    async def reminder(self, reminder_id: int) -> tuple[Reminder, str, str | None] | None:
+        rows = await self.read("SELECT * FROM reminders WHERE id = ?", reminder_id)
+        if not rows:
+            return None
+        return _reminder(rows[0]), rows[0]["status"], rows[0]["snoozed_by"]
+
+    async def snooze(self, reminder_id: int, by: str, again: Reminder) -> bool:
+        async with self.transaction() as db:
+            cursor = await db.execute(
+                "UPDATE reminders SET snoozed_by = ?, snoozed_until = ? WHERE id = ?"
+                " AND snoozed_by IS NULL", (by, _utc(again.due_at), reminder_id))
+            if cursor.rowcount != 1:
+                return False
+            await self._insert_reminders(db, [again])
+        return True
+
+    async def users_with(self, role: Role) -> list[str]:
+        rows = await self.read("SELECT user_id FROM roles WHERE role = ? ORDER BY user_id",
+                               role.value)
+        return [r["user_id"] for r in rows]
+
+    async def pending_reminders(self, jurisdiction_id: str) -> list[Reminder]:
+        rows = await self.read("SELECT * FROM reminders WHERE jurisdiction_id = ? AND"
+                               " status = 'pending' ORDER BY due_at, id", jurisdiction_id)
+        return [_reminder(r) for r in rows]
+
+
+def _reminder(row: sqlite3.Row) -> Reminder:
+    return Reminder(row["jurisdiction_id"], row["round"], date.fromisoformat(row["deadline"]),
+                    Kind(row["kind"]), datetime.fromisoformat(row["due_at"]), row["id"])
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
 def _where(filters: Filters) -> tuple[str, list[str]]:
     clauses, args = [], []
     for column, value in (("state", filters.state), ("kind", filters.kind),
-                          ("us_state", filters.us_state)):
+                          ("us_state", filters.us_state), ("owner", filters.owner)):
         if value:
             clauses.append(f"{column} = ?")
             args.append(value)

@@ -99,9 +99,11 @@ class Calendar:
         return day
 
     def add_business_days(self, start: date, count: int) -> date:
-        day = start
+        """The ``count``-th business day after ``start`` (before it, if negative)."""
+        day, step = start, (1 if count >= 0 else -1)
+        count = abs(count)
         while count > 0:
-            day += timedelta(days=1)
+            day += timedelta(days=step)
             if self.is_business_day(day):
                 count -= 1
         return day

@@ -55,3 +55,12 @@ class BlockedByOrder(StepRefused):
 
 class Conflict(ReviewError):
     """Someone else changed the jurisdiction between our read and our write."""
+
+
+class DeliveryFailed(Exception):
+    """Slack (or whatever posts) did not take a message. ``permanent`` when retrying
+    cannot help (the channel is gone); otherwise the message is tried again later."""
+
+    def __init__(self, reason: str, permanent: bool = False) -> None:
+        super().__init__(reason)
+        self.permanent = permanent

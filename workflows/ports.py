@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from workflows.model import Event, Jurisdiction, Listing, Notice, Role
+from workflows.reminders import Due, Reminder
 
 
 class Clock(Protocol):
@@ -23,6 +24,7 @@ class Filters:
     state: str = ""
     kind: str = ""
     us_state: str = ""
+    owner: str = ""
 
 
 class Repository(Protocol):
@@ -50,7 +52,11 @@ class Repository(Protocol):
         ...
 
     async def save(self, j: Jurisdiction, expected_version: int, events: Sequence[Event],
-                   notices: Sequence[Notice]) -> None: ...
+                   notices: Sequence[Notice],
+                   reminders: Sequence[Reminder] | None = None) -> None:
+        """``reminders``, when given, are the ones the running deadline implies: pending
+        reminders about any other deadline are cancelled, missing ones are added."""
+        ...
 
     async def page(self, filters: Filters, offset: int,
                    limit: int) -> tuple[list[Listing], int]: ...
@@ -58,8 +64,62 @@ class Repository(Protocol):
     async def history(self, jurisdiction_id: str, offset: int,
                       limit: int) -> tuple[list[Event], int]: ...
 
+    async def deadlines(self, first: date, last: date, filters: Filters,
+                        limit: int) -> tuple[list[Listing], int]:
+        """Running deadlines from ``first`` to ``last`` (inclusive), soonest first."""
+        ...
+
+    async def recent_events(self, limit: int) -> list[Event]: ...
+
     async def role(self, user: str) -> Role | None: ...
 
     async def set_role(self, user: str, role: Role, by: str, at: datetime) -> None: ...
 
     async def roles(self) -> list[tuple[str, Role]]: ...
+
+
+class ReminderStore(Protocol):
+    """Reminder rows: claimed by a sweep, marked sent once Slack took them."""
+
+    async def claim_reminders(self, now: datetime, claim: str, default_channel: str,
+                              limit: int) -> list[Due]: ...
+
+    async def mark_reminders_sent(self, ids: Sequence[int], ts: str, now: datetime,
+                                  follow_ups: Sequence[Reminder]) -> None:
+        """Follow-ups are kept only while their deadline is still the running one."""
+        ...
+
+    async def release_reminders(self, ids: Sequence[int]) -> None: ...
+
+    async def cancel_reminders(self, ids: Sequence[int], now: datetime) -> None: ...
+
+    async def stale_claims(self, before: datetime) -> list[tuple[str, datetime, list[int]]]:
+        """(channel, claimed_at, reminder ids) of claims older than ``before``."""
+        ...
+
+    async def reminder(self, reminder_id: int) -> tuple[Reminder, str, str | None] | None:
+        """The reminder, its status and who snoozed it (if anyone)."""
+        ...
+
+    async def snooze(self, reminder_id: int, by: str, again: Reminder) -> bool:
+        """Mark it snoozed and plan ``again``; False if someone snoozed it first."""
+        ...
+
+    async def get(self, jurisdiction_id: str) -> Jurisdiction | None: ...
+
+    async def users_with(self, role: Role) -> list[str]: ...
+
+
+class ReminderNotifier(Protocol):
+    """Posts reminder messages; the bot implements it over Slack."""
+
+    async def remind(self, channel: str, lines: Sequence[tuple[Due, Sequence[int]]],
+                     leads: Sequence[str]) -> str:
+        """Post one message, a line per reminder with the ids of all the reminders it
+        stands for; return the message's timestamp. The message carries those ids, so
+        ``delivered`` can find them. Raises ``DeliveryFailed``."""
+        ...
+
+    async def delivered(self, channel: str, since: datetime) -> set[int]:
+        """Reminder ids found in the channel's messages posted since ``since``."""
+        ...

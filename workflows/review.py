@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from workflows.deadlines import DueSpec, is_us_state
@@ -26,8 +26,11 @@ from workflows.errors import (
 from workflows.machine import StepContext, Workflow
 from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Notice, Role
 from workflows.ports import Clock, Filters, Repository
+from workflows.reminders import Policy, Reminder, plan
 from workflows.rules import PERMISSIONS, label_of
 
+DAY = timedelta(days=1)
+WEEK = timedelta(days=7)
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LOOKUP_LIMIT = 10
 
@@ -37,6 +40,20 @@ class ReviewConfig:
     default_channel: str
     admins: frozenset[str] = frozenset()
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
+    policy: Policy = field(default_factory=Policy)
+
+
+@dataclass(frozen=True)
+class Home:
+    """What one person's App Home shows."""
+
+    mine: list[Listing]
+    mine_total: int
+    due_soon: list[Listing]
+    due_soon_total: int
+    overdue: list[Listing]
+    overdue_total: int
+    recent: list[Event]
 
 
 @dataclass(frozen=True)
@@ -116,6 +133,16 @@ class Review:
             raise BadInput("Pages are numbered from 1.")
         return await self.repo.history(j.id, (number - 1) * size, size)
 
+    async def home(self, user: str, limit: int = 10) -> Home:
+        """The person's jurisdictions, what is due within a week, what is overdue, and
+        the latest changes."""
+        today = self.today()
+        mine, mine_total = await self.repo.page(Filters(owner=user), 0, limit)
+        soon, soon_total = await self.repo.deadlines(today, today + WEEK, Filters(), limit)
+        late, late_total = await self.repo.deadlines(date.min, today - DAY, Filters(), limit)
+        return Home(mine, mine_total, soon, soon_total, late, late_total,
+                    await self.repo.recent_events(limit))
+
     async def allowed(self, actor: str, j: Jurisdiction) -> list[str]:
         ctx = StepContext(actor, await self.role_of(actor), self.today())
         return self.workflow.allowed(j, ctx)
@@ -164,7 +191,7 @@ class Review:
         detail = {"note": note, "link": link, "round": current.number if current else None,
                   "due_on": _iso(j.due_on), "due_rule": current.due_rule if current else ""}
         event = self._event(j, step, actor, ctx.on, before, j.state, detail)
-        return await self._save(j, version, event)
+        return await self._save(j, version, event, plan(j, self.config.policy, self.today()))
 
     async def attach_order(self, actor: str, ref: str, order: CourtOrder) -> Change:
         await self.require(actor, "order")
@@ -233,9 +260,11 @@ class Review:
     def _notice(self, j: Jurisdiction, event: Event) -> Notice:
         return Notice(j.channel or self.config.default_channel, event)
 
-    async def _save(self, j: Jurisdiction, version: int, event: Event) -> Change:
+    async def _save(self, j: Jurisdiction, version: int, event: Event,
+                    reminders: list[Reminder] | None = None) -> Change:
+        """Save one change; ``reminders`` (for steps) replace those of other deadlines."""
         try:
-            await self.repo.save(j, version, [event], [self._notice(j, event)])
+            await self.repo.save(j, version, [event], [self._notice(j, event)], reminders)
         except Conflict:
             raise await self._conflict(j.id) from None
         j.version = version + 1

@@ -14,6 +14,7 @@ from workflows.errors import Conflict
 from workflows.machine import Workflow
 from workflows.model import Event, Jurisdiction, Listing, Notice, Role, Round
 from workflows.ports import Filters
+from workflows.reminders import Reminder
 from workflows.review import Review, ReviewConfig
 
 LETTER_ON = date(2017, 11, 15)
@@ -90,6 +91,7 @@ class FakeRepository:
         self.granted: dict[str, Role] = {}
         self.grants: list[tuple[str, Role, str, datetime]] = []
         self.writes = 0
+        self.planned: dict[str, list[Reminder]] = {}
 
     def snapshot(self) -> object:
         return copy.deepcopy((self.jurisdictions, self.events, self.notices, self.granted,
@@ -141,11 +143,14 @@ class FakeRepository:
         return {key for j in self.jurisdictions.values() for key in (j.id, *j.aliases)}
 
     async def save(self, j: Jurisdiction, expected_version: int, events: Sequence[Event],
-                   notices: Sequence[Notice]) -> None:
+                   notices: Sequence[Notice],
+                   reminders: Sequence[Reminder] | None = None) -> None:
         stored = self.jurisdictions.get(j.id)
         if stored is None or stored.version != expected_version:
             raise Conflict(f"{j.id} is no longer at version {expected_version}")
         self._append(j, expected_version, events, notices)
+        if reminders is not None:
+            self.planned[j.id] = list(reminders)
 
     async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
         rows = [self._listing(j) for j in sorted(self.jurisdictions.values(),

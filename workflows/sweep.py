@@ -1,0 +1,144 @@
+"""The reminder sweep: claim what is due, post it grouped by channel, mark it sent.
+
+Claims are atomic (a row moves from pending to sending under one claim id), so two
+sweeps never take the same reminder. A sweep that dies after claiming leaves rows in
+``sending``; once their lease has run out, the next sweep asks the channel which of
+them were posted (each message carries its reminder ids) and marks those sent and
+puts the rest back. Nothing is doubled and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from workflows.errors import DeliveryFailed, NotFound, StepRefused
+from workflows.model import Role
+from workflows.ports import Clock, ReminderNotifier, ReminderStore
+from workflows.reminders import Due, Kind, Policy, collapse, follow_up, snoozed
+from workflows.rules import label_of
+
+log = logging.getLogger(__name__)
+
+LINES_PER_MESSAGE = 40
+"""Slack allows 50 blocks a message; a reminder line is one block."""
+CLAIM_LIMIT = 5000
+LEASE = timedelta(minutes=2)
+"""How long a claim may stay unconfirmed before another sweep checks on it."""
+SNOOZE_SPANS = {1: "tomorrow", 5: "next week"}
+
+
+@dataclass
+class SweepReport:
+    at: datetime
+    in_hours: bool
+    posted: int = 0
+    messages: int = 0
+    recovered: int = 0
+    released: int = 0
+    failed_channels: list[str] = field(default_factory=list)
+
+
+class Sweeper:
+    def __init__(self, store: ReminderStore, notifier: ReminderNotifier, clock: Clock,
+                 policy: Policy, default_channel: str) -> None:
+        self.store = store
+        self.notifier = notifier
+        self.clock = clock
+        self.policy = policy
+        self.default_channel = default_channel
+
+    async def sweep(self, now: datetime | None = None) -> SweepReport:
+        """Post every reminder that is due; outside business hours, only recover."""
+        now = now or self.clock.now()
+        report = SweepReport(now, self.policy.in_hours(now))
+        await self._recover(now, report)
+        if not report.in_hours:
+            return report
+        due = await self.store.claim_reminders(now, uuid.uuid4().hex, self.default_channel,
+                                               CLAIM_LIMIT)
+        by_channel: dict[str, list[Due]] = {}
+        for item in due:
+            by_channel.setdefault(item.channel, []).append(item)
+        leads: list[str] | None = None
+        for channel, items in by_channel.items():
+            if leads is None and any(i.reminder.kind is Kind.ESCALATION for i in items):
+                leads = await self.store.users_with(Role.LEAD)
+            await self._post_channel(channel, items, leads or [], now, report)
+        return report
+
+    async def _post_channel(self, channel: str, items: list[Due], leads: list[str],
+                            now: datetime, report: SweepReport) -> None:
+        lines = collapse(items)
+        for start in range(0, len(lines), LINES_PER_MESSAGE):
+            chunk = lines[start:start + LINES_PER_MESSAGE]
+            escalating = any(head.reminder.kind is Kind.ESCALATION for head, _ in chunk)
+            try:
+                ts = await self.notifier.remind(
+                    channel, [(head, [_id(d) for d in (head, *riders)]) for head, riders in chunk],
+                    leads if escalating else [])
+            except DeliveryFailed as failure:
+                rest = [d for head, riders in lines[start:] for d in (head, *riders)]
+                await self._give_back(channel, rest, failure, now, report)
+                return
+            ids = [_id(d) for head, riders in chunk for d in (head, *riders)]
+            follow_ups = [f for head, _ in chunk
+                          if (f := follow_up(head.reminder, self.policy, head.us_state))]
+            await self.store.mark_reminders_sent(ids, ts, now, follow_ups)
+            report.posted += len(ids)
+            report.messages += 1
+
+    async def _give_back(self, channel: str, rest: list[Due], failure: DeliveryFailed,
+                         now: datetime, report: SweepReport) -> None:
+        ids = [_id(d) for d in rest]
+        report.failed_channels.append(channel)
+        if failure.permanent:
+            log.error("reminders for %s dropped: %s", channel, failure)
+            await self.store.cancel_reminders(ids, now)
+        else:
+            log.warning("reminders for %s not posted yet: %s", channel, failure)
+            await self.store.release_reminders(ids)
+            report.released += len(ids)
+
+    async def _recover(self, now: datetime, report: SweepReport) -> None:
+        for channel, claimed_at, ids in await self.store.stale_claims(now - LEASE):
+            try:
+                posted = await self.notifier.delivered(channel, claimed_at - timedelta(seconds=1))
+            except DeliveryFailed as failure:
+                log.warning("cannot check %s for claimed reminders yet: %s", channel, failure)
+                continue
+            done = [i for i in ids if i in posted]
+            if done:
+                await self.store.mark_reminders_sent(done, "", now, [])
+            await self.store.release_reminders([i for i in ids if i not in posted])
+            report.recovered += len(done)
+            report.released += len(ids) - len(done)
+
+    async def snooze(self, reminder_id: int, user: str, days: int) -> tuple[str, datetime]:
+        """Remind again ``days`` business days from now; returns (name, when)."""
+        found = await self.store.reminder(reminder_id)
+        if found is None:
+            raise NotFound("That reminder no longer exists.")
+        original, status, snoozed_by = found
+        j = await self.store.get(original.jurisdiction_id)
+        if j is None:
+            raise NotFound("That jurisdiction no longer exists.")
+        if status != "sent":
+            raise StepRefused(f"That reminder about {j.name} was {status}; there is "
+                              "nothing to snooze.")
+        if snoozed_by is not None:
+            raise StepRefused(f"<@{snoozed_by}> already snoozed this reminder about {j.name}.")
+        if j.due_on != original.deadline:
+            raise StepRefused(f"This reminder no longer applies: {j.name} is now "
+                              f"{label_of(j.state)}.")
+        again = snoozed(original, self.clock.now(), self.policy, days)
+        if not await self.store.snooze(reminder_id, user, again):
+            raise StepRefused(f"Someone snoozed this reminder about {j.name} a moment ago.")
+        return j.name, again.due_at
+
+
+def _id(due: Due) -> int:
+    assert due.reminder.id is not None
+    return due.reminder.id
