@@ -70,6 +70,7 @@ class LocalSlack:
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     failures: deque[Failure] = field(default_factory=deque)
     files: list[Uploaded] = field(default_factory=list)
+    post_delay: float = 0.0  # seconds chat.postMessage takes, to catch a sweep mid-way
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> App Home view
 
     def __post_init__(self) -> None:
@@ -87,6 +88,7 @@ class LocalSlack:
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         application = web.Application()
         application.router.add_post("/api/{method}", self._api)
+        application.router.add_get("/api/{method}", self._api)
         application.router.add_post("/respond/{key}", self._respond)
         application.router.add_get("/socket", self._socket)
         application.router.add_post("/upload/{file_id}", self._upload)
@@ -150,7 +152,7 @@ class LocalSlack:
         params: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
             params.update(await request.json())
-        else:
+        elif request.can_read_body:
             params.update(parse_qsl(await request.text()))
         return params
 
@@ -227,6 +229,8 @@ class LocalSlack:
             return {"ok": False, "error": "channel_not_found"}
         if channel.startswith("#"):
             channel = self.channel(channel)
+        if self.post_delay:
+            await asyncio.sleep(self.post_delay)
         ts = f"{int(time.time())}.{next(self._ts):06d}"
         metadata = params.get("metadata")
         if isinstance(metadata, str):

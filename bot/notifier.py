@@ -106,7 +106,9 @@ async def _delivery() -> AsyncIterator[None]:
     try:
         yield
     except SlackApiError as error:
-        code = str(error.response.get("error", ""))
+        data = error.response.data
+        code = str(data.get("error", "")) if isinstance(data, dict) else ""
+        code = code or f"HTTP {error.response.status_code}"
         raise DeliveryFailed(code, permanent=code in PERMANENT) from None
     except (TimeoutError, OSError, aiohttp.ClientError) as error:
         raise DeliveryFailed(repr(error)) from None

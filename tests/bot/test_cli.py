@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -180,3 +181,50 @@ async def test_socket_mode_process_against_the_stand_in(tmp_path: Path) -> None:
         await slack.stop()
     assert process.returncode == 0, output
     assert slack.app_token not in output and slack.token not in output
+
+
+async def test_kill_9_in_the_middle_of_a_sweep_neither_doubles_nor_loses(tmp_path: Path) -> None:
+    from datetime import UTC, date, datetime
+
+    from storage.sqlite import SqliteStore
+    from workflows.deadlines import DueSpec
+    from workflows.review import Review, ReviewConfig, new_jurisdiction
+
+    class Fixed:
+        def now(self) -> datetime:
+            return datetime(2018, 2, 1, 15, tzinfo=UTC)
+
+    store = await SqliteStore.open(tmp_path / "review.db")
+    review = Review(store, Fixed(), ReviewConfig("#review", frozenset({"UBOSS"})))
+    towns = [new_jurisdiction(f"town-{n:02d}", f"Town {n:02d}", "city", "CA") for n in range(24)]
+    await review.import_jurisdictions("test", towns)
+    for n, town in enumerate(towns):
+        await review.assign("UBOSS", town.id, channel=f"CTOWN{n:02d}")
+        await review.take("UBOSS", town.id, "letter", date(2018, 2, 1),
+                          DueSpec(on=date(2018, 2, 23)))
+    await store.close()
+
+    slack = LocalSlack(token="xoxb-kill-test", post_delay=0.1)
+    await slack.start()
+    extra = {"SLACK_BOT_TOKEN": slack.token, "SLACK_SIGNING_SECRET": "s",
+             "SLACK_API_URL": slack.api_url}
+    try:
+        first = subprocess.Popen([sys.executable, "-m", "bot", "sweep", "--as-of",
+                                  "2018-02-20T10:00"], cwd=tmp_path, env=env(tmp_path, **extra),
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        await slack.wait_for(lambda p: bool(p.metadata) and p.channel == "CTOWN05", timeout=30)
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(timeout=10)
+        early = await asyncio.to_thread(review_bot, tmp_path, "sweep", "--as-of",
+                                        "2018-02-20T10:01", **extra)
+        assert "0 reminder(s)" in early.stdout, early.stdout + early.stderr  # claims still leased
+        late = await asyncio.to_thread(review_bot, tmp_path, "sweep", "--as-of",
+                                       "2018-02-20T10:05", **extra)
+        assert late.returncode == 0, late.stdout + late.stderr
+        posted_late = int(re.search(r"(\d+) reminder", late.stdout)[1])  # type: ignore[index]
+        assert 1 <= posted_late < 24, late.stdout  # it died mid-way; the rest came later
+    finally:
+        await slack.stop()
+    posted = [i for p in slack.posted if p.metadata for i in p.metadata["event_payload"]["ids"]]
+    assert sorted(posted) == sorted(set(posted)), "a reminder was posted twice"
+    assert len(posted) == 24, "a reminder was lost"

@@ -1,0 +1,226 @@
+"""Reminders end to end: planned by steps, posted by sweeps to the stand-in, snoozed
+from the message, never doubled or lost across a restart."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, date, datetime, timedelta
+
+from bot.app import Bot, SlackAccess, build
+from bot.local_slack import Failure, Posted
+from bot.settings import load_settings
+from tests.bot.conftest import ADMIN, SECRET, Harness
+from workflows.deadlines import DueSpec
+from workflows.reminders import Kind
+from workflows.review import new_jurisdiction
+
+NY = "America/New_York"
+LEAD = "ULEAD"
+
+
+def at(day: str, hour: int = 10) -> datetime:
+    """``hour`` o'clock in New York on ``day`` (EST in February: UTC-5)."""
+    return datetime.fromisoformat(f"{day}T{hour:02d}:00:00-05:00").astimezone(UTC)
+
+
+def ids_of(message: Posted) -> list[int]:
+    assert message.metadata is not None
+    return list(message.metadata["event_payload"]["ids"])
+
+
+def channel_posts(h: Harness, channel: str) -> list[Posted]:
+    return [p for p in h.slack.posted if p.channel == channel and p.metadata]
+
+
+async def lettered(h: Harness, jid: str = "chicago", channel: str = "CMIDWEST",
+                   owner: str = "UANA") -> None:
+    await h.answer(ADMIN, f'add {jid} "{jid.title()}, IL" state=IL')
+    await h.answer(ADMIN, f"assign {jid} owner=<@{owner}|o> channel=<#{channel}|c>")
+    reply = await h.answer(ADMIN, f"letter {jid} date=2018-02-01 due=2018-02-23")
+    assert reply.text.startswith(":white_check_mark:"), reply.text
+
+
+async def test_a_letter_plans_its_reminders(harness: Harness) -> None:
+    await lettered(harness)
+    pending = await harness.bot.store.pending_reminders("chicago")
+    planned = [(r.kind, r.due_at.astimezone(harness.bot.review.config.timezone).date())
+               for r in pending]
+    assert planned == [(Kind.BEFORE, date(2018, 2, 20)), (Kind.BEFORE, date(2018, 2, 22)),
+                       (Kind.OVERDUE, date(2018, 2, 26)),
+                       (Kind.ESCALATION, date(2018, 3, 26))]  # Illinois: Pulaski Day 3-5
+
+
+async def test_the_sweep_posts_due_reminders_once_to_the_team_channel(harness: Harness) -> None:
+    await lettered(harness)
+    harness.clock.current = at("2018-02-20", 9) + timedelta(minutes=30)
+    report = await harness.bot.sweeper.sweep()
+    assert (report.posted, report.messages) == (1, 1)
+    [message] = channel_posts(harness, "CMIDWEST")
+    assert "due *2018-02-23* (in 3 business days)" in json.dumps(message.blocks)
+    assert "<@UANA>" in json.dumps(message.blocks)
+    assert len(ids_of(message)) == 1
+    again = await harness.bot.sweeper.sweep()
+    assert again.posted == 0 and len(channel_posts(harness, "CMIDWEST")) == 1
+
+
+async def test_nothing_goes_out_outside_business_hours(harness: Harness) -> None:
+    await lettered(harness)
+    for moment in (at("2018-02-20", 7), at("2018-02-20", 18), at("2018-02-24", 11),
+                   at("2018-02-19", 11)):  # early, late, a Saturday, Presidents' Day
+        harness.clock.current = moment
+        report = await harness.bot.sweeper.sweep()
+        assert not report.in_hours and report.posted == 0, moment
+    assert channel_posts(harness, "CMIDWEST") == []
+
+
+async def test_a_response_cancels_the_reminders_that_no_longer_apply(harness: Harness) -> None:
+    await lettered(harness)
+    await harness.answer(ADMIN, "response chicago date=2018-02-05")
+    assert await harness.bot.store.pending_reminders("chicago") == []
+    harness.clock.current = at("2018-03-26")
+    assert (await harness.bot.sweeper.sweep()).posted == 0
+
+
+async def test_a_moved_deadline_replaces_its_reminders(harness: Harness) -> None:
+    await lettered(harness)
+    await harness.answer(ADMIN, "letter chicago date=2018-02-02 due=2018-03-30")
+    deadlines = {r.deadline for r in await harness.bot.store.pending_reminders("chicago")}
+    assert deadlines == {date(2018, 3, 30)}
+
+
+async def test_overdue_reminders_follow_up_then_escalate_to_leads(harness: Harness) -> None:
+    await harness.answer(ADMIN, f"role <@{LEAD}|lead> lead")
+    await lettered(harness)
+    harness.clock.current = at("2018-02-26")
+    await harness.bot.sweeper.sweep()
+    [overdue] = channel_posts(harness, "CMIDWEST")
+    assert "*overdue* since 2018-02-23" in json.dumps(overdue.blocks)
+    follow_ups = [r for r in await harness.bot.store.pending_reminders("chicago")
+                  if r.kind is Kind.FOLLOW_UP]
+    assert [r.due_at.astimezone(harness.bot.review.config.timezone).date()
+            for r in follow_ups] == [date(2018, 3, 6)]  # 5 Illinois business days
+    harness.clock.current = at("2018-03-26")
+    await harness.bot.sweeper.sweep()
+    last = channel_posts(harness, "CMIDWEST")[-1]
+    assert "very overdue" in json.dumps(last.blocks) and f"<@{LEAD}>" in json.dumps(last.blocks)
+
+
+async def test_catch_up_after_downtime_is_one_message_per_channel(harness: Harness) -> None:
+    for jid, channel in (("aurora", "CEAST"), ("boston", "CEAST"), ("camden", "CWEST")):
+        await lettered(harness, jid, channel)
+    harness.clock.current = at("2018-03-01")  # before-3, before-1 and overdue all due
+    report = await harness.bot.sweeper.sweep()
+    assert report.messages == 2 and report.posted == 9
+    east = channel_posts(harness, "CEAST")
+    assert len(east) == 1 and len(ids_of(east[0])) == 6
+    text = json.dumps(east[0].blocks)
+    assert text.count("*overdue* since 2018-02-23") == 2
+    assert "2 earlier reminder(s) caught up" in text
+
+
+async def test_many_reminders_fit_slack_limits_and_all_go_out(harness: Harness) -> None:
+    batch = [new_jurisdiction(f"town-{n:03d}", f"Town {n:03d}", "city", "CA") for n in range(100)]
+    await harness.bot.review.import_jurisdictions("test", batch)
+    for j in batch:
+        await harness.bot.review.take(ADMIN, j.id, "letter", date(2018, 2, 1),
+                                      DueSpec(on=date(2018, 2, 23)))
+    harness.clock.current = at("2018-02-20")
+    harness.slack.failures.extend([Failure(429, retry_after=1), Failure(500)])
+    report = await harness.bot.sweeper.sweep()
+    messages = channel_posts(harness, harness.slack.channel("compliance-review"))
+    assert report.posted == 100 and len(messages) == 3
+    assert all(len(m.blocks) <= 50 for m in messages)
+    sent = [i for m in messages for i in ids_of(m)]
+    assert len(sent) == len(set(sent)) == 100
+
+
+async def test_a_restart_after_claiming_loses_nothing(harness: Harness) -> None:
+    await lettered(harness)
+    harness.clock.current = now = at("2018-02-20")
+    claimed = await harness.bot.store.claim_reminders(now, "dead-sweep", "#x", 100)
+    assert len(claimed) == 1  # the sweep that claimed it dies here, before posting
+    restarted = await restart(harness)
+    try:
+        assert (await restarted.sweeper.sweep(now + timedelta(minutes=1))).posted == 0
+        report = await restarted.sweeper.sweep(now + timedelta(minutes=5))
+        assert report.released == 1 and report.posted == 1
+    finally:
+        await restarted.close()
+    assert [ids_of(m) for m in channel_posts(harness, "CMIDWEST")] == [[claimed[0].reminder.id]]
+
+
+async def test_a_restart_after_posting_does_not_post_again(harness: Harness) -> None:
+    await lettered(harness)
+    harness.clock.current = now = at("2018-02-20")
+    claimed = await harness.bot.store.claim_reminders(now, "dead-sweep", "#x", 100)
+    await harness.bot.sweeper.notifier.remind(claimed[0].channel, [(claimed[0], [1])], [])
+    restarted = await restart(harness)  # died after posting, before recording it
+    try:
+        report = await restarted.sweeper.sweep(now + timedelta(minutes=5))
+    finally:
+        await restarted.close()
+    assert report.recovered == 1 and report.posted == 0
+    assert len(channel_posts(harness, "CMIDWEST")) == 1
+    assert await harness.bot.store.pending_reminders("chicago") != []
+
+
+async def restart(h: Harness) -> Bot:
+    """A second bot on the same database file, as after a restart."""
+    settings = load_settings(None, database_url=f"sqlite:///{h.bot.store.path}",
+                             review_admins=ADMIN)
+    return await build(settings, SlackAccess(h.slack.token, SECRET, h.slack.api_url), h.clock)
+
+
+async def test_snooze_from_the_reminder(harness: Harness) -> None:
+    await lettered(harness)
+    harness.clock.current = at("2018-02-20")
+    await harness.bot.sweeper.sweep()
+    [message] = channel_posts(harness, "CMIDWEST")
+    option = message.blocks[1]["accessory"]["options"][0]
+    action = {"type": "overflow", "action_id": "reminder_snooze", "block_id": "b",
+              "selected_option": option}
+    _, key = await harness.sender.click(harness.session, "UANA", action, message)
+    [answer] = [p for p in harness.slack.posted if p.response_key == key]
+    assert answer.ephemeral and "Wednesday 2018-02-21 at 09:00" in answer.text
+    snoozed = [r for r in await harness.bot.store.pending_reminders("chicago")
+               if r.kind is Kind.SNOOZED]
+    assert len(snoozed) == 1
+    _, again = await harness.sender.click(harness.session, "UBOB", action, message)
+    [refusal] = [p for p in harness.slack.posted if p.response_key == again]
+    assert "already snoozed" in refusal.text
+    assert len([r for r in await harness.bot.store.pending_reminders("chicago")
+                if r.kind is Kind.SNOOZED]) == 1
+
+
+async def test_a_snooze_after_the_answer_came_is_refused(harness: Harness) -> None:
+    await lettered(harness)
+    harness.clock.current = at("2018-02-20")
+    await harness.bot.sweeper.sweep()
+    [message] = channel_posts(harness, "CMIDWEST")
+    await harness.answer(ADMIN, "response chicago date=2018-02-20")
+    action = {"type": "overflow", "action_id": "reminder_snooze", "block_id": "b",
+              "selected_option": message.blocks[1]["accessory"]["options"][1]}
+    _, key = await harness.sender.click(harness.session, "UANA", action, message)
+    [refusal] = [p for p in harness.slack.posted if p.response_key == key]
+    assert "no longer applies" in refusal.text and "response received" in refusal.text
+    assert await harness.bot.store.pending_reminders("chicago") == []
+
+
+async def test_app_home_shows_my_jurisdictions_and_handles_retries_once(
+        harness: Harness) -> None:
+    await lettered(harness)
+    harness.clock.current = at("2018-02-20")
+    status, _ = await harness.sender.app_home_opened(harness.session, "UANA", "Ev1")
+    assert status == 200
+    for _ in range(100):
+        if "UANA" in harness.slack.views:
+            break
+        await asyncio.sleep(0.02)
+    view = json.dumps(harness.slack.views["UANA"])
+    assert "Your jurisdictions" in view and "Chicago, IL" in view and "due soon" in view
+    publishes = sum(1 for method, _ in harness.slack.calls if method == "views.publish")
+    assert (await harness.sender.app_home_opened(harness.session, "UANA", "Ev1", retry=1))[0] \
+        == 200
+    await asyncio.sleep(0.2)
+    assert sum(1 for method, _ in harness.slack.calls if method == "views.publish") == publishes
