@@ -1,0 +1,90 @@
+"""Which reminders a deadline implies, and when they may go out (pure)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from workflows.deadlines import DueSpec
+from workflows.machine import StepContext, Workflow
+from workflows.model import Jurisdiction, Role
+from workflows.reminders import Due, Kind, Policy, Reminder, collapse, follow_up, plan
+
+NY = ZoneInfo("America/New_York")
+POLICY = Policy(timezone=NY)
+
+
+def lettered(due: date, on: date = date(2018, 2, 1), us_state: str = "CA") -> Jurisdiction:
+    j = Jurisdiction("x", "X", "city", us_state)
+    Workflow().take(j, "letter", StepContext("u", Role.ANALYST, on, DueSpec(on=due)))
+    return j
+
+
+def days(reminders: list[Reminder]) -> list[tuple[Kind, date]]:
+    return [(r.kind, r.due_at.astimezone(NY).date()) for r in reminders]
+
+
+def test_a_deadline_plans_before_after_and_escalation() -> None:
+    planned = plan(lettered(date(2018, 2, 23)), POLICY, date(2018, 2, 1))
+    assert days(planned) == [(Kind.BEFORE, date(2018, 2, 20)), (Kind.BEFORE, date(2018, 2, 22)),
+                             (Kind.OVERDUE, date(2018, 2, 26)),
+                             (Kind.ESCALATION, date(2018, 3, 23))]
+    assert all(r.due_at.astimezone(NY).time() == time(9, 0) for r in planned)
+
+
+def test_reminder_days_skip_holidays() -> None:
+    # Due Tuesday 2018-02-20: counting back skips Presidents' Day (2-19) everywhere, and
+    # Susan B. Anthony Day (2-15) in California's calendar.
+    federal = plan(lettered(date(2018, 2, 20), us_state=""), POLICY, date(2018, 2, 1))
+    assert days(federal)[:2] == [(Kind.BEFORE, date(2018, 2, 14)), (Kind.BEFORE, date(2018, 2, 16))]
+    california = plan(lettered(date(2018, 2, 20)), POLICY, date(2018, 2, 1))
+    assert days(california)[0] == (Kind.BEFORE, date(2018, 2, 13))
+
+
+def test_a_deadline_recorded_late_gets_one_catch_up_not_a_backlog() -> None:
+    j = lettered(date(2018, 2, 23))
+    assert days(plan(j, POLICY, date(2018, 3, 1))) == [(Kind.OVERDUE, date(2018, 3, 1)),
+                                                       (Kind.ESCALATION, date(2018, 3, 23))]
+    assert days(plan(j, POLICY, date(2018, 6, 2))) == [(Kind.ESCALATION, date(2018, 6, 4))]
+
+
+def test_no_running_deadline_plans_nothing() -> None:
+    j = lettered(date(2018, 2, 23))
+    Workflow().take(j, "clarify", StepContext("u", Role.ANALYST, date(2018, 2, 5)))
+    assert plan(j, POLICY, date(2018, 2, 5)) == []
+    assert plan(Jurisdiction("y", "Y"), POLICY, date(2018, 2, 5)) == []
+
+
+def test_follow_ups_chain_every_n_business_days_for_late_reminders_only() -> None:
+    sent = Reminder("x", 1, date(2018, 2, 23), Kind.OVERDUE, POLICY.opening(date(2018, 2, 26)))
+    nxt = follow_up(sent, POLICY, "CA")
+    assert nxt is not None and nxt.kind is Kind.FOLLOW_UP
+    assert nxt.due_at.astimezone(NY).date() == date(2018, 3, 5)
+    early = Reminder("x", 1, date(2018, 2, 23), Kind.BEFORE, POLICY.opening(date(2018, 2, 20)))
+    assert follow_up(early, POLICY, "CA") is None
+
+
+def test_business_hours_are_weekdays_between_opening_and_closing() -> None:
+    assert POLICY.in_hours(datetime(2018, 2, 20, 14, 0, tzinfo=UTC))  # 09:00 New York
+    assert not POLICY.in_hours(datetime(2018, 2, 20, 13, 59, tzinfo=UTC))
+    assert not POLICY.in_hours(datetime(2018, 2, 20, 22, 0, tzinfo=UTC))  # 17:00
+    assert not POLICY.in_hours(datetime(2018, 2, 24, 15, 0, tzinfo=UTC))  # Saturday
+    assert not POLICY.in_hours(datetime(2018, 2, 19, 15, 0, tzinfo=UTC))  # Presidents' Day
+
+
+def test_next_opening_skips_to_business_days() -> None:
+    friday = datetime(2018, 2, 16, 16, 0, tzinfo=UTC)
+    assert POLICY.next_opening(friday, 1) == datetime(2018, 2, 20, 9, 0, tzinfo=NY)
+    assert POLICY.next_opening(friday, 5) == datetime(2018, 2, 26, 9, 0, tzinfo=NY)
+
+
+def test_collapse_keeps_the_most_severe_reminder_per_deadline() -> None:
+    def due(kind: Kind, jid: str = "x", deadline: date = date(2018, 2, 23)) -> Due:
+        return Due(Reminder(jid, 1, deadline, kind, POLICY.opening(date(2018, 2, 20)),
+                            id=len(kind)), jid, None, "#c", "awaiting_response", "CA")
+
+    lines = collapse([due(Kind.BEFORE), due(Kind.OVERDUE), due(Kind.BEFORE, "y"),
+                      due(Kind.ESCALATION)])
+    heads = {(head.reminder.jurisdiction_id, head.reminder.kind): len(riders)
+             for head, riders in lines}
+    assert heads == {("x", Kind.ESCALATION): 2, ("y", Kind.BEFORE): 0}
