@@ -79,7 +79,9 @@ def slack_client(access: SlackAccess) -> AsyncWebClient:
 
 
 async def build(settings: Settings, access: SlackAccess, clock: Clock | None = None,
-                extra_admins: frozenset[str] = frozenset()) -> Bot:
+                extra_admins: frozenset[str] = frozenset(), pace_seconds: float = 1.0) -> Bot:
+    """``pace_seconds`` spaces posts to one channel (Slack allows about one a second);
+    the replay, which talks to a local stand-in, sets it to 0."""
     clock = clock or SystemClock()
     store = await SqliteStore.open(settings.database_path)
     client = slack_client(access)
@@ -92,7 +94,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     config = ReviewConfig(settings.review_channel, settings.admins | extra_admins,
                           settings.timezone, policy)
     review = Review(store, clock, config)
-    pacer = Pacer()
+    pacer = Pacer(pace_seconds)
     relay = OutboxRelay(store, Notifier(client, pacer), clock)
     sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer), clock,
                       policy, settings.review_channel)

@@ -38,6 +38,14 @@ def parser() -> argparse.ArgumentParser:
     sweep.add_argument("--as-of", dest="as_of", metavar="WHEN",
                        help="the time the sweep runs at, e.g. 2018-02-26T10:00 (team time "
                             "zone unless given); default: now")
+    replay = sub.add_parser("replay", help="play the 2017-2018 public record day by day into "
+                                           "a fresh database, printing what the team saw")
+    replay.add_argument("--until", metavar="YYYY-MM-DD",
+                        help="stop after this day (default: the record's last day)")
+    replay.add_argument("--database", type=Path, metavar="FILE",
+                        help="the new SQLite file to fill (default: a new temporary file)")
+    replay.add_argument("--quiet", action="store_true",
+                        help="print only where things stand at the end")
     imports = sub.add_parser("import", help="add jurisdictions from a CSV file shaped like "
                                             "data/jurisdictions.csv")
     imports.add_argument("file", type=Path)
@@ -62,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_import(settings, args.file, args.dry_run))
         if command == "sweep":
             return asyncio.run(_sweep(settings, args.as_of))
+        if command == "replay":
+            return asyncio.run(_replay(settings, args.until, args.database, args.quiet))
         if command == "console" or settings.mode is Mode.CONSOLE:
             from bot.console import run_console
 
@@ -128,6 +138,30 @@ async def _sweep(settings: Settings, as_of: str | None) -> int:
           f"{report.posted} reminder(s) in {report.messages} message(s), "
           f"{report.recovered} recovered, {report.released} put back{state}.")
     return 1 if report.failed_channels else 0
+
+
+async def _replay(settings: Settings, until: str | None, database: Path | None,
+                  quiet: bool) -> int:
+    import tempfile
+    from datetime import date
+
+    from bot.replay import replay
+
+    try:
+        last = date.fromisoformat(until) if until else None
+    except ValueError:
+        print(f"review-bot: “{until}” is not a date (YYYY-MM-DD)", file=sys.stderr)
+        return 2
+    database = database or Path(tempfile.mkdtemp(prefix="review-replay-")) / "replay.db"
+    try:
+        standing = await replay(settings, database, last, quiet=quiet)
+    except (FileExistsError, ValueError) as error:
+        print(f"review-bot: {error}", file=sys.stderr)
+        return 2
+    print("\n".join(standing.lines()))
+    print(f"\nThe replayed database is {database}; look around with:\n"
+          f"  DATABASE_URL=sqlite:///{database} review-bot console")
+    return 0
 
 
 class FixedClock:

@@ -54,6 +54,8 @@ class Pacer:
         self._buckets: dict[str, tuple[float, float]] = {}  # channel -> (tokens, when)
 
     async def wait(self, channel: str) -> None:
+        if self.interval <= 0:
+            return
         now = asyncio.get_running_loop().time()
         tokens, then = self._buckets.get(channel, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + (now - then) / self.interval) - 1

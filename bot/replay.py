@@ -1,0 +1,176 @@
+"""Play the public record of 2017-2018 through the bot, day by day.
+
+A fresh database, the record's 38 jurisdictions, and every row of record.csv taken as
+the step or court order it was, on its day, by people with the right roles, through
+the same use cases the slash command uses. Each business day the reminder sweep runs
+as the scheduler would; what it posts (and the summaries, where a summary service is
+given) is printed as the team would have seen it. Rows the workflow refuses are
+reported, never skipped silently.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from tqdm import tqdm
+
+from bot.app import Bot, SlackAccess, build
+from bot.console import show
+from bot.local_slack import LocalSlack
+from bot.settings import Settings
+from workflows.errors import ReviewError
+from workflows.imports import plan_jurisdictions
+from workflows.model import Role
+from workflows.ports import Filters
+from workflows.replay import Action, actions, read_rows
+from workflows.rules import label_of
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+ADMIN, ANALYST, LEAD = "URECORDADMIN", "URECORDANALYST", "URECORDLEAD"
+MORNING, SWEEP = time(8, 0), time(10, 0)
+
+DaySummary = Callable[[Bot, LocalSlack, date], Awaitable[None]]
+
+
+class ReplayClock:
+    def __init__(self, now: datetime) -> None:
+        self.moment = now
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+@dataclass
+class Standing:
+    """Where the jurisdictions stand at the end of the replay."""
+
+    on: date
+    states: Counter[str] = field(default_factory=Counter)
+    deadlines: Counter[tuple[str, date]] = field(default_factory=Counter)
+    cleared: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+    overdue: list[tuple[str, date]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+    reminders: int = 0
+
+    def lines(self) -> list[str]:
+        lines = [f"Where things stand on {self.on}:"]
+        lines += [f"  {count:3d}  {label_of(state)}" for state, count in
+                  sorted(self.states.items(), key=lambda kv: -kv[1])]
+        lines += [f"  {count:3d}  {label_of(state)}, due {due}" for (state, due), count in
+                  sorted(self.deadlines.items(), key=lambda kv: (-kv[1], kv[0]))]
+        lines.append(f"  cleared: {', '.join(self.cleared) or 'none'}")
+        lines.append(f"  held back by a court order: {', '.join(self.blocked) or 'none'}")
+        lines.append(f"  past their deadline with no decision: {len(self.overdue)}")
+        lines += [f"    {name} (due {due})" for name, due in self.overdue]
+        lines.append(f"  reminders posted along the way: {self.reminders}")
+        lines.append("Rows the workflow refused: " + ("none" if not self.refused else ""))
+        lines += [f"  {refusal}" for refusal in self.refused]
+        return lines
+
+
+async def replay(settings: Settings, database: Path, until: date | None = None,
+                 out: TextIO = sys.stdout, quiet: bool = False, record: Path = DATA,
+                 summary: DaySummary | None = None) -> Standing:
+    """Replay the record into ``database`` (which must not exist yet)."""
+    if database.exists():
+        raise FileExistsError(f"{database} exists; the replay needs a fresh database")
+    rows, errors = _read(record / "record.csv", read_rows)
+    if errors:
+        raise ValueError("; ".join(errors))
+    steps = actions(rows)
+    last = until or max(a.row.on for a in steps)
+    clock = ReplayClock(datetime.combine(steps[0].row.on, MORNING, settings.timezone))
+    slack = LocalSlack()
+    await slack.start()
+    local = settings.model_copy(update={"database_url": f"sqlite:///{database}"})
+    bot = await build(local, SlackAccess(slack.token, None, slack.api_url), clock,
+                      extra_admins=frozenset({ADMIN}), pace_seconds=0)
+    try:
+        await _setup(bot, record)
+        standing = Standing(last)
+        first = steps[0].row.on
+        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
+        for day in tqdm(days, desc="replaying", unit="day", file=sys.stderr,
+                        disable=quiet or not sys.stderr.isatty()):
+            clock.moment = datetime.combine(day, MORNING, settings.timezone)
+            for action in (a for a in steps if a.row.on == day):
+                await _apply(bot, action, standing)
+            clock.moment = datetime.combine(day, SWEEP, settings.timezone)
+            seen = len(slack.posted)
+            report = await bot.sweeper.sweep()
+            standing.reminders += report.posted
+            if summary is not None:
+                await summary(bot, slack, day)
+            if not quiet:
+                for message in slack.posted[seen:]:
+                    print(f"--- {day:%a %Y-%m-%d}\n{show(slack, message)}", file=out)
+        await _stand(bot, standing)
+        return standing
+    finally:
+        await bot.close()
+        await slack.stop()
+
+
+def _read(path: Path, reader: Callable[..., tuple[list, list[str]]]) -> tuple[list, list[str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = csv.DictReader(handle)
+        return reader(rows.fieldnames or [], rows)
+
+
+async def _setup(bot: Bot, record: Path) -> None:
+    await bot.review.grant(ADMIN, ANALYST, Role.ANALYST)
+    await bot.review.grant(ADMIN, LEAD, Role.LEAD)
+    with (record / "jurisdictions.csv").open(newline="", encoding="utf-8") as handle:
+        rows = csv.DictReader(handle)
+        plan = plan_jurisdictions(rows.fieldnames or [], rows, set())
+    if plan.errors:
+        raise ValueError("; ".join(plan.errors))
+    await bot.review.import_jurisdictions(ADMIN, plan.jurisdictions)
+
+
+async def _apply(bot: Bot, action: Action, standing: Standing) -> None:
+    row = action.row
+    try:
+        if action.order is not None:
+            await bot.review.attach_order(LEAD, row.jurisdiction, action.order)
+        elif action.step is not None:
+            actor = await _actor(bot, row.jurisdiction, action.step)
+            await bot.review.take(actor, row.jurisdiction, action.step, row.on, action.due,
+                                  row.detail)
+    except ReviewError as refusal:
+        standing.refused.append(f"{row.on} {row.jurisdiction} {row.event} (line {row.line}): "
+                                f"{refusal.message}")
+
+
+async def _actor(bot: Bot, jurisdiction: str, step: str) -> str:
+    """The analyst, unless only a lead may take ``step`` from where the jurisdiction is."""
+    j = await bot.review.resolve(jurisdiction)
+    candidates = bot.review.workflow.candidates(j, step)
+    if candidates and Role.ANALYST not in candidates[0].roles:
+        return LEAD
+    return ANALYST
+
+
+async def _stand(bot: Bot, standing: Standing) -> None:
+    items, _ = await bot.review.page(Filters(), 1, 100_000)
+    for item in items:
+        standing.states[item.state] += 1
+        if item.due_on and item.due_on >= standing.on:
+            standing.deadlines[(item.state, item.due_on)] += 1
+        if item.state == "cleared":
+            standing.cleared.append(item.name)
+        elif item.due_on and item.due_on < standing.on:
+            standing.overdue.append((item.name, item.due_on))
+        j = await bot.review.repo.get(item.id)
+        if j is not None and j.active_orders(standing.on) and any(
+                o.blocks for o in j.active_orders(standing.on)):
+            standing.blocked.append(f"{j.name} ({label_of(j.state)})")
+
