@@ -224,3 +224,22 @@ async def test_app_home_shows_my_jurisdictions_and_handles_retries_once(
         == 200
     await asyncio.sleep(0.2)
     assert sum(1 for method, _ in harness.slack.calls if method == "views.publish") == publishes
+
+
+async def test_the_scheduler_sweeps_on_its_own(harness: Harness) -> None:
+    from bot.scheduler import build_scheduler
+
+    await lettered(harness)
+    harness.clock.current = at("2018-02-20")
+    settings = load_settings(None, review_sweep_seconds=5)
+    scheduler = build_scheduler(harness.bot, settings)
+    scheduler.start()
+    try:
+        for _ in range(200):
+            if channel_posts(harness, "CMIDWEST"):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        scheduler.shutdown(wait=False)
+    assert [len(ids_of(m)) for m in channel_posts(harness, "CMIDWEST")] == [1]
+    assert {job.id for job in scheduler.get_jobs()} >= {"reminders", "outbox"}
