@@ -2,9 +2,10 @@
 
 A fresh database, the record's 38 jurisdictions, and every row of record.csv taken as
 the step or court order it was, on its day, by people with the right roles, through
-the same use cases the slash command uses. Each business day the reminder sweep runs
-as the scheduler would; what it posts (and the summaries, where a summary service is
-given) is printed as the team would have seen it. Rows the workflow refuses are
+the same use cases the slash command uses. Each step is announced in the team channel,
+and each business day the reminder sweep runs as the scheduler would; what is posted
+(and the summaries, where a summary service is given) is printed as the team would
+have seen it. Rows the workflow refuses are
 reported, never skipped silently.
 """
 
@@ -88,7 +89,8 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
     steps = actions(rows)
     last = until or max(a.row.on for a in steps)
     clock = ReplayClock(datetime.combine(steps[0].row.on, MORNING, settings.timezone))
-    slack = LocalSlack()
+    slack = LocalSlack(users={ADMIN: "record-admin", ANALYST: "record-analyst",
+                              LEAD: "record-lead"})
     await slack.start()
     local = settings.model_copy(update={"database_url": f"sqlite:///{database}"})
     bot = await build(local, SlackAccess(slack.token, None, slack.api_url), clock,
@@ -101,17 +103,19 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
         for day in tqdm(days, desc="replaying", unit="day", file=sys.stderr,
                         disable=quiet or not sys.stderr.isatty()):
             clock.moment = datetime.combine(day, MORNING, settings.timezone)
+            seen = len(slack.posted)
             for action in (a for a in steps if a.row.on == day):
                 await _apply(bot, action, standing)
+            await bot.relay.flush()
             clock.moment = datetime.combine(day, SWEEP, settings.timezone)
-            seen = len(slack.posted)
             report = await bot.sweeper.sweep()
             standing.reminders += report.posted
             if summary is not None:
                 await summary(bot, slack, day)
-            if not quiet:
+            if not quiet and len(slack.posted) > seen:
+                print(f"=== {day:%A %Y-%m-%d}", file=out)
                 for message in slack.posted[seen:]:
-                    print(f"--- {day:%a %Y-%m-%d}\n{show(slack, message)}", file=out)
+                    print(show(slack, message), file=out)
         await _stand(bot, standing)
         return standing
     finally:

@@ -29,7 +29,7 @@ async def test_on_2018_02_01_the_record_stands_as_the_news_said(tmp_path: Path) 
     assert len(november_overdue) == 10 and "Seattle, WA" in november_overdue
     assert standing.states["awaiting_response"] == 10
     printed = out.getvalue()
-    assert "--- Tue 2017-06-27" in printed and "due *2017-06-30* (in 3 business days)" in printed
+    assert "=== Tuesday 2017-06-27" in printed and "due *2017-06-30* (in 3 business days)" in printed
     assert standing.reminders > 0
 
 
