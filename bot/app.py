@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import listeners
+from bot.commands import Services
 from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.settings import Settings
 from storage.sqlite import SqliteStore
@@ -51,6 +52,10 @@ class Bot:
     store: SqliteStore
     relay: OutboxRelay
     sweeper: Sweeper
+
+    @property
+    def services(self) -> Services:
+        return Services(self.review)
 
     def web_app(self) -> web.Application:
         """The aiohttp app for HTTP mode: POST /slack/events and GET /healthz."""

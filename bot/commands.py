@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot import render
 from bot.parsing import Args, channel_id, check_keys, split, user_id
@@ -17,6 +18,9 @@ from workflows.model import CourtOrder, Event, Jurisdiction, OrderKind, Role
 from workflows.ports import Filters
 from workflows.review import Review
 from workflows.rules import STATES, STEPS, expand_blocks
+
+if TYPE_CHECKING:
+    from bot.summary import SummaryService
 
 SLASH = "/review"
 PAGE_SIZE = 20
@@ -29,7 +33,15 @@ class Caller:
     channel: str
 
 
-Handler = Callable[[Review, Caller, Args], Awaitable[Reply]]
+@dataclass(frozen=True)
+class Services:
+    """What the subcommands work with, built once by the composition root."""
+
+    review: Review
+    summaries: SummaryService | None = None
+
+
+Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]
 
 
 @dataclass(frozen=True)
@@ -54,7 +66,7 @@ def command(name: str, usage: str, summary: str, keys: tuple[str, ...] = (),
     return register
 
 
-async def run(review: Review, caller: Caller, text: str) -> Reply:
+async def run(services: Services, caller: Caller, text: str) -> Reply:
     """Answer one slash command. Raises ``ReviewError`` for anything the user can fix."""
     args = split(text)
     if not args.words:
@@ -66,7 +78,7 @@ async def run(review: Review, caller: Caller, text: str) -> Reply:
                        + ", ".join(f"`{c}`" for c in COMMANDS) + ".")
     rest = Args(args.words[1:], args.options)
     check_keys(rest, cmd.keys, cmd.usage)
-    return await cmd.handler(review, caller, rest)
+    return await cmd.handler(services, caller, rest)
 
 
 # -- reading -------------------------------------------------------------------------
@@ -93,47 +105,47 @@ def help_reply(name: str | None = None) -> Reply:
 
 @command("help", "help [command]", "Show the commands, or one command in detail.",
          example="help letter")
-async def _help(review: Review, caller: Caller, args: Args) -> Reply:
+async def _help(s: Services, caller: Caller, args: Args) -> Reply:
     return help_reply(args.words[0] if args.words else None)
 
 
 @command("list", "list [status=…] [kind=…] [state=XX] [page=N]",
          "List jurisdictions, 20 a page, with status and deadline.",
          ("status", "kind", "state", "page"), "list kind=county state=CA")
-async def _list(review: Review, caller: Caller, args: Args) -> Reply:
+async def _list(s: Services, caller: Caller, args: Args) -> Reply:
     status = args.options.get("status", "")
     if status:
         status = _status_key(status)
     filters = Filters(status, args.options.get("kind", "").lower(),
                       args.options.get("state", "").upper())
     page = args.page()
-    items, total = await review.page(filters, page, PAGE_SIZE)
+    items, total = await s.review.page(filters, page, PAGE_SIZE)
     shown = " ".join(f"{k}={v}" for k, v in args.options.items() if k != "page")
-    return render.listing_page(items, total, page, PAGE_SIZE, review.today(), shown)
+    return render.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown)
 
 
 @command("show", "show <jurisdiction>",
          "Where one jurisdiction stands: status, round, deadline, owner, orders, recent steps.",
          example="show cook")
-async def _show(review: Review, caller: Caller, args: Args) -> Reply:
-    j = await review.resolve(" ".join(args.words))
-    recent, _ = await review.history(j, 1, RECENT)
-    return render.card(j, recent, await review.allowed(caller.user, j), review.today())
+async def _show(s: Services, caller: Caller, args: Args) -> Reply:
+    j = await s.review.resolve(" ".join(args.words))
+    recent, _ = await s.review.history(j, 1, RECENT)
+    return render.card(j, recent, await s.review.allowed(caller.user, j), s.review.today())
 
 
 @command("history", "history <jurisdiction> [page=N]",
          "The full audit trail of one jurisdiction, newest first.", ("page",),
          "history chicago")
-async def _history(review: Review, caller: Caller, args: Args) -> Reply:
-    j = await review.resolve(" ".join(args.words))
+async def _history(s: Services, caller: Caller, args: Args) -> Reply:
+    j = await s.review.resolve(" ".join(args.words))
     page = args.page()
-    events, total = await review.history(j, page, PAGE_SIZE)
+    events, total = await s.review.history(j, page, PAGE_SIZE)
     return render.history_page(j, events, total, page, PAGE_SIZE)
 
 
 @command("whoami", "whoami", "Your role, and what it lets you do.")
-async def _whoami(review: Review, caller: Caller, args: Args) -> Reply:
-    role = await review.role_of(caller.user)
+async def _whoami(s: Services, caller: Caller, args: Args) -> Reply:
+    role = await s.review.role_of(caller.user)
     steps = sorted({s.name for s in STEPS if role in s.roles})
     text = (f"You are {render.user(caller.user)}, {role.value}. Steps your role may take: "
             + (", ".join(f"`{s}`" for s in steps) or "none (viewers only look)") + ".")
@@ -141,53 +153,53 @@ async def _whoami(review: Review, caller: Caller, args: Args) -> Reply:
 
 
 @command("roles", "roles", "Who has which role.")
-async def _roles(review: Review, caller: Caller, args: Args) -> Reply:
-    return render.roles(await review.roles())
+async def _roles(s: Services, caller: Caller, args: Args) -> Reply:
+    return render.roles(await s.review.roles())
 
 
 # -- changing ------------------------------------------------------------------------
 
 
 @command("add", "add <id> <name> [kind=…] [state=XX] [aliases=a,b]",
-         "Add a jurisdiction to the review.", ("kind", "state", "aliases"),
+         "Add a jurisdiction to the s.review.", ("kind", "state", "aliases"),
          'add chicago "Chicago, IL" kind=city state=IL aliases=chi')
-async def _add(review: Review, caller: Caller, args: Args) -> Reply:
+async def _add(s: Services, caller: Caller, args: Args) -> Reply:
     usage = COMMANDS["add"].usage
     jid = args.word(0, "the jurisdiction's id", usage)
     name = " ".join(args.words[1:])
     if not name:
         raise BadInput(f"Missing the jurisdiction's name. Usage: `{usage}`")
     aliases = tuple(a for a in args.options.get("aliases", "").split(",") if a.strip())
-    change = await review.add(caller.user, jid, name, args.options.get("kind", ""),
+    change = await s.review.add(caller.user, jid, name, args.options.get("kind", ""),
                               args.options.get("state", ""), aliases)
-    return await _done(review, caller, change.event, change.jurisdiction)
+    return await _done(s.review, caller, change.event, change.jurisdiction)
 
 
 @command("alias", "alias <jurisdiction> <alias>", "Give a jurisdiction another short name.",
          example="alias new-york-city nyc")
-async def _alias(review: Review, caller: Caller, args: Args) -> Reply:
+async def _alias(s: Services, caller: Caller, args: Args) -> Reply:
     usage = COMMANDS["alias"].usage
     if len(args.words) < 2:
         raise BadInput(f"Name the jurisdiction and the alias. Usage: `{usage}`")
-    change = await review.add_alias(caller.user, " ".join(args.words[:-1]), args.words[-1])
-    return await _done(review, caller, change.event, change.jurisdiction)
+    change = await s.review.add_alias(caller.user, " ".join(args.words[:-1]), args.words[-1])
+    return await _done(s.review, caller, change.event, change.jurisdiction)
 
 
 @command("assign", "assign <jurisdiction> [owner=@someone] [channel=#team]",
          "Set who owns a jurisdiction and where its steps are announced.",
          ("owner", "channel"), "assign chicago owner=@ana channel=#midwest")
-async def _assign(review: Review, caller: Caller, args: Args) -> Reply:
+async def _assign(s: Services, caller: Caller, args: Args) -> Reply:
     owner = args.options.get("owner")
     chan = args.options.get("channel")
-    change = await review.assign(caller.user, " ".join(args.words),
+    change = await s.review.assign(caller.user, " ".join(args.words),
                                  user_id(owner) if owner else None,
                                  channel_id(chan) if chan else None)
-    return await _done(review, caller, change.event, change.jurisdiction)
+    return await _done(s.review, caller, change.event, change.jurisdiction)
 
 
 @command("role", "role @someone <viewer|analyst|lead|counsel|admin>",
          "Give someone a role (admins only).", example="role @ana lead")
-async def _role(review: Review, caller: Caller, args: Args) -> Reply:
+async def _role(s: Services, caller: Caller, args: Args) -> Reply:
     usage = COMMANDS["role"].usage
     who = user_id(args.word(0, "the person", usage))
     name = args.word(1, "the role", usage).lower()
@@ -196,7 +208,7 @@ async def _role(review: Review, caller: Caller, args: Args) -> Reply:
     except ValueError:
         raise BadInput(f"“{name}” is not a role. Roles: "
                        + ", ".join(r.value for r in Role) + ".") from None
-    await review.grant(caller.user, who, role)
+    await s.review.grant(caller.user, who, role)
     text = f":white_check_mark: {render.user(who)} is now {role.value}."
     return Reply(text, [render.section(text)])
 
@@ -204,18 +216,18 @@ async def _role(review: Review, caller: Caller, args: Args) -> Reply:
 def _order_command(kind: OrderKind, keys: tuple[str, ...], example: str) -> None:
     blocks = " blocks=escalation|finding,threaten,…" if kind is OrderKind.INJUNCTION else ""
 
-    async def handler(review: Review, caller: Caller, args: Args) -> Reply:
+    async def handler(s: Services, caller: Caller, args: Args) -> Reply:
         usage = COMMANDS[kind.value].usage
         case = args.options.get("case", "")
         if not case:
             raise BadInput(f"Give the case number with case=…. Usage: `{usage}`")
         words = [w.strip() for w in args.options.get("blocks", "").split(",") if w.strip()]
-        order = CourtOrder(kind, args.date() or review.today(), case,
+        order = CourtOrder(kind, args.date() or s.review.today(), case,
                            args.options.get("court", ""),
                            args.options.get("scope", args.options.get("note", "")),
                            expand_blocks(words))
-        change = await review.attach_order(caller.user, " ".join(args.words), order)
-        return await _done(review, caller, change.event, change.jurisdiction)
+        change = await s.review.attach_order(caller.user, " ".join(args.words), order)
+        return await _done(s.review, caller, change.event, change.jurisdiction)
 
     command(kind.value, f"{kind.value} <jurisdiction> case=… [court=…] [date=…]{blocks}"
             " [scope=…]", f"Attach {'an' if kind.value[0] in 'aeiou' else 'a'} {kind.value} to a "
@@ -234,13 +246,13 @@ _order_command(OrderKind.RULING, ("case", "court", "date", "scope", "note"),
 
 @command("lift", "lift <jurisdiction> <order number> [date=…]",
          "Record that an injunction was lifted or vacated.", ("date",), "lift philadelphia 2")
-async def _lift(review: Review, caller: Caller, args: Args) -> Reply:
+async def _lift(s: Services, caller: Caller, args: Args) -> Reply:
     usage = COMMANDS["lift"].usage
     if len(args.words) < 2 or not args.words[-1].lstrip("#").isdigit():
         raise BadInput(f"Name the jurisdiction and the order's number. Usage: `{usage}`")
-    change = await review.lift_order(caller.user, " ".join(args.words[:-1]),
+    change = await s.review.lift_order(caller.user, " ".join(args.words[:-1]),
                                      int(args.words[-1].lstrip("#")), args.date())
-    return await _done(review, caller, change.event, change.jurisdiction)
+    return await _done(s.review, caller, change.event, change.jurisdiction)
 
 
 def _step_command(name: str) -> None:
@@ -250,13 +262,13 @@ def _step_command(name: str) -> None:
     due = " due=<date|N days|N business days>" if takes_due else ""
     roles = sorted({r.value for s in steps for r in s.roles})
 
-    async def handler(review: Review, caller: Caller, args: Args) -> Reply:
+    async def handler(s: Services, caller: Caller, args: Args) -> Reply:
         ref = " ".join(args.words)
         if not ref:
             raise BadInput(f"Name the jurisdiction. Usage: `{COMMANDS[name].usage}`")
-        change = await review.take(caller.user, ref, name, args.date(), args.due(),
+        change = await s.review.take(caller.user, ref, name, args.date(), args.due(),
                                    args.options.get("note", ""), args.options.get("link", ""))
-        return await _done(review, caller, change.event, change.jurisdiction)
+        return await _done(s.review, caller, change.event, change.jurisdiction)
 
     example = {"letter": "letter chicago date=2017-04-21 due=2017-06-30",
                "threaten": "threaten chicago date=2018-01-24 due=30 days"}.get(

@@ -70,7 +70,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
     async def run_command(command: dict[str, Any]) -> Reply:
         caller = Caller(command["user_id"], command.get("channel_id", ""))
-        reply = await commands.run(bot.review, caller, command.get("text", ""))
+        reply = await commands.run(bot.services, caller, command.get("text", ""))
         await bot.relay.flush()
         return reply
 
