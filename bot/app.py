@@ -23,7 +23,9 @@ from bot import listeners
 from bot.commands import Services
 from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.settings import Settings
+from bot.summary import SummaryService
 from storage.sqlite import SqliteStore
+from storage.summaries import SummaryStore
 from workflows.ports import Clock
 from workflows.review import Review, ReviewConfig
 from workflows.sweep import Sweeper
@@ -52,10 +54,11 @@ class Bot:
     store: SqliteStore
     relay: OutboxRelay
     sweeper: Sweeper
+    summaries: SummaryService
 
     @property
     def services(self) -> Services:
-        return Services(self.review)
+        return Services(self.review, self.summaries)
 
     def web_app(self) -> web.Application:
         """The aiohttp app for HTTP mode: POST /slack/events and GET /healthz."""
@@ -103,6 +106,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     relay = OutboxRelay(store, Notifier(client, pacer), clock)
     sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer), clock,
                       policy, settings.review_channel)
-    bot = Bot(app, review, store, relay, sweeper)
+    summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone)
+    bot = Bot(app, review, store, relay, sweeper, summaries)
     listeners.register(app, bot)
     return bot

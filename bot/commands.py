@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot import render
+from bot import render, summary
 from bot.parsing import Args, channel_id, check_keys, split, user_id
 from bot.render import Reply
 from workflows.errors import BadInput
@@ -292,3 +292,19 @@ def _status_key(text: str) -> str:
         raise BadInput(f"“{text}” is not a status. Statuses: "
                        + ", ".join(f"`{s}`" for s in STATES) + ".")
     return matches[0]
+
+
+# -- leadership summaries (bot/summary.py) -------------------------------------------
+
+
+def _summary_command(spec: summary.SummaryCommand) -> None:
+    async def handler(s: Services, caller: Caller, args: Args) -> Reply:
+        if s.summaries is None:
+            raise BadInput("Summaries are not set up in this bot.")
+        return await spec.handler(s.summaries, caller, args)
+
+    command(spec.name, spec.usage, spec.summary, spec.keys, spec.example)(handler)
+
+
+for _spec in summary.COMMANDS:
+    _summary_command(_spec)

@@ -11,8 +11,10 @@ from __future__ import annotations
 import asyncio
 import secrets
 import sys
+import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta, tzinfo
+from pathlib import Path
 from typing import TextIO
 
 from aiohttp import ClientSession
@@ -67,6 +69,8 @@ class Console:
         self.out = out
         self.user = slack.user(user)
         self.channel = slack.channel(CONSOLE_CHANNEL)
+        self.folder = Path(tempfile.mkdtemp(prefix="review-console-"))
+        self.files_shown = 0
 
     def say(self, text: str) -> None:
         print(text, file=self.out, flush=True)
@@ -89,7 +93,17 @@ class Console:
             return True
         for message in posted:
             self.say(self.show(message))
+        self.show_files()
         return True
+
+    def show_files(self) -> None:
+        """Save the images the bot uploaded (summary charts) and say where they are."""
+        for upload in self.slack.files[self.files_shown:]:
+            path = self.folder / f"{upload.id}.png"
+            path.write_bytes(upload.data)
+            where = self.slack.channels.get(upload.channel, upload.channel)
+            self.say(f"[#{where}] image “{upload.title}”: {path}\n")
+        self.files_shown = len(self.slack.files)
 
     async def meta(self, words: list[str]) -> bool:
         command, argument = [*words, "", ""][:2]

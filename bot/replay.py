@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -26,18 +26,20 @@ from bot.app import Bot, SlackAccess, build
 from bot.console import show
 from bot.local_slack import LocalSlack
 from bot.settings import Settings
+from bot.summary import catch_up
 from workflows.errors import ReviewError
 from workflows.imports import plan_jurisdictions
 from workflows.model import Role
 from workflows.ports import Filters
 from workflows.replay import Action, actions, read_rows
 from workflows.rules import label_of
+from workflows.summary import Subscription, parse_schedule
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 ADMIN, ANALYST, LEAD = "URECORDADMIN", "URECORDANALYST", "URECORDLEAD"
 MORNING, SWEEP = time(8, 0), time(10, 0)
 
-DaySummary = Callable[[Bot, LocalSlack, date], Awaitable[None]]
+LEADERSHIP = "#leadership"
 
 
 class ReplayClock:
@@ -60,6 +62,7 @@ class Standing:
     overdue: list[tuple[str, date]] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)
     reminders: int = 0
+    chart: Path | None = None
 
     def lines(self) -> list[str]:
         lines = [f"Where things stand on {self.on}:"]
@@ -72,15 +75,19 @@ class Standing:
         lines.append(f"  past their deadline with no decision: {len(self.overdue)}")
         lines += [f"    {name} (due {due})" for name, due in self.overdue]
         lines.append(f"  reminders posted along the way: {self.reminders}")
+        if self.chart:
+            lines.append(f"  the latest summary chart: {self.chart}")
         lines.append("Rows the workflow refused: " + ("none" if not self.refused else ""))
         lines += [f"  {refusal}" for refusal in self.refused]
         return lines
 
 
 async def replay(settings: Settings, database: Path, until: date | None = None,
-                 out: TextIO = sys.stdout, quiet: bool = False, record: Path = DATA,
-                 summary: DaySummary | None = None) -> Standing:
-    """Replay the record into ``database`` (which must not exist yet)."""
+                 out: TextIO = sys.stdout, quiet: bool = False,
+                 record: Path = DATA) -> Standing:
+    """Replay the record into ``database`` (which must not exist yet). Leadership
+    (#leadership) gets a weekly summary on Monday mornings and one on the last day,
+    whose chart is saved beside the database."""
     if database.exists():
         raise FileExistsError(f"{database} exists; the replay needs a fresh database")
     rows, errors = _read(record / "record.csv", read_rows)
@@ -96,9 +103,9 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
     bot = await build(local, SlackAccess(slack.token, None, slack.api_url), clock,
                       extra_admins=frozenset({ADMIN}), pace_seconds=0)
     try:
-        await _setup(bot, record)
+        await _setup(bot, record, settings.review_timezone)
         standing = Standing(last)
-        first = steps[0].row.on
+        first = chart_day = steps[0].row.on
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         for day in tqdm(days, desc="replaying", unit="day", file=sys.stderr,
                         disable=quiet or not sys.stderr.isatty()):
@@ -110,13 +117,20 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
             clock.moment = datetime.combine(day, SWEEP, settings.timezone)
             report = await bot.sweeper.sweep()
             standing.reminders += report.posted
-            if summary is not None:
-                await summary(bot, slack, day)
+            charts = len(slack.files)
+            await catch_up(bot.summaries, await bot.summaries.store.subscriptions())
+            if day == last:
+                await bot.summaries.send(LEADERSHIP)
+            if len(slack.files) > charts:
+                chart_day = day
             if not quiet and len(slack.posted) > seen:
                 print(f"=== {day:%A %Y-%m-%d}", file=out)
                 for message in slack.posted[seen:]:
                     print(show(slack, message), file=out)
         await _stand(bot, standing)
+        if slack.files:
+            standing.chart = database.parent / f"summary-{chart_day}.png"
+            standing.chart.write_bytes(slack.files[-1].data)
         return standing
     finally:
         await bot.close()
@@ -129,7 +143,10 @@ def _read(path: Path, reader: Callable[..., tuple[list, list[str]]]) -> tuple[li
         return reader(rows.fieldnames or [], rows)
 
 
-async def _setup(bot: Bot, record: Path) -> None:
+async def _setup(bot: Bot, record: Path, timezone: str) -> None:
+    weekly = parse_schedule(["weekly", "mon", "09:00"], timezone)
+    await bot.summaries.store.subscribe(Subscription(LEADERSHIP, weekly, ADMIN,
+                                                     bot.review.now()))
     await bot.review.grant(ADMIN, ANALYST, Role.ANALYST)
     await bot.review.grant(ADMIN, LEAD, Role.LEAD)
     with (record / "jurisdictions.csv").open(newline="", encoding="utf-8") as handle:

@@ -12,6 +12,7 @@ from aiohttp import web
 from bot.app import Bot
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
+from bot.summary import start_summaries
 
 log = logging.getLogger(__name__)
 SOCKET_CLOSE_SECONDS = 2
@@ -41,6 +42,7 @@ async def serve_http(bot: Bot, settings: Settings) -> None:
              settings.host, port)
     scheduler = build_scheduler(bot, settings)
     scheduler.start()
+    await start_summaries(scheduler, bot.summaries)
     try:
         await until_signalled()
     finally:
@@ -56,6 +58,7 @@ async def serve_socket(bot: Bot, settings: Settings, app_token: str) -> None:
     log.info("Socket Mode: connected")
     scheduler = build_scheduler(bot, settings)
     scheduler.start()
+    await start_summaries(scheduler, bot.summaries)
     try:
         await until_signalled()
     finally:

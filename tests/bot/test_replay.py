@@ -29,8 +29,15 @@ async def test_on_2018_02_01_the_record_stands_as_the_news_said(tmp_path: Path) 
     assert len(november_overdue) == 10 and "Seattle, WA" in november_overdue
     assert standing.states["awaiting_response"] == 10
     printed = out.getvalue()
-    assert "=== Tuesday 2017-06-27" in printed and "due *2017-06-30* (in 3 business days)" in printed
+    assert "=== Tuesday 2017-06-27" in printed
+    assert "due *2017-06-30* (in 3 business days)" in printed
     assert standing.reminders > 0
+    summary = printed[printed.rindex("[#leadership]"):]
+    assert "Weekly summary — Thu 1 Feb 2018" in summary
+    assert "23 subpoena threatened (document demand), due 2018-02-23" in summary
+    assert "10 letter sent, awaiting response, overdue since 2017-12-08" in summary
+    assert "cleared (monitoring) 4" in summary and "1 blocked by court orders" in summary
+    assert standing.chart is not None and standing.chart.read_bytes().startswith(b"\x89PNG")
 
 
 async def test_the_replay_refuses_to_overwrite_a_database(tmp_path: Path) -> None:
