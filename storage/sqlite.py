@@ -221,7 +221,7 @@ class SqliteStore:
             "INSERT OR IGNORE INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
             " VALUES (?, ?, ?, ?, ?)",
             [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
-              _utc(r.due_at)) for r in reminders])
+              utc_text(r.due_at)) for r in reminders])
 
     async def _write_parts(self, db: aiosqlite.Connection, j: Jurisdiction, version: int,
                            events: Sequence[Event], notices: Sequence[Notice]) -> None:
@@ -244,14 +244,14 @@ class SqliteStore:
                 "INSERT INTO events (jurisdiction_id, seq, kind, actor, on_date, recorded_at,"
                 " from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (event.jurisdiction_id, version + offset, event.kind, event.actor,
-                 event.on.isoformat(), event.at.isoformat(), event.from_state, event.to_state,
+                 event.on.isoformat(), utc_text(event.at), event.from_state, event.to_state,
                  json.dumps(event.detail, sort_keys=True)))
             event_ids[id(event)] = int(cursor.lastrowid or 0)
         await db.execute("UPDATE jurisdictions SET version = ? WHERE id = ?",
                          (version + max(len(events), 1), j.id))
         await db.executemany(
             "INSERT INTO outbox (channel, event_id, created_at) VALUES (?, ?, ?)",
-            [(n.channel, event_ids[id(n.event)], n.event.at.isoformat()) for n in notices])
+            [(n.channel, event_ids[id(n.event)], utc_text(n.event.at)) for n in notices])
 
     async def deadlines(self, first: date, last: date, filters: Filters,
                         limit: int) -> tuple[list[Listing], int]:
@@ -288,9 +288,9 @@ class SqliteStore:
     async def set_role(self, user: str, role: Role, by: str, at: datetime) -> None:
         async with self.transaction() as db:
             await db.execute("INSERT OR REPLACE INTO roles VALUES (?, ?, ?, ?)",
-                             (user, role.value, by, at.isoformat()))
+                             (user, role.value, by, utc_text(at)))
             await db.execute("INSERT INTO role_grants (user_id, role, granted_by, granted_at)"
-                             " VALUES (?, ?, ?, ?)", (user, role.value, by, at.isoformat()))
+                             " VALUES (?, ?, ?, ?)", (user, role.value, by, utc_text(at)))
 
     async def roles(self) -> list[tuple[str, Role]]:
         rows = await self.read("SELECT user_id, role FROM roles ORDER BY user_id")
@@ -310,14 +310,14 @@ class SqliteStore:
     async def mark_sent(self, notice_id: int, at: datetime) -> None:
         async with self.transaction() as db:
             await db.execute("UPDATE outbox SET sent_at = ?, attempts = attempts + 1"
-                             " WHERE id = ?", (at.isoformat(), notice_id))
+                             " WHERE id = ?", (utc_text(at), notice_id))
 
     async def mark_failed(self, notice_id: int, error: str, dropped_at: datetime | None) -> None:
         """Count a failed attempt; ``dropped_at`` gives up on a notice Slack will never take."""
         async with self.transaction() as db:
             await db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
                              " dropped_at = ? WHERE id = ?",
-                             (error[:500], dropped_at.isoformat() if dropped_at else None,
+                             (error[:500], utc_text(dropped_at) if dropped_at else None,
                               notice_id))
 
 
@@ -332,7 +332,7 @@ class SqliteStore:
                 " WHERE j.id = reminders.jurisdiction_id), ?3)"
                 " WHERE id IN (SELECT id FROM reminders WHERE status = 'pending'"
                 " AND due_at <= ?2 ORDER BY due_at, id LIMIT ?4)",
-                (claim, _utc(now), default_channel, limit))
+                (claim, utc_text(now), default_channel, limit))
             if cursor.rowcount == 0:
                 return []
         rows = await self.read(
@@ -347,19 +347,19 @@ class SqliteStore:
         async with self.transaction() as db:
             await db.executemany(
                 "UPDATE reminders SET status = 'sent', sent_at = ?, message_ts = ?"
-                " WHERE id = ? AND status = 'sending'", [(_utc(now), ts, i) for i in ids])
+                " WHERE id = ? AND status = 'sending'", [(utc_text(now), ts, i) for i in ids])
             await db.executemany(
                 "INSERT OR IGNORE INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
                 " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM jurisdictions"
                 " WHERE id = ?1 AND due_on = ?3)",
                 [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
-                  _utc(r.due_at)) for r in follow_ups])
+                  utc_text(r.due_at)) for r in follow_ups])
 
     async def cancel_reminders(self, ids: Sequence[int], now: datetime) -> None:
         async with self.transaction() as db:
             await db.executemany(
                 "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
-                [(_utc(now), i) for i in ids])
+                [(utc_text(now), i) for i in ids])
 
     async def release_reminders(self, ids: Sequence[int]) -> None:
         async with self.transaction() as db:
@@ -371,7 +371,7 @@ class SqliteStore:
         rows = await self.read(
             "SELECT channel, min(claimed_at) AS claimed_at, group_concat(id) AS ids"
             " FROM reminders WHERE status = 'sending' AND claimed_at < ?"
-            " GROUP BY claim_id, channel", _utc(before))
+            " GROUP BY claim_id, channel", utc_text(before))
         return [(r["channel"], datetime.fromisoformat(r["claimed_at"]),
                  [int(i) for i in r["ids"].split(",")]) for r in rows]
 
@@ -385,7 +385,7 @@ class SqliteStore:
         async with self.transaction() as db:
             cursor = await db.execute(
                 "UPDATE reminders SET snoozed_by = ?, snoozed_until = ? WHERE id = ?"
-                " AND snoozed_by IS NULL", (by, _utc(again.due_at), reminder_id))
+                " AND snoozed_by IS NULL", (by, utc_text(again.due_at), reminder_id))
             if cursor.rowcount != 1:
                 return False
             await self._insert_reminders(db, [again])
@@ -407,7 +407,8 @@ def _reminder(row: sqlite3.Row) -> Reminder:
                     Kind(row["kind"]), datetime.fromisoformat(row["due_at"]), row["id"])
 
 
-def _utc(moment: datetime) -> str:
+def utc_text(moment: datetime) -> str:
+    """How times are stored: UTC ISO 8601 text, which sorts and compares as time does."""
     return moment.astimezone(UTC).isoformat()
 
 
@@ -430,7 +431,7 @@ def _date(text: str | None) -> date | None:
 
 
 def _now(events: Sequence[Event]) -> str:
-    return events[-1].at.isoformat() if events else ""
+    return utc_text(events[-1].at) if events else ""
 
 
 def _jurisdiction(row: sqlite3.Row, aliases: list[str], rounds: list[Round],

@@ -14,9 +14,9 @@ injected clock, which gives UTC (``SystemClock``, the tests' clocks), and
 from __future__ import annotations
 
 import sqlite3
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime, time
 
-from storage.sqlite import SqliteStore
+from storage.sqlite import SqliteStore, utc_text
 from workflows.model import CourtOrder, OrderKind
 from workflows.summary import (
     Activity,
@@ -135,7 +135,7 @@ class SummaryStore:
                 " timezone = excluded.timezone, created_by = excluded.created_by,"
                 " created_at = excluded.created_at",
                 (subscription.channel, s.cadence.value, s.weekday, f"{s.at:%H:%M}",
-                 s.timezone, subscription.created_by, _utc(subscription.created_at)))
+                 s.timezone, subscription.created_by, utc_text(subscription.created_at)))
         return _subscription(previous) if previous is not None else None
 
     async def unsubscribe(self, channel: str) -> Subscription | None:
@@ -153,13 +153,13 @@ class SummaryStore:
         async with self.store.transaction() as db:
             cursor = await db.execute(
                 "UPDATE subscriptions SET last_sent_at = max(coalesce(last_sent_at, ''), ?1)"
-                " WHERE channel = ?2", (_utc(until), channel))
+                " WHERE channel = ?2", (utc_text(until), channel))
             return cursor.rowcount == 1
 
     # -- what a summary reads ------------------------------------------------------------
 
     async def state_counts(self, since: datetime) -> list[StateCount]:
-        rows = await self.store.read(STATE_COUNTS, _utc(since))
+        rows = await self.store.read(STATE_COUNTS, utc_text(since))
         return [StateCount(r["state"], int(r["now"]), int(r["before"])) for r in rows
                 if r["now"] or r["before"]]
 
@@ -174,7 +174,7 @@ class SummaryStore:
                 for r in rows]
 
     async def activity(self, since: datetime, until: datetime, limit: int) -> Activity:
-        window = (_utc(since), _utc(until))
+        window = (utc_text(since), utc_text(until))
         counts = (await self.store.read(ACTIVITY_COUNTS, *window))[0]
         rows = await self.store.read(MOVES, *window, limit) if counts["steps"] else []
         moves = tuple(Move(r["jurisdiction_id"], r["name"], r["from_state"], r["to_state"],
@@ -197,10 +197,6 @@ class SummaryStore:
         counts = (await self.store.read(BLOCKED_COUNT, today.isoformat()))[0]
         items = tuple(Blocked(r["jid"], r["name"], _injunction(r)) for r in rows)
         return Capped(items, int(counts["orders"])), int(counts["n"])
-
-
-def _utc(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
 
 
 def _subscription(row: sqlite3.Row) -> Subscription:

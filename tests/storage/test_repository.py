@@ -403,3 +403,17 @@ async def test_add_many_is_all_or_nothing(store: SqliteStore, query: Query,
     assert query("SELECT count(*) FROM outbox") == [(0,)]
     assert await store.get("aa") is None
     assert await store.pending_notices(10) == []
+
+
+async def test_times_are_stored_in_utc_so_they_compare_as_text(store: SqliteStore,
+                                                               query: Query) -> None:
+    from zoneinfo import ZoneInfo
+
+    new_york = datetime(2018, 1, 24, 8, 0, tzinfo=ZoneInfo("America/New_York"))
+    j = jurisdiction("aa", "Aa")
+    e = event("aa", at=new_york)
+    await store.add(j, [e], [Notice("#c", e)])
+    assert query("SELECT recorded_at FROM events") == [("2018-01-24T13:00:00+00:00",)]
+    assert query("SELECT created_at FROM outbox") == [("2018-01-24T13:00:00+00:00",)]
+    [back], _ = await store.history("aa", 0, 1)
+    assert back.at == new_york
