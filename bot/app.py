@@ -38,6 +38,16 @@ class SystemClock:
         return datetime.now(UTC)
 
 
+class FixedClock:
+    """A clock that says what it is told (sweeps "as of", the replay)."""
+
+    def __init__(self, moment: datetime) -> None:
+        self.moment = moment
+
+    def now(self) -> datetime:
+        return self.moment
+
+
 @dataclass(frozen=True)
 class SlackAccess:
     """How to reach a Slack-compatible Web API and check its requests."""

@@ -7,7 +7,6 @@ import asyncio
 import csv
 import logging
 import sys
-from datetime import datetime
 from pathlib import Path
 
 from bot.settings import Mode, Settings, SettingsError, describe, load_settings
@@ -104,7 +103,7 @@ async def _serve(settings: Settings) -> None:
 
 async def _sweep(settings: Settings, as_of: str | None) -> int:
     """One sweep at ``as_of``: to Slack when configured, else to a stand-in, printed."""
-    from bot.app import SlackAccess, SystemClock, build
+    from bot.app import FixedClock, SlackAccess, SystemClock, build
     from bot.console import parse_when, show
     from bot.local_slack import LocalSlack
 
@@ -162,14 +161,6 @@ async def _replay(settings: Settings, until: str | None, database: Path | None,
     print(f"\nThe replayed database is {database}; look around with:\n"
           f"  DATABASE_URL=sqlite:///{database} review-bot console")
     return 0
-
-
-class FixedClock:
-    def __init__(self, now: datetime) -> None:
-        self.moment = now
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 async def _import(settings: Settings, path: Path, dry_run: bool) -> int:

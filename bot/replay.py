@@ -22,7 +22,7 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from bot.app import Bot, SlackAccess, build
+from bot.app import Bot, FixedClock, SlackAccess, build
 from bot.console import show
 from bot.local_slack import LocalSlack
 from bot.settings import Settings
@@ -40,14 +40,6 @@ ADMIN, ANALYST, LEAD = "URECORDADMIN", "URECORDANALYST", "URECORDLEAD"
 MORNING, SWEEP = time(8, 0), time(10, 0)
 
 LEADERSHIP = "#leadership"
-
-
-class ReplayClock:
-    def __init__(self, now: datetime) -> None:
-        self.moment = now
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @dataclass
@@ -95,7 +87,7 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
         raise ValueError("; ".join(errors))
     steps = actions(rows)
     last = until or max(a.row.on for a in steps)
-    clock = ReplayClock(datetime.combine(steps[0].row.on, MORNING, settings.timezone))
+    clock = FixedClock(datetime.combine(steps[0].row.on, MORNING, settings.timezone))
     slack = LocalSlack(users={ADMIN: "record-admin", ANALYST: "record-analyst",
                               LEAD: "record-lead"})
     await slack.start()

@@ -36,17 +36,25 @@ async def until_signalled() -> None:
     await stop.wait()
 
 
+async def work_until_signalled(bot: Bot, settings: Settings) -> None:
+    """Run the scheduled jobs (sweeps, outbox, summaries, with the summaries missed
+    while the bot was down) until SIGINT or SIGTERM."""
+    scheduler = build_scheduler(bot, settings)
+    scheduler.start()
+    try:
+        await start_summaries(scheduler, bot.summaries)
+        await until_signalled()
+    finally:
+        scheduler.shutdown(wait=False)
+
+
 async def serve_http(bot: Bot, settings: Settings) -> None:
     runner, port = await start_http(bot, settings.host, settings.port)
     log.info("HTTP mode: listening on %s:%s (POST /slack/events, GET /healthz)",
              settings.host, port)
-    scheduler = build_scheduler(bot, settings)
-    scheduler.start()
-    await start_summaries(scheduler, bot.summaries)
     try:
-        await until_signalled()
+        await work_until_signalled(bot, settings)
     finally:
-        scheduler.shutdown(wait=False)
         await runner.cleanup()
 
 
@@ -56,13 +64,9 @@ async def serve_socket(bot: Bot, settings: Settings, app_token: str) -> None:
     handler = AsyncSocketModeHandler(bot.app, app_token)
     await handler.connect_async()
     log.info("Socket Mode: connected")
-    scheduler = build_scheduler(bot, settings)
-    scheduler.start()
-    await start_summaries(scheduler, bot.summaries)
     try:
-        await until_signalled()
+        await work_until_signalled(bot, settings)
     finally:
-        scheduler.shutdown(wait=False)
         # The SDK's close waits up to its ping interval (10 s) for the socket to wind
         # down; the process is leaving anyway.
         with contextlib.suppress(TimeoutError):
