@@ -72,6 +72,8 @@ class LocalSlack:
     files: list[Uploaded] = field(default_factory=list)
     post_delay: float = 0.0  # seconds chat.postMessage takes, to catch a sweep mid-way
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> App Home view
+    modals: list[dict[str, Any]] = field(default_factory=list)  # views.open / views.update
+    shared: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file id -> name, bytes
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -92,6 +94,7 @@ class LocalSlack:
         application.router.add_post("/respond/{key}", self._respond)
         application.router.add_get("/socket", self._socket)
         application.router.add_post("/upload/{file_id}", self._upload)
+        application.router.add_get("/files/{file_id}/{name}", self._download)
         self._runner = web.AppRunner(application, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -238,6 +241,52 @@ class LocalSlack:
         await self._record(Posted(channel, str(params.get("text", "")),
                                   _blocks(params.get("blocks")), ts=ts, metadata=metadata))
         return {"ok": True, "channel": channel, "ts": ts}
+
+    async def _m_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
+        for posted in self.posted:
+            if posted.channel == channel and posted.ts == ts:
+                async with self._changed:
+                    posted.text = str(params.get("text", posted.text))
+                    posted.blocks = _blocks(params.get("blocks")) or posted.blocks
+                    self._changed.notify_all()
+                return {"ok": True, "channel": channel, "ts": ts}
+        return {"ok": False, "error": "message_not_found"}
+
+    async def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
+        view = params.get("view")
+        view = json.loads(view) if isinstance(view, str) else view
+        if not params.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        async with self._changed:
+            self.modals.append(view)
+            self._changed.notify_all()
+        return {"ok": True, "view": {"id": f"V{len(self.modals):06d}", **view}}
+
+    async def _m_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
+        return await self._m_views_open({**params, "trigger_id": "update"})
+
+    def share(self, name: str, data: bytes) -> str:
+        """A file someone shared with the bot; returns its id (files.info serves it)."""
+        file_id = f"F{next(self._ts):08d}"
+        self.shared[file_id] = (name, data)
+        return file_id
+
+    async def _m_files_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = str(params.get("file", ""))
+        if file_id not in self.shared:
+            return {"ok": False, "error": "file_not_found"}
+        name, data = self.shared[file_id]
+        return {"ok": True, "file": {"id": file_id, "name": name, "size": len(data),
+                                     "url_private": f"{self.base_url}/files/{file_id}/{name}"}}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.Response(status=403)
+        found = self.shared.get(request.match_info["file_id"])
+        if found is None:
+            return web.Response(status=404)
+        return web.Response(body=found[1], content_type="text/csv")
 
     async def _m_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel", ""))
