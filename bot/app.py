@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import listeners
+from bot import interactions, listeners
 from bot.commands import Services
 from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.settings import Settings
@@ -119,4 +119,5 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone)
     bot = Bot(app, review, store, relay, sweeper, summaries)
     listeners.register(app, bot)
+    interactions.register(app, bot)
     return bot

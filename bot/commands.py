@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot import render, summary
+from bot import forms, render, summary
 from bot.parsing import Args, channel_id, check_keys, split, user_id
 from bot.render import Reply
 from workflows.errors import BadInput
@@ -129,8 +129,14 @@ async def _list(s: Services, caller: Caller, args: Args) -> Reply:
          example="show cook")
 async def _show(s: Services, caller: Caller, args: Args) -> Reply:
     j = await s.review.resolve(" ".join(args.words))
-    recent, _ = await s.review.history(j, 1, RECENT)
-    return render.card(j, recent, await s.review.allowed(caller.user, j), s.review.today())
+    return await card(s.review, caller.user, j)
+
+
+async def card(review: Review, user: str, j: Jurisdiction) -> Reply:
+    """The jurisdiction's card as ``user`` sees it: buttons for what they may do now."""
+    recent, _ = await review.history(j, 1, RECENT)
+    return render.card(j, recent, await review.allowed(user, j), review.today(),
+                       await review.may(user, "order"))
 
 
 @command("history", "history <jurisdiction> [page=N]",
@@ -165,6 +171,9 @@ async def _roles(s: Services, caller: Caller, args: Args) -> Reply:
          'add chicago "Chicago, IL" kind=city state=IL aliases=chi')
 async def _add(s: Services, caller: Caller, args: Args) -> Reply:
     usage = COMMANDS["add"].usage
+    if not args.words and not args.options:
+        await s.review.require(caller.user, "add")
+        return Reply("", modal=forms.add_modal({"ch": caller.channel}))
     jid = args.word(0, "the jurisdiction's id", usage)
     name = " ".join(args.words[1:])
     if not name:

@@ -38,8 +38,10 @@ def as_response(reply: Reply) -> dict[str, Any]:
             "response_type": "in_channel" if reply.in_channel else "ephemeral"}
 
 
-async def answer(respond: AsyncRespond, work: Awaitable[Reply]) -> None:
-    """Run ``work`` and respond with its reply, its refusal, or an apology."""
+async def answer(respond: AsyncRespond, work: Awaitable[Reply],
+                 silent_when_empty: bool = False) -> None:
+    """Run ``work`` and respond with its reply, its refusal, or an apology. An empty
+    reply (the work opened a form instead) is not sent when ``silent_when_empty``."""
     try:
         reply = await work
     except ReviewError as error:
@@ -48,6 +50,8 @@ async def answer(respond: AsyncRespond, work: Awaitable[Reply]) -> None:
         reference = secrets.token_hex(4)
         log.exception("unexpected error, reference %s", reference)
         reply = render.unexpected(reference)
+    if silent_when_empty and not reply.text and not reply.blocks:
+        return
     await respond(**as_response(reply))
 
 
@@ -68,16 +72,20 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await next()
         return None
 
-    async def run_command(command: dict[str, Any]) -> Reply:
+    async def run_command(command: dict[str, Any], client: AsyncWebClient) -> Reply:
         caller = Caller(command["user_id"], command.get("channel_id", ""))
         reply = await commands.run(bot.services, caller, command.get("text", ""))
+        if reply.modal is not None:
+            await client.views_open(trigger_id=command["trigger_id"], view=reply.modal)
+            return Reply("")
         await bot.relay.flush()
         return reply
 
     @app.command(SLASH)
-    async def on_review(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond) -> None:
+    async def on_review(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond,
+                        client: AsyncWebClient) -> None:
         await ack()
-        await answer(respond, run_command(command))
+        await answer(respond, run_command(command, client), silent_when_empty=True)
 
     async def snooze(user: str, value: str) -> Reply:
         reminder, _, days = value.partition(":")

@@ -179,11 +179,15 @@ class LocalSlack:
         return web.json_response(await handler(params))
 
     async def _respond(self, request: web.Request) -> web.Response:
+        """A response_url: a new message, or (replace_original) the clicked one redrawn."""
         body = await request.json()
+        key = request.match_info["key"]
+        if body.get("replace_original"):
+            key = f"{key}:replaced"
         await self._record(Posted(
             channel="", text=body.get("text", ""), blocks=_blocks(body.get("blocks")),
             ephemeral=body.get("response_type", "ephemeral") == "ephemeral",
-            response_key=request.match_info["key"]))
+            response_key=key))
         return web.Response(text="ok")
 
     async def _m_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -241,6 +245,12 @@ class LocalSlack:
         await self._record(Posted(channel, str(params.get("text", "")),
                                   _blocks(params.get("blocks")), ts=ts, metadata=metadata))
         return {"ok": True, "channel": channel, "ts": ts}
+
+    async def _m_chat_postEphemeral(self, params: dict[str, Any]) -> dict[str, Any]:
+        await self._record(Posted(str(params.get("channel", "")), str(params.get("text", "")),
+                                  _blocks(params.get("blocks")), ephemeral=True,
+                                  response_key=f"ephemeral:{params.get('user', '')}"))
+        return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
 
     async def _m_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
@@ -342,6 +352,16 @@ class LocalSlack:
         return {"ok": True, "user": {"id": uid, "name": self.users[uid]}}
 
 
+def _typed(kind: str, value: Any) -> dict[str, Any]:
+    if kind == "datepicker":
+        return {"type": kind, "selected_date": value}
+    if kind == "static_select":
+        return {"type": kind, "selected_option": {"value": value} if value else None}
+    if kind == "multi_static_select":
+        return {"type": kind, "selected_options": [{"value": v} for v in value or []]}
+    return {"type": kind, "value": value}
+
+
 def _directory_id(book: dict[str, str], prefix: str, name: str) -> str:
     for known_id, known in book.items():
         if known == name:
@@ -435,8 +455,27 @@ class SlackSender:
         body = urlencode({"payload": json.dumps(payload)})
         status, _ = await self.post(session, body)
         if status == 200:
-            await self.slack.wait_for(lambda p: p.response_key == key)
+            await self.slack.wait_for(lambda p: p.response_key.split(":")[0] == key)
         return status, key
+
+    async def submit(self, session: ClientSession, user: str, view: dict[str, Any],
+                     values: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Submit a modal as Slack does (view_submission); ``values`` maps block_id to
+        what was typed (a str), picked (a date string for datepickers) or chosen (a
+        list for multi-selects). Returns the HTTP status and the ack's JSON body."""
+        state: dict[str, Any] = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input":
+                continue
+            element = block["element"]
+            typed = values.get(block["block_id"])
+            state[block["block_id"]] = {element["action_id"]: _typed(element["type"], typed)}
+        payload = {"type": "view_submission", "team": {"id": TEAM}, "api_app_id": "A0REVIEW",
+                   "user": {"id": user, "name": self.slack.users.get(user, user)},
+                   "view": {**view, "id": "V0FORM", "state": {"values": state}}}
+        body = urlencode({"payload": json.dumps(payload)})
+        status, text = await self.post(session, body)
+        return status, (json.loads(text) if text.strip() else {})
 
     async def run(self, session: ClientSession, user: str, text: str,
                   channel: str = "CREVIEW", timeout: float = 10.0) -> list[Posted]:

@@ -6,6 +6,7 @@ section, 150 a header), so nothing built elsewhere can break them.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -64,6 +65,7 @@ class Reply:
     text: str
     blocks: list[Block] = field(default_factory=list)
     in_channel: bool = False
+    modal: dict[str, Any] | None = None  # open this form instead of answering
 
     def __post_init__(self) -> None:
         if len(self.blocks) > MAX_BLOCKS:
@@ -139,8 +141,39 @@ def unexpected(reference: str) -> Reply:
     return Reply(text, [section(text)])
 
 
+STEP_ACTION = "step_"
+ORDER_ACTION = "order_open"
+CONFIRM = {"subpoena", "approve", "deny", "clear", "close"}
+"""Steps a click takes at once that deserve an "are you sure?" first."""
+
+
+def card_value(j: Jurisdiction, step: str = "") -> str:
+    """What a card's button carries: the jurisdiction and the version it was drawn from."""
+    return json.dumps({"j": j.id, "v": j.version, "s": step}, separators=(",", ":"))
+
+
+def card_buttons(j: Jurisdiction, allowed: Sequence[str], can_order: bool) -> Block | None:
+    elements: list[Block] = []
+    for name in allowed:
+        button: Block = {"type": "button", "action_id": f"{STEP_ACTION}{name}",
+                         "text": {"type": "plain_text", "text": name.capitalize()},
+                         "value": card_value(j, name)}
+        if name in CONFIRM:
+            button["style"] = "danger" if name != "approve" else "primary"
+            button["confirm"] = {
+                "title": {"type": "plain_text", "text": "Are you sure?"},
+                "text": {"type": "mrkdwn", "text": f"{name.capitalize()} *{j.name}* today."},
+                "confirm": {"type": "plain_text", "text": name.capitalize()},
+                "deny": {"type": "plain_text", "text": "Cancel"}}
+        elements.append(button)
+    if can_order:
+        elements.append({"type": "button", "action_id": ORDER_ACTION, "value": card_value(j),
+                         "text": {"type": "plain_text", "text": "Court order…"}})
+    return {"type": "actions", "block_id": "card", "elements": elements[:25]} if elements else None
+
+
 def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
-         today: date) -> Reply:
+         today: date, can_order: bool = False) -> Reply:
     current = j.current_round
     round_text = "none yet"
     if current is not None:
@@ -168,7 +201,8 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
         blocks.append(section("*Court orders*\n" + "\n".join(orders)))
     if recent:
         blocks.append(section("*Recent history*\n" + "\n".join(history_line(e) for e in recent)))
-    blocks.append(context(steps_hint(allowed)))
+    buttons = card_buttons(j, allowed, can_order)
+    blocks.append(buttons or context(steps_hint(allowed)))
     text = f"{j.name}: {label_of(j.state)}, {deadline(j.due_on, j.us_state, today)}"
     return Reply(text, blocks)
 

@@ -57,6 +57,10 @@ class Conflict(ReviewError):
     """Someone else changed the jurisdiction between our read and our write."""
 
 
+class Stale(Conflict):
+    """A button or form was drawn from a version that is no longer current."""
+
+
 class DeliveryFailed(Exception):
     """Slack (or whatever posts) did not take a message. ``permanent`` when retrying
     cannot help (the channel is gone); otherwise the message is tried again later."""

@@ -21,6 +21,7 @@ from workflows.errors import (
     Conflict,
     NotFound,
     NotPermitted,
+    Stale,
     StepRefused,
 )
 from workflows.machine import StepContext, Workflow
@@ -92,6 +93,9 @@ class Review:
             names = " or ".join(sorted(r.value for r in allowed))
             raise NotPermitted(f"Only {names} may use “{command}”; you are {role.value}.")
         return role
+
+    async def may(self, user: str, command: str) -> bool:
+        return await self.role_of(user) in PERMISSIONS[command]
 
     async def grant(self, actor: str, user: str, role: Role) -> None:
         await self.require(actor, "role")
@@ -176,9 +180,15 @@ class Review:
         return len(items)
 
     async def take(self, actor: str, ref: str, step: str, on: date | None = None,
-                   due: DueSpec | None = None, note: str = "", link: str = "") -> Change:
-        """Take workflow step ``step`` on the jurisdiction ``ref`` names."""
+                   due: DueSpec | None = None, note: str = "", link: str = "",
+                   expected_version: int | None = None) -> Change:
+        """Take workflow step ``step`` on the jurisdiction ``ref`` names. With
+        ``expected_version`` (a button drawn from an earlier read), refuse if the
+        jurisdiction has changed since."""
         j = await self.resolve(ref)
+        if expected_version is not None and j.version != expected_version:
+            raise Stale(f"{j.name} changed since this was shown: it is now "
+                        f"{label_of(j.state)}. Nothing was changed; here it is as it stands.")
         ctx = StepContext(actor, await self.role_of(actor), on or self.today(), due, note, link)
         before, version = j.state, j.version
         try:

@@ -1,0 +1,135 @@
+"""Modals (Block Kit views) for the steps and facts that need input, and reading
+what people typed back out of a view_submission.
+
+Pure: no Slack calls. Each input block's ``block_id`` names the field, so a field's
+error can be shown under it (``response_action: errors``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from workflows.model import Jurisdiction, OrderKind
+from workflows.rules import SCOPES, STEP_NAMES, Step, label_of
+
+STEP_FORM = "step_form"
+ADD_FORM = "add_form"
+ORDER_FORM = "order_form"
+MAX_METADATA = 3000
+
+View = dict[str, Any]
+
+
+def needs_form(step: Step) -> bool:
+    """Steps that take a deadline, a response's details or a rationale."""
+    return step.deadline != "none" or step.name in ("response", "threaten")
+
+
+def _text(kind: str, text: str) -> dict[str, Any]:
+    return {"type": kind, "text": text[:150] if kind == "plain_text" else text}
+
+
+def _input(block_id: str, label: str, element: dict[str, Any], optional: bool = False,
+           hint: str = "") -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "input", "block_id": block_id, "optional": optional,
+                             "label": _text("plain_text", label),
+                             "element": {"action_id": "value", **element}}
+    if hint:
+        block["hint"] = _text("plain_text", hint)
+    return block
+
+
+def _plain(placeholder: str = "", multiline: bool = False, initial: str = "") -> dict[str, Any]:
+    element: dict[str, Any] = {"type": "plain_text_input", "multiline": multiline}
+    if placeholder:
+        element["placeholder"] = _text("plain_text", placeholder)
+    if initial:
+        element["initial_value"] = initial
+    return element
+
+
+def _view(callback: str, title: str, submit: str, blocks: list[dict[str, Any]],
+          meta: Mapping[str, Any]) -> View:
+    metadata = json.dumps(meta, separators=(",", ":"))
+    if len(metadata) > MAX_METADATA:
+        raise ValueError("private_metadata over Slack's 3,000 characters")
+    return {"type": "modal", "callback_id": callback, "title": _text("plain_text", title[:24]),
+            "submit": _text("plain_text", submit), "close": _text("plain_text", "Cancel"),
+            "blocks": blocks, "private_metadata": metadata}
+
+
+def step_modal(j: Jurisdiction, step: Step, today: date, meta: Mapping[str, Any]) -> View:
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": _text("mrkdwn", f"*{j.name}* is {label_of(j.state)}. "
+                                                     f"You are about to {step.label}.")},
+        _input("date", "Date", {"type": "datepicker", "initial_date": today.isoformat()}),
+    ]
+    if step.deadline != "none":
+        blocks.append(_input("due", "Deadline", _plain("2018-02-23, 30 days or 20 business days"),
+                             optional=step.deadline == "optional",
+                             hint="A date, N calendar days or N business days from the date."))
+    if step.name == "response":
+        blocks.append(_input("link", "Link to the response", {"type": "url_text_input"},
+                             optional=True))
+    rationale = step.name == "threaten"
+    blocks.append(_input("note", "Rationale" if rationale else "Note", _plain(multiline=True),
+                         optional=not rationale))
+    return _view(STEP_FORM, step.label.capitalize(), "Record", blocks, meta)
+
+
+def add_modal(meta: Mapping[str, Any]) -> View:
+    blocks = [
+        _input("id", "Id", _plain("cook-county"), hint="Lowercase letters, digits and dashes."),
+        _input("name", "Name", _plain("Cook County, IL")),
+        _input("kind", "Kind", _plain("city, county, state…"), optional=True),
+        _input("state", "US state", _plain("IL"), optional=True),
+        _input("aliases", "Aliases", _plain("cook, cc"), optional=True,
+               hint="Other short names, separated by commas."),
+    ]
+    return _view(ADD_FORM, "Add a jurisdiction", "Add", blocks, meta)
+
+
+def order_modal(j: Jurisdiction, today: date, meta: Mapping[str, Any]) -> View:
+    kinds = [{"text": _text("plain_text", kind.value), "value": kind.value} for kind in OrderKind]
+    names = sorted(SCOPES) + list(STEP_NAMES)
+    steps = [{"text": _text("plain_text", name), "value": name} for name in names]
+    blocks = [
+        {"type": "section", "text": _text("mrkdwn", f"A court order for *{j.name}*.")},
+        _input("kind", "Kind", {"type": "static_select", "options": kinds,
+                                "initial_option": kinds[1]}),
+        _input("case", "Case number", _plain("2:17-cv-03894")),
+        _input("court", "Court", _plain("E.D. Pa."), optional=True),
+        _input("date", "Date", {"type": "datepicker", "initial_date": today.isoformat()}),
+        _input("blocks", "Steps it blocks (injunctions)",
+               {"type": "multi_static_select", "options": steps}, optional=True),
+        _input("scope", "Scope", _plain("What the order covers", multiline=True), optional=True),
+    ]
+    return _view(ORDER_FORM, "Court order", "Attach", blocks, meta)
+
+
+def values(view: Mapping[str, Any]) -> dict[str, Any]:
+    """The submitted value of each input block, by block_id ("" or [] when empty)."""
+    result: dict[str, Any] = {}
+    for block_id, actions in view.get("state", {}).get("values", {}).items():
+        element = actions.get("value", {})
+        kind = element.get("type")
+        if kind == "datepicker":
+            result[block_id] = element.get("selected_date") or ""
+        elif kind == "static_select":
+            result[block_id] = (element.get("selected_option") or {}).get("value", "")
+        elif kind == "multi_static_select":
+            result[block_id] = [o["value"] for o in element.get("selected_options") or []]
+        else:
+            result[block_id] = (element.get("value") or "").strip()
+    return result
+
+
+def metadata(view: Mapping[str, Any]) -> dict[str, Any]:
+    try:
+        found = json.loads(view.get("private_metadata") or "{}")
+    except json.JSONDecodeError:
+        return {}
+    return found if isinstance(found, dict) else {}

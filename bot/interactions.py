@@ -1,0 +1,211 @@
+"""Buttons and forms: steps taken from a jurisdiction's card, and the modals for the
+steps and facts that need input.
+
+A card's buttons carry the version they were drawn from; a click on an out-of-date
+card is refused and the card redrawn. Forms are validated field by field and their
+errors shown in the form (``response_action: errors``); nothing changes until every
+field is right and the workflow allows the step.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import secrets
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot import forms, render
+from bot.commands import card
+from bot.listeners import answer, as_response
+from bot.render import Reply
+from workflows.deadlines import DueSpec, parse_date
+from workflows.errors import BadInput, ReviewError, Stale
+from workflows.model import CourtOrder, Jurisdiction, OrderKind
+from workflows.rules import expand_blocks, steps_named
+
+if TYPE_CHECKING:
+    from bot.app import Bot
+
+log = logging.getLogger(__name__)
+
+
+def _clicked(action: dict[str, Any]) -> dict[str, Any]:
+    try:
+        value = json.loads(action.get("value") or "{}")
+    except json.JSONDecodeError:
+        value = {}
+    if not isinstance(value, dict) or "j" not in value or "v" not in value:
+        raise BadInput("That button is out of date; ask for the card again with `show`.")
+    return value
+
+
+def register(app: AsyncApp, bot: Bot) -> None:
+    review = bot.review
+
+    async def redraw(respond: AsyncRespond, user: str, j: Jurisdiction) -> None:
+        await respond(**{**as_response(await card(review, user, j)), "replace_original": True})
+
+    async def click(user: str, action: dict[str, Any], body: dict[str, Any],
+                    respond: AsyncRespond, client: AsyncWebClient) -> Reply:
+        value = _clicked(action)
+        step = action["action_id"].removeprefix(render.STEP_ACTION)
+        j = await review.resolve(value["j"])
+        if j.version != value["v"]:
+            await redraw(respond, user, j)
+            raise Stale(f"{j.name} changed since this card was drawn: it is now "
+                        f"{render.label_of(j.state)}. Nothing was changed; the card is "
+                        "up to date again.")
+        candidates = review.workflow.candidates(j, step) or steps_named(step)
+        if candidates and forms.needs_form(candidates[0]):
+            meta = {"j": j.id, "v": j.version, "s": step, "ch": body.get("channel", {}).get("id"),
+                    "ru": body.get("response_url")}
+            await client.views_open(trigger_id=body["trigger_id"],
+                                    view=forms.step_modal(j, candidates[0], review.today(), meta))
+            return Reply("")
+        change = await review.take(user, j.id, step, expected_version=j.version)
+        await bot.relay.flush()
+        await redraw(respond, user, change.jurisdiction)
+        return render.done(change.event, change.jurisdiction,
+                           await review.allowed(user, change.jurisdiction), review.today())
+
+    @app.action(re.compile(f"^{render.STEP_ACTION}"))
+    async def on_step(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                      respond: AsyncRespond, client: AsyncWebClient) -> None:
+        await ack()
+        await answer(respond, click(body["user"]["id"], action, body, respond, client),
+                     silent_when_empty=True)
+
+    async def open_order(user: str, action: dict[str, Any], body: dict[str, Any],
+                         client: AsyncWebClient) -> Reply:
+        j = await review.resolve(_clicked(action)["j"])
+        await review.require(user, "order")
+        meta = {"j": j.id, "ch": body.get("channel", {}).get("id"), "ru": body.get("response_url")}
+        await client.views_open(trigger_id=body["trigger_id"],
+                                view=forms.order_modal(j, review.today(), meta))
+        return Reply("")
+
+    @app.action(render.ORDER_ACTION)
+    async def on_order(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                       respond: AsyncRespond, client: AsyncWebClient) -> None:
+        await ack()
+        await answer(respond, open_order(body["user"]["id"], action, body, client),
+                     silent_when_empty=True)
+
+    @app.view(forms.STEP_FORM)
+    async def on_step_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
+                           client: AsyncWebClient) -> None:
+        user, meta, fields = body["user"]["id"], forms.metadata(view), forms.values(view)
+        errors: dict[str, str] = {}
+        on = _field(errors, "date", fields, parse_date)
+        due = _field(errors, "due", fields, DueSpec.parse)
+        if meta.get("s") == "threaten" and not fields.get("note"):
+            errors["note"] = "Give the rationale for the document demand."
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        try:
+            change = await review.take(user, str(meta.get("j")), str(meta.get("s")), on, due,
+                                       fields.get("note", ""), fields.get("link", ""),
+                                       expected_version=meta.get("v"))
+        except ReviewError as error:
+            await ack(response_action="errors", errors={"date": error.message[:2000]})
+            return
+        await ack()
+        await bot.relay.flush()
+        await _after_form(client, user, meta, change.jurisdiction,
+                          render.done(change.event, change.jurisdiction,
+                                      await review.allowed(user, change.jurisdiction),
+                                      review.today()))
+
+    @app.view(forms.ORDER_FORM)
+    async def on_order_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
+                            client: AsyncWebClient) -> None:
+        user, meta, fields = body["user"]["id"], forms.metadata(view), forms.values(view)
+        errors: dict[str, str] = {}
+        on = _field(errors, "date", fields, parse_date)
+        blocks = _field(errors, "blocks", fields, expand_blocks)
+        if not fields.get("case"):
+            errors["case"] = "Give the case number."
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        order = CourtOrder(OrderKind(fields.get("kind") or "injunction"), on or review.today(),
+                           fields["case"], fields.get("court", ""), fields.get("scope", ""),
+                           blocks or frozenset())
+        try:
+            change = await review.attach_order(user, str(meta.get("j")), order)
+        except ReviewError as error:
+            await ack(response_action="errors", errors={"case": error.message[:2000]})
+            return
+        await ack()
+        await bot.relay.flush()
+        await _after_form(client, user, meta, change.jurisdiction,
+                          render.done(change.event, change.jurisdiction,
+                                      await review.allowed(user, change.jurisdiction),
+                                      review.today()))
+
+    @app.view(forms.ADD_FORM)
+    async def on_add_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
+                          client: AsyncWebClient) -> None:
+        user, meta, fields = body["user"]["id"], forms.metadata(view), forms.values(view)
+        aliases = tuple(a for a in fields.get("aliases", "").split(",") if a.strip())
+        try:
+            change = await review.add(user, fields.get("id", ""), fields.get("name", ""),
+                                      fields.get("kind", ""), fields.get("state", ""), aliases)
+        except ReviewError as error:
+            await ack(response_action="errors", errors={_add_field(error.message):
+                                                        error.message[:2000]})
+            return
+        await ack()
+        await bot.relay.flush()
+        await _after_form(client, user, meta, change.jurisdiction,
+                          render.done(change.event, change.jurisdiction,
+                                      await review.allowed(user, change.jurisdiction),
+                                      review.today()))
+
+    async def _after_form(client: AsyncWebClient, user: str, meta: dict[str, Any],
+                          j: Jurisdiction, reply: Reply) -> None:
+        """Redraw the card the form came from, and tell the person it worked."""
+        try:
+            if meta.get("ru"):
+                fresh = await card(review, user, j)
+                await AsyncWebhookClient(str(meta["ru"])).send(
+                    **{**as_response(fresh), "replace_original": True})
+            if meta.get("ch"):
+                await client.chat_postEphemeral(channel=str(meta["ch"]), user=user,
+                                                text=reply.text, blocks=reply.blocks)
+        except Exception:
+            reference = secrets.token_hex(4)
+            log.exception("could not confirm a form, reference %s", reference)
+
+
+def _field(errors: dict[str, str], name: str, fields: dict[str, Any], parse: Any) -> Any:
+    """Parse one field; on BadInput note the error under that field's block."""
+    raw = fields.get(name)
+    if not raw:
+        return None
+    try:
+        return parse(raw)
+    except BadInput as error:
+        errors[name] = error.message[:2000]
+        return None
+
+
+def _add_field(message: str) -> str:
+    if "name" in message:
+        return "name"
+    if "state code" in message:
+        return "state"
+    if "kind" in message:
+        return "kind"
+    if "alias" in message:
+        return "aliases"
+    return "id"
+
