@@ -7,7 +7,9 @@ and registers the listeners; ``Bot.close`` undoes it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from collections.abc import Coroutine
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -24,13 +26,16 @@ from bot.commands import Services
 from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.settings import Settings
 from bot.summary import SummaryService
+from storage.batches import SqliteBatches
 from storage.sqlite import SqliteStore
 from storage.summaries import SummaryStore
+from workflows.batches import Batches
 from workflows.ports import Clock
 from workflows.review import Review, ReviewConfig
 from workflows.sweep import Sweeper
 
 EVENTS_PATH = "/slack/events"
+CLOSE_WAIT_SECONDS = 30
 
 
 class SystemClock:
@@ -66,9 +71,18 @@ class Bot:
     sweeper: Sweeper
     summaries: SummaryService
 
+    batches: Batches
+    tasks: set[asyncio.Task[object]] = field(default_factory=set)
+
+    def spawn(self, work: Coroutine[object, object, object]) -> None:
+        """Run ``work`` after the current reply; ``close`` waits for it."""
+        task = asyncio.create_task(work)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
     @property
     def services(self) -> Services:
-        return Services(self.review, self.summaries)
+        return Services(self.review, self.summaries, self.batches)
 
     def web_app(self) -> web.Application:
         """The aiohttp app for HTTP mode: POST /slack/events and GET /healthz."""
@@ -81,6 +95,8 @@ class Bot:
         return web.json_response({"ok": True, "schema": self.store.schema_version})
 
     async def close(self) -> None:
+        if self.tasks:
+            await asyncio.wait(set(self.tasks), timeout=CLOSE_WAIT_SECONDS)
         await self.store.close()
 
 
@@ -117,7 +133,8 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer), clock,
                       policy, settings.review_channel)
     summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone)
-    bot = Bot(app, review, store, relay, sweeper, summaries)
+    batches = Batches(review, SqliteBatches(store))
+    bot = Bot(app, review, store, relay, sweeper, summaries, batches)
     listeners.register(app, bot)
     interactions.register(app, bot)
     return bot

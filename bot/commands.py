@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from bot import forms, render, summary
 from bot.parsing import Args, channel_id, check_keys, split, user_id
 from bot.render import Reply
+from workflows.batches import Batches
 from workflows.errors import BadInput
 from workflows.model import CourtOrder, Event, Jurisdiction, OrderKind, Role
 from workflows.ports import Filters
@@ -39,6 +40,7 @@ class Services:
 
     review: Review
     summaries: SummaryService | None = None
+    batches: Batches | None = None
 
 
 Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]
@@ -262,6 +264,32 @@ async def _lift(s: Services, caller: Caller, args: Args) -> Reply:
     change = await s.review.lift_order(caller.user, " ".join(args.words[:-1]),
                                      int(args.words[-1].lstrip("#")), args.date())
     return await _done(s.review, caller, change.event, change.jurisdiction)
+
+
+@command("batch", "batch <step> [jurisdiction, …] [kind=…] [state=XX] [status=…] [date=…] "
+         "[due=…] [note=…]",
+         "The same step for many jurisdictions, named or filtered; two or more wait for a "
+         "lead's approval in the channel.",
+         ("kind", "state", "status", "date", "due", "note"),
+         "batch threaten status=insufficient date=2018-01-24 due=30 days")
+async def _batch(s: Services, caller: Caller, args: Args) -> Reply:
+    if s.batches is None:
+        raise BadInput("Batches are not set up in this bot.")
+    usage = COMMANDS["batch"].usage
+    step = args.word(0, "the step", usage).lower()
+    words = " ".join(args.words[1:])
+    names = [n.strip() for n in (words.split(",") if "," in words else words.split())
+             if n.strip()]
+    status = _status_key(args.options["status"]) if args.options.get("status") else ""
+    filters = Filters(status, args.options.get("kind", "").lower(),
+                      args.options.get("state", "").upper())
+    ids = await s.batches.targets(names, filters)
+    proposal = await s.batches.propose(caller.user, step, ids, caller.channel, args.date(),
+                                       args.due(), args.options.get("note", ""))
+    if proposal.change is not None:
+        return await _done(s.review, caller, proposal.change.event, proposal.change.jurisdiction)
+    assert proposal.batch is not None
+    return render.batch_request(proposal.batch)
 
 
 def _step_command(name: str) -> None:

@@ -98,6 +98,31 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await answer(respond, open_order(body["user"]["id"], action, body, client),
                      silent_when_empty=True)
 
+    async def decide(user: str, action: dict[str, Any], approve: bool,
+                     respond: AsyncRespond) -> Reply:
+        if bot.services.batches is None or not action.get("value", "").isdigit():
+            raise BadInput("That batch button is out of date.")
+        batch = await bot.services.batches.decide(int(action["value"]), user, approve)
+        await respond(**{**as_response(render.batch_report(batch)), "replace_original": True})
+        # A batch announces each step in its team channel, about one a second per
+        # channel: the report goes first, the announcements follow on their own.
+        bot.spawn(bot.relay.flush())
+        return Reply("")
+
+    @app.action(render.BATCH_APPROVE)
+    async def on_approve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                         respond: AsyncRespond) -> None:
+        await ack()
+        await answer(respond, decide(body["user"]["id"], action, True, respond),
+                     silent_when_empty=True)
+
+    @app.action(render.BATCH_REJECT)
+    async def on_reject(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+                        respond: AsyncRespond) -> None:
+        await ack()
+        await answer(respond, decide(body["user"]["id"], action, False, respond),
+                     silent_when_empty=True)
+
     @app.view(forms.STEP_FORM)
     async def on_step_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                            client: AsyncWebClient) -> None:

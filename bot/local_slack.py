@@ -443,15 +443,16 @@ class SlackSender:
                     message: Posted | None = None) -> tuple[int, str]:
         """Send a block_actions payload for ``action``, with a response_url to answer on."""
         key = f"a{next(self._keys)}-{time.monotonic_ns()}"
-        payload = {
+        payload: dict[str, Any] = {
             "type": "block_actions", "team": {"id": TEAM}, "api_app_id": "A0REVIEW",
             "user": {"id": user, "name": self.slack.users.get(user, user)},
-            "channel": {"id": message.channel if message else "CREVIEW"},
-            "message": {"ts": message.ts, "blocks": message.blocks} if message else None,
-            "container": {"type": "message", "message_ts": message.ts if message else ""},
+            "channel": {"id": (message.channel if message else "") or "CREVIEW"},
             "response_url": self.slack.response_url(key), "trigger_id": f"{key}.trigger",
-            "actions": [action],
+            "container": {"type": "message"}, "actions": [action],
         }
+        if message is not None and message.ts:
+            payload["message"] = {"ts": message.ts, "blocks": message.blocks}
+            payload["container"]["message_ts"] = message.ts
         body = urlencode({"payload": json.dumps(payload)})
         status, _ = await self.post(session, body)
         if status == 200:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from workflows.batches import Batch
 from workflows.deadlines import Tier, calendar_for
 from workflows.errors import ReviewError, StepRefused
 from workflows.model import Event, Jurisdiction, Listing, Role
@@ -362,3 +363,52 @@ def home(who: str, view: Home, today: date) -> dict[str, Any]:
     blocks += sections([history_line(e) + f" · *{e.detail.get('name', e.jurisdiction_id)}*"
                         for e in view.recent] or ["No changes yet."])
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+# -- batches -------------------------------------------------------------------------
+
+BATCH_APPROVE = "batch_approve"
+BATCH_REJECT = "batch_reject"
+BATCH_LINES = 40
+
+
+def batch_request(batch: Batch) -> Reply:
+    """The channel message a lead approves or rejects a batch from."""
+    what = f"`{batch.step}`" + (f", due {batch.due}" if batch.due else "") + (
+        f", dated {batch.on}" if batch.on else "") + (f" ({batch.note})" if batch.note else "")
+    shown = ", ".join(f"`{t}`" for t in batch.targets[:BATCH_LINES * 5])
+    more = len(batch.targets) - BATCH_LINES * 5
+    text = (f"Batch #{batch.id}: {user(batch.requester)} asks to take {what} for "
+            f"{len(batch.targets)} jurisdictions. A lead other than them approves it.")
+    buttons: list[Block] = [
+        {"type": "button", "action_id": BATCH_APPROVE, "value": str(batch.id), "style": "primary",
+         "text": {"type": "plain_text", "text": "Approve and run"},
+         "confirm": {"title": {"type": "plain_text", "text": "Run the batch?"},
+                     "text": {"type": "mrkdwn", "text": f"{batch.step} × {len(batch.targets)}"},
+                     "confirm": {"type": "plain_text", "text": "Run it"},
+                     "deny": {"type": "plain_text", "text": "Cancel"}}},
+        {"type": "button", "action_id": BATCH_REJECT, "value": str(batch.id),
+         "text": {"type": "plain_text", "text": "Reject"}},
+    ]
+    blocks = [section(text), section(shown + (f" …and {more} more" if more > 0 else "")),
+              {"type": "actions", "block_id": f"batch-{batch.id}", "elements": buttons}]
+    return Reply(text, blocks, in_channel=True)
+
+
+def batch_report(batch: Batch) -> Reply:
+    """What running (or rejecting) the batch did, jurisdiction by jurisdiction."""
+    if batch.status == "rejected":
+        text = f"Batch #{batch.id} (`{batch.step}` × {len(batch.targets)}) was rejected by " \
+               f"{user(batch.decided_by)}; nothing was changed."
+        return Reply(text, [section(text)], in_channel=True)
+    refused = [(j, why) for j, ok, why in batch.results if not ok]
+    done = [j for j, ok, _ in batch.results if ok]
+    text = (f"Batch #{batch.id} `{batch.step}`, approved by {user(batch.decided_by)}: "
+            f"{len(done)} done, {len(refused)} refused.")
+    blocks = [section(text)]
+    blocks += sections([f"✗ `{j}`: {why}" for j, why in refused[:BATCH_LINES]]
+                       + ([f"…and {len(refused) - BATCH_LINES} more refused"]
+                          if len(refused) > BATCH_LINES else []))[:MAX_BLOCKS - 3]
+    if done:
+        blocks.append(section("Done: " + ", ".join(f"`{j}`" for j in done)))
+    return Reply(text, blocks[:MAX_BLOCKS], in_channel=True)

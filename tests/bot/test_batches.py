@@ -1,0 +1,107 @@
+"""Batches: one step for many jurisdictions, approved by a different lead, reported
+jurisdiction by jurisdiction. Driven by signed slash commands and button clicks."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from bot.local_slack import Posted
+from tests.bot.conftest import ADMIN, Harness
+from workflows.deadlines import DueSpec
+from workflows.model import CourtOrder, OrderKind
+from workflows.review import new_jurisdiction
+from workflows.rules import SCOPES
+
+LEAD, LEAD2, ANALYST = "ULEAD", "ULEADB", "UANALYST"
+
+
+async def setup(h: Harness, count: int = 23, blocked: int = 2) -> list[str]:
+    for user, role in ((LEAD, "lead"), (LEAD2, "lead"), (ANALYST, "analyst")):
+        await h.answer(ADMIN, f"role <@{user}|x> {role}")
+    towns = [new_jurisdiction(f"town-{n:02d}", f"Town {n:02d}", "city", "CA")
+             for n in range(count)]
+    review = h.bot.review
+    await review.import_jurisdictions(ADMIN, towns)
+    for town in towns:
+        await review.take(ANALYST, town.id, "letter", date(2017, 11, 15),
+                          DueSpec(on=date(2017, 12, 8)))
+        await review.take(ANALYST, town.id, "insufficient", date(2018, 1, 24))
+    for town in towns[:blocked]:
+        await review.attach_order(ADMIN, town.id, CourtOrder(
+            OrderKind.INJUNCTION, date(2017, 11, 15), "2:17-cv-03894", "E.D. Pa.",
+            "1373 certification", SCOPES["escalation"]))
+    return [t.id for t in towns]
+
+
+async def states(h: Harness, ids: list[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for jid in ids:
+        j = await h.bot.store.get(jid)
+        assert j is not None
+        counts[j.state] = counts.get(j.state, 0) + 1
+    return counts
+
+
+def button(message: Posted, action_id: str) -> dict[str, object]:
+    for block in message.blocks:
+        for element in block.get("elements", []):
+            if element.get("action_id") == action_id:
+                return element
+    raise AssertionError(f"no {action_id} button")
+
+
+async def click(h: Harness, user: str, action: dict[str, object], message: Posted) -> list[Posted]:
+    _, key = await h.sender.click(h.session, user, action, message)
+    return [p for p in h.slack.posted if p.response_key.split(":")[0] == key]
+
+
+async def test_a_batch_of_23_waits_for_another_lead_then_reports_each(harness: Harness) -> None:
+    ids = await setup(harness)
+    request = await harness.answer(
+        LEAD, "batch threaten status=insufficient date=2018-01-24 due=30 days note=document demand")
+    assert not request.ephemeral and "asks to take `threaten`" in request.text
+    assert "for 23 jurisdictions" in request.text
+    assert await states(harness, ids) == {"insufficient": 23}
+
+    own = await click(harness, LEAD, button(request, "batch_approve"), request)
+    assert "a different lead must approve" in own[-1].text
+    analyst = await click(harness, ANALYST, button(request, "batch_approve"), request)
+    assert "Only a lead may approve" in analyst[-1].text
+    assert await states(harness, ids) == {"insufficient": 23}
+
+    answers = await click(harness, LEAD2, button(request, "batch_approve"), request)
+    [report] = [p for p in answers if p.response_key.endswith(":replaced")]
+    assert "21 done, 2 refused" in report.text
+    text = json.dumps(report.blocks)
+    assert text.count("2:17-cv-03894") == 2 and "blocks \\u201cthreaten\\u201d" in text
+    assert await states(harness, ids) == {"subpoena_threatened": 21, "insufficient": 2}
+    j = await harness.bot.store.get("town-22")
+    assert j is not None and j.due_on == date(2018, 2, 23)
+
+    again = await click(harness, LEAD2, button(request, "batch_approve"), request)
+    assert "already done" in again[-1].text
+    assert await states(harness, ids) == {"subpoena_threatened": 21, "insufficient": 2}
+
+
+async def test_a_rejected_batch_changes_nothing(harness: Harness) -> None:
+    ids = await setup(harness, count=3, blocked=0)
+    request = await harness.answer(LEAD, "batch threaten town-00, town-01 due=30 days")
+    answers = await click(harness, LEAD, button(request, "batch_reject"), request)
+    [report] = [p for p in answers if p.response_key.endswith(":replaced")]
+    assert "was rejected" in report.text and "nothing was changed" in report.text
+    assert await states(harness, ids) == {"insufficient": 3}
+
+
+async def test_one_jurisdiction_runs_at_once_and_bad_names_file_nothing(
+        harness: Harness) -> None:
+    ids = await setup(harness, count=3, blocked=0)
+    single = await harness.answer(LEAD, "batch threaten town-00 date=2018-01-24 due=30 days")
+    assert single.ephemeral and "threatened *Town 00*" in single.text
+    refused = await harness.answer(LEAD, "batch threaten town-01, atlantis due=30 days")
+    assert "Nothing was filed" in refused.text and "atlantis" in refused.text
+    analyst = await harness.answer(ANALYST, "batch threaten town-01, town-02 due=30 days")
+    assert "may not take “threaten”" in analyst.text
+    assert await states(harness, ids) == {"subpoena_threatened": 1, "insufficient": 2}
+    rows = await harness.bot.store.read("SELECT count(*) AS n FROM batches")
+    assert rows[0]["n"] == 0

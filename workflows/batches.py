@@ -1,0 +1,147 @@
+"""Batches: the same step for many jurisdictions, run once a lead approves.
+
+A batch of two or more waits for the approval of a lead who is not the person who
+asked; it then runs as one operation and reports, for each jurisdiction, what was done
+and what was refused and why. (A subpoena stays a lead's request that a different
+counsel approves: the batch only gathers the requests or the approvals.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+from workflows.deadlines import DueSpec
+from workflows.errors import BadInput, NotPermitted, ReviewError, StepRefused
+from workflows.model import Role
+from workflows.ports import Filters
+from workflows.review import Change, Review
+from workflows.rules import STEP_NAMES, steps_named
+
+APPROVERS = frozenset({Role.LEAD})
+MAX_TARGETS = 5000
+
+
+@dataclass(frozen=True)
+class Batch:
+    id: int
+    requester: str
+    step: str
+    targets: tuple[str, ...]
+    channel: str
+    on: date | None = None
+    due: str = ""
+    note: str = ""
+    status: str = "pending"
+    decided_by: str | None = None
+    results: tuple[tuple[str, bool, str], ...] = ()
+
+    @property
+    def done(self) -> int:
+        return sum(ok for _, ok, _ in self.results)
+
+
+@dataclass
+class Proposal:
+    """What ``propose`` did: ran a single step at once, or filed a batch."""
+
+    batch: Batch | None = None
+    change: Change | None = None
+    unknown: list[str] = field(default_factory=list)
+
+
+class BatchStore(Protocol):
+    async def add_batch(self, batch: Batch, at: datetime) -> Batch: ...
+
+    async def batch(self, batch_id: int) -> Batch | None: ...
+
+    async def decide_batch(self, batch_id: int, by: str, status: str, at: datetime) -> bool:
+        """Move a pending batch to ``status``; False if it was no longer pending."""
+        ...
+
+    async def finish_batch(self, batch_id: int,
+                           results: Sequence[tuple[str, bool, str]]) -> None: ...
+
+
+class Batches:
+    def __init__(self, review: Review, store: BatchStore) -> None:
+        self.review = review
+        self.store = store
+
+    async def targets(self, names: Sequence[str], filters: Filters | None) -> list[str]:
+        """Jurisdiction ids from names (each must match exactly one) or a filter."""
+        if names:
+            ids: list[str] = []
+            problems: list[str] = []
+            for name in names:
+                try:
+                    ids.append((await self.review.resolve(name)).id)
+                except ReviewError as error:
+                    problems.append(error.message)
+            if problems:
+                raise BadInput("Nothing was filed: " + " ".join(problems))
+            return list(dict.fromkeys(ids))
+        if filters is None or filters == Filters():
+            raise BadInput("Name the jurisdictions (chicago, cook, nyc) or filter them "
+                           "(kind=county state=CA status=insufficient).")
+        items, total = await self.review.page(filters, 1, MAX_TARGETS)
+        if total > MAX_TARGETS:
+            raise BadInput(f"{total} jurisdictions match; a batch takes at most {MAX_TARGETS}.")
+        if not items:
+            raise BadInput("No jurisdiction matches that filter; nothing was filed.")
+        return [item.id for item in items]
+
+    async def propose(self, actor: str, step: str, ids: Sequence[str], channel: str,
+                      on: date | None, due: DueSpec | None, note: str) -> Proposal:
+        if step not in STEP_NAMES:
+            raise BadInput(f"“{step}” is not a workflow step. Steps: {', '.join(STEP_NAMES)}.")
+        role = await self.review.role_of(actor)
+        if not any(role in s.roles for s in steps_named(step)):
+            raise NotPermitted(f"Your role ({role.value}) may not take “{step}”, alone or in "
+                               "a batch.")
+        if len(ids) == 1:
+            return Proposal(change=await self.review.take(actor, ids[0], step, on, due, note))
+        batch = Batch(0, actor, step, tuple(ids), channel, on,
+                      due.describe() if due else "", note)
+        return Proposal(batch=await self.store.add_batch(batch, self.review.now()))
+
+    async def decide(self, batch_id: int, user: str, approve: bool) -> Batch:
+        """Approve (and run) or reject a pending batch."""
+        batch = await self.store.batch(batch_id)
+        if batch is None:
+            raise BadInput(f"There is no batch #{batch_id}.")
+        if batch.status != "pending":
+            raise StepRefused(f"Batch #{batch.id} was already {batch.status}"
+                              + (f" by <@{batch.decided_by}>." if batch.decided_by else "."))
+        role = await self.review.role_of(user)
+        rejecting_own = not approve and user == batch.requester
+        if not rejecting_own:
+            if role not in APPROVERS:
+                raise NotPermitted(f"Only a lead may {'approve' if approve else 'reject'} a "
+                                   f"batch; you are {role.value}.")
+            if approve and user == batch.requester:
+                raise NotPermitted("You asked for this batch; a different lead must approve it.")
+        status = "running" if approve else "rejected"
+        if not await self.store.decide_batch(batch.id, user, status, self.review.now()):
+            raise StepRefused(f"Someone decided batch #{batch.id} a moment ago.")
+        if not approve:
+            return await self._reload(batch.id)
+        results = [await self._one(batch, jid) for jid in batch.targets]
+        await self.store.finish_batch(batch.id, results)
+        return await self._reload(batch.id)
+
+    async def _one(self, batch: Batch, jid: str) -> tuple[str, bool, str]:
+        due = DueSpec.parse(batch.due) if batch.due else None
+        try:
+            change = await self.review.take(batch.requester, jid, batch.step, batch.on, due,
+                                            batch.note)
+        except ReviewError as refusal:
+            return jid, False, refusal.message
+        return jid, True, change.jurisdiction.state
+
+    async def _reload(self, batch_id: int) -> Batch:
+        batch = await self.store.batch(batch_id)
+        assert batch is not None
+        return batch
