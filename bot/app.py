@@ -11,6 +11,7 @@ import asyncio
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -21,7 +22,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import interactions, listeners
+from bot import diagram, interactions, listeners
 from bot.commands import Services
 from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.settings import Settings
@@ -30,6 +31,7 @@ from storage.batches import SqliteBatches
 from storage.sqlite import SqliteStore
 from storage.summaries import SummaryStore
 from workflows.batches import Batches
+from workflows.machine import Workflow
 from workflows.ports import Clock
 from workflows.review import Review, ReviewConfig
 from workflows.sweep import Sweeper
@@ -82,7 +84,8 @@ class Bot:
 
     @property
     def services(self) -> Services:
-        return Services(self.review, self.summaries, self.batches)
+        return Services(self.review, self.summaries, self.batches,
+                        partial(diagram.upload_png, self.app.client), self.app.client)
 
     def web_app(self) -> web.Application:
         """The aiohttp app for HTTP mode: POST /slack/events and GET /healthz."""
@@ -127,7 +130,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     policy = settings.policy
     config = ReviewConfig(settings.review_channel, settings.admins | extra_admins,
                           settings.timezone, policy)
-    review = Review(store, clock, config)
+    review = Review(store, clock, config, Workflow(settings.definition))
     pacer = Pacer(pace_seconds)
     relay = OutboxRelay(store, Notifier(client, pacer), clock)
     sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer), clock,

@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import csv
+import io
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.settings import Mode, Settings, SettingsError, describe, load_settings
 from workflows.ports import Clock
+
+if TYPE_CHECKING:
+    from storage.sqlite import SqliteStore
+    from workflows.review import Review
+
+IMPORTER = "import"
+"""Who the history names for what the command line imports."""
 
 
 def _settings_epilog() -> str:
@@ -45,11 +53,18 @@ def parser() -> argparse.ArgumentParser:
                         help="the new SQLite file to fill (default: a new temporary file)")
     replay.add_argument("--quiet", action="store_true",
                         help="print only where things stand at the end")
-    imports = sub.add_parser("import", help="add jurisdictions from a CSV file shaped like "
-                                            "data/jurisdictions.csv")
+    imports = sub.add_parser(
+        "import", help="import a CSV file, all or nothing: jurisdictions (a header like "
+                       "data/jurisdictions.csv) or past events (a header like "
+                       "data/record.csv); any bad line and nothing is imported")
     imports.add_argument("file", type=Path)
     imports.add_argument("--dry-run", action="store_true",
                          help="check every line and report; change nothing")
+    export = sub.add_parser("export", help="write CSV: where every jurisdiction stands "
+                                           "(state) or every event recorded (history)")
+    export.add_argument("what", choices=("state", "history"))
+    export.add_argument("--output", "-o", type=Path, metavar="FILE",
+                        help="write to FILE (default: standard output)")
     return top
 
 
@@ -67,6 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if command == "import":
             return asyncio.run(_import(settings, args.file, args.dry_run))
+        if command == "export":
+            return asyncio.run(_export(settings, args.what, args.output))
         if command == "sweep":
             return asyncio.run(_sweep(settings, args.as_of))
         if command == "replay":
@@ -163,35 +180,78 @@ async def _replay(settings: Settings, until: str | None, database: Path | None,
     return 0
 
 
-async def _import(settings: Settings, path: Path, dry_run: bool) -> int:
+async def _open_review(settings: Settings) -> tuple[SqliteStore, Review]:
     from bot.app import SystemClock
     from storage.sqlite import SqliteStore
-    from workflows.imports import plan_jurisdictions
+    from workflows.machine import Workflow
     from workflows.review import Review, ReviewConfig
 
+    store = await SqliteStore.open(settings.database_path)
+    config = ReviewConfig(settings.review_channel, settings.admins, settings.timezone,
+                          settings.policy)
+    return store, Review(store, SystemClock(), config, Workflow(settings.definition))
+
+
+async def _import(settings: Settings, path: Path, dry_run: bool) -> int:
+    """Import a jurisdictions or events file (told apart by its header), all or nothing."""
+    from workflows.errors import ReviewError
+    from workflows.transfer import import_csv
+
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            rows = list(reader)
+        text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
         print(f"review-bot: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 2
-    store = await SqliteStore.open(settings.database_path)
+    except UnicodeDecodeError:
+        print(f"review-bot: {path} is not UTF-8 text; save it as CSV (UTF-8)", file=sys.stderr)
+        return 2
+    store, review = await _open_review(settings)
     try:
-        plan = plan_jurisdictions(header, rows, await store.taken_keys())
-        for error in plan.errors:
-            print(f"{path}:{error}")
-        if plan.errors:
-            print(f"{len(plan.errors)} bad line(s); nothing was imported.")
-            return 1
-        if dry_run:
-            print(f"{len(plan.jurisdictions)} jurisdiction(s) would be added (dry run: "
-                  "nothing changed).")
-            return 0
-        review = Review(store, SystemClock(), ReviewConfig(settings.review_channel))
-        count = await review.import_jurisdictions("import", plan.jurisdictions)
-        print(f"{count} jurisdiction(s) added to {settings.database_path}.")
-        return 0
+        report = await import_csv(review, IMPORTER, text, dry_run)
+    except ReviewError as refusal:
+        print(f"{path}: {refusal.message}")
+        return 1
     finally:
         await store.close()
+    for line in report.errors:
+        print(f"{path}:{line}")
+    print(report.outcome())
+    if not report.errors and report.standing():
+        print(f"Where they {'would ' if dry_run else ''}stand: "
+              + "; ".join(report.standing()) + ".")
+    if report.applied:
+        print(f"Database: {settings.database_path}")
+    return 1 if report.errors else 0
+
+
+async def _export(settings: Settings, what: str, output: Path | None) -> int:
+    """Write the state or history CSV to ``output`` (whole or not at all) or stdout."""
+    from workflows.transfer import EXPORTS
+
+    if not settings.database_path.exists():
+        print(f"review-bot: there is no database at {settings.database_path}", file=sys.stderr)
+        return 2
+    store, review = await _open_review(settings)
+    try:
+        if output is None:
+            out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+            try:
+                await EXPORTS[what](review, out)
+                out.flush()
+            finally:
+                out.detach()
+            return 0
+        partial = output.with_name(output.name + ".partial")
+        try:
+            with partial.open("w", newline="", encoding="utf-8") as handle:
+                count = await EXPORTS[what](review, handle)
+            partial.replace(output)
+        except OSError as error:
+            print(f"review-bot: cannot write {output}: {error.strerror}", file=sys.stderr)
+            return 2
+        finally:
+            partial.unlink(missing_ok=True)
+    finally:
+        await store.close()
+    print(f"{count} row(s) written to {output}.", file=sys.stderr)
+    return 0

@@ -10,7 +10,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from bot import forms, render, summary
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import diagram, forms, render, summary, transfer
 from bot.parsing import Args, channel_id, check_keys, split, user_id
 from bot.render import Reply
 from workflows.batches import Batches
@@ -41,6 +43,8 @@ class Services:
     review: Review
     summaries: SummaryService | None = None
     batches: Batches | None = None
+    upload: diagram.Upload | None = None
+    client: AsyncWebClient | None = None
 
 
 Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]
@@ -292,6 +296,12 @@ async def _batch(s: Services, caller: Caller, args: Args) -> Reply:
     return render.batch_request(proposal.batch)
 
 
+@command("workflow", "workflow [text]", "The workflow in force as a diagram: Mermaid text, "
+         "and a picture where Graphviz is installed.", example="workflow")
+async def _workflow(s: Services, caller: Caller, args: Args) -> Reply:
+    return await diagram.handle_workflow(s.review.workflow.definition, caller, args, s.upload)
+
+
 def _step_command(name: str) -> None:
     steps = [s for s in STEPS if s.name == name]
     takes_due = any(s.deadline != "none" for s in steps)
@@ -345,3 +355,19 @@ def _summary_command(spec: summary.SummaryCommand) -> None:
 
 for _spec in summary.COMMANDS:
     _summary_command(_spec)
+
+
+# -- import and export (bot/transfer.py) ---------------------------------------------
+
+
+def _transfer_command(spec: transfer.TransferCommand) -> None:
+    async def handler(s: Services, caller: Caller, args: Args) -> Reply:
+        if s.client is None:
+            raise BadInput("Import and export are not set up in this bot.")
+        return await spec.handler(s.review, s.client, caller, args)
+
+    command(spec.name, spec.usage, spec.summary, spec.keys, spec.example)(handler)
+
+
+for _transfer in transfer.COMMANDS:
+    _transfer_command(_transfer)

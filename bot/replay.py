@@ -28,7 +28,7 @@ from bot.local_slack import LocalSlack
 from bot.settings import Settings
 from bot.summary import catch_up
 from workflows.errors import ReviewError
-from workflows.imports import plan_jurisdictions
+from workflows.imports import acting_role, plan_jurisdictions
 from workflows.model import Role
 from workflows.ports import Filters
 from workflows.replay import Action, actions, read_rows
@@ -91,7 +91,9 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
     slack = LocalSlack(users={ADMIN: "record-admin", ANALYST: "record-analyst",
                               LEAD: "record-lead"})
     await slack.start()
-    local = settings.model_copy(update={"database_url": f"sqlite:///{database}"})
+    # The record fits the packaged review workflow, whatever REVIEW_WORKFLOW says.
+    local = settings.model_copy(update={"database_url": f"sqlite:///{database}",
+                                        "review_workflow": None})
     bot = await build(local, SlackAccess(slack.token, None, slack.api_url), clock,
                       extra_admins=frozenset({ADMIN}), pace_seconds=0)
     try:
@@ -166,10 +168,7 @@ async def _apply(bot: Bot, action: Action, standing: Standing) -> None:
 async def _actor(bot: Bot, jurisdiction: str, step: str) -> str:
     """The analyst, unless only a lead may take ``step`` from where the jurisdiction is."""
     j = await bot.review.resolve(jurisdiction)
-    candidates = bot.review.workflow.candidates(j, step)
-    if candidates and Role.ANALYST not in candidates[0].roles:
-        return LEAD
-    return ANALYST
+    return LEAD if acting_role(bot.review.workflow, j, step) is Role.LEAD else ANALYST
 
 
 async def _stand(bot: Bot, standing: Standing) -> None:

@@ -6,6 +6,7 @@ A missing or wrong setting stops the bot with one line naming it
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from workflows.definition import Definition, default_definition, load_definition
 from workflows.reminders import Policy
 
 
@@ -49,6 +51,8 @@ class Settings(BaseSettings):
                                                                    "follow-ups while overdue")
     review_sweep_seconds: int = Field(60, ge=5, le=3600,
                                       description="How often due reminders are looked for")
+    review_workflow: Path | None = Field(
+        None, description="The workflow as a YAML file (default: the packaged review.yml)")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
 
     @field_validator("slack_bot_token")
@@ -104,6 +108,13 @@ class Settings(BaseSettings):
             raise ValueError("must be business days between 1 and 60, e.g. 3,1")
         return value
 
+    @field_validator("review_workflow")
+    @classmethod
+    def _workflow(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            load_definition(value)  # a DefinitionError names the line and the step
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -145,12 +156,26 @@ class Settings(BaseSettings):
         return ZoneInfo(self.review_timezone)
 
     @property
+    def definition(self) -> Definition:
+        """The workflow in force (read again on each call: a copy of the settings with
+        another file must not see a cached one)."""
+        if self.review_workflow is None:
+            return default_definition()
+        return load_definition(self.review_workflow)
+
+    @property
     def policy(self) -> Policy:
+        """Reminder timing: the workflow file's offsets, unless the environment sets them."""
         opens, closes = _hours(self.review_business_hours)
-        before = tuple(sorted({int(p) for p in self.review_remind_before.split(",")
-                               if p.strip()}, reverse=True))
-        return Policy(before=before, follow_up_every=self.review_follow_up_days, opens=opens,
-                      closes=closes, timezone=self.timezone)
+        policy = self.definition.reminders.apply(
+            Policy(opens=opens, closes=closes, timezone=self.timezone))
+        if "review_remind_before" in self.model_fields_set:
+            before = tuple(sorted({int(p) for p in self.review_remind_before.split(",")
+                                   if p.strip()}, reverse=True))
+            policy = replace(policy, before=before)
+        if "review_follow_up_days" in self.model_fields_set:
+            policy = replace(policy, follow_up_every=self.review_follow_up_days)
+        return policy
 
 
 def _hours(text: str) -> tuple[time, time]:

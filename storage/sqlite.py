@@ -12,12 +12,12 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -33,10 +33,11 @@ from workflows.model import (
     Role,
     Round,
 )
-from workflows.ports import Filters
+from workflows.ports import Filters, StagedChange
 from workflows.reminders import Due, Kind, Reminder
 
 BUSY_TIMEOUT_MS = 10_000
+T = TypeVar("T")
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
 
 
@@ -120,6 +121,18 @@ class SqliteStore:
         async with self._reader.execute(sql, args) as cursor:
             return list(await cursor.fetchall())
 
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Snapshot]:
+        """One read transaction on a connection of its own: a consistent view for as long
+        as an export pages through it, holding up neither the writer (WAL) nor the reader
+        the bot answers from."""
+        db = await _connect(self.path)
+        try:
+            await db.execute("BEGIN")
+            yield Snapshot(db)
+        finally:
+            await db.close()  # ends the read transaction
+
     # -- jurisdictions -------------------------------------------------------------------
 
     async def get(self, jurisdiction_id: str) -> Jurisdiction | None:
@@ -192,19 +205,29 @@ class SqliteStore:
     async def save(self, j: Jurisdiction, expected_version: int, events: Sequence[Event],
                    notices: Sequence[Notice],
                    reminders: Sequence[Reminder] | None = None) -> None:
+        await self.save_many([StagedChange(j, expected_version, events, notices, reminders)])
+
+    async def save_many(self, changes: Sequence[StagedChange]) -> None:
+        """All the changes in one transaction: a ``Conflict`` on any of them, or any
+        other failure part-way, rolls back the ones already written."""
         async with self.transaction() as db:
-            cursor = await db.execute(
-                "UPDATE jurisdictions SET name = ?, name_key = ?, kind = ?, us_state = ?,"
-                " state = ?, owner = ?, channel = ?, held_from = ?, held_by = ?,"
-                " last_step_on = ?, due_on = ?, updated_at = ? WHERE id = ? AND version = ?",
-                (j.name, j.name.lower(), j.kind, j.us_state, j.state, j.owner, j.channel,
-                 j.held_from, j.held_by, _iso(j.last_step_on), _iso(j.due_on), _now(events),
-                 j.id, expected_version))
-            if cursor.rowcount != 1:
-                raise Conflict(f"{j.id} is no longer at version {expected_version}")
-            await self._write_parts(db, j, expected_version, events, notices)
-            if reminders is not None:
-                await self._sync_reminders(db, j, reminders, _now(events))
+            for change in changes:
+                await self._update(db, change)
+
+    async def _update(self, db: aiosqlite.Connection, change: StagedChange) -> None:
+        j, version, events = change.jurisdiction, change.expected_version, change.events
+        cursor = await db.execute(
+            "UPDATE jurisdictions SET name = ?, name_key = ?, kind = ?, us_state = ?,"
+            " state = ?, owner = ?, channel = ?, held_from = ?, held_by = ?,"
+            " last_step_on = ?, due_on = ?, updated_at = ? WHERE id = ? AND version = ?",
+            (j.name, j.name.lower(), j.kind, j.us_state, j.state, j.owner, j.channel,
+             j.held_from, j.held_by, _iso(j.last_step_on), _iso(j.due_on), _now(events),
+             j.id, version))
+        if cursor.rowcount != 1:
+            raise Conflict(f"{j.id} is no longer at version {version}")
+        await self._write_parts(db, j, version, events, change.notices)
+        if change.reminders is not None:
+            await self._sync_reminders(db, j, change.reminders, _now(events))
 
     async def _sync_reminders(self, db: aiosqlite.Connection, j: Jurisdiction,
                               reminders: Sequence[Reminder], now: str) -> None:
@@ -400,6 +423,50 @@ class SqliteStore:
         rows = await self.read("SELECT * FROM reminders WHERE jurisdiction_id = ? AND"
                                " status = 'pending' ORDER BY due_at, id", jurisdiction_id)
         return [_reminder(r) for r in rows]
+
+
+class Snapshot:
+    """Everything stored, page by page (keyset pagination), as of the first read of its
+    transaction: the domain's ``ExportSource``."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def _rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
+        async with self._db.execute(sql, args) as cursor:
+            return list(await cursor.fetchall())
+
+    async def jurisdictions_after(self, after: str, limit: int) -> list[Jurisdiction]:
+        rows = await self._rows("SELECT * FROM jurisdictions WHERE id > ? ORDER BY id LIMIT ?",
+                                after, limit)
+        if not rows:
+            return []
+        span = (rows[0]["id"], rows[-1]["id"])  # the page is every id in this range
+        aliases = _grouped(await self._rows(
+            "SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id BETWEEN ? AND ?"
+            " ORDER BY jurisdiction_id, alias", *span), lambda r: r["alias"])
+        rounds = _grouped(await self._rows(
+            "SELECT * FROM rounds WHERE jurisdiction_id BETWEEN ? AND ?"
+            " ORDER BY jurisdiction_id, number", *span), _round)
+        orders = _grouped(await self._rows(
+            "SELECT * FROM court_orders WHERE jurisdiction_id BETWEEN ? AND ?"
+            " ORDER BY jurisdiction_id, id", *span), _order)
+        return [_jurisdiction(r, aliases.get(r["id"], []), rounds.get(r["id"], []),
+                              orders.get(r["id"], [])) for r in rows]
+
+    async def events_after(self, after: tuple[str, int], limit: int) -> list[Event]:
+        rows = await self._rows(
+            "SELECT * FROM events WHERE (jurisdiction_id, seq) > (?, ?)"
+            " ORDER BY jurisdiction_id, seq LIMIT ?", after[0], after[1], limit)
+        return [_event(r) for r in rows]
+
+
+def _grouped(rows: list[sqlite3.Row], make: Callable[[sqlite3.Row], T]) -> dict[str, list[T]]:
+    """Rows of a child table, made into values and grouped by their jurisdiction."""
+    groups: dict[str, list[T]] = {}
+    for row in rows:
+        groups.setdefault(row["jurisdiction_id"], []).append(make(row))
+    return groups
 
 
 def _reminder(row: sqlite3.Row) -> Reminder:

@@ -1,20 +1,105 @@
-"""Reading jurisdictions from rows shaped like the record's jurisdictions.csv.
+"""Importing CSV files: jurisdictions (shaped like jurisdictions.csv) and past events
+(shaped like record.csv), all or nothing.
 
-Pure: rows in, jurisdictions and line errors out. A file with any bad line imports
-nothing; the caller decides by looking at ``errors``.
+Pure: text in, plans and line errors out. A file's shape is told by its header. An
+events file is judged in three passes, none of which writes: every line is read
+(``workflows.replay.read_rows``), every jurisdiction it names is found, and every row
+is played, in date order, on in-memory copies of those jurisdictions, by the role that
+may take it (an analyst, unless only a lead may take the step from where the
+jurisdiction then stands; court orders as a lead). The result is one ``StagedChange``
+per jurisdiction, which the caller writes in one transaction, or the list of every bad
+line, "line N: why", and then nothing is written. Line numbers count the header as
+line 1, as a spreadsheet shows them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import csv
+import io
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
 
-from workflows.errors import BadInput
-from workflows.model import Jurisdiction
-from workflows.review import new_jurisdiction
+from workflows.errors import AlreadyExists, BadInput, ReviewError
+from workflows.machine import StepContext, Workflow
+from workflows.model import Event, Jurisdiction, Role
+from workflows.ports import StagedChange
+from workflows.reminders import Policy, plan
+from workflows.replay import COLUMNS as EVENT_COLUMNS
+from workflows.replay import Action, Row, actions, blank
+from workflows.review import attach, new_jurisdiction, step_detail
+from workflows.rules import label_of
 
 REQUIRED = ("id", "name")
 OPTIONAL = ("kind", "state", "aliases", "first_letter")
+
+
+class Shape(StrEnum):
+    JURISDICTIONS = "jurisdictions"
+    EVENTS = "events"
+
+
+# -- reading a file ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Table:
+    """A CSV file: its header (trimmed, lowercase) and one mapping per line after it.
+    Blank lines and lines that could not be read are empty mappings, so that the
+    planners, which number rows by position, name the right line; ``errors`` says
+    what was wrong with the unreadable ones."""
+
+    header: list[str]
+    rows: list[dict[str, str]]
+    errors: list[str]
+
+    @property
+    def lines(self) -> int:
+        """Lines that hold something (the header and blank lines left out)."""
+        return sum(1 for row in self.rows if not blank(row))
+
+
+def read_csv(text: str) -> Table:
+    """Split CSV text into a ``Table``; a line with more fields than the header is an
+    error (a comma in an unquoted field, most often)."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        header = [name.strip().lower() for name in next(reader, [])]
+        rows: list[dict[str, str]] = []
+        errors: list[str] = []
+        for line, fields in enumerate(reader, start=2):
+            if len(fields) > len(header):
+                errors.append(f"line {line}: {len(fields)} fields but the header has "
+                              f"{len(header)}; quote a field that holds a comma")
+                rows.append({})
+                continue
+            rows.append(dict(zip(header, fields, strict=False)))
+    except csv.Error as error:
+        raise BadInput(f"line {reader.line_num}: this is not CSV the bot can read "
+                       f"({error}).") from None
+    return Table(header, rows, errors)
+
+
+def shape_of(header: Sequence[str]) -> Shape | None:
+    """Events when the header has date, jurisdiction and event; jurisdictions when it
+    has id and name; None when neither."""
+    columns = set(header)
+    if set(EVENT_COLUMNS[:3]) <= columns:
+        return Shape.EVENTS
+    if set(REQUIRED) <= columns:
+        return Shape.JURISDICTIONS
+    return None
+
+
+def unknown_shape(header: Sequence[str]) -> str:
+    return (f"line 1: the header ({', '.join(header) or 'empty'}) is neither a jurisdictions "
+            f"file ({', '.join(REQUIRED + OPTIONAL)}) nor an events file "
+            f"({', '.join(EVENT_COLUMNS)})")
+
+
+# -- jurisdictions -------------------------------------------------------------------
 
 
 @dataclass
@@ -25,9 +110,7 @@ class ImportPlan:
 
 def plan_jurisdictions(header: Iterable[str], rows: Iterable[Mapping[str, str | None]],
                        taken: set[str]) -> ImportPlan:
-    """Validate every row; ``taken`` holds ids and aliases that already exist.
-
-    Line numbers count the header as line 1, as a spreadsheet shows them."""
+    """Validate every row; ``taken`` holds ids and aliases that already exist."""
     plan = ImportPlan()
     columns = [c.strip() for c in header]
     missing = [c for c in REQUIRED if c not in columns]
@@ -37,6 +120,8 @@ def plan_jurisdictions(header: Iterable[str], rows: Iterable[Mapping[str, str | 
         return plan
     seen = set(taken)
     for line, row in enumerate(rows, start=2):
+        if blank(row):
+            continue
         try:
             j = new_jurisdiction(
                 row.get("id") or "", row.get("name") or "", row.get("kind") or "",
@@ -52,3 +137,208 @@ def plan_jurisdictions(header: Iterable[str], rows: Iterable[Mapping[str, str | 
         seen.update((j.id, *j.aliases))
         plan.jurisdictions.append(j)
     return plan
+
+
+# -- past events ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recorder:
+    """Who records the imported events, when, and by which rules. ``actor`` is the
+    person importing; the role each row is judged with is chosen per row."""
+
+    actor: str
+    now: datetime
+    today: date
+    workflow: Workflow
+    policy: Policy
+
+
+@dataclass
+class EventPlan:
+    """What an events file would do: one change per jurisdiction it touches, or errors.
+    ``states`` counts where the touched jurisdictions would stand."""
+
+    changes: list[StagedChange] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    steps: int = 0
+    orders: int = 0
+    states: Counter[str] = field(default_factory=Counter)
+
+
+def acting_role(workflow: Workflow, j: Jurisdiction, step: str) -> Role:
+    """The analyst, unless only a lead may take ``step`` from where ``j`` stands."""
+    candidates = workflow.candidates(j, step)
+    if candidates and Role.ANALYST not in candidates[0].roles:
+        return Role.LEAD
+    return Role.ANALYST
+
+
+@dataclass
+class Targets:
+    """The jurisdictions an events file names, as loaded before it is played.
+
+    ``found`` maps each name given (id, alias or name) to an in-memory copy, one object
+    per jurisdiction however it is named; ``missing`` says why a name found none;
+    ``recorded`` holds, per jurisdiction id, the (step, date, note) of the steps it
+    already has, so that a file imported twice is refused rather than doubled."""
+
+    found: dict[str, Jurisdiction] = field(default_factory=dict)
+    missing: dict[str, str] = field(default_factory=dict)
+    recorded: dict[str, set[tuple[str, date, str]]] = field(default_factory=dict)
+
+
+def simulate(rows: Sequence[Row], targets: Targets, recorder: Recorder,
+             failed: Mapping[str, int] | None = None) -> EventPlan:
+    """Play ``rows`` in date order (the file's order within a day) on the copies in
+    ``targets``, which are changed in place. ``failed`` maps a jurisdiction (id, or the
+    name given) to a line about it that could not be read: errors on its other lines
+    say they were judged without it."""
+    playback = _Playback(targets, recorder, failed or {})
+    for action in actions(sorted(rows, key=lambda r: (r.on, r.line))):
+        playback.play(action)
+    return playback.plan()
+
+
+class _Playback:
+    """The state of one simulation: events so far per jurisdiction, and bad lines."""
+
+    def __init__(self, targets: Targets, recorder: Recorder, failed: Mapping[str, int]) -> None:
+        self.targets = targets
+        self.recorder = recorder
+        self.bad = dict(failed)
+        self.versions = {j.id: j.version for j in targets.found.values()}
+        self.events: dict[str, list[Event]] = {}
+        self.stepped: set[str] = set()
+        self.errors: list[tuple[int, str]] = []
+        self.result = EventPlan()
+
+    def play(self, action: Action) -> None:
+        row = action.row
+        j = self.targets.found.get(row.jurisdiction)
+        if j is None:
+            self.errors.append((row.line, self.targets.missing.get(row.jurisdiction,
+                                                                   "not found")))
+            return
+        recorded = self.targets.recorded.setdefault(j.id, set())
+        try:
+            _check_new(j, action, recorded)
+            event = _play(j, action, self.recorder)
+        except ReviewError as refusal:
+            self.refused(j, row, refusal)
+            return
+        self.events.setdefault(j.id, []).append(event)
+        if action.step is not None:
+            recorded.add((action.step, row.on, row.detail))
+            self.stepped.add(j.id)
+            self.result.steps += 1
+        else:
+            self.result.orders += 1
+
+    def refused(self, j: Jurisdiction, row: Row, refusal: ReviewError) -> None:
+        why = refusal.message
+        if not isinstance(refusal, AlreadyExists):
+            why += _without(self.bad, j.id, row.line)
+        self.errors.append((row.line, f"{row.event} on {row.on} for {row.jurisdiction}: {why}"))
+        self.bad.setdefault(j.id, row.line)
+
+    def plan(self) -> EventPlan:
+        """One change per jurisdiction played, with the reminders its deadline implies
+        when a step was taken (court orders leave reminders alone)."""
+        result = self.result
+        result.errors = [f"line {line}: {why}" for line, why in sorted(self.errors)]
+        by_id = {j.id: j for j in self.targets.found.values()}
+        for jid, events in self.events.items():
+            j = by_id[jid]
+            reminders = (plan(j, self.recorder.policy, self.recorder.today)
+                         if jid in self.stepped else None)
+            result.changes.append(StagedChange(j, self.versions[jid], events, (), reminders))
+            result.states[j.state] += 1
+        return result
+
+
+def _play(j: Jurisdiction, action: Action, recorder: Recorder) -> Event:
+    """Apply one row to ``j`` in memory, or raise why it cannot be; ``j`` is unchanged
+    when it raises."""
+    row = action.row
+    source: dict[str, object] = {"source": "import", "line": row.line}
+    if row.approximate:
+        source["date_is_approximate"] = True
+    if action.order is not None:
+        detail = attach(j, action.order)
+        return _event(j, action.order.kind.value, action.order.on, j.state, recorder,
+                      {**detail, **source, "as": Role.LEAD.value})
+    assert action.step is not None
+    role = acting_role(recorder.workflow, j, action.step)
+    before = j.state
+    recorder.workflow.take(j, action.step, StepContext(recorder.actor, role, row.on,
+                                                       action.due, row.detail))
+    return _event(j, action.step, row.on, before, recorder,
+                  {**step_detail(j, row.detail, ""), **source, "as": role.value})
+
+
+def _check_new(j: Jurisdiction, action: Action,
+               recorded: set[tuple[str, date, str]]) -> None:
+    """Refuse a row that is already recorded (the same file imported twice): a court
+    order already attached, or a step with the same date and note."""
+    order, row = action.order, action.row
+    if order is not None:
+        for known in j.orders:
+            if (known.kind, known.on, known.case, known.scope) == (order.kind, order.on,
+                                                                  order.case, order.scope):
+                raise AlreadyExists(f"{j.name} already has this {order.kind.value} "
+                                    f"({known.label()}); was the file imported before?")
+    if action.step is not None and (action.step, row.on, row.detail) in recorded:
+        raise AlreadyExists(f"{j.name} already has “{action.step}” on {row.on} with this "
+                            "note; was the file imported before?")
+
+
+def _event(j: Jurisdiction, kind: str, on: date, before: str, recorder: Recorder,
+           detail: Mapping[str, object]) -> Event:
+    return Event(j.id, kind, recorder.actor, on, recorder.now, before, j.state,
+                 {"name": j.name, **detail})
+
+
+def _without(bad: Mapping[str, int], jid: str, line: int) -> str:
+    first = bad.get(jid)
+    if first is None or first == line:
+        return ""
+    return f" (judged without line {first}, which is bad too)"
+
+
+# -- the outcome ---------------------------------------------------------------------
+
+
+@dataclass
+class ImportReport:
+    """What an import did or, on a dry run or with bad lines, would have done."""
+
+    shape: Shape | None
+    dry_run: bool
+    lines: int = 0
+    errors: list[str] = field(default_factory=list)
+    jurisdictions: int = 0
+    steps: int = 0
+    orders: int = 0
+    states: Counter[str] = field(default_factory=Counter)
+
+    @property
+    def applied(self) -> bool:
+        return not self.errors and not self.dry_run
+
+    def outcome(self) -> str:
+        """One sentence: nothing imported (and why), what would be, or what was."""
+        if self.errors:
+            return f"{len(self.errors)} bad line(s); nothing was imported."
+        done = " would be" if self.dry_run else ""
+        after = " (dry run: nothing changed)." if self.dry_run else "."
+        if self.shape is Shape.JURISDICTIONS:
+            return f"{self.jurisdictions} jurisdiction(s){done} added{after}"
+        return (f"{self.lines} line(s){done} recorded: {self.steps} step(s) and "
+                f"{self.orders} court order(s) on {self.jurisdictions} jurisdiction(s)"
+                f"{after}")
+
+    def standing(self) -> list[str]:
+        """Where the jurisdictions an events file touched stand after it, most first."""
+        return [f"{count} {label_of(state)}" for state, count in
+                sorted(self.states.items(), key=lambda kv: (-kv[1], kv[0]))]

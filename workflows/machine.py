@@ -1,6 +1,6 @@
-"""The ``transitions`` machine built from ``workflows.rules``, and the guards it runs.
+"""The ``transitions`` machine built from a workflow ``Definition``, and the checks it runs.
 
-One machine is built once and shared. A change triggers an event on the loaded
+One machine is built per definition and shared. A change triggers an event on the loaded
 jurisdiction without registering it as a model (``Event.trigger(model)``), so there is
 no per-model cost however many jurisdictions exist. Conditions raise a specific
 ``StepRefused`` so that a refusal can say why; callbacks only mutate the in-memory
@@ -10,7 +10,6 @@ aggregate (no I/O), and the caller persists it only when the trigger succeeded.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import cast
@@ -18,58 +17,12 @@ from typing import cast
 from transitions import EventData, Machine
 
 from workflows.deadlines import DueSpec, calendar_for
+from workflows.definition import RETURN, Definition, Step, default_definition
 from workflows.errors import BadInput, BlockedByOrder, NotPermitted, StepRefused
+from workflows.guards import GUARDS, Guard, StepContext
 from workflows.model import Jurisdiction, Role, Round
-from workflows.rules import INITIAL, RETURN, STATES, STEPS, Step, label_of
 
-
-@dataclass(frozen=True)
-class StepContext:
-    """Who takes a step, on which day, with which deadline and note."""
-
-    actor: str
-    role: Role
-    on: date
-    due: DueSpec | None = None
-    note: str = ""
-    link: str = ""
-
-
-Guard = Callable[[Jurisdiction, StepContext], None]
-
-
-def _overdue(j: Jurisdiction, ctx: StepContext) -> None:
-    due = j.due_on
-    if due is None:
-        raise StepRefused(f"{j.name} has no running deadline, so no answer can be late yet.")
-    if ctx.on <= due:
-        raise StepRefused(
-            f"{j.name}'s deadline is {due.isoformat()} and has not passed on "
-            f"{ctx.on.isoformat()}; the answer may still come."
-        )
-
-
-def _after_demand(j: Jurisdiction, ctx: StepContext) -> None:
-    current = j.current_round
-    if current is None or current.kind != "demand":
-        raise StepRefused(
-            f"A subpoena follows a document demand; {j.name}'s last round was "
-            f"{'none' if current is None else 'a ' + current.kind}. Threaten first."
-        )
-
-
-def _not_requester(j: Jurisdiction, ctx: StepContext) -> None:
-    if ctx.actor == j.held_by:
-        raise NotPermitted(
-            "You requested this subpoena; a different counsel must approve it."
-        )
-
-
-GUARDS: dict[str, Guard] = {
-    "overdue": _overdue,
-    "after_demand": _after_demand,
-    "not_requester": _not_requester,
-}
+__all__ = ["GUARDS", "StepContext", "Workflow"]
 
 
 def _not_enjoined(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
@@ -98,16 +51,17 @@ def _article(role: Role) -> str:
 
 
 class Workflow:
-    """Takes steps on jurisdictions; refuses illegal ones with a reason."""
+    """Takes steps on jurisdictions; refuses illegal ones with a reason. Follows
+    ``definition`` (checked by ``load_definition``), by default the packaged review."""
 
-    def __init__(self, steps: tuple[Step, ...] = STEPS) -> None:
-        self.steps = steps
-        _validate(steps)
+    def __init__(self, definition: Definition | None = None) -> None:
+        self.definition = definition or default_definition()
+        self.steps = self.definition.steps
         self._machine = Machine(
             model=None,
-            states=list(STATES),
-            initial=INITIAL,
-            transitions=[t for step in steps for t in self._transitions(step)],
+            states=list(self.definition.states),
+            initial=self.definition.initial,
+            transitions=[t for step in self.steps for t in self._transitions(step)],
             auto_transitions=False,
             send_event=True,
             ignore_invalid_triggers=False,
@@ -125,7 +79,7 @@ class Workflow:
                 result.append({"trigger": step.name, "source": source, "dest": step.dest,
                                "conditions": checks + guards, "after": after})
                 continue
-            for back in _held_sources(self.steps, source):
+            for back in self.definition.held_sources(source):
                 held = partial(_held_from_is, back)
                 result.append({"trigger": step.name, "source": source, "dest": back,
                                "conditions": checks + guards + [held], "after": after})
@@ -136,7 +90,7 @@ class Workflow:
 
     def take(self, j: Jurisdiction, name: str, ctx: StepContext) -> Step:
         """Apply step ``name`` to ``j`` in memory, or raise why it is refused."""
-        named = [step for step in self.steps if step.name == name]
+        named = self.definition.steps_named(name)
         if not named:
             raise BadInput(f"“{name}” is not a workflow step.")
         steps = self.candidates(j, name)
@@ -144,8 +98,8 @@ class Workflow:
             if not any(ctx.role in step.roles for step in named):
                 _role_allows(named[0], j, ctx)
             raise StepRefused(
-                f"{j.name} is {label_of(j.state)}; “{name}” ({named[0].label}) is not "
-                "possible from there.",
+                f"{j.name} is {self.definition.label_of(j.state)}; “{name}” "
+                f"({named[0].label}) is not possible from there.",
                 self.allowed(j, ctx),
             )
         if not self._machine.events[name].trigger(j, ctx=ctx):
@@ -159,7 +113,7 @@ class Workflow:
         for step in self.steps:
             if j.state not in step.sources or step.name in names:
                 continue
-            if step.dest == RETURN and j.held_from not in _held_sources(self.steps, j.state):
+            if step.dest == RETURN and j.held_from not in self.definition.held_sources(j.state):
                 continue
             try:
                 _role_allows(step, j, ctx)
@@ -170,13 +124,6 @@ class Workflow:
                 continue
             names.append(step.name)
         return names
-
-
-def _held_sources(steps: tuple[Step, ...], state: str) -> list[str]:
-    """The states a jurisdiction can be held from while it is in ``state``."""
-    return list(dict.fromkeys(
-        source for step in steps if step.holds and step.dest == state for source in step.sources
-    ))
 
 
 def _model(event: EventData) -> Jurisdiction:
@@ -269,28 +216,3 @@ def _resume(j: Jurisdiction, current: Round, on: date) -> None:
         current.due_on = calendar_for(j.us_state).due_on(spec, on) if current.days_left else on
         current.paused_on, current.days_left = None, None
 
-
-def _validate(steps: tuple[Step, ...]) -> None:
-    """Refuse a workflow that names unknown states or guards, has two steps of one name
-    from one state, or leaves a state unreachable."""
-    seen: set[tuple[str, str]] = set()
-    for step in steps:
-        for state in (*step.sources, step.dest):
-            if state != RETURN and state not in STATES:
-                raise ValueError(f"step {step.name!r} names unknown state {state!r}")
-        for name in (guard for guards in step.guards.values() for guard in guards):
-            if name not in GUARDS:
-                raise ValueError(f"step {step.name!r} names unknown guard {name!r}")
-        for source in step.sources:
-            if (step.name, source) in seen:
-                raise ValueError(f"step {step.name!r} is declared twice from {source!r}")
-            seen.add((step.name, source))
-    reachable, frontier = {INITIAL}, [INITIAL]
-    while frontier:
-        state = frontier.pop()
-        for step in steps:
-            if state in step.sources and step.dest != RETURN and step.dest not in reachable:
-                reachable.add(step.dest)
-                frontier.append(step.dest)
-    if missing := set(STATES) - reachable:
-        raise ValueError(f"states not reachable from {INITIAL!r}: {sorted(missing)}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -27,12 +28,38 @@ class Filters:
     owner: str = ""
 
 
+@dataclass(frozen=True)
+class StagedChange:
+    """One jurisdiction's change, computed in memory and not yet written: the aggregate
+    as it will be, the version it was computed from, its events (in order), notices,
+    and the reminders its running deadline implies (None: leave reminders alone)."""
+
+    jurisdiction: Jurisdiction
+    expected_version: int
+    events: Sequence[Event]
+    notices: Sequence[Notice] = ()
+    reminders: Sequence[Reminder] | None = None
+
+
+class ExportSource(Protocol):
+    """Everything stored, page by page, as of one moment (a read snapshot)."""
+
+    async def jurisdictions_after(self, after: str, limit: int) -> list[Jurisdiction]:
+        """Whole jurisdictions (rounds, orders, aliases) whose id sorts after ``after``,
+        in id order."""
+        ...
+
+    async def events_after(self, after: tuple[str, int], limit: int) -> list[Event]:
+        """Events after (jurisdiction id, seq), ordered by jurisdiction id then seq."""
+        ...
+
+
 class Repository(Protocol):
     """Jurisdictions, their history and the notices waiting to be posted.
 
-    ``add`` and ``save`` are each one transaction: the aggregate, its events and its
-    notices are written together or not at all. ``save`` raises ``Conflict`` when the
-    stored version is no longer ``expected_version``."""
+    ``add``, ``save`` and ``save_many`` are each one transaction: the aggregates, their
+    events and notices are written together or not at all. ``save`` and ``save_many``
+    raise ``Conflict`` when a stored version is no longer the expected one."""
 
     async def get(self, jurisdiction_id: str) -> Jurisdiction | None: ...
 
@@ -56,6 +83,16 @@ class Repository(Protocol):
                    reminders: Sequence[Reminder] | None = None) -> None:
         """``reminders``, when given, are the ones the running deadline implies: pending
         reminders about any other deadline are cancelled, missing ones are added."""
+        ...
+
+    async def save_many(self, changes: Sequence[StagedChange]) -> None:
+        """Every change, or none: a conflict or any failure part-way leaves the store as
+        it was."""
+        ...
+
+    def snapshot(self) -> AbstractAsyncContextManager[ExportSource]:
+        """A consistent view of everything stored, for exports: later changes do not
+        show in it, and reading it does not hold up changes."""
         ...
 
     async def page(self, filters: Filters, offset: int,

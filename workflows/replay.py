@@ -67,6 +67,8 @@ def read_rows(header: Iterable[str], rows: Iterable[Mapping[str, str | None]]
         return [], [f"line 1: missing column(s) {', '.join(missing)}"]
     result, errors = [], []
     for line, raw in enumerate(rows, start=2):
+        if blank(raw):
+            continue
         event = (raw.get("event") or "").strip()
         try:
             if event not in STEP_OF and event not in ORDER_OF:
@@ -80,6 +82,11 @@ def read_rows(header: Iterable[str], rows: Iterable[Mapping[str, str | None]]
         except BadInput as error:
             errors.append(f"line {line}: {error.message}")
     return result, errors
+
+
+def blank(row: Mapping[str, object]) -> bool:
+    """A blank line, or a spreadsheet's row of empty cells: skipped, but counted."""
+    return not any(str(value or "").strip() for value in row.values())
 
 
 def actions(rows: Iterable[Row]) -> list[Action]:

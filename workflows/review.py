@@ -28,7 +28,6 @@ from workflows.machine import StepContext, Workflow
 from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Notice, Role
 from workflows.ports import Clock, Filters, Repository
 from workflows.reminders import Policy, Reminder, plan
-from workflows.rules import PERMISSIONS, label_of
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
@@ -88,14 +87,14 @@ class Review:
 
     async def require(self, user: str, command: str) -> Role:
         role = await self.role_of(user)
-        allowed = PERMISSIONS[command]
+        allowed = self.workflow.definition.permissions[command]
         if role not in allowed:
             names = " or ".join(sorted(r.value for r in allowed))
             raise NotPermitted(f"Only {names} may use “{command}”; you are {role.value}.")
         return role
 
     async def may(self, user: str, command: str) -> bool:
-        return await self.role_of(user) in PERMISSIONS[command]
+        return await self.role_of(user) in self.workflow.definition.permissions[command]
 
     async def grant(self, actor: str, user: str, role: Role) -> None:
         await self.require(actor, "role")
@@ -158,8 +157,8 @@ class Review:
         await self.require(actor, "add")
         j = new_jurisdiction(jid, name, kind, us_state, aliases)
         await self._check_free(j)
-        j.version = 1
-        event = self._event(j, "added", actor, self.today(), None, "new",
+        j.version, j.state = 1, self.workflow.definition.initial
+        event = self._event(j, "added", actor, self.today(), None, j.state,
                             {"kind": j.kind, "us_state": j.us_state})
         try:
             await self.repo.add(j, [event], [self._notice(j, event)])
@@ -172,8 +171,8 @@ class Review:
         """Add many validated jurisdictions at once, all or none, without announcing each."""
         items: list[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]] = []
         for j in batch:
-            j.version = 1
-            event = self._event(j, "added", actor, self.today(), None, "new",
+            j.version, j.state = 1, self.workflow.definition.initial
+            event = self._event(j, "added", actor, self.today(), None, j.state,
                                 {"kind": j.kind, "us_state": j.us_state, "source": "import"})
             items.append((j, [event], []))
         await self.repo.add_many(items)
@@ -187,8 +186,9 @@ class Review:
         jurisdiction has changed since."""
         j = await self.resolve(ref)
         if expected_version is not None and j.version != expected_version:
+            label = self.workflow.definition.label_of(j.state)
             raise Stale(f"{j.name} changed since this was shown: it is now "
-                        f"{label_of(j.state)}. Nothing was changed; here it is as it stands.")
+                        f"{label}. Nothing was changed; here it is as it stands.")
         ctx = StepContext(actor, await self.role_of(actor), on or self.today(), due, note, link)
         before, version = j.state, j.version
         try:
@@ -197,20 +197,14 @@ class Review:
             fresh = await self.repo.get(j.id) or j
             refusal.allowed = self.workflow.allowed(fresh, ctx)
             raise
-        current = j.current_round
-        detail = {"note": note, "link": link, "round": current.number if current else None,
-                  "due_on": _iso(j.due_on), "due_rule": current.due_rule if current else ""}
-        event = self._event(j, step, actor, ctx.on, before, j.state, detail)
+        event = self._event(j, step, actor, ctx.on, before, j.state, step_detail(j, note, link))
         return await self._save(j, version, event, plan(j, self.config.policy, self.today()))
 
     async def attach_order(self, actor: str, ref: str, order: CourtOrder) -> Change:
         await self.require(actor, "order")
         j = await self.resolve(ref)
         version = j.version
-        order = replace(order, id=max((o.id or 0 for o in j.orders), default=0) + 1)
-        j.orders.append(order)
-        detail = {"order_id": order.id, "order": order.label(), "scope": order.scope,
-                  "blocks": sorted(order.blocks)}
+        detail = attach(j, order)
         event = self._event(j, order.kind.value, actor, order.on, j.state, j.state, detail)
         return await self._save(j, version, event)
 
@@ -286,9 +280,26 @@ class Review:
             return Conflict(f"`{jid}` was removed a moment ago; nothing was changed.")
         events, _ = await self.repo.history(jid, 0, 1)
         last = f" (after “{events[0].kind}” on {events[0].on})" if events else ""
+        label = self.workflow.definition.label_of(current.state)
         return Conflict(f"Someone changed {current.name} at the same moment: it is now "
-                        f"{label_of(current.state)}{last}. Nothing was changed; look at it "
+                        f"{label}{last}. Nothing was changed; look at it "
                         "again before you retry.")
+
+
+def step_detail(j: Jurisdiction, note: str, link: str) -> dict[str, object]:
+    """What a step's event records beside the states: the note and the round it left."""
+    current = j.current_round
+    return {"note": note, "link": link, "round": current.number if current else None,
+            "due_on": _iso(j.due_on), "due_rule": current.due_rule if current else ""}
+
+
+def attach(j: Jurisdiction, order: CourtOrder) -> dict[str, object]:
+    """Number ``order`` after ``j``'s others and attach it (in memory); return what its
+    event records."""
+    order = replace(order, id=max((o.id or 0 for o in j.orders), default=0) + 1)
+    j.orders.append(order)
+    return {"order_id": order.id, "order": order.label(), "scope": order.scope,
+            "blocks": sorted(order.blocks)}
 
 
 def new_jurisdiction(jid: str, name: str, kind: str = "", us_state: str = "",

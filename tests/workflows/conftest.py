@@ -13,7 +13,7 @@ import pytest
 from workflows.errors import Conflict
 from workflows.machine import Workflow
 from workflows.model import Event, Jurisdiction, Listing, Notice, Role, Round
-from workflows.ports import Filters
+from workflows.ports import Filters, StagedChange
 from workflows.reminders import Reminder
 from workflows.review import Review, ReviewConfig
 
@@ -151,6 +151,17 @@ class FakeRepository:
         self._append(j, expected_version, events, notices)
         if reminders is not None:
             self.planned[j.id] = list(reminders)
+
+    async def save_many(self, changes: Sequence[StagedChange]) -> None:
+        """All or none, like the store: every version is checked before anything is kept."""
+        for change in changes:
+            stored = self.jurisdictions.get(change.jurisdiction.id)
+            if stored is None or stored.version != change.expected_version:
+                raise Conflict(f"{change.jurisdiction.id} is no longer at version "
+                               f"{change.expected_version}")
+        for change in changes:
+            await self.save(change.jurisdiction, change.expected_version, change.events,
+                            change.notices, change.reminders)
 
     async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
         rows = [self._listing(j) for j in sorted(self.jurisdictions.values(),

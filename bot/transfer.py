@@ -1,0 +1,249 @@
+"""Import and export from Slack: CSV files in and out of the review.
+
+``/review export state`` (or ``history``) writes the CSV page by page to a temporary
+file and uploads it with files_upload_v2 to the channel the command came from.
+
+``/review import <file link or id> [apply]`` imports a CSV file someone shared in
+Slack. A slash command carries no attachment, so the file is first uploaded to Slack
+(in a channel the bot is in, or in a direct message to the bot); its link ("Copy link
+to file", https://team.slack.com/files/U…/F…/name.csv) or its id (F…) is given to the
+command. The bot reads files.info, refuses a file over 5 MB, downloads url_private with
+its own token, and checks every line. It is a dry run (nothing changes) unless the
+command ends with ``apply``; a file with any bad line imports nothing and every bad
+line is listed. Only analysts, leads and admins may import. The bot needs the
+``files:read`` scope for this and ``files:write`` to upload.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from aiohttp import ClientError, ClientSession, ClientTimeout
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot import render
+from bot.parsing import Args
+from bot.render import Block, Reply
+from bot.summary import CallerLike
+from workflows.errors import BadInput
+from workflows.imports import ImportReport
+from workflows.review import Review
+from workflows.transfer import EXPORTS, import_csv
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+DOWNLOAD_SECONDS = 60
+CHUNK = 64 * 1024
+MAX_LISTED_ERRORS = 40
+"""Bad lines listed in the reply; past that, the whole list is uploaded as a file."""
+
+EXPORT_TITLES = {"state": "where every jurisdiction stands",
+                 "history": "every event recorded"}
+APPLY, DRY_RUN = "apply", frozenset({"dry-run", "dry", "check"})
+_FILE_ID = re.compile(r"(?:^|[/-])(F[A-Z0-9]{6,})(?=[/?#]|$)")
+
+
+# -- export --------------------------------------------------------------------------
+
+
+async def handle_export(review: Review, client: AsyncWebClient, caller: CallerLike,
+                        args: Args) -> Reply:
+    """``export state|history``: upload the CSV to the caller's channel."""
+    what = " ".join(args.words).strip().lower()
+    if what not in EXPORTS:
+        raise BadInput("Export `state` (where every jurisdiction stands) or `history` "
+                       f"(every event recorded). Usage: `{EXPORT_USAGE}`")
+    if not caller.channel:
+        raise BadInput("Run `export` in a channel: the file is uploaded there.")
+    filename = f"review-{what}-{review.today()}.csv"
+    with tempfile.TemporaryDirectory(prefix="review-export-") as folder:
+        path = Path(folder) / filename
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            count = await EXPORTS[what](review, handle)
+        await _upload(client, caller.channel, path, filename,
+                      f"{render.user(caller.user)} exported {EXPORT_TITLES[what]} "
+                      f"({count:,} rows).")
+    text = (f":white_check_mark: {count:,} rows ({EXPORT_TITLES[what]}) uploaded to "
+            f"{render.channel(caller.channel)} as `{filename}`.")
+    return Reply(text, [render.section(text)])
+
+
+async def _upload(client: AsyncWebClient, channel: str, path: Path, filename: str,
+                  comment: str) -> None:
+    try:
+        await client.files_upload_v2(channel=channel, file=str(path), filename=filename,
+                                     title=filename, initial_comment=comment)
+    except SlackApiError as error:
+        code = str(error.response.get("error", "unknown_error"))
+        raise BadInput(f"Slack did not take the file ({code}); nothing was uploaded. "
+                       "Invite the bot to this channel, or run the command where it "
+                       "is.") from None
+    except SlackClientError as error:
+        raise BadInput(f"The file could not be uploaded ({error}); try again.") from None
+
+
+# -- import --------------------------------------------------------------------------
+
+
+def file_id_of(text: str) -> str:
+    """A Slack file id from the id itself (F0ABCDEF), a file's link
+    (https://team.slack.com/files/U123/F0ABCDEF/name.csv, with or without Slack's <…>)
+    or its url_private (…/files-pri/T123-F0ABCDEF/name.csv)."""
+    value = text.strip().removeprefix("<").removesuffix(">").split("|", 1)[0]
+    match = _FILE_ID.search(value)
+    if match is None:
+        raise BadInput(f"“{text}” is not a Slack file. Upload the CSV to Slack, choose "
+                       f"“Copy link to file” and give the link. Usage: `{IMPORT_USAGE}`")
+    return match[1]
+
+
+async def handle_import(review: Review, client: AsyncWebClient, caller: CallerLike,
+                        args: Args) -> Reply:
+    """``import <file link or id> [apply]``: a dry run unless the last word is apply."""
+    words = list(args.words)
+    if not words:
+        raise BadInput(f"Give the link to a CSV file shared in Slack. Usage: `{IMPORT_USAGE}`")
+    mode = words.pop().lower() if len(words) > 1 else ""
+    if len(words) != 1 or (mode and mode != APPLY and mode not in DRY_RUN):
+        raise BadInput(f"Give one file, then `apply` to import it (without it, the file is "
+                       f"only checked). Usage: `{IMPORT_USAGE}`")
+    return await handle_import_file(review, client, caller.user, caller.channel,
+                                    file_id_of(words[0]), dry_run=mode != APPLY)
+
+
+async def handle_import_file(review: Review, client: AsyncWebClient, user: str,
+                             channel: str, file_id: str, dry_run: bool) -> Reply:
+    """Check (and unless ``dry_run``, import) the CSV file ``file_id``, as ``user``.
+    Bad lines that do not fit in the reply are uploaded to ``channel`` as a file."""
+    await review.require(user, "add")
+    name, data = await fetch(client, file_id)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadInput(f"{name} is not UTF-8 text; in a spreadsheet, save it as "
+                       "“CSV UTF-8”.") from None
+    report = await import_csv(review, user, text, dry_run)
+    if report.errors:
+        return await _bad_lines(client, channel, name, report)
+    return _done(name, file_id, user, report)
+
+
+async def fetch(client: AsyncWebClient, file_id: str,
+                limit: int = MAX_IMPORT_BYTES) -> tuple[str, bytes]:
+    """The file's name and bytes, read with the bot's token; refused over ``limit``."""
+    try:
+        response = await client.files_info(file=file_id)
+    except SlackApiError as error:
+        code = str(error.response.get("error", "unknown_error"))
+        raise BadInput(f"Slack would not show the bot the file {file_id} ({code}). Share it "
+                       "in a channel the bot is in, or in a direct message to the bot, and "
+                       "try again.") from None
+    info = response.get("file") or {}
+    name = str(info.get("name") or file_id)
+    _check_size(name, int(info.get("size") or 0), limit)
+    url = info.get("url_private_download") or info.get("url_private")
+    if not url or not client.token:
+        raise BadInput(f"Slack gave no way to download {name}.")
+    return name, await _download(name, str(url), client.token, limit)
+
+
+async def _download(name: str, url: str, token: str, limit: int) -> bytes:
+    data = bytearray()
+    try:
+        async with ClientSession(timeout=ClientTimeout(total=DOWNLOAD_SECONDS)) as session, \
+                session.get(url, headers={"Authorization": f"Bearer {token}"}) as response:
+            if response.status != 200 or response.content_type == "text/html":
+                raise BadInput(f"Slack did not hand over {name} (HTTP {response.status}"
+                               f"{', a sign-in page' if response.status == 200 else ''}): "
+                               "the bot needs the files:read scope and access to the file.")
+            async for chunk in response.content.iter_chunked(CHUNK):
+                data.extend(chunk)
+                _check_size(name, len(data), limit)
+    except ClientError as error:
+        raise BadInput(f"{name} could not be downloaded ({type(error).__name__}); "
+                       "try again.") from None
+    return bytes(data)
+
+
+def _check_size(name: str, size: int, limit: int) -> None:
+    if size > limit:
+        raise BadInput(f"{name} is {size / 1024 / 1024:.1f} MB; the bot imports files up to "
+                       f"{limit / 1024 / 1024:.0f} MB. Split it, or import it with the "
+                       "command line (review-bot import FILE).")
+
+
+async def _bad_lines(client: AsyncWebClient, channel: str, name: str,
+                     report: ImportReport) -> Reply:
+    shown = report.errors[:MAX_LISTED_ERRORS]
+    blocks: list[Block] = [render.section(f":x: *{name}*: {report.outcome()} Fix these "
+                                          "lines and run the import again:"),
+                           *render.sections(shown)]
+    rest = len(report.errors) - len(shown)
+    if rest:
+        blocks.append(render.context(await _upload_errors(client, channel, name, report, rest)))
+    return Reply(f"{name}: {report.outcome()}", blocks[:render.MAX_BLOCKS])
+
+
+async def _upload_errors(client: AsyncWebClient, channel: str, name: str,
+                         report: ImportReport, rest: int) -> str:
+    """Upload every bad line as a text file; say where it is (or that it could not be)."""
+    filename = f"{Path(name).stem}-bad-lines.txt"
+    try:
+        await client.files_upload_v2(channel=channel, content="\n".join(report.errors) + "\n",
+                                     filename=filename, title=filename)
+    except SlackClientError:
+        return f"…and {rest:,} more bad lines (the full list could not be uploaded here)."
+    return (f"…and {rest:,} more: all {len(report.errors):,} bad lines are in `{filename}`, "
+            f"uploaded to {render.channel(channel)}.")
+
+
+def _done(name: str, file_id: str, user: str, report: ImportReport) -> Reply:
+    standing = report.standing()
+    if report.dry_run:
+        lines = [f":mag: Dry run of *{name}*: every line is good. {report.outcome()}"]
+        if standing:
+            lines.append("They would stand: " + "; ".join(standing) + ".")
+        blocks = [*render.sections(lines), render.context(
+            f"To import it: `/review import {file_id} apply`")]
+        return Reply(lines[0], blocks)
+    text = f":inbox_tray: {render.user(user)} imported *{name}*: {report.outcome()}"
+    lines = [text] + (["They stand: " + "; ".join(standing) + "."] if standing else [])
+    return Reply(text, render.sections(lines), in_channel=True)
+
+
+# -- the commands --------------------------------------------------------------------
+
+TransferHandler = Callable[[Review, AsyncWebClient, CallerLike, Args], Awaitable[Reply]]
+
+EXPORT_USAGE = "/review export <state|history>"
+IMPORT_USAGE = "/review import <file link or id> [apply]"
+
+
+@dataclass(frozen=True)
+class TransferCommand:
+    """A subcommand to register in ``bot.commands`` (usage without the slash)."""
+
+    name: str
+    usage: str
+    summary: str
+    keys: tuple[str, ...]
+    handler: TransferHandler
+    example: str = ""
+
+
+COMMANDS: tuple[TransferCommand, ...] = (
+    TransferCommand(
+        "export", "export <state|history>",
+        "Upload a CSV file to this channel: where every jurisdiction stands (`state`) or "
+        "every event recorded (`history`).", (), handle_export, "export state"),
+    TransferCommand(
+        "import", "import <file link or id> [apply]",
+        "Import a CSV file shared in Slack: jurisdictions (like jurisdictions.csv) or past "
+        "events (like record.csv). Only checks it unless you add `apply`; a file with any "
+        "bad line imports nothing (analysts, leads, admins).", (), handle_import,
+        "import https://team.slack.com/files/U0ANA/F0RECORD/record.csv apply"),
+)

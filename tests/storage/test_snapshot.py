@@ -1,0 +1,77 @@
+"""``snapshot``: everything stored, page by page, as of one moment, for exports."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from storage.sqlite import SqliteStore
+from tests.storage.test_repository import event, full_jurisdiction, jurisdiction
+from workflows.model import Event, Jurisdiction
+from workflows.ports import ExportSource
+
+
+async def many(store: SqliteStore, count: int) -> None:
+    await store.add_many([(jurisdiction(f"town-{n:03d}", f"Town {n:03d}",
+                                        aliases=(f"t{n:03d}",)),
+                           [event(f"town-{n:03d}")], []) for n in range(count)])
+
+
+async def every_jurisdiction(source: ExportSource, page: int) -> list[Jurisdiction]:
+    found: list[Jurisdiction] = []
+    after = ""
+    while batch := await source.jurisdictions_after(after, page):
+        assert len(batch) <= page
+        found += batch
+        after = batch[-1].id
+    return found
+
+
+async def test_pages_hold_whole_jurisdictions_in_id_order(store: SqliteStore) -> None:
+    await many(store, 7)
+    await store.add(full_jurisdiction(), [event("chicago")], [])
+    async with store.snapshot() as source:
+        found = await every_jurisdiction(source, 3)
+    assert [j.id for j in found] == ["chicago"] + [f"town-{n:03d}" for n in range(7)]
+    assert found[0] == replace(full_jurisdiction(), version=1)  # rounds, orders, aliases
+    assert found[1] == await store.get("town-000")
+
+
+async def test_events_page_by_jurisdiction_then_sequence(store: SqliteStore) -> None:
+    await many(store, 3)
+    town = await store.get("town-001")
+    assert town is not None
+    await store.save(town, 1, [event("town-001", "letter"), event("town-001", "response")], [])
+    seen: list[Event] = []
+    async with store.snapshot() as source:
+        after = ("", 0)
+        while batch := await source.events_after(after, 2):
+            seen += batch
+            after = (batch[-1].jurisdiction_id, batch[-1].seq)
+    assert [(e.jurisdiction_id, e.seq, e.kind) for e in seen] == [
+        ("town-000", 1, "added"), ("town-001", 1, "added"), ("town-001", 2, "letter"),
+        ("town-001", 3, "response"), ("town-002", 1, "added")]
+    assert seen[2].detail == {"name": "town-001"}
+
+
+async def test_a_snapshot_does_not_see_later_changes_nor_hold_them_up(
+        store: SqliteStore) -> None:
+    await many(store, 4)
+    async with store.snapshot() as source:
+        first = await source.jurisdictions_after("", 2)
+        town = await store.get("town-003")
+        assert town is not None
+        town.state = "closed"
+        await store.save(town, 1, [event("town-003", "close", after="closed")], [])
+        await many_more(store)
+        rest = await source.jurisdictions_after(first[-1].id, 10)
+        events = await source.events_after(("", 0), 100)
+    assert [j.id for j in first + rest] == [f"town-{n:03d}" for n in range(4)]
+    assert rest[-1].state == "new" and len(events) == 4
+    saved = await store.get("town-003")
+    assert saved is not None and saved.state == "closed"
+    async with store.snapshot() as later:
+        assert len(await later.jurisdictions_after("", 10)) == 5
+
+
+async def many_more(store: SqliteStore) -> None:
+    await store.add(jurisdiction("zeta", "Zeta"), [event("zeta")], [])

@@ -1,0 +1,97 @@
+"""Exports as CSV: where every jurisdiction stands, and every event ever recorded.
+
+Both are read a page at a time from an ``ExportSource`` (one read snapshot, so the
+file is consistent however long it takes) and written as they are read, so memory
+stays flat whether there are forty jurisdictions or a hundred thousand.
+
+The state file's first columns are those of jurisdictions.csv (id, name, kind, state
+= the US state code, aliases), so it can be imported as a jurisdictions file into
+another database. The workflow state is ``status`` (as in ``list status=…``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import AsyncIterator
+from datetime import date
+from typing import TextIO
+
+from workflows.deadlines import Tier, calendar_for
+from workflows.model import Event, Jurisdiction
+from workflows.ports import ExportSource
+from workflows.summary import TierBounds, tier_bounds
+
+PAGE = 1000
+"""Rows read per query."""
+
+STATE_COLUMNS = ("id", "name", "kind", "state", "aliases", "status", "round", "round_kind",
+                 "due_on", "tier", "owner", "channel", "active_orders")
+HISTORY_COLUMNS = ("jurisdiction", "seq", "date", "recorded_at", "actor", "kind", "from",
+                   "to", "detail")
+
+
+class StateRows:
+    """Turns jurisdictions into state rows on ``today``; tiers are placed with bounds
+    computed once per US state (``Calendar.tier`` would count business days one by
+    one for every late deadline)."""
+
+    def __init__(self, today: date) -> None:
+        self.today = today
+        self._bounds: dict[str, TierBounds] = {}
+
+    def row(self, j: Jurisdiction) -> list[str]:
+        current = j.current_round
+        orders = "; ".join(
+            order.label() + (f" blocks {','.join(sorted(order.blocks))}" if order.blocks
+                             else "") for order in j.active_orders(self.today))
+        return [j.id, j.name, j.kind, j.us_state, ",".join(j.aliases), j.state,
+                str(current.number) if current else "", current.kind if current else "",
+                _iso(j.due_on), self.tier(j), j.owner or "", j.channel or "", orders]
+
+    def tier(self, j: Jurisdiction) -> str:
+        if j.due_on is None:
+            return ""
+        if j.us_state not in self._bounds:
+            self._bounds[j.us_state] = tier_bounds(calendar_for(j.us_state or None), self.today)
+        tier: Tier = self._bounds[j.us_state].tier(j.due_on)
+        return tier.value
+
+
+def history_row(event: Event) -> list[str]:
+    return [event.jurisdiction_id, str(event.seq), event.on.isoformat(),
+            event.at.isoformat(), event.actor, event.kind, event.from_state or "",
+            event.to_state or "", json.dumps(event.detail, sort_keys=True, ensure_ascii=False)]
+
+
+async def state_pages(source: ExportSource, today: date,
+                      page: int = PAGE) -> AsyncIterator[list[list[str]]]:
+    rows, after = StateRows(today), ""
+    while batch := await source.jurisdictions_after(after, page):
+        yield [rows.row(j) for j in batch]
+        after = batch[-1].id
+
+
+async def history_pages(source: ExportSource,
+                        page: int = PAGE) -> AsyncIterator[list[list[str]]]:
+    after = ("", 0)
+    while batch := await source.events_after(after, page):
+        yield [history_row(event) for event in batch]
+        after = (batch[-1].jurisdiction_id, batch[-1].seq)
+
+
+async def write_csv(header: tuple[str, ...], pages: AsyncIterator[list[list[str]]],
+                    out: TextIO) -> int:
+    """Write the header and every page to ``out``; return how many rows (not counting
+    the header)."""
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    count = 0
+    async for rows in pages:
+        writer.writerows(rows)
+        count += len(rows)
+    return count
+
+
+def _iso(day: date | None) -> str:
+    return day.isoformat() if day else ""

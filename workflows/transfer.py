@@ -1,0 +1,178 @@
+"""Import and export, as use cases: the command line and the slash command call these.
+
+``import_csv`` tells a file's shape by its header and imports it all or nothing:
+jurisdictions through ``Review.import_jurisdictions`` (one transaction), past events
+by checking every line against the workflow on in-memory copies
+(``workflows.imports.simulate``) and writing every jurisdiction they change in one
+``Repository.save_many`` transaction. A dry run does all the checking and writes
+nothing. ``export_state`` and ``export_history`` write CSV page by page from one read
+snapshot.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from datetime import date
+from typing import TextIO
+
+from workflows.errors import Conflict
+from workflows.exports import (
+    HISTORY_COLUMNS,
+    STATE_COLUMNS,
+    history_pages,
+    state_pages,
+    write_csv,
+)
+from workflows.imports import (
+    EventPlan,
+    ImportReport,
+    Recorder,
+    Shape,
+    Table,
+    Targets,
+    plan_jurisdictions,
+    read_csv,
+    shape_of,
+    simulate,
+    unknown_shape,
+)
+from workflows.model import Jurisdiction
+from workflows.replay import blank, read_rows
+from workflows.review import Review
+from workflows.rules import label_of
+
+
+async def import_csv(review: Review, actor: str, text: str, dry_run: bool) -> ImportReport:
+    """Check every line of ``text``; unless it is a dry run or a line is bad, import
+    them all, recorded as done by ``actor``. Raises ``BadInput`` for text that is not
+    CSV, and ``Conflict`` or ``AlreadyExists`` when someone changed the review while
+    the file was checked (then nothing was imported either)."""
+    table = read_csv(text)
+    shape = shape_of(table.header)
+    if shape is None:
+        return ImportReport(None, dry_run, table.lines, [unknown_shape(table.header)])
+    if shape is Shape.JURISDICTIONS:
+        return await _import_jurisdictions(review, actor, table, dry_run)
+    plan = await plan_events(review, actor, table)
+    report = ImportReport(Shape.EVENTS, dry_run, table.lines, plan.errors, len(plan.changes),
+                          plan.steps, plan.orders, plan.states)
+    if report.applied:
+        await apply_events(review, plan)
+    return report
+
+
+async def _import_jurisdictions(review: Review, actor: str, table: Table,
+                                dry_run: bool) -> ImportReport:
+    plan = plan_jurisdictions(table.header, table.rows, await review.repo.taken_keys())
+    report = ImportReport(Shape.JURISDICTIONS, dry_run, table.lines,
+                          by_line([*table.errors, *plan.errors]), len(plan.jurisdictions))
+    if report.applied:
+        await review.import_jurisdictions(actor, plan.jurisdictions)
+    return report
+
+
+async def plan_events(review: Review, actor: str, table: Table) -> EventPlan:
+    """Every line of an events file checked, nothing written: the changes to make, or
+    every bad line."""
+    rows, unread = read_rows(table.header, table.rows)
+    parsed = {row.line for row in rows}
+    failed: dict[str, int] = {}
+    for line, raw in enumerate(table.rows, start=2):
+        if line not in parsed and not blank(raw):
+            failed.setdefault((raw.get("jurisdiction") or "").strip(), line)
+    targets = await _find(review, {row.jurisdiction for row in rows} | set(failed))
+    recorder = Recorder(actor, review.now(), review.today(), review.workflow,
+                        review.config.policy)
+    found = targets.found
+    plan = simulate(rows, targets, recorder, {(found[ref].id if ref in found else ref): line
+                                              for ref, line in failed.items()})
+    plan.errors = by_line([*table.errors, *unread, *plan.errors])
+    return plan
+
+
+async def apply_events(review: Review, plan: EventPlan) -> None:
+    """Write a checked plan in one transaction; if anyone changed one of its
+    jurisdictions since it was checked, nothing is written."""
+    try:
+        await review.repo.save_many(plan.changes)
+    except Conflict:
+        raise await _conflict(review, plan) from None
+
+
+async def _conflict(review: Review, plan: EventPlan) -> Conflict:
+    for change in plan.changes:
+        now = await review.repo.get(change.jurisdiction.id)
+        if now is None or now.version != change.expected_version:
+            where = f"it is now {label_of(now.state)}" if now else "it was removed"
+            return Conflict(f"Someone changed {change.jurisdiction.name} while the file was "
+                            f"being checked ({where}). Nothing was imported; run the import "
+                            "again.")
+    return Conflict("Someone changed the review while the file was being checked. Nothing "
+                    "was imported; run the import again.")
+
+
+async def _find(review: Review, refs: Iterable[str]) -> Targets:
+    """Each name given: its jurisdiction (by id, alias or whole name) and the steps it
+    already has, or why there is none."""
+    targets = Targets()
+    loaded: dict[str, Jurisdiction] = {}
+    for ref in sorted(refs):
+        exact, prefixed = await review.repo.lookup(ref, 2) if ref else ([], [])
+        if len(exact) > 1:
+            targets.missing[ref] = (f"“{ref}” names several jurisdictions "
+                                    f"({', '.join(item.id for item in exact)}, …); use an id")
+            continue
+        j = None
+        if exact:
+            j = loaded.get(exact[0].id) or await review.repo.get(exact[0].id)
+        if j is None:
+            targets.missing[ref] = _missing(ref, [item.id for item in prefixed])
+            continue
+        if j.id not in loaded:
+            loaded[j.id] = j
+            targets.recorded[j.id] = await _steps(review, j)
+        targets.found[ref] = j
+    return targets
+
+
+async def _steps(review: Review, j: Jurisdiction) -> set[tuple[str, date, str]]:
+    events, _ = await review.repo.history(j.id, 0, max(j.version, 1))
+    return {(e.kind, e.on, str(e.detail.get("note", ""))) for e in events}
+
+
+def _missing(ref: str, prefixed: list[str]) -> str:
+    if not ref:
+        return "the jurisdiction column is empty"
+    hint = f"; did you mean {prefixed[0]}?" if prefixed else "; import the jurisdictions first"
+    return f"no jurisdiction has the id, alias or name “{ref}”{hint}"
+
+
+def by_line(errors: Iterable[str]) -> list[str]:
+    """Errors ("line N: …") in line order."""
+    def number(error: str) -> int:
+        head = error.split(":", 1)[0].removeprefix("line ")
+        return int(head) if head.isdigit() else 0
+    return sorted(errors, key=number)
+
+
+# -- exports -------------------------------------------------------------------------
+
+
+async def export_state(review: Review, out: TextIO) -> int:
+    """Where every jurisdiction stands today, as CSV; returns the number of rows."""
+    async with review.repo.snapshot() as source:
+        return await write_csv(STATE_COLUMNS, state_pages(source, review.today()), out)
+
+
+async def export_history(review: Review, out: TextIO) -> int:
+    """Every event recorded, by jurisdiction and sequence, as CSV; returns the number
+    of rows."""
+    async with review.repo.snapshot() as source:
+        return await write_csv(HISTORY_COLUMNS, history_pages(source), out)
+
+
+EXPORTS: dict[str, Callable[[Review, TextIO], Awaitable[int]]] = {
+    "state": export_state,
+    "history": export_history,
+}
+"""What can be exported, by the name the CLI and the slash command use."""
