@@ -6,6 +6,8 @@ takes; ``help`` is generated from it, so the two cannot drift apart.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -270,11 +272,12 @@ async def _lift(s: Services, caller: Caller, args: Args) -> Reply:
     return await _done(s.review, caller, change.event, change.jurisdiction)
 
 
-@command("batch", "batch <step> [jurisdiction, …] [kind=…] [state=XX] [status=…] [date=…] "
-         "[due=…] [note=…]",
-         "The same step for many jurisdictions, named or filtered; two or more wait for a "
+@command("batch", "batch <step> [jurisdiction, …] [kind=…] [state=XX] [status=…] [file=…] "
+         "[date=…] [due=…] [note=…]",
+         "The same step for many jurisdictions, named, filtered or listed in a CSV file "
+         "shared in Slack (its first column, or its id column); two or more wait for a "
          "lead's approval in the channel.",
-         ("kind", "state", "status", "date", "due", "note"),
+         ("kind", "state", "status", "file", "date", "due", "note"),
          "batch threaten status=insufficient date=2018-01-24 due=30 days")
 async def _batch(s: Services, caller: Caller, args: Args) -> Reply:
     if s.batches is None:
@@ -284,6 +287,10 @@ async def _batch(s: Services, caller: Caller, args: Args) -> Reply:
     words = " ".join(args.words[1:])
     names = [n.strip() for n in (words.split(",") if "," in words else words.split())
              if n.strip()]
+    if args.options.get("file"):
+        if s.client is None:
+            raise BadInput("Files are not set up in this bot.")
+        names += await _names_in_file(s.client, args.options["file"])
     status = _status_key(args.options["status"]) if args.options.get("status") else ""
     filters = Filters(status, args.options.get("kind", "").lower(),
                       args.options.get("state", "").upper())
@@ -300,6 +307,21 @@ async def _batch(s: Services, caller: Caller, args: Args) -> Reply:
          "and a picture where Graphviz is installed.", example="workflow")
 async def _workflow(s: Services, caller: Caller, args: Args) -> Reply:
     return await diagram.handle_workflow(s.review.workflow.definition, caller, args, s.upload)
+
+
+async def _names_in_file(client: AsyncWebClient, link: str) -> list[str]:
+    """Jurisdictions listed in a CSV shared in Slack: its id column, or its first."""
+    name, data = await transfer.fetch(client, transfer.file_id_of(link))
+    try:
+        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    except UnicodeDecodeError:
+        raise BadInput(f"{name} is not a UTF-8 text file.") from None
+    if not rows:
+        raise BadInput(f"{name} is empty.")
+    header = [cell.strip().lower() for cell in rows[0]]
+    column = header.index("id") if "id" in header else 0
+    body = rows[1:] if "id" in header else rows
+    return [row[column].strip() for row in body if len(row) > column and row[column].strip()]
 
 
 def _step_command(name: str) -> None:

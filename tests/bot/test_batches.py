@@ -105,3 +105,16 @@ async def test_one_jurisdiction_runs_at_once_and_bad_names_file_nothing(
     assert await states(harness, ids) == {"subpoena_threatened": 1, "insufficient": 2}
     rows = await harness.bot.store.read("SELECT count(*) AS n FROM batches")
     assert rows[0]["n"] == 0
+
+
+async def test_a_batch_from_a_csv_shared_in_slack(harness: Harness) -> None:
+    ids = await setup(harness, count=4, blocked=0)
+    file_id = harness.slack.share("targets.csv", b"id,name\ntown-00,Town 00\ntown-02,Town 02\n")
+    request = await harness.answer(LEAD, f"batch threaten file={file_id} due=30 days")
+    assert "for 2 jurisdictions" in request.text
+    answers = await click(harness, LEAD2, button(request, "batch_approve"), request)
+    assert any("2 done, 0 refused" in p.text for p in answers)
+    assert await states(harness, ids) == {"subpoena_threatened": 2, "insufficient": 2}
+    missing = harness.slack.share("bad.csv", b"town-01\natlantis\n")
+    refused = await harness.answer(LEAD, f"batch threaten file={missing} due=30 days")
+    assert "Nothing was filed" in refused.text and "atlantis" in refused.text
