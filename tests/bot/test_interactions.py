@@ -179,3 +179,30 @@ async def click_only(h: Harness, user: str, action: dict[str, object],
             break
         await asyncio.sleep(0.02)
     return status, text
+
+
+async def test_letter_and_response_forms(harness: Harness) -> None:
+    await harness.answer(ADMIN, "role <@UANALYST|a> analyst")
+    await harness.answer(ANALYST, 'add chicago "Chicago, IL" kind=city state=IL')
+    card = await card_for(harness, ANALYST)
+    await click_only(harness, ANALYST, buttons(card)["step_letter"], card)
+    letter = harness.slack.modals[-1]
+    _, ack = await harness.sender.submit(harness.session, ANALYST, letter,
+                                         {"date": "2017-04-21", "due": ""})
+    assert ack["response_action"] == "errors"  # a letter needs a deadline
+    assert "deadline" in json.dumps(ack["errors"]).lower()
+    assert (await state(harness))[0] == "new"
+    _, ack = await harness.sender.submit(harness.session, ANALYST, letter,
+                                         {"date": "2017-04-21", "due": "2017-06-30"})
+    assert ack == {} and (await state(harness))[0] == "awaiting_response"
+    card = await card_for(harness, ANALYST)
+    await click_only(harness, ANALYST, buttons(card)["step_response"], card)
+    response = harness.slack.modals[-1]
+    assert {b["block_id"] for b in response["blocks"] if b["type"] == "input"} == {
+        "date", "link", "note"}
+    _, ack = await harness.sender.submit(
+        harness.session, ANALYST, response,
+        {"date": "2017-06-30", "link": "https://example.org/opinion.pdf", "note": "opinion"})
+    assert ack == {}
+    [event], _ = await harness.bot.store.history("chicago", 0, 1)
+    assert event.kind == "response" and event.detail["link"] == "https://example.org/opinion.pdf"
