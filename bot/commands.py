@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,7 +22,7 @@ from workflows.errors import BadInput
 from workflows.model import CourtOrder, Event, Jurisdiction, OrderKind, Role
 from workflows.ports import Filters
 from workflows.review import Review
-from workflows.rules import STATES, STEPS, expand_blocks
+from workflows.rules import STATES, STEPS, Step, expand_blocks
 
 if TYPE_CHECKING:
     from bot.summary import SummaryService
@@ -81,6 +81,9 @@ async def run(services: Services, caller: Caller, text: str) -> Reply:
         return help_reply()
     name = args.words[0].lower()
     cmd = COMMANDS.get(name)
+    definition = services.review.workflow.definition
+    if cmd is None and name in definition.step_names:  # a step a custom workflow adds
+        cmd = step_command(name, definition.steps_named(name))
     if cmd is None:
         raise BadInput(f"“{name}” is not a command. Try `{SLASH} help`; commands: "
                        + ", ".join(f"`{c}`" for c in COMMANDS) + ".")
@@ -324,17 +327,19 @@ async def _names_in_file(client: AsyncWebClient, link: str) -> list[str]:
     return [row[column].strip() for row in body if len(row) > column and row[column].strip()]
 
 
-def _step_command(name: str) -> None:
-    steps = [s for s in STEPS if s.name == name]
+def step_command(name: str, steps: Sequence[Step]) -> Command:
+    """The subcommand for workflow step ``name`` (declared by ``steps``)."""
     takes_due = any(s.deadline != "none" for s in steps)
     keys = ("date", "note", "link") + (("due",) if takes_due else ())
     due = " due=<date|N days|N business days>" if takes_due else ""
     roles = sorted({r.value for s in steps for r in s.roles})
 
+    usage = f"{SLASH} {name} <jurisdiction> [date=…]{due} [note=…]"
+
     async def handler(s: Services, caller: Caller, args: Args) -> Reply:
         ref = " ".join(args.words)
         if not ref:
-            raise BadInput(f"Name the jurisdiction. Usage: `{COMMANDS[name].usage}`")
+            raise BadInput(f"Name the jurisdiction. Usage: `{usage}`")
         change = await s.review.take(caller.user, ref, name, args.date(), args.due(),
                                    args.options.get("note", ""), args.options.get("link", ""))
         return await _done(s.review, caller, change.event, change.jurisdiction)
@@ -342,12 +347,12 @@ def _step_command(name: str) -> None:
     example = {"letter": "letter chicago date=2017-04-21 due=2017-06-30",
                "threaten": "threaten chicago date=2018-01-24 due=30 days"}.get(
         name, f"{name} chicago")
-    command(name, f"{name} <jurisdiction> [date=…]{due} [note=…]",
-            f"Workflow step: {steps[0].label} ({', '.join(roles)}).", keys, example)(handler)
+    return Command(name, usage, f"Workflow step: {steps[0].label} ({', '.join(roles)}).",
+                   frozenset(keys), handler, f"{SLASH} {example}")
 
 
 for _name in dict.fromkeys(step.name for step in STEPS):
-    _step_command(_name)
+    COMMANDS[_name] = step_command(_name, [s for s in STEPS if s.name == _name])
 
 
 async def _done(review: Review, caller: Caller, event: Event, j: Jurisdiction) -> Reply:

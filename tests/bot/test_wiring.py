@@ -32,3 +32,42 @@ async def test_a_bad_file_imports_nothing(harness: Harness) -> None:
     reply = await harness.answer(ADMIN, f"import {file_id} apply")
     assert "line 3" in reply.text or "line 3" in str(reply.blocks)
     assert await harness.bot.store.get("ok") is None
+
+
+async def test_a_custom_workflow_file_adds_a_step_the_bot_understands(tmp_path: Path) -> None:
+    from aiohttp import ClientSession
+
+    from bot.app import EVENTS_PATH, SlackAccess, build
+    from bot.local_slack import LocalSlack, SlackSender
+    from bot.runtime import start_http
+    from bot.settings import load_settings
+    from tests.bot.conftest import SECRET
+
+    text = (Path(__file__).resolve().parents[2] / "workflows" / "review.yml").read_text()
+    custom = tmp_path / "custom.yml"
+    custom.write_text(text.replace("steps:\n", """steps:
+  - name: remind
+    label: send a reminder letter
+    sources: [awaiting_response]
+    dest: awaiting_response
+    roles: recorders
+""", 1))
+    settings = load_settings(None, database_url=f"sqlite:///{tmp_path / 'r.db'}",
+                             review_admins=ADMIN, review_workflow=str(custom))
+    slack = LocalSlack()
+    await slack.start()
+    bot = await build(settings, SlackAccess(slack.token, SECRET, slack.api_url))
+    runner, port = await start_http(bot, "127.0.0.1", 0)
+    try:
+        async with ClientSession() as session:
+            sender = SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}", SECRET, slack)
+            await sender.run(session, ADMIN, 'add chicago "Chicago, IL" state=IL')
+            await sender.run(session, ADMIN, "letter chicago due=30 days")
+            posted = await sender.run(session, ADMIN, "remind chicago note=second notice")
+            assert "Nothing was changed" not in posted[-1].text, posted[-1].text
+        [event], _ = await bot.store.history("chicago", 0, 1)
+        assert event.kind == "remind" and event.detail["note"] == "second notice"
+    finally:
+        await runner.cleanup()
+        await bot.close()
+        await slack.stop()
