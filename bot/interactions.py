@@ -13,6 +13,7 @@ import json
 import logging
 import re
 import secrets
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
@@ -28,7 +29,8 @@ from bot.render import Reply
 from workflows.deadlines import DueSpec, parse_date
 from workflows.errors import BadInput, ReviewError, Stale
 from workflows.model import CourtOrder, Jurisdiction, OrderKind
-from workflows.rules import expand_blocks, steps_named
+from workflows.review import Change
+from workflows.rules import expand_blocks
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -62,7 +64,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
             raise Stale(f"{j.name} changed since this card was drawn: it is now "
                         f"{render.label_of(j.state)}. Nothing was changed; the card is "
                         "up to date again.")
-        candidates = review.workflow.candidates(j, step) or steps_named(step)
+        candidates = (review.workflow.candidates(j, step)
+                      or review.workflow.definition.steps_named(step))
         if candidates and forms.needs_form(candidates[0]):
             meta = {"j": j.id, "v": j.version, "s": step, "ch": body.get("channel", {}).get("id"),
                     "ru": body.get("response_url")}
@@ -123,6 +126,27 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await answer(respond, decide(body["user"]["id"], action, False, respond),
                      silent_when_empty=True)
 
+    async def submit(ack: AsyncAck, client: AsyncWebClient, user: str, meta: dict[str, Any],
+                     errors: dict[str, str], work: Callable[[], Awaitable[Change]],
+                     where: Callable[[str], str]) -> None:
+        """Show field errors in the form, or run the change and show its refusal under
+        the field ``where`` picks; on success close the form, redraw the card the form
+        came from and tell the person."""
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        try:
+            change = await work()
+        except ReviewError as error:
+            await ack(response_action="errors", errors={where(error.message):
+                                                        error.message[:2000]})
+            return
+        await ack()
+        await bot.relay.flush()
+        j = change.jurisdiction
+        await _after_form(client, user, meta, j, render.done(
+            change.event, j, await review.allowed(user, j), review.today()))
+
     @app.view(forms.STEP_FORM)
     async def on_step_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                            client: AsyncWebClient) -> None:
@@ -132,22 +156,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
         due = _field(errors, "due", fields, DueSpec.parse)
         if meta.get("s") == "threaten" and not fields.get("note"):
             errors["note"] = "Give the rationale for the document demand."
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
-        try:
-            change = await review.take(user, str(meta.get("j")), str(meta.get("s")), on, due,
-                                       fields.get("note", ""), fields.get("link", ""),
-                                       expected_version=meta.get("v"))
-        except ReviewError as error:
-            await ack(response_action="errors", errors={"date": error.message[:2000]})
-            return
-        await ack()
-        await bot.relay.flush()
-        await _after_form(client, user, meta, change.jurisdiction,
-                          render.done(change.event, change.jurisdiction,
-                                      await review.allowed(user, change.jurisdiction),
-                                      review.today()))
+        await submit(ack, client, user, meta, errors, lambda: review.take(
+            user, str(meta.get("j")), str(meta.get("s")), on, due, fields.get("note", ""),
+            fields.get("link", ""), expected_version=meta.get("v")), lambda _: "date")
 
     @app.view(forms.ORDER_FORM)
     async def on_order_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
@@ -158,42 +169,21 @@ def register(app: AsyncApp, bot: Bot) -> None:
         blocks = _field(errors, "blocks", fields, expand_blocks)
         if not fields.get("case"):
             errors["case"] = "Give the case number."
-        if errors:
-            await ack(response_action="errors", errors=errors)
-            return
         order = CourtOrder(OrderKind(fields.get("kind") or "injunction"), on or review.today(),
-                           fields["case"], fields.get("court", ""), fields.get("scope", ""),
-                           blocks or frozenset())
-        try:
-            change = await review.attach_order(user, str(meta.get("j")), order)
-        except ReviewError as error:
-            await ack(response_action="errors", errors={"case": error.message[:2000]})
-            return
-        await ack()
-        await bot.relay.flush()
-        await _after_form(client, user, meta, change.jurisdiction,
-                          render.done(change.event, change.jurisdiction,
-                                      await review.allowed(user, change.jurisdiction),
-                                      review.today()))
+                           fields.get("case", ""), fields.get("court", ""),
+                           fields.get("scope", ""), blocks or frozenset())
+        await submit(ack, client, user, meta, errors,
+                     lambda: review.attach_order(user, str(meta.get("j")), order),
+                     lambda _: "case")
 
     @app.view(forms.ADD_FORM)
     async def on_add_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
                           client: AsyncWebClient) -> None:
         user, meta, fields = body["user"]["id"], forms.metadata(view), forms.values(view)
         aliases = tuple(a for a in fields.get("aliases", "").split(",") if a.strip())
-        try:
-            change = await review.add(user, fields.get("id", ""), fields.get("name", ""),
-                                      fields.get("kind", ""), fields.get("state", ""), aliases)
-        except ReviewError as error:
-            await ack(response_action="errors", errors={_add_field(error.message):
-                                                        error.message[:2000]})
-            return
-        await ack()
-        await bot.relay.flush()
-        await _after_form(client, user, meta, change.jurisdiction,
-                          render.done(change.event, change.jurisdiction,
-                                      await review.allowed(user, change.jurisdiction),
-                                      review.today()))
+        await submit(ack, client, user, meta, {}, lambda: review.add(
+            user, fields.get("id", ""), fields.get("name", ""), fields.get("kind", ""),
+            fields.get("state", ""), aliases), _add_field)
 
     async def _after_form(client: AsyncWebClient, user: str, meta: dict[str, Any],
                           j: Jurisdiction, reply: Reply) -> None:
