@@ -112,18 +112,12 @@ def register(app: AsyncApp, bot: Bot) -> None:
         bot.spawn(bot.relay.flush())
         return Reply("")
 
-    @app.action(render.BATCH_APPROVE)
-    async def on_approve(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
-                         respond: AsyncRespond) -> None:
-        await ack()
-        await answer(respond, decide(body["user"]["id"], action, True, respond),
-                     silent_when_empty=True)
-
-    @app.action(render.BATCH_REJECT)
-    async def on_reject(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
+    @app.action(re.compile(f"^({render.BATCH_APPROVE}|{render.BATCH_REJECT})$"))
+    async def on_decide(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                         respond: AsyncRespond) -> None:
         await ack()
-        await answer(respond, decide(body["user"]["id"], action, False, respond),
+        approve = action["action_id"] == render.BATCH_APPROVE
+        await answer(respond, decide(body["user"]["id"], action, approve, respond),
                      silent_when_empty=True)
 
     async def submit(ack: AsyncAck, client: AsyncWebClient, user: str, meta: dict[str, Any],
