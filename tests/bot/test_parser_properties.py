@@ -1,0 +1,47 @@
+"""Any text typed after /review gets a clear answer, never an exception."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot import commands
+from bot.commands import Caller, Services
+from storage.sqlite import SqliteStore
+from workflows.errors import ReviewError
+from workflows.review import Review, ReviewConfig
+
+WORDS = st.sampled_from(["add", "letter", "show", "list", "batch", "threaten", "role",
+                         "history", "chicago", "due=", "date=", "page=", "=", '"', "“",
+                         "<@U1|a>", "<#C1|c>", "2017-02-30", "30 days", "kind=city",
+                         "status=x", "help", "injunction", "case=", "blocks=", "lift", "#1"])
+TEXT = st.one_of(st.text(max_size=60), st.lists(WORDS, max_size=8).map(" ".join))
+
+
+class Clock:
+    def now(self) -> datetime:
+        return datetime(2018, 2, 1, 15, tzinfo=UTC)
+
+
+@settings(max_examples=300, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(TEXT)
+def test_any_text_gets_an_answer_or_a_clear_refusal(tmp_path: Path, text: str) -> None:
+    async def attempt() -> None:
+        store = await SqliteStore.open(tmp_path / "p.db")
+        try:
+            review = Review(store, Clock(), ReviewConfig("#r", frozenset({"UADMIN"})))
+            try:
+                reply = await commands.run(Services(review), Caller("UADMIN", "C1"), text)
+            except ReviewError as refusal:
+                assert refusal.message.strip()
+            else:
+                assert reply.text or reply.blocks or reply.modal
+        finally:
+            await store.close()
+
+    asyncio.run(attempt())
