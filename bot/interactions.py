@@ -101,11 +101,23 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await answer(respond, open_order(body["user"]["id"], action, body, client),
                      silent_when_empty=True)
 
-    async def decide(user: str, action: dict[str, Any], approve: bool,
-                     respond: AsyncRespond) -> Reply:
+    async def decide(user: str, action: dict[str, Any], approve: bool, body: dict[str, Any],
+                     respond: AsyncRespond, client: AsyncWebClient) -> Reply:
         if bot.services.batches is None or not action.get("value", "").isdigit():
             raise BadInput("That batch button is out of date.")
-        batch = await bot.services.batches.decide(int(action["value"]), user, approve)
+        channel = body.get("channel", {}).get("id")
+        ts = body.get("container", {}).get("message_ts")
+
+        async def progress(done: int, total: int) -> None:
+            """Redraw the request as "Running: 250 of 5,000" while a big batch runs."""
+            if channel and ts:
+                text = f":hourglass_flowing_sand: Running batch #{action['value']}: " \
+                       f"{done:,} of {total:,} done so far."
+                await client.chat_update(channel=channel, ts=ts, text=text,
+                                         blocks=[render.section(text)])
+
+        batch = await bot.services.batches.decide(int(action["value"]), user, approve,
+                                                  progress)
         await respond(**{**as_response(render.batch_report(batch)), "replace_original": True})
         # A batch announces each step in its team channel, about one a second per
         # channel: the report goes first, the announcements follow on their own.
@@ -114,11 +126,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
     @app.action(re.compile(f"^({render.BATCH_APPROVE}|{render.BATCH_REJECT})$"))
     async def on_decide(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
-                        respond: AsyncRespond) -> None:
+                        respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
         approve = action["action_id"] == render.BATCH_APPROVE
-        await answer(respond, decide(body["user"]["id"], action, approve, respond),
-                     silent_when_empty=True)
+        await answer(respond, decide(body["user"]["id"], action, approve, body, respond,
+                                     client), silent_when_empty=True)
 
     async def submit(ack: AsyncAck, client: AsyncWebClient, user: str, meta: dict[str, Any],
                      errors: dict[str, str], work: Callable[[], Awaitable[Change]],

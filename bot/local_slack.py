@@ -72,6 +72,7 @@ class LocalSlack:
     files: list[Uploaded] = field(default_factory=list)
     post_delay: float = 0.0  # seconds chat.postMessage takes, to catch a sweep mid-way
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> App Home view
+    response_channels: dict[str, str] = field(default_factory=dict)  # response key -> channel
     modals: list[dict[str, Any]] = field(default_factory=list)  # views.open / views.update
     shared: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file id -> name, bytes
 
@@ -182,12 +183,15 @@ class LocalSlack:
         """A response_url: a new message, or (replace_original) the clicked one redrawn."""
         body = await request.json()
         key = request.match_info["key"]
+        ephemeral = body.get("response_type", "ephemeral") == "ephemeral"
+        channel, ts = "", ""
+        if not ephemeral and key in self.response_channels:  # a message all the channel sees
+            channel, ts = self.response_channels[key], f"{int(time.time())}.{next(self._ts):06d}"
         if body.get("replace_original"):
             key = f"{key}:replaced"
         await self._record(Posted(
-            channel="", text=body.get("text", ""), blocks=_blocks(body.get("blocks")),
-            ephemeral=body.get("response_type", "ephemeral") == "ephemeral",
-            response_key=key))
+            channel=channel, text=body.get("text", ""), blocks=_blocks(body.get("blocks")),
+            ephemeral=ephemeral, ts=ts, response_key=key))
         return web.Response(text="ok")
 
     async def _m_apps_connections_open(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -398,6 +402,7 @@ class SlackSender:
         return urlencode(self.fields(user, text, channel, key))
 
     def fields(self, user: str, text: str, channel: str, key: str) -> dict[str, str]:
+        self.slack.response_channels[key] = channel
         return {
             "token": "legacy-verification-token", "team_id": TEAM, "team_domain": "local",
             "channel_id": channel,

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 EMOJI = {":white_check_mark:": "✓", ":warning:": "⚠", ":x:": "✗", ":alarm_clock:": "⏰",
-         ":rotating_light:": "🚨", ":zzz:": "💤"}
+         ":rotating_light:": "🚨", ":zzz:": "💤",
+         ":hourglass_flowing_sand:": "⏳"}
 
 
 def mrkdwn(text: str, user_name: Callable[[str], str], channel_name: Callable[[str], str]) -> str:

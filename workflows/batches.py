@@ -8,7 +8,7 @@ counsel approves: the batch only gathers the requests or the approvals.)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
@@ -21,6 +21,9 @@ from workflows.review import Change, Review
 from workflows.rules import STEP_NAMES, steps_named
 
 APPROVERS = frozenset({Role.LEAD})
+PROGRESS_EVERY = 25
+
+Progress = Callable[[int, int], Awaitable[None]]
 MAX_TARGETS = 5000
 
 
@@ -107,8 +110,10 @@ class Batches:
                       due.describe() if due else "", note)
         return Proposal(batch=await self.store.add_batch(batch, self.review.now()))
 
-    async def decide(self, batch_id: int, user: str, approve: bool) -> Batch:
-        """Approve (and run) or reject a pending batch."""
+    async def decide(self, batch_id: int, user: str, approve: bool,
+                     progress: Progress | None = None) -> Batch:
+        """Approve (and run) or reject a pending batch. ``progress`` hears how far a
+        running batch has got (done, of), every ``PROGRESS_EVERY`` jurisdictions."""
         batch = await self.store.batch(batch_id)
         if batch is None:
             raise BadInput(f"There is no batch #{batch_id}.")
@@ -128,7 +133,11 @@ class Batches:
             raise StepRefused(f"Someone decided batch #{batch.id} a moment ago.")
         if not approve:
             return await self._reload(batch.id)
-        results = [await self._one(batch, jid) for jid in batch.targets]
+        results = []
+        for jid in batch.targets:
+            results.append(await self._one(batch, jid))
+            if progress is not None and len(results) % PROGRESS_EVERY == 0:
+                await progress(len(results), len(batch.targets))
         await self.store.finish_batch(batch.id, results)
         return await self._reload(batch.id)
 

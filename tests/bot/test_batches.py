@@ -118,3 +118,16 @@ async def test_a_batch_from_a_csv_shared_in_slack(harness: Harness) -> None:
     missing = harness.slack.share("bad.csv", b"town-01\natlantis\n")
     refused = await harness.answer(LEAD, f"batch threaten file={missing} due=30 days")
     assert "Nothing was filed" in refused.text and "atlantis" in refused.text
+
+
+async def test_a_big_batch_shows_its_progress_while_it_runs(harness: Harness) -> None:
+    ids = await setup(harness, count=60, blocked=0)
+    request = await harness.answer(LEAD, "batch threaten status=insufficient due=30 days")
+    assert request.ts and request.channel == "CREVIEW"
+    answers = await click(harness, LEAD2, button(request, "batch_approve"), request)
+    updates = [params["text"] for method, params in harness.slack.calls
+               if method == "chat.update"]
+    assert updates == [":hourglass_flowing_sand: Running batch #1: 25 of 60 done so far.",
+                       ":hourglass_flowing_sand: Running batch #1: 50 of 60 done so far."]
+    assert any("60 done, 0 refused" in p.text for p in answers)
+    assert await states(harness, ids) == {"subpoena_threatened": 60}
