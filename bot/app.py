@@ -132,10 +132,11 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
                           settings.timezone, policy)
     review = Review(store, clock, config, Workflow(settings.definition))
     pacer = Pacer(pace_seconds)
-    relay = OutboxRelay(store, Notifier(client, pacer), clock)
-    sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer), clock,
-                      policy, settings.review_channel)
-    summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone)
+    label = review.workflow.definition.label_of
+    relay = OutboxRelay(store, Notifier(client, pacer), clock, label)
+    sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer, label),
+                      clock, policy, settings.review_channel, label)
+    summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone, label)
     batches = Batches(review, SqliteBatches(store))
     bot = Bot(app, review, store, relay, sweeper, summaries, batches)
     listeners.register(app, bot)

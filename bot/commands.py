@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,11 +18,12 @@ from bot import diagram, forms, render, summary, transfer
 from bot.parsing import Args, channel_id, check_keys, split, user_id
 from bot.render import Reply
 from workflows.batches import Batches
+from workflows.definition import Definition
 from workflows.errors import BadInput
 from workflows.model import CourtOrder, Event, Jurisdiction, OrderKind, Role
 from workflows.ports import Filters
 from workflows.review import Review
-from workflows.rules import STATES, STEPS, Step, expand_blocks
+from workflows.rules import STEPS, Step
 
 if TYPE_CHECKING:
     from bot.summary import SummaryService
@@ -78,7 +79,7 @@ async def run(services: Services, caller: Caller, text: str) -> Reply:
     """Answer one slash command. Raises ``ReviewError`` for anything the user can fix."""
     args = split(text)
     if not args.words:
-        return help_reply()
+        return help_reply(None, services.review.workflow.definition)
     name = args.words[0].lower()
     cmd = COMMANDS.get(name)
     definition = services.review.workflow.definition
@@ -95,17 +96,21 @@ async def run(services: Services, caller: Caller, text: str) -> Reply:
 # -- reading -------------------------------------------------------------------------
 
 
-def help_reply(name: str | None = None) -> Reply:
+def help_reply(name: str | None, definition: Definition) -> Reply:
+    """All the commands (with the steps of the workflow in force), or one in detail."""
+    commands = dict(COMMANDS)
+    for step in definition.step_names:
+        commands.setdefault(step, step_command(step, definition.steps_named(step)))
     if name:
-        cmd = COMMANDS.get(name.lower())
+        cmd = commands.get(name.lower())
         if cmd is None:
             raise BadInput(f"There is no command “{name}”. `{SLASH} help` lists them.")
         lines = [f"*{cmd.usage}*", cmd.summary] + ([f"Example: `{cmd.example}`"]
                                                    if cmd.example else [])
         if cmd.name == "list":
-            lines.append("Statuses:\n" + render.states_help())
+            lines.append("Statuses:\n" + render.states_help(definition.states))
         return Reply(cmd.usage, render.sections(lines))
-    lines = [f"`{cmd.usage}` — {cmd.summary}" for cmd in COMMANDS.values()]
+    lines = [f"`{cmd.usage}` — {cmd.summary}" for cmd in commands.values()]
     blocks = [render.header("Compliance review commands"), *render.sections(lines)]
     blocks.append(render.context(
         "Dates are YYYY-MM-DD; a deadline is a date, “30 days” or “20 business days”. "
@@ -117,7 +122,7 @@ def help_reply(name: str | None = None) -> Reply:
 @command("help", "help [command]", "Show the commands, or one command in detail.",
          example="help letter")
 async def _help(s: Services, caller: Caller, args: Args) -> Reply:
-    return help_reply(args.words[0] if args.words else None)
+    return help_reply(args.words[0] if args.words else None, s.review.workflow.definition)
 
 
 @command("list", "list [status=…] [kind=…] [state=XX] [page=N]",
@@ -126,13 +131,14 @@ async def _help(s: Services, caller: Caller, args: Args) -> Reply:
 async def _list(s: Services, caller: Caller, args: Args) -> Reply:
     status = args.options.get("status", "")
     if status:
-        status = _status_key(status)
+        status = _status_key(status, s.review.workflow.definition.states)
     filters = Filters(status, args.options.get("kind", "").lower(),
                       args.options.get("state", "").upper())
     page = args.page()
     items, total = await s.review.page(filters, page, PAGE_SIZE)
     shown = " ".join(f"{k}={v}" for k, v in args.options.items() if k != "page")
-    return render.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown)
+    return render.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown,
+                               label=s.review.workflow.definition.label_of)
 
 
 @command("show", "show <jurisdiction>",
@@ -147,7 +153,7 @@ async def card(review: Review, user: str, j: Jurisdiction) -> Reply:
     """The jurisdiction's card as ``user`` sees it: buttons for what they may do now."""
     recent, _ = await review.history(j, 1, RECENT)
     return render.card(j, recent, await review.allowed(user, j), review.today(),
-                       await review.may(user, "order"))
+                       await review.may(user, "order"), label=review.workflow.definition.label_of)
 
 
 @command("history", "history <jurisdiction> [page=N]",
@@ -157,13 +163,15 @@ async def _history(s: Services, caller: Caller, args: Args) -> Reply:
     j = await s.review.resolve(" ".join(args.words))
     page = args.page()
     events, total = await s.review.history(j, page, PAGE_SIZE)
-    return render.history_page(j, events, total, page, PAGE_SIZE)
+    return render.history_page(j, events, total, page, PAGE_SIZE,
+                               label=s.review.workflow.definition.label_of)
 
 
 @command("whoami", "whoami", "Your role, and what it lets you do.")
 async def _whoami(s: Services, caller: Caller, args: Args) -> Reply:
     role = await s.review.role_of(caller.user)
-    steps = sorted({s.name for s in STEPS if role in s.roles})
+    steps = sorted({step.name for step in s.review.workflow.definition.steps
+                    if role in step.roles})
     text = (f"You are {render.user(caller.user)}, {role.value}. Steps your role may take: "
             + (", ".join(f"`{s}`" for s in steps) or "none (viewers only look)") + ".")
     return Reply(text, [render.section(text)])
@@ -245,7 +253,7 @@ def _order_command(kind: OrderKind, keys: tuple[str, ...], example: str) -> None
         order = CourtOrder(kind, args.date() or s.review.today(), case,
                            args.options.get("court", ""),
                            args.options.get("scope", args.options.get("note", "")),
-                           expand_blocks(words))
+                           s.review.workflow.definition.expand_blocks(words))
         change = await s.review.attach_order(caller.user, " ".join(args.words), order)
         return await _done(s.review, caller, change.event, change.jurisdiction)
 
@@ -294,7 +302,8 @@ async def _batch(s: Services, caller: Caller, args: Args) -> Reply:
         if s.client is None:
             raise BadInput("Files are not set up in this bot.")
         names += await _names_in_file(s.client, args.options["file"])
-    status = _status_key(args.options["status"]) if args.options.get("status") else ""
+    states = s.review.workflow.definition.states
+    status = _status_key(args.options["status"], states) if args.options.get("status") else ""
     filters = Filters(status, args.options.get("kind", "").lower(),
                       args.options.get("state", "").upper())
     ids = await s.batches.targets(names, filters)
@@ -356,15 +365,16 @@ for _name in dict.fromkeys(step.name for step in STEPS):
 
 
 async def _done(review: Review, caller: Caller, event: Event, j: Jurisdiction) -> Reply:
-    return render.done(event, j, await review.allowed(caller.user, j), review.today())
+    return render.done(event, j, await review.allowed(caller.user, j), review.today(),
+                       label=review.workflow.definition.label_of)
 
 
-def _status_key(text: str) -> str:
+def _status_key(text: str, states: Mapping[str, str]) -> str:
     key = text.strip().lower().replace(" ", "_")
-    matches = [state for state in STATES if state.startswith(key)]
+    matches = [state for state in states if state.startswith(key)]
     if len(matches) != 1:
         raise BadInput(f"“{text}” is not a status. Statuses: "
-                       + ", ".join(f"`{s}`" for s in STATES) + ".")
+                       + ", ".join(f"`{s}`" for s in states) + ".")
     return matches[0]
 
 

@@ -8,12 +8,13 @@ error can be shown under it (``response_action: errors``).
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from workflows.definition import Definition
 from workflows.model import Jurisdiction, OrderKind
-from workflows.rules import SCOPES, STEP_NAMES, Step, label_of
+from workflows.rules import Step
 
 STEP_FORM = "step_form"
 ADD_FORM = "add_form"
@@ -61,9 +62,10 @@ def _view(callback: str, title: str, submit: str, blocks: list[dict[str, Any]],
             "blocks": blocks, "private_metadata": metadata}
 
 
-def step_modal(j: Jurisdiction, step: Step, today: date, meta: Mapping[str, Any]) -> View:
+def step_modal(j: Jurisdiction, step: Step, today: date, meta: Mapping[str, Any],
+               label: Callable[[str], str]) -> View:
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": _text("mrkdwn", f"*{j.name}* is {label_of(j.state)}. "
+        {"type": "section", "text": _text("mrkdwn", f"*{j.name}* is {label(j.state)}. "
                                                      f"You are about to {step.label}.")},
         _input("date", "Date", {"type": "datepicker", "initial_date": today.isoformat()}),
     ]
@@ -92,9 +94,10 @@ def add_modal(meta: Mapping[str, Any]) -> View:
     return _view(ADD_FORM, "Add a jurisdiction", "Add", blocks, meta)
 
 
-def order_modal(j: Jurisdiction, today: date, meta: Mapping[str, Any]) -> View:
+def order_modal(j: Jurisdiction, today: date, meta: Mapping[str, Any],
+                definition: Definition) -> View:
     kinds = [{"text": _text("plain_text", kind.value), "value": kind.value} for kind in OrderKind]
-    names = sorted(SCOPES) + list(STEP_NAMES)
+    names = sorted(definition.scopes) + list(definition.step_names)
     steps = [{"text": _text("plain_text", name), "value": name} for name in names]
     blocks = [
         {"type": "section", "text": _text("mrkdwn", f"A court order for *{j.name}*.")},

@@ -30,7 +30,6 @@ from workflows.deadlines import DueSpec, parse_date
 from workflows.errors import BadInput, ReviewError, Stale
 from workflows.model import CourtOrder, Jurisdiction, OrderKind
 from workflows.review import Change
-from workflows.rules import expand_blocks
 
 if TYPE_CHECKING:
     from bot.app import Bot
@@ -62,21 +61,23 @@ def register(app: AsyncApp, bot: Bot) -> None:
         if j.version != value["v"]:
             await redraw(respond, user, j)
             raise Stale(f"{j.name} changed since this card was drawn: it is now "
-                        f"{render.label_of(j.state)}. Nothing was changed; the card is "
+                        f"{review.workflow.definition.label_of(j.state)}. Nothing was "
+                        "changed; the card is "
                         "up to date again.")
         candidates = (review.workflow.candidates(j, step)
                       or review.workflow.definition.steps_named(step))
         if candidates and forms.needs_form(candidates[0]):
             meta = {"j": j.id, "v": j.version, "s": step, "ch": body.get("channel", {}).get("id"),
                     "ru": body.get("response_url")}
-            await client.views_open(trigger_id=body["trigger_id"],
-                                    view=forms.step_modal(j, candidates[0], review.today(), meta))
+            await client.views_open(trigger_id=body["trigger_id"], view=forms.step_modal(
+                j, candidates[0], review.today(), meta, review.workflow.definition.label_of))
             return Reply("")
         change = await review.take(user, j.id, step, expected_version=j.version)
         await bot.relay.flush()
         await redraw(respond, user, change.jurisdiction)
         return render.done(change.event, change.jurisdiction,
-                           await review.allowed(user, change.jurisdiction), review.today())
+                           await review.allowed(user, change.jurisdiction), review.today(),
+                           label=review.workflow.definition.label_of)
 
     @app.action(re.compile(f"^{render.STEP_ACTION}"))
     async def on_step(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
@@ -91,7 +92,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await review.require(user, "order")
         meta = {"j": j.id, "ch": body.get("channel", {}).get("id"), "ru": body.get("response_url")}
         await client.views_open(trigger_id=body["trigger_id"],
-                                view=forms.order_modal(j, review.today(), meta))
+                                view=forms.order_modal(j, review.today(), meta,
+                                                       review.workflow.definition))
         return Reply("")
 
     @app.action(render.ORDER_ACTION)
@@ -151,7 +153,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await bot.relay.flush()
         j = change.jurisdiction
         await _after_form(client, user, meta, j, render.done(
-            change.event, j, await review.allowed(user, j), review.today()))
+            change.event, j, await review.allowed(user, j), review.today(),
+            label=review.workflow.definition.label_of))
 
     @app.view(forms.STEP_FORM)
     async def on_step_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
@@ -172,7 +175,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         user, meta, fields = body["user"]["id"], forms.metadata(view), forms.values(view)
         errors: dict[str, str] = {}
         on = _field(errors, "date", fields, parse_date)
-        blocks = _field(errors, "blocks", fields, expand_blocks)
+        blocks = _field(errors, "blocks", fields, review.workflow.definition.expand_blocks)
         if not fields.get("case"):
             errors["case"] = "Give the case number."
         order = CourtOrder(OrderKind(fields.get("kind") or "injunction"), on or review.today(),

@@ -107,5 +107,6 @@ def register(app: AsyncApp, bot: Bot) -> None:
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
         user = event["user"]
-        view = render.home(user, await bot.review.home(user), bot.review.today())
+        view = render.home(user, await bot.review.home(user), bot.review.today(),
+                           label=bot.review.workflow.definition.label_of)
         await client.views_publish(user_id=user, view=view)

@@ -71,7 +71,8 @@ class SlackReminders:
     EVENT_TYPE = "review_reminders"
 
     def __init__(self, client: AsyncWebClient, clock: Clock, timezone: tzinfo,
-                 pacer: Pacer) -> None:
+                 pacer: Pacer, label: render.Labels) -> None:
+        self.label = label
         self.client = client
         self.clock = clock
         self.timezone = timezone
@@ -80,7 +81,7 @@ class SlackReminders:
     async def remind(self, channel: str, lines: Sequence[tuple[Due, Sequence[int]]],
                      leads: Sequence[str]) -> str:
         today = self.clock.now().astimezone(self.timezone).date()
-        reply = render.reminders(lines, leads, today)
+        reply = render.reminders(lines, leads, today, label=self.label)
         ids = [i for _, line_ids in lines for i in line_ids]
         await self.pacer.wait(channel)
         async with _delivery():
@@ -119,7 +120,9 @@ async def _delivery() -> AsyncIterator[None]:
 class OutboxRelay:
     """Drains the outbox. ``flush`` is safe to call from many tasks at once."""
 
-    def __init__(self, store: SqliteStore, notifier: Notifier, clock: Clock) -> None:
+    def __init__(self, store: SqliteStore, notifier: Notifier, clock: Clock,
+                 label: render.Labels) -> None:
+        self.label = label
         self.store = store
         self.notifier = notifier
         self.clock = clock
@@ -133,7 +136,8 @@ class OutboxRelay:
             while pending := await self.store.pending_notices(BATCH):
                 for notice in pending:
                     try:
-                        await self.notifier.post(notice.channel, render.announcement(notice.event))
+                        reply = render.announcement(notice.event, label=self.label)
+                        await self.notifier.post(notice.channel, reply)
                     except DeliveryFailed as failure:
                         dropped = self.clock.now() if failure.permanent else None
                         log.log(logging.ERROR if dropped else logging.WARNING,

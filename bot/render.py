@@ -7,7 +7,7 @@ section, 150 a header), so nothing built elsewhere can break them.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,8 +18,10 @@ from workflows.errors import ReviewError, StepRefused
 from workflows.model import Event, Jurisdiction, Listing, Role
 from workflows.reminders import Due, Kind, lateness
 from workflows.review import Home
-from workflows.rules import STATES, label_of
 from workflows.sweep import SNOOZE_SPANS
+
+Labels = Callable[[str], str]
+"""A state's words for people: the workflow in force's ``Definition.label_of``."""
 
 MAX_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
@@ -174,7 +176,7 @@ def card_buttons(j: Jurisdiction, allowed: Sequence[str], can_order: bool) -> Bl
 
 
 def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
-         today: date, can_order: bool = False) -> Reply:
+         today: date, can_order: bool = False, *, label: Labels) -> Reply:
     current = j.current_round
     round_text = "none yet"
     if current is not None:
@@ -186,7 +188,7 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
                                    if o.is_active(today) and o.blocks else "")
               + (f" — lifted {o.lifted_on}" if o.lifted_on else "") for o in j.orders]
     fields = [
-        f"*Status*\n{label_of(j.state)}",
+        f"*Status*\n{label(j.state)}",
         f"*Deadline*\n{deadline(j.due_on, j.us_state, today)}",
         f"*Round*\n{round_text}",
         f"*Owner*\n{user(j.owner)} in {channel(j.channel)}",
@@ -201,17 +203,18 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
     if orders:
         blocks.append(section("*Court orders*\n" + "\n".join(orders)))
     if recent:
-        blocks.append(section("*Recent history*\n" + "\n".join(history_line(e) for e in recent)))
+        blocks.append(section("*Recent history*\n"
+                              + "\n".join(history_line(e, label) for e in recent)))
     buttons = card_buttons(j, allowed, can_order)
     blocks.append(buttons or context(steps_hint(allowed)))
-    text = f"{j.name}: {label_of(j.state)}, {deadline(j.due_on, j.us_state, today)}"
+    text = f"{j.name}: {label(j.state)}, {deadline(j.due_on, j.us_state, today)}"
     return Reply(text, blocks)
 
 
-def history_line(event: Event) -> str:
+def history_line(event: Event, label: Labels) -> str:
     move = ""
     if event.from_state != event.to_state and event.to_state:
-        move = f" · {label_of(event.from_state or '') or 'new'} → {label_of(event.to_state)}"
+        move = f" · {label(event.from_state or '') or 'new'} → {label(event.to_state)}"
     extra = [f"due {event.detail['due_on']}"] if _sets_deadline(event) else []
     for key in ("order", "note", "link", "alias"):
         if event.detail.get(key):
@@ -224,21 +227,21 @@ def history_line(event: Event) -> str:
 
 
 def history_page(j: Jurisdiction, events: Sequence[Event], total: int, page: int,
-                 size: int) -> Reply:
+                 size: int, *, label: Labels) -> Reply:
     pages = max(1, -(-total // size))
     blocks = [header(f"History of {j.name}"),
               context(f"{total} events, newest first · page {page} of {pages}")]
-    blocks += sections([history_line(e) for e in events] or ["No events on this page."])
+    blocks += sections([history_line(e, label) for e in events] or ["No events on this page."])
     if page < pages:
         blocks.append(context(f"More: `history {j.id} page={page + 1}`"))
     return Reply(f"History of {j.name}, page {page} of {pages}", blocks)
 
 
 def listing_page(items: Sequence[Listing], total: int, page: int, size: int, today: date,
-                 filters: str) -> Reply:
+                 filters: str, *, label: Labels) -> Reply:
     pages = max(1, -(-total // size))
     title = f"Jurisdictions{' (' + filters + ')' if filters else ''}"
-    lines = [f"*{i.name}* `{i.id}` — {label_of(i.state)}, "
+    lines = [f"*{i.name}* `{i.id}` — {label(i.state)}, "
              f"{deadline(i.due_on, i.us_state, today)}"
              + (f", owner {user(i.owner)}" if i.owner else "") for i in items]
     blocks = [header(title), context(f"{total} in all · page {page} of {pages}")]
@@ -249,18 +252,19 @@ def listing_page(items: Sequence[Listing], total: int, page: int, size: int, tod
     return Reply(f"{title}: page {page} of {pages}", blocks)
 
 
-def done(change_event: Event, j: Jurisdiction, allowed: Sequence[str], today: date) -> Reply:
+def done(change_event: Event, j: Jurisdiction, allowed: Sequence[str], today: date, *,
+         label: Labels) -> Reply:
     text = (f":white_check_mark: {_sentence('You', change_event, j.name)} "
-            f"{j.name} is now {label_of(j.state)}, {deadline(j.due_on, j.us_state, today)}.")
+            f"{j.name} is now {label(j.state)}, {deadline(j.due_on, j.us_state, today)}.")
     return Reply(text, [section(text), context(steps_hint(allowed))])
 
 
-def announcement(event: Event) -> Reply:
+def announcement(event: Event, *, label: Labels) -> Reply:
     """What the team channel sees when a change commits."""
     name = str(event.detail.get("name", event.jurisdiction_id))
     text = _sentence(user(event.actor), event, name)
     if event.from_state and event.to_state and event.from_state != event.to_state:
-        text += f" {label_of(event.from_state)} → *{label_of(event.to_state)}*."
+        text += f" {label(event.from_state)} → *{label(event.to_state)}*."
     if _sets_deadline(event):
         text += f" Due {event.detail['due_on']}."
     return Reply(text, [section(text), context(f"`{event.jurisdiction_id}` · {event.on}")],
@@ -292,8 +296,8 @@ def roles(pairs: Sequence[tuple[str, Role]]) -> Reply:
     return Reply("Roles", blocks)
 
 
-def states_help() -> str:
-    return "\n".join(f"`{key}`: {label}" for key, label in STATES.items())
+def states_help(states: Mapping[str, str]) -> str:
+    return "\n".join(f"`{key}`: {label}" for key, label in states.items())
 
 
 # -- reminders -----------------------------------------------------------------------
@@ -305,7 +309,7 @@ def days(count: int) -> str:
     return f"{count} business day{'' if count == 1 else 's'}"
 
 
-def reminder_line(due: Due, count: int, today: date) -> str:
+def reminder_line(due: Due, count: int, today: date, label: Labels) -> str:
     r = due.reminder
     late = lateness(r.deadline, today, due.us_state)
     if late <= 0:
@@ -316,15 +320,15 @@ def reminder_line(due: Due, count: int, today: date) -> str:
         when = f"*overdue* since {r.deadline} ({days(late)})"
     owner = f" · owner {user(due.owner)}" if due.owner else " · no owner"
     caught_up = f" · {count - 1} earlier reminder(s) caught up" if count > 1 else ""
-    return f"*{due.name}* — {when} · {label_of(due.state)}{owner}{caught_up}"
+    return f"*{due.name}* — {when} · {label(due.state)}{owner}{caught_up}"
 
 
 def reminders(lines: Sequence[tuple[Due, Sequence[int]]], leads: Sequence[str],
-              today: date) -> Reply:
+              today: date, *, label: Labels) -> Reply:
     """One message for a channel: a line per jurisdiction, each with a snooze menu."""
     blocks: list[Block] = [context(f":alarm_clock: Deadline reminders for {today}")]
     for due, ids in lines:
-        block = section(reminder_line(due, len(ids), today))
+        block = section(reminder_line(due, len(ids), today, label))
         block["accessory"] = {
             "type": "overflow", "action_id": SNOOZE_ACTION,
             "options": [{"text": {"type": "plain_text", "text": f"Remind me {label}"},
@@ -341,11 +345,11 @@ def reminders(lines: Sequence[tuple[Due, Sequence[int]]], leads: Sequence[str],
 # -- App Home ------------------------------------------------------------------------
 
 
-def home(who: str, view: Home, today: date) -> dict[str, Any]:
+def home(who: str, view: Home, today: date, *, label: Labels) -> dict[str, Any]:
     """The App Home tab (at most 100 blocks)."""
 
     def rows(items: Sequence[Listing], total: int, empty: str) -> list[Block]:
-        lines = [f"*{i.name}* `{i.id}` — {label_of(i.state)}, "
+        lines = [f"*{i.name}* `{i.id}` — {label(i.state)}, "
                  f"{deadline(i.due_on, i.us_state, today)}" for i in items] or [empty]
         if total > len(items):
             lines.append(f"…and {total - len(items)} more (`/review list`)")
@@ -360,7 +364,7 @@ def home(who: str, view: Home, today: date) -> dict[str, Any]:
     blocks += [header("Overdue")]
     blocks += rows(view.overdue, view.overdue_total, "Nothing overdue.")
     blocks += [header("Latest changes")]
-    blocks += sections([history_line(e) + f" · *{e.detail.get('name', e.jurisdiction_id)}*"
+    blocks += sections([history_line(e, label) + f" · *{e.detail.get('name', e.jurisdiction_id)}*"
                         for e in view.recent] or ["No changes yet."])
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 

@@ -58,6 +58,8 @@ from workflows.summary import (
 )
 
 log = logging.getLogger(__name__)
+Labels = Callable[[str], str]
+"""A state's words for people (the workflow in force's ``Definition.label_of``)."""
 
 MAX_LINES = 20
 """Items shown per list; a section holds 3,000 characters, so about 20 lines of 140."""
@@ -75,24 +77,24 @@ TIER_LABELS = {Tier.ON_TRACK: "on track", Tier.DUE_SOON: "due soon",
 # -- the message ---------------------------------------------------------------------
 
 
-def summary_reply(summary: Summary, zone: ZoneInfo) -> Reply:
+def summary_reply(summary: Summary, zone: ZoneInfo, label: Labels = label_of) -> Reply:
     """The summary as one message; times shown in ``zone`` (the channel's)."""
     if summary.no_change:
-        return _no_change(summary, zone)
+        return _no_change(summary, zone, label)
     blocks: list[Block] = [
         render.header(f"{summary.title} — {_day(summary.today)}"),
         render.context(f"Since {_when(summary.since, zone)} · "
                        f"{_count(summary.total, 'jurisdiction')} in the review"),
-        render.section(_states_text(summary)),
+        render.section(_states_text(summary, label)),
         render.context(_tiers_text(summary)),
-        render.context(_dates_text(summary)),
+        render.context(_dates_text(summary, label)),
         {"type": "divider"},
-        _activity_section(summary.activity),
+        _activity_section(summary.activity, label),
         capped_section(f"*Due in the next {DUE_AHEAD_DAYS} days* ({summary.due_ahead.total:,})",
-                       [_due_line(item) for item in summary.due_ahead.items],
+                       [_due_line(item, label) for item in summary.due_ahead.items],
                        summary.due_ahead.total),
         capped_section(f"*Newly overdue* ({summary.newly_overdue.total:,})",
-                       [_due_line(item) for item in summary.newly_overdue.items],
+                       [_due_line(item, label) for item in summary.newly_overdue.items],
                        summary.newly_overdue.total),
         capped_section(_blocked_title(summary),
                        [_blocked_line(item) for item in summary.blocked.items],
@@ -103,15 +105,15 @@ def summary_reply(summary: Summary, zone: ZoneInfo) -> Reply:
     return Reply(_fallback(summary, zone), blocks, in_channel=True)
 
 
-def _no_change(summary: Summary, zone: ZoneInfo) -> Reply:
-    standing = " · ".join(f"{label_of(c.state)} {c.now:,}" for c in _ordered(summary)
+def _no_change(summary: Summary, zone: ZoneInfo, label: Labels) -> Reply:
+    standing = " · ".join(f"{label(c.state)} {c.now:,}" for c in _ordered(summary)
                           if c.now) or "no jurisdictions yet"
     blocks = [
         render.header(f"{summary.title} — {_day(summary.today)}"),
         render.section(f":zzz: *No change* since {_when(summary.since, zone)}: no step taken, "
                        "nothing added, no deadline passed."),
         render.section(f"Where the {_count(summary.total, 'jurisdiction')} stand: {standing}."),
-        render.context(_dates_text(summary)),
+        render.context(_dates_text(summary, label)),
         render.context(f"{_tiers_text(summary)} · {summary.due_ahead.total:,} due in the next "
                        f"{DUE_AHEAD_DAYS} days · {summary.blocked_jurisdictions:,} blocked by "
                        "court orders"),
@@ -135,30 +137,30 @@ def capped_section(title: str, lines: Sequence[str], total: int) -> Block:
     return render.section(text)
 
 
-def _activity_section(activity: Activity) -> Block:
+def _activity_section(activity: Activity, label: Labels) -> Block:
     counts = [_count(activity.steps, "step")]
     if activity.added:
         counts.append(f"{activity.added:,} added")
     if activity.other:
         counts.append(f"{_count(activity.other, 'other update')} (court orders, owners, aliases)")
     return capped_section(f"*What changed* ({', '.join(counts)})",
-                          [_move_line(m) for m in activity.moves], activity.steps)
+                          [_move_line(m, label) for m in activity.moves], activity.steps)
 
 
-def _states_text(summary: Summary) -> str:
-    lines = [f"• {label_of(c.state)}: *{c.now:,}*" + (f" ({c.now - c.before:+,})"
+def _states_text(summary: Summary, label: Labels) -> str:
+    lines = [f"• {label(c.state)}: *{c.now:,}*" + (f" ({c.now - c.before:+,})"
                                                       if c.now != c.before else "")
              for c in _ordered(summary)]
     return "*Where the jurisdictions stand* (change since the period began)\n" + (
         "\n".join(lines) or "No jurisdictions yet.")
 
 
-def _dates_text(summary: Summary) -> str:
+def _dates_text(summary: Summary, label: Labels) -> str:
     """The largest groups of deadlines: "23 subpoena threatened …, due 2018-02-23"."""
     parts = []
     for group in summary.deadline_dates:
         when = "overdue since" if group.due_on < summary.today else "due"
-        parts.append(f"{group.count:,} {label_of(group.state)}, {when} {group.due_on}")
+        parts.append(f"{group.count:,} {label(group.state)}, {when} {group.due_on}")
     return "Deadlines: " + (" · ".join(parts) if parts else "none running")
 
 
@@ -172,14 +174,14 @@ def _blocked_title(summary: Summary) -> str:
             f" {_count(summary.blocked.total, 'injunction')})")
 
 
-def _move_line(move: Move) -> str:
-    return (f"{_escape(move.name)}: {label_of(move.from_state)} → {label_of(move.to_state)} "
+def _move_line(move: Move, label: Labels) -> str:
+    return (f"{_escape(move.name)}: {label(move.from_state)} → {label(move.to_state)} "
             f"(by {render.user(move.actor)})")
 
 
-def _due_line(item: DueItem) -> str:
+def _due_line(item: DueItem, label: Labels) -> str:
     owner = f" · {render.user(item.owner)}" if item.owner else ""
-    return f"`{item.due_on}` {_escape(item.name)} — {label_of(item.state)}{owner}"
+    return f"`{item.due_on}` {_escape(item.name)} — {label(item.state)}{owner}"
 
 
 def _blocked_line(item: Blocked) -> str:
@@ -230,7 +232,7 @@ def _clip(text: str, limit: int) -> str:
 # -- the chart -----------------------------------------------------------------------
 
 
-def chart_png(summary: Summary, zone: ZoneInfo) -> bytes:
+def chart_png(summary: Summary, zone: ZoneInfo, label: Labels = label_of) -> bytes:
     """A horizontal bar chart of jurisdictions per state, at the start of the period and
     now, as PNG bytes. Built on its own Figure with the Agg canvas: no pyplot, no
     global figure to close, safe to run in a worker thread."""
@@ -242,13 +244,14 @@ def chart_png(summary: Summary, zone: ZoneInfo) -> bytes:
         axes.text(0.5, 0.5, "No jurisdictions yet", ha="center", va="center")
         axes.set_axis_off()
     else:
-        _bars(axes, rows, summary, zone)
+        _bars(axes, rows, summary, zone, label)
     buffer = BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     return buffer.getvalue()
 
 
-def _bars(axes: Axes, rows: list[StateCount], summary: Summary, zone: ZoneInfo) -> None:
+def _bars(axes: Axes, rows: list[StateCount], summary: Summary, zone: ZoneInfo,
+          label: Labels) -> None:
     positions = list(range(len(rows)))
     height = 0.4
     since = summary.since.astimezone(zone).date()
@@ -258,7 +261,7 @@ def _bars(axes: Axes, rows: list[StateCount], summary: Summary, zone: ZoneInfo) 
                     label=f"now ({summary.today})", color="#1d3557")
     axes.bar_label(now, padding=3, fontsize=8)
     axes.bar_label(before, padding=3, fontsize=8, color="#457b9d")
-    axes.set_yticks(positions, [label_of(r.state) for r in rows])
+    axes.set_yticks(positions, [label(r.state) for r in rows])
     axes.invert_yaxis()
     axes.set_xlabel("jurisdictions")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -287,7 +290,8 @@ class SummaryService:
     what "today" is and is the default zone of a new subscription."""
 
     def __init__(self, store: SummaryStore, client: AsyncWebClient, clock: Clock,
-                 timezone: ZoneInfo) -> None:
+                 timezone: ZoneInfo, label: Labels = label_of) -> None:
+        self.label = label
         self.store = store
         self.client = client
         self.clock = clock
@@ -349,7 +353,7 @@ class SummaryService:
     async def _send(self, channel: str, subscription: Subscription | None) -> Sent:
         summary = await self.build(channel, subscription)
         zone = subscription.schedule.zone if subscription else self.timezone
-        reply = summary_reply(summary, zone)
+        reply = summary_reply(summary, zone, self.label)
         try:
             response = await self.client.chat_postMessage(
                 channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False)
@@ -365,12 +369,12 @@ class SummaryService:
 
     async def _upload_chart(self, sent: Sent, zone: ZoneInfo) -> Sent:
         summary = sent.summary
-        png = await asyncio.to_thread(chart_png, summary, zone)
+        png = await asyncio.to_thread(chart_png, summary, zone, self.label)
         try:
             response = await self.client.files_upload_v2(
                 channel=sent.channel, file=png, filename=f"summary-{summary.today}.png",
                 title=f"{summary.title}: where the jurisdictions stand",
-                alt_txt=_chart_alt(summary))
+                alt_txt=_chart_alt(summary, self.label))
         except SlackClientError as error:
             log.warning("summary chart for %s not uploaded: %s", sent.channel, error)
             return Sent(sent.channel, sent.ts, summary, None, _reason(error))
@@ -381,8 +385,8 @@ class SummaryService:
         return self._locks.setdefault(channel, asyncio.Lock())
 
 
-def _chart_alt(summary: Summary) -> str:
-    counts = "; ".join(f"{label_of(c.state)}: {c.before:,} then {c.now:,}"
+def _chart_alt(summary: Summary, label: Labels) -> str:
+    counts = "; ".join(f"{label(c.state)}: {c.before:,} then {c.now:,}"
                        for c in _ordered(summary))
     return _clip(f"Jurisdictions per state at the start of the period and now. {counts}", 1000)
 

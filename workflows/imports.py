@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -321,6 +321,8 @@ class ImportReport:
     steps: int = 0
     orders: int = 0
     states: Counter[str] = field(default_factory=Counter)
+    label: Callable[[str], str] = label_of
+    """The workflow in force's words for a state."""
 
     @property
     def applied(self) -> bool:
@@ -340,5 +342,5 @@ class ImportReport:
 
     def standing(self) -> list[str]:
         """Where the jurisdictions an events file touched stand after it, most first."""
-        return [f"{count} {label_of(state)}" for state, count in
+        return [f"{count} {self.label(state)}" for state, count in
                 sorted(self.states.items(), key=lambda kv: (-kv[1], kv[0]))]

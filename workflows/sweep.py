@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -43,7 +44,9 @@ class SweepReport:
 
 class Sweeper:
     def __init__(self, store: ReminderStore, notifier: ReminderNotifier, clock: Clock,
-                 policy: Policy, default_channel: str) -> None:
+                 policy: Policy, default_channel: str,
+                 label: Callable[[str], str] = label_of) -> None:
+        self.label = label
         self.store = store
         self.notifier = notifier
         self.clock = clock
@@ -132,7 +135,7 @@ class Sweeper:
             raise StepRefused(f"<@{snoozed_by}> already snoozed this reminder about {j.name}.")
         if j.due_on != original.deadline:
             raise StepRefused(f"This reminder no longer applies: {j.name} is now "
-                              f"{label_of(j.state)}.")
+                              f"{self.label(j.state)}.")
         again = snoozed(original, self.clock.now(), self.policy, days)
         if not await self.store.snooze(reminder_id, user, again):
             raise StepRefused(f"Someone snoozed this reminder about {j.name} a moment ago.")

@@ -39,7 +39,6 @@ from workflows.imports import (
 from workflows.model import Jurisdiction
 from workflows.replay import blank, read_rows
 from workflows.review import Review
-from workflows.rules import label_of
 
 
 async def import_csv(review: Review, actor: str, text: str, dry_run: bool) -> ImportReport:
@@ -55,7 +54,8 @@ async def import_csv(review: Review, actor: str, text: str, dry_run: bool) -> Im
         return await _import_jurisdictions(review, actor, table, dry_run)
     plan = await plan_events(review, actor, table)
     report = ImportReport(Shape.EVENTS, dry_run, table.lines, plan.errors, len(plan.changes),
-                          plan.steps, plan.orders, plan.states)
+                          plan.steps, plan.orders, plan.states,
+                          review.workflow.definition.label_of)
     if report.applied:
         await apply_events(review, plan)
     return report
@@ -103,7 +103,8 @@ async def _conflict(review: Review, plan: EventPlan) -> Conflict:
     for change in plan.changes:
         now = await review.repo.get(change.jurisdiction.id)
         if now is None or now.version != change.expected_version:
-            where = f"it is now {label_of(now.state)}" if now else "it was removed"
+            where = (f"it is now {review.workflow.definition.label_of(now.state)}" if now
+                     else "it was removed")
             return Conflict(f"Someone changed {change.jurisdiction.name} while the file was "
                             f"being checked ({where}). Nothing was imported; run the import "
                             "again.")

@@ -51,7 +51,14 @@ async def test_a_custom_workflow_file_adds_a_step_the_bot_understands(tmp_path: 
     sources: [awaiting_response]
     dest: awaiting_response
     roles: recorders
-""", 1))
+
+  - name: refer
+    label: refer to the Attorney General
+    sources: [awaiting_response]
+    dest: referred
+    roles: recorders
+""", 1).replace("  closed: closed\n",
+                "  closed: closed\n  referred: referred to the Attorney General\n", 1))
     settings = load_settings(None, database_url=f"sqlite:///{tmp_path / 'r.db'}",
                              review_admins=ADMIN, review_workflow=str(custom))
     slack = LocalSlack()
@@ -65,8 +72,18 @@ async def test_a_custom_workflow_file_adds_a_step_the_bot_understands(tmp_path: 
             await sender.run(session, ADMIN, "letter chicago due=30 days")
             posted = await sender.run(session, ADMIN, "remind chicago note=second notice")
             assert "Nothing was changed" not in posted[-1].text, posted[-1].text
-        [event], _ = await bot.store.history("chicago", 0, 1)
-        assert event.kind == "remind" and event.detail["note"] == "second notice"
+            [event], _ = await bot.store.history("chicago", 0, 1)
+            assert event.kind == "remind" and event.detail["note"] == "second notice"
+            posted = await sender.run(session, ADMIN, "refer chicago")
+            assert "is now referred to the Attorney General" in posted[-1].text
+            assert any("*referred to the Attorney General*" in p.text for p in posted
+                       if not p.response_key)
+            listing = await sender.run(session, ADMIN, "list status=referred")
+            assert "Chicago, IL" in str(listing[-1].blocks)
+            card = await sender.run(session, ADMIN, "show chicago")
+            assert "referred to the Attorney General" in str(card[-1].blocks)
+            helped = await sender.run(session, ADMIN, "help")
+            assert "/review refer <jurisdiction>" in str(helped[-1].blocks)
     finally:
         await runner.cleanup()
         await bot.close()
