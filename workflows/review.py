@@ -156,14 +156,14 @@ class Review:
                   aliases: tuple[str, ...] = ()) -> Change:
         await self.require(actor, "add")
         j = new_jurisdiction(jid, name, kind, us_state, aliases)
-        await self._check_free(j)
+        await self._check_free(j.id, *j.aliases)
         j.version, j.state = 1, self.workflow.definition.initial
         event = self._event(j, "added", actor, self.today(), None, j.state,
                             {"kind": j.kind, "us_state": j.us_state})
         try:
             await self.repo.add(j, [event], [self._notice(j, event)])
         except AlreadyExists:
-            await self._check_free(j)  # names the key someone took meanwhile
+            await self._check_free(j.id, *j.aliases)  # names the key taken meanwhile
             raise
         return Change(j, replace(event, seq=1))
 
@@ -240,9 +240,7 @@ class Review:
         await self.require(actor, "alias")
         j = await self.resolve(ref)
         alias = _slug(alias, "alias")
-        exact, _ = await self.repo.lookup(alias, 1)
-        if exact:
-            raise AlreadyExists(f"“{alias}” already names {exact[0].name} (`{exact[0].id}`).")
+        await self._check_free(alias)
         version = j.version
         j.aliases = (*j.aliases, alias)
         event = self._event(j, "aliased", actor, self.today(), j.state, j.state, {"alias": alias})
@@ -250,8 +248,9 @@ class Review:
 
     # -- helpers -------------------------------------------------------------------------
 
-    async def _check_free(self, j: Jurisdiction) -> None:
-        for key in (j.id, *j.aliases):
+    async def _check_free(self, *keys: str) -> None:
+        """Refuse ids or aliases that already name a jurisdiction."""
+        for key in keys:
             exact, _ = await self.repo.lookup(key, 1)
             if exact:
                 raise AlreadyExists(
