@@ -182,7 +182,6 @@ async def _stand(bot: Bot, standing: Standing) -> None:
         elif item.due_on and item.due_on < standing.on:
             standing.overdue.append((item.name, item.due_on))
         j = await bot.review.repo.get(item.id)
-        if j is not None and j.active_orders(standing.on) and any(
-                o.blocks for o in j.active_orders(standing.on)):
+        if j is not None and any(o.blocks for o in j.active_orders(standing.on)):
             standing.blocked.append(f"{j.name} ({label_of(j.state)})")
 
