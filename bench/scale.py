@@ -1,0 +1,172 @@
+"""Storage at scale: time what the bot does against one seeded database.
+
+Each operation is the bot's own code path, minus Slack:
+
+- **claim**: the first sweep of the business day finding and claiming the due
+  reminders (``SqliteStore.claim_reminders`` with the Sweeper's ``CLAIM_LIMIT``);
+- **summary**: the weekly leadership summary of a subscribed channel, built and rendered
+  as ``SummaryService`` does before posting (subscription read, ``build``,
+  ``summary_reply``); **chart**: its PNG, drawn as the bot draws it before uploading;
+- **list first / last page**: ``/review list`` and ``/review list page=N`` through the
+  slash command's own handler (``bot.commands.run``), rendered to Block Kit.
+
+``python -m bench.scale FILE`` runs in a fresh process, so that its peak RSS
+(``ru_maxrss``) is what these operations need at this size, and prints JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TypeVar
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bench.seed import (
+    ANALYST,
+    CHANNELS,
+    DEFAULT_AS_OF,
+    DEFAULT_CHANNEL,
+    LEADERSHIP,
+    peak_rss_kib,
+    setting,
+)
+from bot.app import FixedClock
+from bot.commands import PAGE_SIZE, Caller, Services, run
+from bot.render import Reply
+from bot.summary import SummaryService, chart_png, summary_reply
+from storage.sqlite import SqliteStore
+from storage.summaries import SummaryStore
+from workflows.ports import Filters
+from workflows.review import Review, ReviewConfig
+from workflows.summary import Summary
+from workflows.sweep import CLAIM_LIMIT
+
+T = TypeVar("T")
+OPERATIONS = ("claim", "summary", "chart", "list_first", "list_last")
+
+
+@dataclass
+class ScaleReport:
+    """Seconds per run of each operation, what they handled, and the peak RSS."""
+
+    size: int
+    runs: dict[str, list[float]] = field(default_factory=dict)
+    claimed: int = 0
+    pages: int = 0
+    summary_steps: int = 0
+    peak_rss_kib: int = 0
+
+
+
+async def timed(work: Callable[[], Awaitable[T]]) -> tuple[float, T]:
+    started = time.perf_counter()
+    result = await work()
+    return time.perf_counter() - started, result
+
+
+class Measure:
+    """The bot's services on one database, at the moment the database stands at."""
+
+    def __init__(self, store: SqliteStore, as_of: datetime) -> None:
+        world = setting(as_of)
+        definition = world.workflow.definition
+        clock = FixedClock(as_of)
+        self.zone = world.policy.timezone
+        config = ReviewConfig(DEFAULT_CHANNEL, frozenset(), self.zone, world.policy)
+        self.store = store
+        self.as_of = as_of
+        self.label = definition.label_of
+        self.review = Review(store, clock, config, world.workflow)
+        client = AsyncWebClient(token="xoxb-not-used")  # building a summary posts nothing
+        self.summaries = SummaryService(SummaryStore(store), client, clock, self.zone,
+                                        self.label)
+
+    async def claim(self) -> int:
+        due = await self.store.claim_reminders(self.as_of, uuid.uuid4().hex, DEFAULT_CHANNEL,
+                                               CLAIM_LIMIT)
+        return len(due)
+
+    async def summary(self) -> Summary:
+        subscription = await self.summaries.store.subscription(LEADERSHIP)
+        assert subscription is not None, "the seeded database has a weekly subscription"
+        summary = await self.summaries.build(LEADERSHIP, subscription)
+        summary_reply(summary, subscription.schedule.zone, self.label)
+        return summary
+
+    async def chart(self, summary: Summary) -> bytes:
+        return await asyncio.to_thread(chart_png, summary, self.zone, self.label)
+
+    async def listing(self, page: int) -> Reply:
+        caller = Caller(ANALYST, CHANNELS[0])
+        return await run(Services(self.review), caller, f"list page={page}")
+
+
+async def measure(path: Path, size: int, repeat: int, as_of: datetime) -> ScaleReport:
+    """Run every operation ``repeat`` times, each round on a fresh copy of ``path``: a
+    reminder's first claim writes more than a repeated one (the row grows by its claim
+    id, time and channel), and the first sweep of the day claims rows never claimed."""
+    report = ScaleReport(size, {name: [] for name in OPERATIONS})
+    for _ in range(repeat):
+        scratch = fresh_copy(path)
+        try:
+            store = await SqliteStore.open(scratch)
+            try:
+                await _one_round(Measure(store, as_of), report)
+            finally:
+                await store.close()
+        finally:
+            for leftover in scratch.parent.glob(scratch.name + "*"):
+                leftover.unlink()
+    report.peak_rss_kib = peak_rss_kib()
+    return report
+
+
+def fresh_copy(path: Path) -> Path:
+    """A copy of ``path`` beside it, flushed to disk so that the claim's checkpoint does
+    not pay for writing out the copy."""
+    scratch = path.with_name(path.stem + "-scratch.db")
+    shutil.copyfile(path, scratch)
+    with scratch.open("rb+") as handle:
+        os.fsync(handle.fileno())
+    return scratch
+
+
+async def _one_round(m: Measure, report: ScaleReport) -> None:
+    _, total = await m.store.page(Filters(), 0, 1)
+    report.pages = max(1, -(-total // PAGE_SIZE))
+    seconds, claimed = await timed(m.claim)
+    report.runs["claim"].append(seconds)
+    report.claimed = claimed
+    seconds, summary = await timed(m.summary)
+    report.runs["summary"].append(seconds)
+    report.summary_steps = summary.activity.steps
+    report.runs["chart"].append((await timed(lambda: m.chart(summary)))[0])
+    report.runs["list_first"].append((await timed(lambda: m.listing(1)))[0])
+    report.runs["list_last"].append((await timed(lambda: m.listing(report.pages)))[0])
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = argparse.ArgumentParser(prog="python -m bench.scale", description=__doc__)
+    args.add_argument("database", type=Path, help="a file made by bench.seed")
+    args.add_argument("size", type=int, help="how many jurisdictions it holds")
+    args.add_argument("--repeat", type=int, default=5, help="runs of each operation")
+    args.add_argument("--as-of", type=datetime.fromisoformat, default=DEFAULT_AS_OF,
+                      help="the moment the database was seeded to stand at")
+    opts = args.parse_args(argv)
+    report = asyncio.run(measure(opts.database, opts.size, opts.repeat, opts.as_of))
+    print(json.dumps(asdict(report)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

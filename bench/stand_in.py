@@ -1,0 +1,46 @@
+"""The stand-in Slack for the ack benchmark, in a process of its own at the lowest priority.
+
+It is ``LocalSlack`` (the Web API the apps call, the ``response_url``s the bot answers
+on) plus one method for the benchmark, ``bench.answers``: how many answers arrived.
+Slack's side is not what is measured, so it runs at nice 19 and takes only the CPU
+that the apps and the load leave idle; otherwise, on a small machine, the bot's
+answers would slow the bot by the stand-in's work of receiving them.
+
+``python -m bench.stand_in`` prints its base URL on the first line, then serves until
+SIGTERM.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from typing import Any
+
+from bot.local_slack import LocalSlack
+
+NICENESS = 19
+
+
+class BenchSlack(LocalSlack):
+    async def _m_bench_answers(self, params: dict[str, Any]) -> dict[str, Any]:
+        """How many answers reached a response_url; ``reset`` forgets them."""
+        count = sum(1 for posted in self.posted if posted.response_key)
+        if params.get("reset"):
+            self.posted.clear()
+        return {"ok": True, "answers": count}
+
+
+async def serve() -> None:
+    slack = BenchSlack()
+    print(await slack.start(), flush=True)
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        await slack.stop()
+
+
+if __name__ == "__main__":
+    asyncio.run(serve())

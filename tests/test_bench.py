@@ -1,0 +1,32 @@
+"""The benchmark runs end to end in a tiny mode and writes its figures (it times nothing
+against a target here: the figures of a tiny run mean nothing)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def test_the_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
+    out = tmp_path / "results.txt"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.run", "--sizes", "200", "--repeat", "1",
+         "--ack-size", "200", "--clients", "5", "--requests", "40", "--warmup", "10",
+         "--out", str(out)],
+        cwd=REPOSITORY, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    text = out.read_text(encoding="utf-8")
+    assert text == done.stdout
+    assert "bare Bolt AsyncApp" in text and "claim due reminders" in text
+    figures = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
+    ack = figures["ack"]
+    assert ack["bare"]["load"]["requests"] == ack["bot"]["load"]["requests"] == 40
+    assert ack["bare"]["load"]["errors"] == ack["bot"]["load"]["errors"] == 0
+    assert ack["bot"]["answers"] == 50  # every command answered, warm-up included
+    [size] = figures["scale"]
+    assert size["seed"]["rows"]["jurisdictions"] == 200
+    assert size["measure"]["claimed"] == size["seed"]["due_now"] > 0
