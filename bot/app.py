@@ -27,8 +27,9 @@ from bot.commands import Services
 from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.settings import Settings
 from bot.summary import SummaryService
-from storage.batches import SqliteBatches
-from storage.sqlite import SqliteStore
+from storage import open_store
+from storage.batches import StoredBatches
+from storage.store import Store
 from storage.summaries import SummaryStore
 from workflows.batches import Batches
 from workflows.machine import Workflow
@@ -68,7 +69,7 @@ class SlackAccess:
 class Bot:
     app: AsyncApp
     review: Review
-    store: SqliteStore
+    store: Store
     relay: OutboxRelay
     sweeper: Sweeper
     summaries: SummaryService
@@ -120,7 +121,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     """``pace_seconds`` spaces posts to one channel (Slack allows about one a second);
     the replay, which talks to a local stand-in, sets it to 0."""
     clock = clock or SystemClock()
-    store = await SqliteStore.open(settings.database_path)
+    store = await open_store(settings.database_url)
     client = slack_client(access)
     app = AsyncApp(
         client=client,
@@ -137,7 +138,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer, label),
                       clock, policy, settings.review_channel, label)
     summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone, label)
-    batches = Batches(review, SqliteBatches(store))
+    batches = Batches(review, StoredBatches(store))
     bot = Bot(app, review, store, relay, sweeper, summaries, batches)
     listeners.register(app, bot)
     interactions.register(app, bot)

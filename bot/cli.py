@@ -14,7 +14,7 @@ from bot.settings import Mode, Settings, SettingsError, describe, load_settings
 from workflows.ports import Clock
 
 if TYPE_CHECKING:
-    from storage.sqlite import SqliteStore
+    from storage.store import Store
     from workflows.review import Review
 
 IMPORTER = "import"
@@ -180,13 +180,13 @@ async def _replay(settings: Settings, until: str | None, database: Path | None,
     return 0
 
 
-async def _open_review(settings: Settings) -> tuple[SqliteStore, Review]:
+async def _open_review(settings: Settings) -> tuple[Store, Review]:
     from bot.app import SystemClock
-    from storage.sqlite import SqliteStore
+    from storage import open_store
     from workflows.machine import Workflow
     from workflows.review import Review, ReviewConfig
 
-    store = await SqliteStore.open(settings.database_path)
+    store = await open_store(settings.database_url)
     config = ReviewConfig(settings.review_channel, settings.admins, settings.timezone,
                           settings.policy)
     return store, Review(store, SystemClock(), config, Workflow(settings.definition))
@@ -220,7 +220,7 @@ async def _import(settings: Settings, path: Path, dry_run: bool) -> int:
         print(f"Where they {'would ' if dry_run else ''}stand: "
               + "; ".join(report.standing()) + ".")
     if report.applied:
-        print(f"Database: {settings.database_path}")
+        print(f"Database: {settings.database_name}")
     return 1 if report.errors else 0
 
 
@@ -228,7 +228,7 @@ async def _export(settings: Settings, what: str, output: Path | None) -> int:
     """Write the state or history CSV to ``output`` (whole or not at all) or stdout."""
     from workflows.transfer import EXPORTS
 
-    if not settings.database_path.exists():
+    if not settings.on_postgres and not settings.database_path.exists():
         print(f"review-bot: there is no database at {settings.database_path}", file=sys.stderr)
         return 2
     store, review = await _open_review(settings)

@@ -175,7 +175,7 @@ async def run_console(settings: Settings, user: str = "you",
     try:
         async with ClientSession() as session:
             console = Console(bot, clock, slack, sender, session, out, user)
-            console.say(HELP.format(db=settings.database_path) + "\n")
+            console.say(HELP.format(db=settings.database_name) + "\n")
             while True:
                 try:
                     line = await asyncio.to_thread(read)

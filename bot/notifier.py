@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import render
 from bot.render import Reply
-from storage.sqlite import SqliteStore
+from storage.store import Store
 from workflows.errors import DeliveryFailed
 from workflows.ports import Clock
 from workflows.reminders import Due
@@ -120,7 +120,7 @@ async def _delivery() -> AsyncIterator[None]:
 class OutboxRelay:
     """Drains the outbox. ``flush`` is safe to call from many tasks at once."""
 
-    def __init__(self, store: SqliteStore, notifier: Notifier, clock: Clock,
+    def __init__(self, store: Store, notifier: Notifier, clock: Clock,
                  label: render.Labels) -> None:
         self.label = label
         self.store = store

@@ -10,11 +10,13 @@ from dataclasses import replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage import POSTGRES_SCHEMES
 from workflows.definition import Definition, default_definition, load_definition
 from workflows.reminders import Policy
 
@@ -37,7 +39,8 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(
         None, description="App-level token (xapp-…): Socket Mode")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
-    database_url: str = Field("sqlite:///review.db", description="Where the data lives")
+    database_url: str = Field("sqlite:///review.db", description="Where the data lives: "
+                              "sqlite:///file.db or postgresql://…/db")
     host: str = Field("0.0.0.0", description="HTTP mode: address to listen on")
     port: int = Field(3000, ge=1, le=65535, description="HTTP mode: port to listen on")
     review_admins: str = Field("", description="Comma-separated Slack user IDs who are admins")
@@ -79,8 +82,9 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
-        if not value.startswith("sqlite:///"):
-            raise ValueError("must look like sqlite:///path/to/review.db")
+        if not value.startswith(("sqlite:///", *POSTGRES_SCHEMES)):
+            raise ValueError("must look like sqlite:///path/to/review.db or "
+                             "postgresql://user:password@host:5432/review")
         return value
 
     @field_validator("review_timezone")
@@ -144,8 +148,24 @@ class Settings(BaseSettings):
         return Mode.CONSOLE
 
     @property
+    def on_postgres(self) -> bool:
+        return self.database_url.startswith(POSTGRES_SCHEMES)
+
+    @property
     def database_path(self) -> Path:
+        """The SQLite file (meaningless on PostgreSQL: see ``database_name``)."""
         return Path(self.database_url.removeprefix("sqlite:///"))
+
+    @property
+    def database_name(self) -> str:
+        """Where the data lives, fit to print: the file, or the URL with no password."""
+        if not self.on_postgres:
+            return str(self.database_path)
+        parts = urlsplit(self.database_url)
+        host = parts.hostname or ""
+        return urlunsplit((parts.scheme, f"{parts.username + '@' if parts.username else ''}"
+                           f"{host}{':' + str(parts.port) if parts.port else ''}",
+                           parts.path, "", ""))
 
     @property
     def admins(self) -> frozenset[str]:

@@ -3,28 +3,28 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from storage.sqlite import SqliteStore, utc_text
+from storage.database import Row
+from storage.store import Store, utc_text
 from workflows.batches import Batch
 
 
-class SqliteBatches:
-    def __init__(self, store: SqliteStore) -> None:
+class StoredBatches:
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     async def add_batch(self, batch: Batch, at: datetime) -> Batch:
         options = {"date": batch.on.isoformat() if batch.on else "", "due": batch.due,
                    "note": batch.note}
         async with self.store.transaction() as db:
-            cursor = await db.execute(
+            inserted = await db.fetch(
                 "INSERT INTO batches (requester, step, targets, options, channel, created_at)"
-                " VALUES (?, ?, ?, ?, ?, ?)",
-                (batch.requester, batch.step, json.dumps(list(batch.targets)),
-                 json.dumps(options), batch.channel, utc_text(at)))
-            batch_id = int(cursor.lastrowid or 0)
+                " VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                batch.requester, batch.step, json.dumps(list(batch.targets)),
+                json.dumps(options), batch.channel, utc_text(at))
+            batch_id = int(inserted[0]["id"])
         found = await self.batch(batch_id)
         assert found is not None
         return found
@@ -35,19 +35,19 @@ class SqliteBatches:
 
     async def decide_batch(self, batch_id: int, by: str, status: str, at: datetime) -> bool:
         async with self.store.transaction() as db:
-            cursor = await db.execute(
+            changed = await db.execute(
                 "UPDATE batches SET status = ?, decided_by = ?, decided_at = ?"
-                " WHERE id = ? AND status = 'pending'", (status, by, utc_text(at), batch_id))
-            return cursor.rowcount == 1
+                " WHERE id = ? AND status = 'pending'", status, by, utc_text(at), batch_id)
+            return changed == 1
 
     async def finish_batch(self, batch_id: int,
                            results: Sequence[tuple[str, bool, str]]) -> None:
         async with self.store.transaction() as db:
             await db.execute("UPDATE batches SET status = 'done', results = ? WHERE id = ?",
-                             (json.dumps([list(r) for r in results]), batch_id))
+                             json.dumps([list(r) for r in results]), batch_id)
 
 
-def _batch(row: sqlite3.Row) -> Batch:
+def _batch(row: Row) -> Batch:
     options = json.loads(row["options"])
     results = tuple((str(j), bool(ok), str(why)) for j, ok, why in
                     json.loads(row["results"] or "[]"))

@@ -1,52 +1,27 @@
-"""The SQLite store: the domain's ``Repository`` on one database file (aiosqlite).
+"""SQLite, the default: everything in one file, through aiosqlite.
 
 Two connections: one writer, whose transactions are serialised by a lock (one
 ``BEGIN IMMEDIATE`` per change, busy timeout for other processes), and one reader that
-only ever sees committed data (WAL). ``save`` is optimistic: it updates the row only
-at the version the change was computed from, so of two concurrent changes exactly one
-wins and the other gets ``Conflict``.
+only ever sees committed data (WAL). Claims need no row locks here: a write
+transaction holds the whole file.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import aiosqlite
 
+from storage.database import DuplicateKey, Row
 from storage.migrations import migrate
-from workflows.errors import AlreadyExists, Conflict
-from workflows.model import (
-    CourtOrder,
-    Event,
-    Jurisdiction,
-    Listing,
-    Notice,
-    OrderKind,
-    Role,
-    Round,
-)
-from workflows.ports import Filters, StagedChange
-from workflows.reminders import Due, Kind, Reminder
+from storage.store import Store
 
 BUSY_TIMEOUT_MS = 10_000
-T = TypeVar("T")
-_LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
-
-
-@dataclass(frozen=True)
-class PendingNotice:
-    id: int
-    channel: str
-    event: Event
-    attempts: int
 
 
 async def _connect(path: str) -> aiosqlite.Connection:
@@ -78,19 +53,51 @@ async def _wal(db: aiosqlite.Connection) -> None:
             await asyncio.sleep(0.05)
 
 
-class SqliteStore:
-    """Open with ``await SqliteStore.open(path)``; close with ``await store.close()``."""
+@contextmanager
+def _unique() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.IntegrityError as error:
+        if "UNIQUE" not in str(error):
+            raise
+        raise DuplicateKey(str(error)) from error
 
-    def __init__(self, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
-                 schema_version: int, path: str = "") -> None:
+
+class Connection:
+    """An aiosqlite connection as the stores' ``Transaction`` and ``Reader``."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        with _unique():
+            cursor = await self._db.execute(sql, args)
+        return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        with _unique():
+            await self._db.executemany(sql, rows)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        async with self._db.execute(sql, args) as cursor:
+            return list(await cursor.fetchall())
+
+
+class SqliteDatabase:
+    dialect = "sqlite"
+    skip_locked = ""
+
+    def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
+                 schema_version: int) -> None:
         self.path = path
-        self._writer = writer
-        self._reader = reader
-        self._lock = asyncio.Lock()
         self.schema_version = schema_version
+        self._writer = writer
+        self._reader = Connection(reader)
+        self._reader_db = reader
+        self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteStore:
+    async def open(cls, path: str | Path) -> SqliteDatabase:
         writer = await _connect(str(path))
         try:
             version = await migrate(writer)
@@ -98,443 +105,47 @@ class SqliteStore:
         except BaseException:
             await writer.close()
             raise
-        return cls(writer, reader, version, str(path))
+        return cls(str(path), writer, reader, version)
 
     async def close(self) -> None:
-        await self._reader.close()
+        await self._reader_db.close()
         await self._writer.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction (BEGIN IMMEDIATE … COMMIT) on the writer connection."""
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """BEGIN IMMEDIATE … COMMIT on the writer connection, one at a time."""
         async with self._lock:
             await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                yield self._writer
+                yield Connection(self._writer)
             except BaseException:
                 await self._writer.execute("ROLLBACK")
                 raise
             await self._writer.execute("COMMIT")
 
-    async def read(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        """Rows of one query on the reader connection (committed data only)."""
-        async with self._reader.execute(sql, args) as cursor:
-            return list(await cursor.fetchall())
+    async def read(self, sql: str, *args: Any) -> list[Row]:
+        return await self._reader.fetch(sql, *args)
 
     @asynccontextmanager
-    async def snapshot(self) -> AsyncIterator[Snapshot]:
-        """One read transaction on a connection of its own: a consistent view for as long
-        as an export pages through it, holding up neither the writer (WAL) nor the reader
-        the bot answers from."""
+    async def snapshot(self) -> AsyncIterator[Connection]:
+        """A read transaction on a connection of its own (WAL: it holds up no one)."""
         db = await _connect(self.path)
         try:
             await db.execute("BEGIN")
-            yield Snapshot(db)
+            yield Connection(db)
         finally:
             await db.close()  # ends the read transaction
 
-    # -- jurisdictions -------------------------------------------------------------------
 
-    async def get(self, jurisdiction_id: str) -> Jurisdiction | None:
-        rows = await self.read("SELECT * FROM jurisdictions WHERE id = ?", jurisdiction_id)
-        if not rows:
-            return None
-        aliases = await self.read(
-            "SELECT alias FROM aliases WHERE jurisdiction_id = ? ORDER BY alias", jurisdiction_id)
-        rounds = await self.read(
-            "SELECT * FROM rounds WHERE jurisdiction_id = ? ORDER BY number", jurisdiction_id)
-        orders = await self.read(
-            "SELECT * FROM court_orders WHERE jurisdiction_id = ? ORDER BY id", jurisdiction_id)
-        return _jurisdiction(rows[0], [a["alias"] for a in aliases],
-                             [_round(r) for r in rounds], [_order(o) for o in orders])
+class SqliteStore(Store):
+    """The store on one SQLite file: ``await SqliteStore.open(path)``."""
 
-    async def lookup(self, text: str, limit: int) -> tuple[list[Listing], list[Listing]]:
-        key = text.strip().lower()
-        end = key + "\U0010ffff"
-        exact = await self.read(
-            f"{_LISTING} WHERE id = ?1 OR name_key = ?1 OR id IN "
-            "(SELECT jurisdiction_id FROM aliases WHERE alias = ?1) ORDER BY id LIMIT ?2",
-            key, limit)
-        if exact:
-            return [_listing(r) for r in exact], []
-        prefixed = await self.read(
-            f"{_LISTING} WHERE (id >= ?1 AND id < ?2) OR (name_key >= ?1 AND name_key < ?2) "
-            "OR id IN (SELECT jurisdiction_id FROM aliases WHERE alias >= ?1 AND alias < ?2) "
-            "ORDER BY id LIMIT ?3",
-            key, end, limit)
-        return [], [_listing(r) for r in prefixed]
+    db: SqliteDatabase
 
-    async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
-        where, args = _where(filters)
-        total = await self.read(f"SELECT count(*) AS n FROM jurisdictions{where}", *args)
-        rows = await self.read(f"{_LISTING}{where} ORDER BY name_key, id LIMIT ? OFFSET ?",
-                               *args, limit, offset)
-        return [_listing(r) for r in rows], int(total[0]["n"])
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        return cls(await SqliteDatabase.open(path))
 
-    async def add(self, j: Jurisdiction, events: Sequence[Event],
-                  notices: Sequence[Notice]) -> None:
-        await self.add_many([(j, events, notices)])
-
-    async def add_many(self, batch: Sequence[tuple[Jurisdiction, Sequence[Event],
-                                                   Sequence[Notice]]]) -> None:
-        """Insert new jurisdictions, all in one transaction (all or none)."""
-        try:
-            async with self.transaction() as db:
-                for j, events, notices in batch:
-                    await self._insert(db, j, events, notices)
-        except sqlite3.IntegrityError as error:
-            if "UNIQUE" not in str(error):
-                raise
-            raise AlreadyExists("An id or alias was taken a moment ago; nothing was "
-                                "added.") from None
-
-    async def taken_keys(self) -> set[str]:
-        rows = await self.read("SELECT id AS k FROM jurisdictions UNION SELECT alias FROM aliases")
-        return {r["k"] for r in rows}
-
-    async def _insert(self, db: aiosqlite.Connection, j: Jurisdiction, events: Sequence[Event],
-                      notices: Sequence[Notice]) -> None:
-        await db.execute(
-            "INSERT INTO jurisdictions (id, name, name_key, kind, us_state, state, version,"
-            " owner, channel, held_from, held_by, due_on, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?, ?)",
-            (j.id, j.name, j.name.lower(), j.kind, j.us_state, j.state, j.owner, j.channel,
-             j.held_from, j.held_by, _iso(j.due_on), _now(events)))
-        await self._write_parts(db, j, 0, events, notices)
-
-    async def save(self, j: Jurisdiction, expected_version: int, events: Sequence[Event],
-                   notices: Sequence[Notice],
-                   reminders: Sequence[Reminder] | None = None) -> None:
-        await self.save_many([StagedChange(j, expected_version, events, notices, reminders)])
-
-    async def save_many(self, changes: Sequence[StagedChange]) -> None:
-        """All the changes in one transaction: a ``Conflict`` on any of them, or any
-        other failure part-way, rolls back the ones already written."""
-        async with self.transaction() as db:
-            for change in changes:
-                await self._update(db, change)
-
-    async def _update(self, db: aiosqlite.Connection, change: StagedChange) -> None:
-        j, version, events = change.jurisdiction, change.expected_version, change.events
-        cursor = await db.execute(
-            "UPDATE jurisdictions SET name = ?, name_key = ?, kind = ?, us_state = ?,"
-            " state = ?, owner = ?, channel = ?, held_from = ?, held_by = ?,"
-            " last_step_on = ?, due_on = ?, updated_at = ? WHERE id = ? AND version = ?",
-            (j.name, j.name.lower(), j.kind, j.us_state, j.state, j.owner, j.channel,
-             j.held_from, j.held_by, _iso(j.last_step_on), _iso(j.due_on), _now(events),
-             j.id, version))
-        if cursor.rowcount != 1:
-            raise Conflict(f"{j.id} is no longer at version {version}")
-        await self._write_parts(db, j, version, events, change.notices)
-        if change.reminders is not None:
-            await self._sync_reminders(db, j, change.reminders, _now(events))
-
-    async def _sync_reminders(self, db: aiosqlite.Connection, j: Jurisdiction,
-                              reminders: Sequence[Reminder], now: str) -> None:
-        current = j.current_round
-        await db.execute(
-            "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE"
-            " jurisdiction_id = ? AND status = 'pending' AND NOT (round = ? AND deadline = ?)",
-            (now, j.id, current.number if current else -1, _iso(j.due_on) or ""))
-        await self._insert_reminders(db, reminders)
-
-    async def _insert_reminders(self, db: aiosqlite.Connection,
-                                reminders: Sequence[Reminder]) -> None:
-        await db.executemany(
-            "INSERT OR IGNORE INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
-            " VALUES (?, ?, ?, ?, ?)",
-            [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
-              utc_text(r.due_at)) for r in reminders])
-
-    async def _write_parts(self, db: aiosqlite.Connection, j: Jurisdiction, version: int,
-                           events: Sequence[Event], notices: Sequence[Notice]) -> None:
-        """Everything but the jurisdiction row, inside the caller's transaction."""
-        await db.execute("DELETE FROM aliases WHERE jurisdiction_id = ?", (j.id,))
-        await db.executemany("INSERT INTO aliases (alias, jurisdiction_id) VALUES (?, ?)",
-                             [(alias, j.id) for alias in j.aliases])
-        await db.executemany(
-            "INSERT OR REPLACE INTO rounds VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(j.id, r.number, r.kind, r.sent_on.isoformat(), _iso(r.due_on), r.due_rule,
-              int(r.business_days), r.outcome, _iso(r.closed_on), _iso(r.paused_on),
-              r.days_left) for r in j.rounds])
-        await db.executemany(
-            "INSERT OR REPLACE INTO court_orders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(j.id, o.id, o.kind.value, o.on.isoformat(), o.case, o.court, o.scope,
-              ",".join(sorted(o.blocks)), _iso(o.lifted_on)) for o in j.orders])
-        event_ids: dict[int, int] = {}
-        for offset, event in enumerate(events, start=1):
-            cursor = await db.execute(
-                "INSERT INTO events (jurisdiction_id, seq, kind, actor, on_date, recorded_at,"
-                " from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (event.jurisdiction_id, version + offset, event.kind, event.actor,
-                 event.on.isoformat(), utc_text(event.at), event.from_state, event.to_state,
-                 json.dumps(event.detail, sort_keys=True)))
-            event_ids[id(event)] = int(cursor.lastrowid or 0)
-        await db.execute("UPDATE jurisdictions SET version = ? WHERE id = ?",
-                         (version + max(len(events), 1), j.id))
-        await db.executemany(
-            "INSERT INTO outbox (channel, event_id, created_at) VALUES (?, ?, ?)",
-            [(n.channel, event_ids[id(n.event)], utc_text(n.event.at)) for n in notices])
-
-    async def deadlines(self, first: date, last: date, filters: Filters,
-                        limit: int) -> tuple[list[Listing], int]:
-        where, args = _where(filters)
-        where = (where + " AND" if where else " WHERE") + " due_on BETWEEN ? AND ?"
-        args += [first.isoformat(), last.isoformat()]
-        total = await self.read(f"SELECT count(*) AS n FROM jurisdictions{where}", *args)
-        rows = await self.read(f"{_LISTING}{where} ORDER BY due_on, name_key LIMIT ?",
-                               *args, limit)
-        return [_listing(r) for r in rows], int(total[0]["n"])
-
-    async def recent_events(self, limit: int) -> list[Event]:
-        rows = await self.read("SELECT * FROM events ORDER BY id DESC LIMIT ?", limit)
-        return [_event(r) for r in rows]
-
-    # -- history -------------------------------------------------------------------------
-
-    async def history(self, jurisdiction_id: str, offset: int,
-                      limit: int) -> tuple[list[Event], int]:
-        """Newest first."""
-        total = await self.read("SELECT count(*) AS n FROM events WHERE jurisdiction_id = ?",
-                                jurisdiction_id)
-        rows = await self.read(
-            "SELECT * FROM events WHERE jurisdiction_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-            jurisdiction_id, limit, offset)
-        return [_event(r) for r in rows], int(total[0]["n"])
-
-    # -- roles ---------------------------------------------------------------------------
-
-    async def role(self, user: str) -> Role | None:
-        rows = await self.read("SELECT role FROM roles WHERE user_id = ?", user)
-        return Role(rows[0]["role"]) if rows else None
-
-    async def set_role(self, user: str, role: Role, by: str, at: datetime) -> None:
-        async with self.transaction() as db:
-            await db.execute("INSERT OR REPLACE INTO roles VALUES (?, ?, ?, ?)",
-                             (user, role.value, by, utc_text(at)))
-            await db.execute("INSERT INTO role_grants (user_id, role, granted_by, granted_at)"
-                             " VALUES (?, ?, ?, ?)", (user, role.value, by, utc_text(at)))
-
-    async def roles(self) -> list[tuple[str, Role]]:
-        rows = await self.read("SELECT user_id, role FROM roles ORDER BY user_id")
-        return [(r["user_id"], Role(r["role"])) for r in rows]
-
-    # -- outbox --------------------------------------------------------------------------
-
-    async def pending_notices(self, limit: int) -> list[PendingNotice]:
-        rows = await self.read(
-            "SELECT o.id AS outbox_id, o.channel, o.attempts, e.* FROM outbox o"
-            " JOIN events e ON e.id = o.event_id WHERE o.sent_at IS NULL AND o.dropped_at IS NULL"
-            " ORDER BY o.id LIMIT ?",
-            limit)
-        return [PendingNotice(r["outbox_id"], r["channel"], _event(r), r["attempts"])
-                for r in rows]
-
-    async def mark_sent(self, notice_id: int, at: datetime) -> None:
-        async with self.transaction() as db:
-            await db.execute("UPDATE outbox SET sent_at = ?, attempts = attempts + 1"
-                             " WHERE id = ?", (utc_text(at), notice_id))
-
-    async def mark_failed(self, notice_id: int, error: str, dropped_at: datetime | None) -> None:
-        """Count a failed attempt; ``dropped_at`` gives up on a notice Slack will never take."""
-        async with self.transaction() as db:
-            await db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
-                             " dropped_at = ? WHERE id = ?",
-                             (error[:500], utc_text(dropped_at) if dropped_at else None,
-                              notice_id))
-
-
-    # -- reminders -----------------------------------------------------------------------
-
-    async def claim_reminders(self, now: datetime, claim: str, default_channel: str,
-                              limit: int) -> list[Due]:
-        async with self.transaction() as db:
-            cursor = await db.execute(
-                "UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
-                " channel = coalesce((SELECT channel FROM jurisdictions j"
-                " WHERE j.id = reminders.jurisdiction_id), ?3)"
-                " WHERE id IN (SELECT id FROM reminders WHERE status = 'pending'"
-                " AND due_at <= ?2 ORDER BY due_at, id LIMIT ?4)",
-                (claim, utc_text(now), default_channel, limit))
-            if cursor.rowcount == 0:
-                return []
-        rows = await self.read(
-            "SELECT r.*, j.name, j.owner, j.state, j.us_state FROM reminders r"
-            " JOIN jurisdictions j ON j.id = r.jurisdiction_id WHERE r.claim_id = ?"
-            " ORDER BY r.channel, j.name_key, r.due_at", claim)
-        return [Due(_reminder(r), r["name"], r["owner"], r["channel"], r["state"],
-                    r["us_state"]) for r in rows]
-
-    async def mark_reminders_sent(self, ids: Sequence[int], ts: str, now: datetime,
-                                  follow_ups: Sequence[Reminder]) -> None:
-        async with self.transaction() as db:
-            await db.executemany(
-                "UPDATE reminders SET status = 'sent', sent_at = ?, message_ts = ?"
-                " WHERE id = ? AND status = 'sending'", [(utc_text(now), ts, i) for i in ids])
-            await db.executemany(
-                "INSERT OR IGNORE INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
-                " SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM jurisdictions"
-                " WHERE id = ?1 AND due_on = ?3)",
-                [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
-                  utc_text(r.due_at)) for r in follow_ups])
-
-    async def cancel_reminders(self, ids: Sequence[int], now: datetime) -> None:
-        async with self.transaction() as db:
-            await db.executemany(
-                "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
-                [(utc_text(now), i) for i in ids])
-
-    async def release_reminders(self, ids: Sequence[int]) -> None:
-        async with self.transaction() as db:
-            await db.executemany(
-                "UPDATE reminders SET status = 'pending', claim_id = NULL, claimed_at = NULL"
-                " WHERE id = ? AND status = 'sending'", [(i,) for i in ids])
-
-    async def stale_claims(self, before: datetime) -> list[tuple[str, datetime, list[int]]]:
-        rows = await self.read(
-            "SELECT channel, min(claimed_at) AS claimed_at, group_concat(id) AS ids"
-            " FROM reminders WHERE status = 'sending' AND claimed_at < ?"
-            " GROUP BY claim_id, channel", utc_text(before))
-        return [(r["channel"], datetime.fromisoformat(r["claimed_at"]),
-                 [int(i) for i in r["ids"].split(",")]) for r in rows]
-
-    async def reminder(self, reminder_id: int) -> tuple[Reminder, str, str | None] | None:
-        rows = await self.read("SELECT * FROM reminders WHERE id = ?", reminder_id)
-        if not rows:
-            return None
-        return _reminder(rows[0]), rows[0]["status"], rows[0]["snoozed_by"]
-
-    async def snooze(self, reminder_id: int, by: str, again: Reminder) -> bool:
-        async with self.transaction() as db:
-            cursor = await db.execute(
-                "UPDATE reminders SET snoozed_by = ?, snoozed_until = ? WHERE id = ?"
-                " AND snoozed_by IS NULL", (by, utc_text(again.due_at), reminder_id))
-            if cursor.rowcount != 1:
-                return False
-            await self._insert_reminders(db, [again])
-        return True
-
-    async def users_with(self, role: Role) -> list[str]:
-        rows = await self.read("SELECT user_id FROM roles WHERE role = ? ORDER BY user_id",
-                               role.value)
-        return [r["user_id"] for r in rows]
-
-    async def pending_reminders(self, jurisdiction_id: str) -> list[Reminder]:
-        rows = await self.read("SELECT * FROM reminders WHERE jurisdiction_id = ? AND"
-                               " status = 'pending' ORDER BY due_at, id", jurisdiction_id)
-        return [_reminder(r) for r in rows]
-
-
-class Snapshot:
-    """Everything stored, page by page (keyset pagination), as of the first read of its
-    transaction: the domain's ``ExportSource``."""
-
-    def __init__(self, db: aiosqlite.Connection) -> None:
-        self._db = db
-
-    async def _rows(self, sql: str, *args: Any) -> list[sqlite3.Row]:
-        async with self._db.execute(sql, args) as cursor:
-            return list(await cursor.fetchall())
-
-    async def jurisdictions_after(self, after: str, limit: int) -> list[Jurisdiction]:
-        rows = await self._rows("SELECT * FROM jurisdictions WHERE id > ? ORDER BY id LIMIT ?",
-                                after, limit)
-        if not rows:
-            return []
-        span = (rows[0]["id"], rows[-1]["id"])  # the page is every id in this range
-        aliases = _grouped(await self._rows(
-            "SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id BETWEEN ? AND ?"
-            " ORDER BY jurisdiction_id, alias", *span), lambda r: r["alias"])
-        rounds = _grouped(await self._rows(
-            "SELECT * FROM rounds WHERE jurisdiction_id BETWEEN ? AND ?"
-            " ORDER BY jurisdiction_id, number", *span), _round)
-        orders = _grouped(await self._rows(
-            "SELECT * FROM court_orders WHERE jurisdiction_id BETWEEN ? AND ?"
-            " ORDER BY jurisdiction_id, id", *span), _order)
-        return [_jurisdiction(r, aliases.get(r["id"], []), rounds.get(r["id"], []),
-                              orders.get(r["id"], [])) for r in rows]
-
-    async def events_after(self, after: tuple[str, int], limit: int) -> list[Event]:
-        rows = await self._rows(
-            "SELECT * FROM events WHERE (jurisdiction_id, seq) > (?, ?)"
-            " ORDER BY jurisdiction_id, seq LIMIT ?", after[0], after[1], limit)
-        return [_event(r) for r in rows]
-
-
-def _grouped(rows: list[sqlite3.Row], make: Callable[[sqlite3.Row], T]) -> dict[str, list[T]]:
-    """Rows of a child table, made into values and grouped by their jurisdiction."""
-    groups: dict[str, list[T]] = {}
-    for row in rows:
-        groups.setdefault(row["jurisdiction_id"], []).append(make(row))
-    return groups
-
-
-def _reminder(row: sqlite3.Row) -> Reminder:
-    return Reminder(row["jurisdiction_id"], row["round"], date.fromisoformat(row["deadline"]),
-                    Kind(row["kind"]), datetime.fromisoformat(row["due_at"]), row["id"])
-
-
-def utc_text(moment: datetime) -> str:
-    """How times are stored: UTC ISO 8601 text, which sorts and compares as time does."""
-    return moment.astimezone(UTC).isoformat()
-
-
-def _where(filters: Filters) -> tuple[str, list[str]]:
-    clauses, args = [], []
-    for column, value in (("state", filters.state), ("kind", filters.kind),
-                          ("us_state", filters.us_state), ("owner", filters.owner)):
-        if value:
-            clauses.append(f"{column} = ?")
-            args.append(value)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
-def _date(text: str | None) -> date | None:
-    return date.fromisoformat(text) if text else None
-
-
-def _now(events: Sequence[Event]) -> str:
-    return utc_text(events[-1].at) if events else ""
-
-
-def _jurisdiction(row: sqlite3.Row, aliases: list[str], rounds: list[Round],
-                  orders: list[CourtOrder]) -> Jurisdiction:
-    return Jurisdiction(
-        id=row["id"], name=row["name"], kind=row["kind"], us_state=row["us_state"],
-        aliases=tuple(aliases), state=row["state"], version=row["version"], owner=row["owner"],
-        channel=row["channel"], rounds=rounds, orders=orders, held_from=row["held_from"],
-        held_by=row["held_by"], last_step_on=_date(row["last_step_on"]))
-
-
-def _round(row: sqlite3.Row) -> Round:
-    return Round(
-        number=row["number"], kind=row["kind"], sent_on=date.fromisoformat(row["sent_on"]),
-        due_on=_date(row["due_on"]), due_rule=row["due_rule"],
-        business_days=bool(row["business_days"]), outcome=row["outcome"],
-        closed_on=_date(row["closed_on"]), paused_on=_date(row["paused_on"]),
-        days_left=row["days_left"])
-
-
-def _order(row: sqlite3.Row) -> CourtOrder:
-    blocks = frozenset(b for b in row["blocks"].split(",") if b)
-    return CourtOrder(
-        kind=OrderKind(row["kind"]), on=date.fromisoformat(row["on_date"]),
-        case=row["case_number"], court=row["court"], scope=row["scope"], blocks=blocks,
-        lifted_on=_date(row["lifted_on"]), id=row["id"])
-
-
-def _event(row: sqlite3.Row) -> Event:
-    return Event(
-        jurisdiction_id=row["jurisdiction_id"], kind=row["kind"], actor=row["actor"],
-        on=date.fromisoformat(row["on_date"]), at=datetime.fromisoformat(row["recorded_at"]),
-        from_state=row["from_state"], to_state=row["to_state"],
-        detail=json.loads(row["detail"]), seq=row["seq"])
-
-
-def _listing(row: sqlite3.Row) -> Listing:
-    return Listing(row["id"], row["name"], row["kind"], row["us_state"], row["state"],
-                   _date(row["due_on"]), row["owner"])
+    @property
+    def path(self) -> str:
+        return self.db.path

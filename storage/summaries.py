@@ -1,8 +1,8 @@
-"""Summary subscriptions and the queries a leadership summary needs, on SQLite.
+"""Summary subscriptions and the queries a leadership summary needs.
 
-A sibling of ``SqliteStore``: it uses the store's ``read`` (committed data, reader
-connection) and ``transaction`` (the one writer). Every query is shaped to stay fast
-at 100,000 jurisdictions: counts are computed by SQLite, time ranges go through the
+A sibling of ``Store``: it uses the store's ``read`` (committed data) and
+``transaction``, in the SQL both engines speak. Every query is shaped to stay fast
+at 100,000 jurisdictions: counts are computed by the database, time ranges go through the
 ``events_recorded_at`` and ``jurisdictions_due_on`` indexes, lists come with a LIMIT
 and a separate count.
 
@@ -13,10 +13,10 @@ injected clock, which gives UTC (``SystemClock``, the tests' clocks), and
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date, datetime, time
 
-from storage.sqlite import SqliteStore, utc_text
+from storage.database import Row
+from storage.store import Store, utc_text
 from workflows.model import CourtOrder, OrderKind
 from workflows.summary import (
     Activity,
@@ -43,8 +43,8 @@ changed AS (
 SELECT state, sum(now) AS now, sum(before) AS before FROM (
     SELECT state, count(*) AS now, count(*) AS before FROM jurisdictions GROUP BY state
     UNION ALL SELECT is_now, 0, -count(*) FROM changed GROUP BY is_now
-    UNION ALL SELECT was, 0, count(*) FROM changed WHERE was IS NOT NULL GROUP BY was)
-GROUP BY state
+    UNION ALL SELECT was, 0, count(*) FROM changed WHERE was IS NOT NULL GROUP BY was
+) AS counts GROUP BY state
 """
 """Per state: how many jurisdictions stand in it now, and how many stood in it at ?1.
 
@@ -67,9 +67,9 @@ WHERE due_on IS NOT NULL GROUP BY state, due_on ORDER BY n DESC, due_on, state L
 """
 
 ACTIVITY_COUNTS = """
-SELECT coalesce(sum(from_state IS NULL), 0) AS added,
-       coalesce(sum(from_state <> to_state), 0) AS steps,
-       coalesce(sum(from_state = to_state), 0) AS other
+SELECT count(*) FILTER (WHERE from_state IS NULL) AS added,
+       count(*) FILTER (WHERE from_state <> to_state) AS steps,
+       count(*) FILTER (WHERE from_state = to_state) AS other
 FROM events WHERE recorded_at > ?1 AND recorded_at <= ?2
 """
 
@@ -105,7 +105,7 @@ BLOCKED_COUNT = (
 class SummaryStore:
     """Subscriptions (one per channel) and the ``SummarySource`` queries."""
 
-    def __init__(self, store: SqliteStore) -> None:
+    def __init__(self, store: Store) -> None:
         self.store = store
 
     # -- subscriptions -----------------------------------------------------------------
@@ -124,9 +124,8 @@ class SummaryStore:
         what came after the previous one."""
         s = subscription.schedule
         async with self.store.transaction() as db:
-            async with db.execute("SELECT * FROM subscriptions WHERE channel = ?",
-                                  (subscription.channel,)) as cursor:
-                previous = await cursor.fetchone()
+            previous = await db.fetch("SELECT * FROM subscriptions WHERE channel = ?",
+                                      subscription.channel)
             await db.execute(
                 "INSERT INTO subscriptions (channel, cadence, weekday, at_time, timezone,"
                 " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
@@ -134,27 +133,25 @@ class SummaryStore:
                 " weekday = excluded.weekday, at_time = excluded.at_time,"
                 " timezone = excluded.timezone, created_by = excluded.created_by,"
                 " created_at = excluded.created_at",
-                (subscription.channel, s.cadence.value, s.weekday, f"{s.at:%H:%M}",
-                 s.timezone, subscription.created_by, utc_text(subscription.created_at)))
-        return _subscription(previous) if previous is not None else None
+                subscription.channel, s.cadence.value, s.weekday, f"{s.at:%H:%M}",
+                s.timezone, subscription.created_by, utc_text(subscription.created_at))
+        return _subscription(previous[0]) if previous else None
 
     async def unsubscribe(self, channel: str) -> Subscription | None:
         """Remove the channel's subscription; return it (None if there was none)."""
         async with self.store.transaction() as db:
-            async with db.execute("SELECT * FROM subscriptions WHERE channel = ?",
-                                  (channel,)) as cursor:
-                previous = await cursor.fetchone()
-            await db.execute("DELETE FROM subscriptions WHERE channel = ?", (channel,))
-        return _subscription(previous) if previous is not None else None
+            previous = await db.fetch("SELECT * FROM subscriptions WHERE channel = ?", channel)
+            await db.execute("DELETE FROM subscriptions WHERE channel = ?", channel)
+        return _subscription(previous[0]) if previous else None
 
     async def mark_sent(self, channel: str, until: datetime) -> bool:
         """Record that the channel's summary covered everything up to ``until``. Never
         moves backwards; False if the channel has no subscription."""
         async with self.store.transaction() as db:
-            cursor = await db.execute(
-                "UPDATE subscriptions SET last_sent_at = max(coalesce(last_sent_at, ''), ?1)"
-                " WHERE channel = ?2", (utc_text(until), channel))
-            return cursor.rowcount == 1
+            changed = await db.execute(
+                "UPDATE subscriptions SET last_sent_at = CASE WHEN last_sent_at > ?1"
+                " THEN last_sent_at ELSE ?1 END WHERE channel = ?2", utc_text(until), channel)
+            return changed == 1
 
     # -- what a summary reads ------------------------------------------------------------
 
@@ -199,7 +196,7 @@ class SummaryStore:
         return Capped(items, int(counts["orders"])), int(counts["n"])
 
 
-def _subscription(row: sqlite3.Row) -> Subscription:
+def _subscription(row: Row) -> Subscription:
     hours, minutes = (int(part) for part in row["at_time"].split(":"))
     schedule = Schedule(Cadence(row["cadence"]), time(hours, minutes), row["timezone"],
                         row["weekday"])
@@ -209,7 +206,7 @@ def _subscription(row: sqlite3.Row) -> Subscription:
                         datetime.fromisoformat(last) if last else None)
 
 
-def _injunction(row: sqlite3.Row) -> CourtOrder:
+def _injunction(row: Row) -> CourtOrder:
     return CourtOrder(OrderKind.INJUNCTION, date.fromisoformat(row["on_date"]),
                       row["case_number"], row["court"], row["scope"],
                       frozenset(b for b in row["blocks"].split(",") if b), None, row["id"])

@@ -1,4 +1,9 @@
-"""Numbered schema migrations (NNNN_name.sql), tracked by PRAGMA user_version."""
+"""Numbered schema migrations (NNNN_name.sql), one folder per engine.
+
+``sqlite/`` and ``postgres/`` hold the same numbers, each making the same tables,
+columns and indexes in its engine's words (tests/storage/test_migrations.py checks the
+two agree). SQLite tracks the version in PRAGMA user_version, PostgreSQL in a
+``schema_version`` table (``storage.postgres``)."""
 
 from __future__ import annotations
 
@@ -11,10 +16,10 @@ import aiosqlite
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
-def available() -> list[tuple[int, str]]:
-    """(number, SQL) of every migration shipped with the package, in order."""
+def available(dialect: str = "sqlite") -> list[tuple[int, str]]:
+    """(number, SQL) of every migration shipped for ``dialect``, in order."""
     found = []
-    for entry in resources.files(__package__).iterdir():
+    for entry in resources.files(__package__).joinpath(dialect).iterdir():
         match = _NAME.match(entry.name)
         if match:
             found.append((int(match[1]), entry.read_text(encoding="utf-8")))
@@ -34,7 +39,7 @@ def statements(sql: str) -> list[str]:
 
 
 async def migrate(db: aiosqlite.Connection) -> int:
-    """Apply the migrations newer than the database, in one write transaction.
+    """Apply the SQLite migrations newer than the file, in one write transaction.
 
     The version is read inside that transaction, so two processes opening a new file at
     once do not both migrate it. Returns the schema version afterwards."""

@@ -1,16 +1,22 @@
-"""Fixtures for the SQLite store: a real database file in ``tmp_path`` per test."""
+"""Fixtures for the store: a real SQLite file in ``tmp_path`` per test or, where a
+module parametrizes ``engine`` with "postgres", a PostgreSQL database of its own."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from storage.sqlite import SqliteStore
+from storage import open_store
+from storage.database import numbered
+from storage.store import Store
+from tests.postgres import fresh_database
 from workflows.review import Review, ReviewConfig
 
 NOW = datetime(2018, 2, 1, 15, 0, tzinfo=UTC)
@@ -18,6 +24,8 @@ ADMINS = frozenset({"UADMIN", "UALICE", "UBOB"})
 CHANNEL = "#compliance-review"
 
 Query = Callable[..., list[tuple[Any, ...]]]
+BOTH = pytest.mark.parametrize("engine", ["sqlite", "postgres"])
+"""For a module or test whose checks hold on both engines."""
 
 
 class Clock:
@@ -41,8 +49,22 @@ def db_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
-    opened = await SqliteStore.open(db_path)
+def engine() -> str:
+    return "sqlite"
+
+
+@pytest.fixture
+async def database_url(engine: str, db_path: Path) -> AsyncIterator[str]:
+    if engine == "sqlite":
+        yield f"sqlite:///{db_path}"
+        return
+    async with fresh_database() as url:
+        yield url
+
+
+@pytest.fixture
+async def store(database_url: str) -> AsyncIterator[Store]:
+    opened = await open_store(database_url)
     yield opened
     await opened.close()
 
@@ -54,20 +76,33 @@ def config() -> ReviewConfig:
 
 
 @pytest.fixture
-def review(store: SqliteStore, clock: Clock, config: ReviewConfig) -> Review:
+def review(store: Store, clock: Clock, config: ReviewConfig) -> Review:
     return Review(store, clock, config)
 
 
 @pytest.fixture
-def query(db_path: Path) -> Query:
-    """Run one statement on a fresh plain ``sqlite3`` connection and return its rows:
-    what another process would see, independent of the store's own connections."""
+def query(engine: str, db_path: Path, database_url: str) -> Query:
+    """Run one statement on a fresh connection of its own and return its rows: what
+    another process would see, independent of the store's own connections."""
 
-    def run(sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    def on_sqlite(sql: str, *args: Any) -> list[tuple[Any, ...]]:
         conn = sqlite3.connect(db_path)
         try:
             return list(conn.execute(sql, args).fetchall())
         finally:
             conn.close()
 
-    return run
+    def on_postgres(sql: str, *args: Any) -> list[tuple[Any, ...]]:
+        import asyncpg
+
+        async def fetch() -> list[tuple[Any, ...]]:
+            conn = await asyncpg.connect(database_url)
+            try:
+                return [tuple(row) for row in await conn.fetch(numbered(sql), *args)]
+            finally:
+                await conn.close()
+
+        with ThreadPoolExecutor(1) as thread:  # the test's own loop is busy running it
+            return thread.submit(asyncio.run, fetch()).result()
+
+    return on_sqlite if engine == "sqlite" else on_postgres

@@ -1,8 +1,9 @@
-"""Schema migrations (numbered .sql files tracked by PRAGMA user_version) and the
-settings every store connection gets."""
+"""Schema migrations (numbered .sql files per engine: PRAGMA user_version on SQLite, a
+schema_version table on PostgreSQL) and the settings every SQLite connection gets."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -13,7 +14,10 @@ import aiosqlite
 import pytest
 
 from storage.migrations import available, migrate
+from storage.postgres import PostgresStore
 from storage.sqlite import BUSY_TIMEOUT_MS, SqliteStore
+from storage.store import Store
+from tests.postgres import fresh_database
 from workflows.model import Event, Jurisdiction
 
 Query = Callable[..., list[tuple[Any, ...]]]
@@ -28,15 +32,58 @@ def schema(query: Query) -> list[tuple[Any, ...]]:
     return query("SELECT type, name, sql FROM sqlite_master ORDER BY type, name")
 
 
-async def add_one(store: SqliteStore, jid: str = "chicago") -> None:
+async def add_one(store: Store, jid: str = "chicago") -> None:
     event = Event(jid, "added", "UADMIN", date(2018, 2, 1), AT, None, "new", {"name": "Chicago"})
     await store.add(Jurisdiction(jid, "Chicago, IL", "city", "IL"), [event], [])
 
 
-def test_shipped_migrations_are_numbered_from_one_without_gaps() -> None:
-    numbers = [number for number, _ in available()]
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_shipped_migrations_are_numbered_from_one_without_gaps(dialect: str) -> None:
+    numbers = [number for number, _ in available(dialect)]
     assert numbers == list(range(1, len(numbers) + 1))
-    assert all(sql.strip() for _, sql in available())
+    assert all(sql.strip() for _, sql in available(dialect))
+    assert numbers == [number for number, _ in available("sqlite")]
+
+
+async def test_both_engines_make_the_same_tables_columns_and_indexes(db_path: Path) -> None:
+    sqlite_store = await SqliteStore.open(db_path)
+    try:
+        tables = await sqlite_store.read(
+            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+        on_sqlite = {(t["name"], c["name"]) for t in tables
+                     for c in await sqlite_store.read(f"PRAGMA table_info({t['name']})")}
+        sqlite_indexes = {r["name"] for r in await sqlite_store.read(
+            "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL")}
+    finally:
+        await sqlite_store.close()
+    async with fresh_database() as url:
+        pg_store = await PostgresStore.open(url)
+        try:
+            assert pg_store.schema_version == latest()
+            on_postgres = {(r["table_name"], r["column_name"]) for r in await pg_store.read(
+                "SELECT table_name, column_name FROM information_schema.columns"
+                " WHERE table_schema = 'public' AND table_name <> 'schema_version'")}
+            pg_indexes = {r["indexname"] for r in await pg_store.read(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = 'public'"
+                " AND indexname NOT IN (SELECT conname FROM pg_constraint)")}
+        finally:
+            await pg_store.close()
+    assert on_postgres == on_sqlite
+    assert pg_indexes == sqlite_indexes
+
+
+async def test_postgres_replicas_starting_together_migrate_once() -> None:
+    async with fresh_database() as url:
+        stores = await asyncio.gather(*(PostgresStore.open(url) for _ in range(3)))
+        try:
+            assert {s.schema_version for s in stores} == {latest()}
+            applied = await stores[0].read("SELECT version FROM schema_version ORDER BY 1")
+            assert [r["version"] for r in applied] == list(range(1, latest() + 1))
+            await add_one(stores[1])
+            assert (await stores[2].get("chicago")) is not None
+        finally:
+            for store in stores:
+                await store.close()
 
 
 async def test_a_fresh_file_is_migrated_to_the_highest_migration_number(
@@ -90,11 +137,11 @@ async def test_both_connections_use_wal_and_a_busy_timeout(store: SqliteStore,
                                                            query: Query) -> None:
     assert query("PRAGMA journal_mode") == [("wal",)]  # persistent: in the file itself
     # busy_timeout is per connection, so ask the store's own writer and reader.
-    for conn in (store._writer, store._reader):
-        async with conn.execute("PRAGMA busy_timeout") as cursor:
-            assert tuple(await cursor.fetchone()) == (BUSY_TIMEOUT_MS,)
-        async with conn.execute("PRAGMA journal_mode") as cursor:
-            assert tuple(await cursor.fetchone()) == ("wal",)
+    async with store.transaction() as writer:
+        for conn in (writer, store.db):
+            read = conn.fetch if conn is writer else store.read
+            assert [tuple(r) for r in await read("PRAGMA busy_timeout")] == [(BUSY_TIMEOUT_MS,)]
+            assert [tuple(r) for r in await read("PRAGMA journal_mode")] == [("wal",)]
     assert BUSY_TIMEOUT_MS >= 1000
 
 

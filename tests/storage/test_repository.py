@@ -1,4 +1,4 @@
-"""SqliteStore as the domain's Repository: aggregates, lookups, pages, history, roles
+"""Store as the domain's Repository: aggregates, lookups, pages, history, roles
 and the outbox, against a real database file."""
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import asyncpg
 import pytest
 
-from storage.sqlite import SqliteStore
+from storage.store import Store
+from tests.storage.conftest import BOTH
 from workflows.errors import AlreadyExists, Conflict
 from workflows.model import (
     CourtOrder,
@@ -24,6 +26,8 @@ from workflows.model import (
     Round,
 )
 from workflows.ports import Filters
+
+pytestmark = BOTH  # every check here holds on SQLite and on PostgreSQL
 
 Query = Callable[..., list[tuple[Any, ...]]]
 AT = datetime(2018, 2, 1, 15, 0, tzinfo=UTC)
@@ -40,7 +44,7 @@ def jurisdiction(jid: str, name: str, kind: str = "", us_state: str = "",
     return Jurisdiction(jid, name, kind, us_state, aliases, state)
 
 
-async def add(store: SqliteStore, j: Jurisdiction, channel: str | None = None) -> Event:
+async def add(store: Store, j: Jurisdiction, channel: str | None = None) -> Event:
     e = event(j.id, after=j.state)
     await store.add(j, [e], [Notice(channel, e)] if channel else [])
     return e
@@ -80,7 +84,7 @@ def full_jurisdiction() -> Jurisdiction:
 # -- aggregates -------------------------------------------------------------------------
 
 
-async def test_a_jurisdiction_round_trips_with_every_field(store: SqliteStore) -> None:
+async def test_a_jurisdiction_round_trips_with_every_field(store: Store) -> None:
     j = full_jurisdiction()
     await store.add(j, [event("chicago")], [])
 
@@ -92,14 +96,14 @@ async def test_a_jurisdiction_round_trips_with_every_field(store: SqliteStore) -
     assert loaded.rounds[1].business_days is True
 
 
-async def test_an_unknown_id_is_none(store: SqliteStore) -> None:
+async def test_an_unknown_id_is_none(store: Store) -> None:
     await add(store, jurisdiction("chicago", "Chicago, IL"))
     assert await store.get("chicag") is None
     assert await store.get("CHICAGO") is None
 
 
 async def test_save_writes_the_changed_aggregate_and_bumps_the_version(
-        store: SqliteStore) -> None:
+        store: Store) -> None:
     j = full_jurisdiction()
     await store.add(j, [event("chicago")], [])
     loaded = await store.get("chicago")
@@ -119,7 +123,7 @@ async def test_save_writes_the_changed_aggregate_and_bumps_the_version(
 
 
 async def test_save_at_a_stale_version_is_a_conflict_and_changes_nothing(
-        store: SqliteStore, query: Query) -> None:
+        store: Store, query: Query) -> None:
     await add(store, jurisdiction("chicago", "Chicago, IL"), channel="#c")
     first = await store.get("chicago")
     second = await store.get("chicago")
@@ -143,7 +147,7 @@ async def test_save_at_a_stale_version_is_a_conflict_and_changes_nothing(
 
 
 @pytest.fixture
-async def five(store: SqliteStore) -> SqliteStore:
+async def five(store: Store) -> Store:
     for j in (
         jurisdiction("chicago", "Chicago, IL", "city", "IL", ("chi",), "awaiting_response"),
         jurisdiction("chicago-heights", "Chicago Heights, IL", "city", "IL"),
@@ -169,7 +173,7 @@ def ids(listings: list[Listing]) -> list[str]:
     ("STATE OF TEXAS", ["tx"]),          # name, upper-cased
     ("texas", ["tx"]),
 ])
-async def test_lookup_exact_by_id_alias_or_name(five: SqliteStore, text: str,
+async def test_lookup_exact_by_id_alias_or_name(five: Store, text: str,
                                                 expected: list[str]) -> None:
     exact, prefixed = await five.lookup(text, 10)
     assert ids(exact) == expected
@@ -186,25 +190,25 @@ async def test_lookup_exact_by_id_alias_or_name(five: SqliteStore, text: str,
     ("c", ["chicago", "chicago-heights", "cook-county"]),
 ])
 async def test_lookup_by_prefix_when_nothing_matches_exactly(
-        five: SqliteStore, text: str, expected: list[str]) -> None:
+        five: Store, text: str, expected: list[str]) -> None:
     exact, prefixed = await five.lookup(text, 10)
     assert exact == []
     assert ids(prefixed) == expected
 
 
-async def test_lookup_honours_the_limit_and_misses_cleanly(five: SqliteStore) -> None:
+async def test_lookup_honours_the_limit_and_misses_cleanly(five: Store) -> None:
     assert ids((await five.lookup("c", 2))[1]) == ["chicago", "chicago-heights"]
     assert await five.lookup("zurich", 10) == ([], [])
     assert await five.lookup("chicago%", 10) == ([], [])
 
 
-async def test_lookup_returns_full_listings(five: SqliteStore) -> None:
+async def test_lookup_returns_full_listings(five: Store) -> None:
     exact, _ = await five.lookup("chi", 10)
     assert exact == [Listing("chicago", "Chicago, IL", "city", "IL", "awaiting_response",
                              None, None)]
 
 
-async def test_a_listing_carries_the_running_deadline_and_owner(store: SqliteStore) -> None:
+async def test_a_listing_carries_the_running_deadline_and_owner(store: Store) -> None:
     j = jurisdiction("chicago", "Chicago, IL", "city", "IL", (), "awaiting_response")
     j.owner = "UOWNER"
     j.rounds.append(Round(1, "letter", date(2018, 1, 2), due_on=date(2018, 2, 1)))
@@ -214,7 +218,7 @@ async def test_a_listing_carries_the_running_deadline_and_owner(store: SqliteSto
                                       "awaiting_response", date(2018, 2, 1), "UOWNER")], 1)
 
 
-async def test_page_orders_by_name_with_offsets_and_a_total(five: SqliteStore) -> None:
+async def test_page_orders_by_name_with_offsets_and_a_total(five: Store) -> None:
     # "chicago heights, il" < "chicago, il" (space before comma); "state of texas" last
     by_name = ["chicago-heights", "chicago", "cook-county", "houston", "tx"]
     pages = [await five.page(Filters(), offset, 2) for offset in (0, 2, 4, 6)]
@@ -231,14 +235,14 @@ async def test_page_orders_by_name_with_offsets_and_a_total(five: SqliteStore) -
     (Filters(state="cleared"), []),
 ])
 async def test_page_filters_and_counts_only_what_matches(
-        five: SqliteStore, filters: Filters, expected: list[str]) -> None:
+        five: Store, filters: Filters, expected: list[str]) -> None:
     rows, total = await five.page(filters, 0, 10)
     assert (ids(rows), total) == (expected, len(expected))
     rows, total = await five.page(filters, 1, 1)
     assert (ids(rows), total) == (expected[1:2], len(expected))
 
 
-async def test_taken_keys_are_every_id_and_alias(five: SqliteStore) -> None:
+async def test_taken_keys_are_every_id_and_alias(five: Store) -> None:
     assert await five.taken_keys() == {"chicago", "chi", "chicago-heights", "cook-county",
                                        "cook", "houston", "tx", "texas"}
 
@@ -246,7 +250,7 @@ async def test_taken_keys_are_every_id_and_alias(five: SqliteStore) -> None:
 # -- history ----------------------------------------------------------------------------
 
 
-async def test_history_is_newest_first_with_sequence_numbers(store: SqliteStore) -> None:
+async def test_history_is_newest_first_with_sequence_numbers(store: Store) -> None:
     j = jurisdiction("chicago", "Chicago, IL")
     added = await add(store, j)
     await add(store, jurisdiction("houston", "Houston, TX"))  # another history, not mixed in
@@ -272,7 +276,7 @@ async def test_history_is_newest_first_with_sequence_numbers(store: SqliteStore)
 # -- roles ------------------------------------------------------------------------------
 
 
-async def test_roles_are_set_read_listed_and_audited(store: SqliteStore, query: Query) -> None:
+async def test_roles_are_set_read_listed_and_audited(store: Store, query: Query) -> None:
     assert await store.role("UANA") is None
     assert await store.roles() == []
 
@@ -291,7 +295,7 @@ async def test_roles_are_set_read_listed_and_audited(store: SqliteStore, query: 
 # -- outbox -----------------------------------------------------------------------------
 
 
-async def test_notices_are_pending_until_marked_sent(store: SqliteStore, query: Query) -> None:
+async def test_notices_are_pending_until_marked_sent(store: Store, query: Query) -> None:
     j = jurisdiction("chicago", "Chicago, IL")
     added = await add(store, j, channel="#a")
     letter = event("chicago", "letter", at=AT + timedelta(hours=1), after="awaiting_response")
@@ -316,7 +320,7 @@ async def test_notices_are_pending_until_marked_sent(store: SqliteStore, query: 
     assert await store.pending_notices(10) == []
 
 
-async def test_outbox_rows_point_at_the_event_of_their_change(store: SqliteStore,
+async def test_outbox_rows_point_at_the_event_of_their_change(store: Store,
                                                               query: Query) -> None:
     j = jurisdiction("chicago", "Chicago, IL")
     await add(store, j)
@@ -328,7 +332,7 @@ async def test_outbox_rows_point_at_the_event_of_their_change(store: SqliteStore
 
 
 async def test_a_notice_that_cannot_be_written_rolls_the_whole_change_back(
-        store: SqliteStore, query: Query) -> None:
+        store: Store, query: Query) -> None:
     """The outbox row is written last, in the change's transaction: when it fails, the
     aggregate and its event are not there either."""
     j = jurisdiction("chicago", "Chicago, IL")
@@ -336,7 +340,7 @@ async def test_a_notice_that_cannot_be_written_rolls_the_whole_change_back(
     j.state = "awaiting_response"
     letter = event("chicago", "letter", after="awaiting_response")
     unwritable = Notice(None, letter)  # type: ignore[arg-type]  # outbox.channel NOT NULL
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises((sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)):
         await store.save(j, 1, [letter], [unwritable])
 
     stored = await store.get("chicago")
@@ -350,7 +354,7 @@ async def test_a_notice_that_cannot_be_written_rolls_the_whole_change_back(
 
 
 async def test_a_failed_attempt_stays_pending_and_a_dropped_one_does_not(
-        store: SqliteStore, query: Query) -> None:
+        store: Store, query: Query) -> None:
     j = jurisdiction("chicago", "Chicago, IL")
     await add(store, j, channel="#gone")
     letter = event("chicago", "letter")
@@ -374,7 +378,7 @@ async def test_a_failed_attempt_stays_pending_and_a_dropped_one_does_not(
 # -- add_many ---------------------------------------------------------------------------
 
 
-async def test_add_many_inserts_a_whole_batch(store: SqliteStore) -> None:
+async def test_add_many_inserts_a_whole_batch(store: Store) -> None:
     batch = [(jurisdiction(jid, jid.title(), aliases=(f"{jid}-x",)), [event(jid)], [])
              for jid in ("aa", "bb", "cc")]
     await store.add_many(batch)
@@ -384,7 +388,7 @@ async def test_add_many_inserts_a_whole_batch(store: SqliteStore) -> None:
 
 
 @pytest.mark.parametrize("clash", ["id in the batch", "alias in the batch", "id in the store"])
-async def test_add_many_is_all_or_nothing(store: SqliteStore, query: Query,
+async def test_add_many_is_all_or_nothing(store: Store, query: Query,
                                           clash: str) -> None:
     if clash == "id in the store":
         await add(store, jurisdiction("bb", "Existing"))
@@ -405,7 +409,7 @@ async def test_add_many_is_all_or_nothing(store: SqliteStore, query: Query,
     assert await store.pending_notices(10) == []
 
 
-async def test_times_are_stored_in_utc_so_they_compare_as_text(store: SqliteStore,
+async def test_times_are_stored_in_utc_so_they_compare_as_text(store: Store,
                                                                query: Query) -> None:
     from zoneinfo import ZoneInfo
 

@@ -6,7 +6,8 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from storage.sqlite import SqliteStore
+from storage.store import Store
+from tests.storage.conftest import BOTH
 from tests.storage.test_repository import Query, event, jurisdiction
 from workflows.errors import Conflict
 from workflows.imports import read_csv
@@ -16,10 +17,12 @@ from workflows.reminders import Kind, Reminder
 from workflows.review import Review
 from workflows.transfer import apply_events, import_csv, plan_events
 
+pytestmark = BOTH  # every check here holds on SQLite and on PostgreSQL
+
 DUE = date(2018, 2, 23)
 
 
-async def two(store: SqliteStore) -> tuple[Jurisdiction, Jurisdiction]:
+async def two(store: Store) -> tuple[Jurisdiction, Jurisdiction]:
     await store.add_many([(jurisdiction(jid, name), [event(jid)], [])
                           for jid, name in (("albany", "Albany, NY"), ("denver", "Denver, CO"))])
     albany, denver = await store.get("albany"), await store.get("denver")
@@ -39,7 +42,7 @@ def letter(j: Jurisdiction) -> StagedChange:
 
 
 async def test_every_change_is_written_with_its_events_and_reminders(
-        store: SqliteStore, query: Query) -> None:
+        store: Store, query: Query) -> None:
     albany, denver = await two(store)
     await store.save_many([letter(albany), letter(denver)])
     for jid in ("albany", "denver"):
@@ -53,7 +56,7 @@ async def test_every_change_is_written_with_its_events_and_reminders(
                                                                          ("denver",)]
 
 
-async def test_a_conflict_on_the_last_change_undoes_the_first(store: SqliteStore,
+async def test_a_conflict_on_the_last_change_undoes_the_first(store: Store,
                                                               query: Query) -> None:
     albany, denver = await two(store)
     meanwhile = await store.get("denver")
@@ -72,7 +75,7 @@ async def test_a_conflict_on_the_last_change_undoes_the_first(store: SqliteStore
 
 
 async def test_any_failure_part_way_leaves_the_database_as_it_was(
-        store: SqliteStore, query: Query) -> None:
+        store: Store, query: Query) -> None:
     albany, denver = await two(store)
     broken = letter(denver)
     broken.events[1].detail["note"] = object()  # cannot be written as JSON
@@ -92,7 +95,7 @@ async def test_any_failure_part_way_leaves_the_database_as_it_was(
         ("response_received",)]
 
 
-async def test_notices_of_a_batch_point_at_their_own_events(store: SqliteStore,
+async def test_notices_of_a_batch_point_at_their_own_events(store: Store,
                                                             query: Query) -> None:
     albany, denver = await two(store)
     changes = []

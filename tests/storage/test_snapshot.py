@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from storage.sqlite import SqliteStore
+from storage.store import Store
+from tests.storage.conftest import BOTH
 from tests.storage.test_repository import event, full_jurisdiction, jurisdiction
 from workflows.model import Event, Jurisdiction
 from workflows.ports import ExportSource
 
+pytestmark = BOTH  # every check here holds on SQLite and on PostgreSQL
 
-async def many(store: SqliteStore, count: int) -> None:
+
+async def many(store: Store, count: int) -> None:
     await store.add_many([(jurisdiction(f"town-{n:03d}", f"Town {n:03d}",
                                         aliases=(f"t{n:03d}",)),
                            [event(f"town-{n:03d}")], []) for n in range(count)])
@@ -26,7 +29,7 @@ async def every_jurisdiction(source: ExportSource, page: int) -> list[Jurisdicti
     return found
 
 
-async def test_pages_hold_whole_jurisdictions_in_id_order(store: SqliteStore) -> None:
+async def test_pages_hold_whole_jurisdictions_in_id_order(store: Store) -> None:
     await many(store, 7)
     await store.add(full_jurisdiction(), [event("chicago")], [])
     async with store.snapshot() as source:
@@ -36,7 +39,7 @@ async def test_pages_hold_whole_jurisdictions_in_id_order(store: SqliteStore) ->
     assert found[1] == await store.get("town-000")
 
 
-async def test_events_page_by_jurisdiction_then_sequence(store: SqliteStore) -> None:
+async def test_events_page_by_jurisdiction_then_sequence(store: Store) -> None:
     await many(store, 3)
     town = await store.get("town-001")
     assert town is not None
@@ -54,7 +57,7 @@ async def test_events_page_by_jurisdiction_then_sequence(store: SqliteStore) -> 
 
 
 async def test_a_snapshot_does_not_see_later_changes_nor_hold_them_up(
-        store: SqliteStore) -> None:
+        store: Store) -> None:
     await many(store, 4)
     async with store.snapshot() as source:
         first = await source.jurisdictions_after("", 2)
@@ -73,5 +76,5 @@ async def test_a_snapshot_does_not_see_later_changes_nor_hold_them_up(
         assert len(await later.jurisdictions_after("", 10)) == 5
 
 
-async def many_more(store: SqliteStore) -> None:
+async def many_more(store: Store) -> None:
     await store.add(jurisdiction("zeta", "Zeta"), [event("zeta")], [])

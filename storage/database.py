@@ -1,0 +1,78 @@
+"""What the stores need of a database, whichever it is (SQLite or PostgreSQL).
+
+The stores write their SQL once, in the subset both engines speak: ``?`` or numbered
+``?N`` placeholders, ``INSERT … ON CONFLICT``, ``RETURNING``, ``count(*) FILTER``, row
+values, ``CAST(? AS …)`` wherever a parameter's type cannot be inferred. Each engine's
+``Database`` runs it: the SQLite one as is, the PostgreSQL one with ``$N`` placeholders.
+Dates and times are ISO 8601 text in both, compared byte by byte (PostgreSQL's text
+columns are declared ``COLLATE "C"``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Any, Protocol, TypeAlias
+
+Row: TypeAlias = Any
+"""A result row: ``row["column"]`` (``sqlite3.Row`` or ``asyncpg.Record``)."""
+
+
+class DuplicateKey(Exception):
+    """A write broke a unique constraint (an id or alias taken a moment ago)."""
+
+
+class Reader(Protocol):
+    async def fetch(self, sql: str, *args: Any) -> list[Row]: ...
+
+
+class Transaction(Reader, Protocol):
+    """One write transaction: everything in it is committed together or not at all."""
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run one statement; return how many rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
+
+
+class Database(Protocol):
+    dialect: str
+    """``sqlite`` or ``postgres``: which migrations apply."""
+    schema_version: int
+    skip_locked: str
+    """Appended to the ``SELECT`` that picks rows to claim: ``FOR UPDATE SKIP LOCKED``
+    where other processes may claim at the same moment, empty where writes are
+    serialised anyway (SQLite)."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+    async def read(self, sql: str, *args: Any) -> list[Row]:
+        """Rows of one query, from committed data."""
+        ...
+
+    def snapshot(self) -> AbstractAsyncContextManager[Reader]:
+        """One read-only transaction on a connection of its own: a consistent view for
+        as long as it is open, holding up no writer."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+_PLACEHOLDER = re.compile(r"\?(\d*)")
+
+
+def numbered(sql: str) -> str:
+    """``?`` and ``?N`` placeholders as PostgreSQL's ``$N`` (a bare ``?`` takes the next
+    number). The stores' SQL has no ``?`` inside string literals."""
+    counter = 0
+
+    def number(match: re.Match[str]) -> str:
+        nonlocal counter
+        if match[1]:
+            return f"${match[1]}"
+        counter += 1
+        return f"${counter}"
+
+    return _PLACEHOLDER.sub(number, sql)

@@ -1,0 +1,120 @@
+"""PostgreSQL, for several bot replicas sharing one database, through asyncpg.
+
+A pool of connections; each change is one transaction on one of them (READ COMMITTED:
+the optimistic ``WHERE version = ?`` re-checks a row another replica just changed, so
+one of two racing changes gets ``Conflict``). Claims pick rows ``FOR UPDATE SKIP
+LOCKED``: replicas sweeping at the same moment each get different reminders.
+Migrations run under an advisory lock, so replicas starting together migrate once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from functools import lru_cache
+from typing import Any
+
+import asyncpg
+
+from storage.database import DuplicateKey, Row, numbered
+from storage.migrations import available
+from storage.store import Store
+
+POOL_SIZE = 10
+MIGRATION_LOCK = 0x7265766965  # any number; the same for every replica
+_sql = lru_cache(maxsize=512)(numbered)
+
+
+@contextmanager
+def _unique() -> Iterator[None]:
+    try:
+        yield
+    except asyncpg.UniqueViolationError as error:
+        raise DuplicateKey(str(error)) from error
+
+
+class Connection:
+    """An asyncpg connection as the stores' ``Transaction`` and ``Reader``."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn = conn
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        with _unique():
+            status: str = await self._conn.execute(_sql(sql), *args)
+        return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        batch = [tuple(row) for row in rows]
+        if batch:
+            with _unique():
+                await self._conn.executemany(_sql(sql), batch)
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        with _unique():
+            return list(await self._conn.fetch(_sql(sql), *args))
+
+
+class PostgresDatabase:
+    dialect = "postgres"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, pool: Any, schema_version: int) -> None:
+        self._pool = pool
+        self.schema_version = schema_version
+
+    @classmethod
+    async def open(cls, url: str, pool_size: int = POOL_SIZE) -> PostgresDatabase:
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size)
+        try:
+            async with pool.acquire() as conn:
+                version = await migrate(conn)
+        except BaseException:
+            await pool.close()
+            raise
+        return cls(pool, version)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Connection]:
+        async with self._pool.acquire() as conn, conn.transaction():
+            yield Connection(conn)
+
+    async def read(self, sql: str, *args: Any) -> list[Row]:
+        return list(await self._pool.fetch(_sql(sql), *args))
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[Connection]:
+        """A REPEATABLE READ, read-only transaction: every page sees the same moment."""
+        async with self._pool.acquire() as conn, conn.transaction(
+                isolation="repeatable_read", readonly=True):
+            yield Connection(conn)
+
+
+async def migrate(conn: Any) -> int:
+    """Apply the PostgreSQL migrations newer than the database, in one transaction, under
+    an advisory lock (a second replica waits, then finds nothing left to do). Returns the
+    schema version afterwards."""
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", MIGRATION_LOCK)
+        await conn.execute("CREATE TABLE IF NOT EXISTS schema_version ("
+                           " version INTEGER PRIMARY KEY, applied_at TIMESTAMPTZ NOT NULL"
+                           " DEFAULT now())")
+        current = int(await conn.fetchval("SELECT coalesce(max(version), 0)"
+                                          " FROM schema_version"))
+        for number, sql in available("postgres"):
+            if number > current:
+                await conn.execute(sql)
+                await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", number)
+                current = number
+    return current
+
+
+class PostgresStore(Store):
+    """The store on a PostgreSQL database: ``await PostgresStore.open(url)``."""
+
+    @classmethod
+    async def open(cls, url: str) -> PostgresStore:
+        return cls(await PostgresDatabase.open(url))
