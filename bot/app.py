@@ -95,7 +95,7 @@ class Bot:
         return application
 
     async def _healthz(self, request: web.Request) -> web.Response:
-        await self.store.pending_notices(1)
+        await self.store.read("SELECT 1 AS ok")
         return web.json_response({"ok": True, "schema": self.store.schema_version})
 
     async def close(self) -> None:

@@ -11,7 +11,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -26,6 +26,8 @@ from workflows.reminders import Due
 
 log = logging.getLogger(__name__)
 BATCH = 50
+LEASE = timedelta(minutes=2)
+"""How long a relay may hold notices it is posting before another relay may take them."""
 PERMANENT = frozenset({"channel_not_found", "not_in_channel", "is_archived", "invalid_blocks",
                        "msg_too_long", "no_text", "restricted_action"})
 """Slack errors that a retry cannot fix: the notice is dropped (and logged)."""
@@ -133,8 +135,8 @@ class OutboxRelay:
         failure so that a channel's messages keep their order."""
         sent = 0
         async with self._lock:
-            while pending := await self.store.pending_notices(BATCH):
-                for notice in pending:
+            while pending := await self.store.claim_notices(self.clock.now(), LEASE, BATCH):
+                for n, notice in enumerate(pending):
                     try:
                         reply = render.announcement(notice.event, label=self.label)
                         await self.notifier.post(notice.channel, reply)
@@ -146,6 +148,7 @@ class OutboxRelay:
                         await self.store.mark_failed(notice.id, str(failure), dropped)
                         if dropped:
                             continue
+                        await self.store.release_notices([p.id for p in pending[n + 1:]])
                         return sent
                     await self.store.mark_sent(notice.id, self.clock.now())
                     sent += 1

@@ -17,7 +17,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import Protocol
 from zoneinfo import ZoneInfo
@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 Labels = Callable[[str], str]
 """A state's words for people (the workflow in force's ``Definition.label_of``)."""
 
+SENDING_LEASE = timedelta(minutes=5)
+"""How long a replica may take to send a scheduled summary before another may try."""
 MAX_LINES = 20
 """Items shown per list; a section holds 3,000 characters, so about 20 lines of 140."""
 MAX_LINE = 280
@@ -324,7 +326,16 @@ class SummaryService:
             subscription = await self.store.subscription(channel)
             if subscription is None or not subscription.missed(self.clock.now()):
                 return None
-            return await self._send(channel, subscription)
+            if not await self.store.claim_sending(channel, self.clock.now(), SENDING_LEASE):
+                return None  # another replica is sending it
+            try:
+                # read again: another replica may have sent it a moment ago
+                subscription = await self.store.subscription(channel)
+                if subscription is None or not subscription.missed(self.clock.now()):
+                    return None
+                return await self._send(channel, subscription)
+            finally:
+                await self.store.release_sending(channel)
 
     async def run_job(self, channel: str) -> None:
         """What the scheduler runs: a failure is logged, never raised into APScheduler."""

@@ -11,10 +11,11 @@ replicas never claim the same reminder.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from storage.database import Database, DuplicateKey, Reader, Row, Transaction
@@ -34,6 +35,8 @@ from workflows.reminders import Due, Kind, Reminder
 
 T = TypeVar("T")
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
+_NOTICES = ("SELECT o.id AS outbox_id, o.channel, o.attempts, e.* FROM outbox o JOIN events e"
+            " ON e.id = o.event_id WHERE o.sent_at IS NULL AND o.dropped_at IS NULL")
 
 
 @dataclass(frozen=True)
@@ -275,13 +278,32 @@ class Store:
     # -- outbox --------------------------------------------------------------------------
 
     async def pending_notices(self, limit: int) -> list[PendingNotice]:
-        rows = await self.read(
-            "SELECT o.id AS outbox_id, o.channel, o.attempts, e.* FROM outbox o"
-            " JOIN events e ON e.id = o.event_id WHERE o.sent_at IS NULL AND o.dropped_at IS NULL"
-            " ORDER BY o.id LIMIT ?",
-            limit)
-        return [PendingNotice(r["outbox_id"], r["channel"], _event(r), r["attempts"])
-                for r in rows]
+        """Notices not yet posted (whether or not a relay is posting them)."""
+        rows = await self.read(f"{_NOTICES} ORDER BY o.id LIMIT ?", limit)
+        return [_notice(r) for r in rows]
+
+    async def claim_notices(self, now: datetime, lease: timedelta,
+                            limit: int) -> list[PendingNotice]:
+        """Take up to ``limit`` notices no relay is posting, oldest first, until
+        ``now + lease``: relays on several replicas never take the same notice. A relay
+        that dies holding some leaves them to whoever flushes after the lease."""
+        claim = uuid.uuid4().hex
+        async with self.transaction() as db:
+            taken = await db.execute(
+                "UPDATE outbox SET claim_id = ?1, claimed_until = ?2 WHERE id IN (SELECT id"
+                " FROM outbox WHERE sent_at IS NULL AND dropped_at IS NULL AND"
+                " (claimed_until IS NULL OR claimed_until <= ?3) ORDER BY id LIMIT ?4"
+                f"{self.db.skip_locked})", claim, utc_text(now + lease), utc_text(now), limit)
+        if not taken:
+            return []
+        rows = await self.read(f"{_NOTICES} AND o.claim_id = ? ORDER BY o.id", claim)
+        return [_notice(r) for r in rows]
+
+    async def release_notices(self, ids: Sequence[int]) -> None:
+        """Give back claimed notices that were not posted, for the next flush."""
+        async with self.transaction() as db:
+            await db.executemany("UPDATE outbox SET claim_id = NULL, claimed_until = NULL"
+                                 " WHERE id = ? AND sent_at IS NULL", [(i,) for i in ids])
 
     async def mark_sent(self, notice_id: int, at: datetime) -> None:
         async with self.transaction() as db:
@@ -292,7 +314,8 @@ class Store:
         """Count a failed attempt; ``dropped_at`` gives up on a notice Slack will never take."""
         async with self.transaction() as db:
             await db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?,"
-                             " dropped_at = ? WHERE id = ?",
+                             " dropped_at = ?, claim_id = NULL, claimed_until = NULL"
+                             " WHERE id = ?",
                              error[:500], utc_text(dropped_at) if dropped_at else None,
                              notice_id)
 
@@ -489,6 +512,10 @@ def _event(row: Row) -> Event:
         on=date.fromisoformat(row["on_date"]), at=datetime.fromisoformat(row["recorded_at"]),
         from_state=row["from_state"], to_state=row["to_state"],
         detail=json.loads(row["detail"]), seq=row["seq"])
+
+
+def _notice(row: Row) -> PendingNotice:
+    return PendingNotice(row["outbox_id"], row["channel"], _event(row), row["attempts"])
 
 
 def _listing(row: Row) -> Listing:

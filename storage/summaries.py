@@ -13,7 +13,7 @@ injected clock, which gives UTC (``SystemClock``, the tests' clocks), and
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from storage.database import Row
 from storage.store import Store, utc_text
@@ -145,13 +145,30 @@ class SummaryStore:
         return _subscription(previous[0]) if previous else None
 
     async def mark_sent(self, channel: str, until: datetime) -> bool:
-        """Record that the channel's summary covered everything up to ``until``. Never
-        moves backwards; False if the channel has no subscription."""
+        """Record that the channel's summary covered everything up to ``until`` (and end
+        any lease on sending it). Never moves backwards; False if the channel has no
+        subscription."""
         async with self.store.transaction() as db:
             changed = await db.execute(
                 "UPDATE subscriptions SET last_sent_at = CASE WHEN last_sent_at > ?1"
-                " THEN last_sent_at ELSE ?1 END WHERE channel = ?2", utc_text(until), channel)
+                " THEN last_sent_at ELSE ?1 END, sending_until = NULL WHERE channel = ?2",
+                utc_text(until), channel)
             return changed == 1
+
+    async def claim_sending(self, channel: str, now: datetime, lease: timedelta) -> bool:
+        """Take the sending of the channel's scheduled summary until ``now + lease``;
+        False if another replica holds it (or the channel has no subscription)."""
+        async with self.store.transaction() as db:
+            taken = await db.execute(
+                "UPDATE subscriptions SET sending_until = ?1 WHERE channel = ?2 AND"
+                " (sending_until IS NULL OR sending_until <= ?3)",
+                utc_text(now + lease), channel, utc_text(now))
+            return taken == 1
+
+    async def release_sending(self, channel: str) -> None:
+        async with self.store.transaction() as db:
+            await db.execute("UPDATE subscriptions SET sending_until = NULL WHERE channel = ?",
+                             channel)
 
     # -- what a summary reads ------------------------------------------------------------
 

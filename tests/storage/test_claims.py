@@ -1,0 +1,120 @@
+"""Claims that let several replicas share one database: reminders, notices and scheduled
+summaries are each taken by one claimer at a time, on both engines."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+
+import asyncpg
+import pytest
+
+from storage import open_store
+from storage.store import Store
+from storage.summaries import SummaryStore
+from tests.storage.conftest import BOTH, NOW
+from tests.storage.test_repository import add, event, jurisdiction
+from workflows.deadlines import DueSpec
+from workflows.model import Notice
+from workflows.review import Review, new_jurisdiction
+from workflows.summary import Cadence, Schedule, Subscription
+
+pytestmark = BOTH
+LEASE = timedelta(minutes=2)
+SWEEP_AT = datetime(2018, 2, 20, 15, tzinfo=UTC)  # after every "before" reminder is due
+
+
+async def letters(review: Review, count: int) -> None:
+    """``count`` jurisdictions with a letter due 2018-02-23: reminders due by SWEEP_AT."""
+    towns = [new_jurisdiction(f"town-{n:03d}", f"Town {n:03d}", "city", "CA")
+             for n in range(count)]
+    await review.import_jurisdictions("UADMIN", towns)
+    for town in towns:
+        await review.take("UADMIN", town.id, "letter", date(2018, 2, 1),
+                          DueSpec(on=date(2018, 2, 23)))
+
+
+async def test_claimers_racing_on_their_own_connections_split_the_reminders(
+        review: Review, database_url: str) -> None:
+    await letters(review, 60)
+    stores = [await open_store(database_url) for _ in range(3)]
+    try:
+        async def sweep(store: Store, n: int) -> list[int]:
+            taken: list[int] = []
+            while due := await store.claim_reminders(SWEEP_AT, f"claim-{n}-{len(taken)}",
+                                                     "#review", 7):
+                taken += [d.reminder.id for d in due if d.reminder.id is not None]
+            return taken
+
+        claims = await asyncio.gather(*(sweep(s, n) for n, s in enumerate(stores)))
+        every = await stores[0].read("SELECT id FROM reminders WHERE due_at <= ?",
+                                     SWEEP_AT.isoformat())
+    finally:
+        for store in stores:
+            await store.close()
+    taken = [i for claim in claims for i in claim]
+    assert len(taken) == len(set(taken)), "a reminder was claimed twice"
+    assert sorted(taken) == sorted(r["id"] for r in every) and len(taken) >= 60
+
+
+async def test_a_claimed_notice_is_not_taken_again_until_its_lease_runs_out(
+        store: Store) -> None:
+    j = jurisdiction("chicago", "Chicago, IL")
+    await add(store, j, channel="#a")
+    letter = event("chicago", "letter", at=NOW, after="awaiting_response")
+    await store.save(j, 1, [letter], [Notice("#b", letter), Notice("#c", letter)])
+
+    first = await store.claim_notices(NOW, LEASE, 2)
+    second = await store.claim_notices(NOW, LEASE, 10)
+    assert [n.channel for n in first] == ["#a", "#b"]
+    assert [n.channel for n in second] == ["#c"]
+    assert await store.claim_notices(NOW + LEASE / 2, LEASE, 10) == []
+
+    await store.mark_sent(first[0].id, NOW)
+    await store.release_notices([second[0].id])
+    assert [n.channel for n in await store.claim_notices(NOW, LEASE, 10)] == ["#c"]
+    later = await store.claim_notices(NOW + LEASE, LEASE, 10)  # the first relay died
+    assert [n.channel for n in later] == ["#b", "#c"]
+
+
+async def test_a_failed_notice_is_given_back_for_the_next_flush(store: Store) -> None:
+    j = jurisdiction("chicago", "Chicago, IL")
+    await add(store, j, channel="#a")
+    [notice] = await store.claim_notices(NOW, LEASE, 10)
+    await store.mark_failed(notice.id, "ratelimited", None)
+    assert [n.id for n in await store.claim_notices(NOW, LEASE, 10)] == [notice.id]
+
+
+async def test_one_replica_at_a_time_sends_a_channel_summary(store: Store) -> None:
+    summaries = SummaryStore(store)
+    schedule = Schedule(Cadence.DAILY, time(9), "America/New_York")
+    await summaries.subscribe(Subscription("CLEAD", schedule, "UANA", NOW))
+
+    assert await summaries.claim_sending("CLEAD", NOW, LEASE)
+    assert not await summaries.claim_sending("CLEAD", NOW + LEASE / 2, LEASE)
+    assert await summaries.mark_sent("CLEAD", NOW)  # ends the lease
+    assert await summaries.claim_sending("CLEAD", NOW, LEASE)
+    await summaries.release_sending("CLEAD")
+    assert await summaries.claim_sending("CLEAD", NOW, LEASE)
+    assert await summaries.claim_sending("CLEAD", NOW + LEASE, LEASE)  # holder died
+    assert not await summaries.claim_sending("CNONE", NOW, LEASE)
+
+
+async def test_on_postgres_a_claim_skips_rows_another_transaction_holds(
+        engine: str, review: Review, store: Store, database_url: str) -> None:
+    """FOR UPDATE SKIP LOCKED: a sweep does not wait for, nor take, reminders that
+    another replica's claim is still writing."""
+    if engine != "postgres":
+        pytest.skip("row locks: PostgreSQL's (SQLite serialises whole transactions)")
+    await letters(review, 4)
+    other = await asyncpg.connect(database_url)
+    try:
+        async with other.transaction():
+            held = await other.fetch("SELECT id FROM reminders ORDER BY due_at, id LIMIT 3"
+                                     " FOR UPDATE")
+            due = await asyncio.wait_for(
+                store.claim_reminders(SWEEP_AT, "mine", "#review", 100), timeout=5)
+    finally:
+        await other.close()
+    mine = {d.reminder.id for d in due}
+    assert mine and not mine & {r["id"] for r in held}
