@@ -368,6 +368,11 @@ class Store:
                 "UPDATE reminders SET status = 'pending', claim_id = NULL, claimed_at = NULL"
                 " WHERE id = ? AND status = 'sending'", [(i,) for i in ids])
 
+    async def renew_claim(self, claim: str, now: datetime) -> None:
+        async with self.transaction() as db:
+            await db.execute("UPDATE reminders SET claimed_at = ? WHERE claim_id = ?"
+                             " AND status = 'sending'", utc_text(now), claim)
+
     async def stale_claims(self, before: datetime) -> list[tuple[str, datetime, list[int]]]:
         rows = await self.read(
             "SELECT claim_id, channel, claimed_at, id FROM reminders"

@@ -128,6 +128,10 @@ class ReminderStore(Protocol):
 
     async def release_reminders(self, ids: Sequence[int]) -> None: ...
 
+    async def renew_claim(self, claim: str, now: datetime) -> None:
+        """Still at work: move the claim's reminders not yet sent to ``now``."""
+        ...
+
     async def cancel_reminders(self, ids: Sequence[int], now: datetime) -> None: ...
 
     async def stale_claims(self, before: datetime) -> list[tuple[str, datetime, list[int]]]:

@@ -27,7 +27,8 @@ LINES_PER_MESSAGE = 40
 """Slack allows 50 blocks a message; a reminder line is one block."""
 CLAIM_LIMIT = 5000
 LEASE = timedelta(minutes=2)
-"""How long a claim may stay unconfirmed before another sweep checks on it."""
+"""How long a claim may go without progress before another sweep checks on it: a sweep
+renews what it still holds after each message, so only a dead (or stuck) one lapses."""
 SNOOZE_SPANS = {1: "tomorrow", 5: "next week"}
 
 
@@ -60,8 +61,8 @@ class Sweeper:
         await self._recover(now, report)
         if not report.in_hours:
             return report
-        due = await self.store.claim_reminders(now, uuid.uuid4().hex, self.default_channel,
-                                               CLAIM_LIMIT)
+        claim = uuid.uuid4().hex
+        due = await self.store.claim_reminders(now, claim, self.default_channel, CLAIM_LIMIT)
         by_channel: dict[str, list[Due]] = {}
         for item in due:
             by_channel.setdefault(item.channel, []).append(item)
@@ -69,11 +70,11 @@ class Sweeper:
         for channel, items in by_channel.items():
             if leads is None and any(i.reminder.kind is Kind.ESCALATION for i in items):
                 leads = await self.store.users_with(Role.LEAD)
-            await self._post_channel(channel, items, leads or [], now, report)
+            await self._post_channel(claim, channel, items, leads or [], now, report)
         return report
 
-    async def _post_channel(self, channel: str, items: list[Due], leads: list[str],
-                            now: datetime, report: SweepReport) -> None:
+    async def _post_channel(self, claim: str, channel: str, items: list[Due],
+                            leads: list[str], now: datetime, report: SweepReport) -> None:
         lines = collapse(items)
         for start in range(0, len(lines), LINES_PER_MESSAGE):
             chunk = lines[start:start + LINES_PER_MESSAGE]
@@ -90,6 +91,7 @@ class Sweeper:
             follow_ups = [f for head, _ in chunk
                           if (f := follow_up(head.reminder, self.policy, head.us_state))]
             await self.store.mark_reminders_sent(ids, ts, now, follow_ups)
+            await self.store.renew_claim(claim, self.clock.now())
             report.posted += len(ids)
             report.messages += 1
 

@@ -118,3 +118,13 @@ async def test_on_postgres_a_claim_skips_rows_another_transaction_holds(
         await other.close()
     mine = {d.reminder.id for d in due}
     assert mine and not mine & {r["id"] for r in held}
+
+
+async def test_a_renewed_claim_is_not_stale(review: Review, store: Store) -> None:
+    await letters(review, 2)
+    due = await store.claim_reminders(SWEEP_AT, "slow-sweep", "#review", 100)
+    later = SWEEP_AT + timedelta(minutes=3)
+    assert [ids for _, _, ids in await store.stale_claims(later - LEASE)] == [
+        sorted(d.reminder.id for d in due)]
+    await store.renew_claim("slow-sweep", later)
+    assert await store.stale_claims(later - LEASE) == []
