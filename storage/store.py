@@ -335,10 +335,16 @@ class Store:
                 claim, utc_text(now), default_channel, limit)
             if claimed == 0:
                 return []
+        return await self._dues("r.claim_id = ?", claim)
+
+    async def dues(self, ids: Sequence[int]) -> list[Due]:
+        return await self._dues(f"r.id IN ({', '.join('?' * len(ids))})", *ids) if ids else []
+
+    async def _dues(self, where: str, *args: Any) -> list[Due]:
         rows = await self.read(
             "SELECT r.*, j.name, j.owner, j.state, j.us_state FROM reminders r"
-            " JOIN jurisdictions j ON j.id = r.jurisdiction_id WHERE r.claim_id = ?"
-            " ORDER BY r.channel, j.name_key, r.due_at", claim)
+            f" JOIN jurisdictions j ON j.id = r.jurisdiction_id WHERE {where}"
+            " ORDER BY r.channel, j.name_key, r.due_at", *args)
         return [Due(_reminder(r), r["name"], r["owner"], r["channel"], r["state"],
                     r["us_state"]) for r in rows]
 

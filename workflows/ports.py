@@ -128,6 +128,10 @@ class ReminderStore(Protocol):
 
     async def release_reminders(self, ids: Sequence[int]) -> None: ...
 
+    async def dues(self, ids: Sequence[int]) -> list[Due]:
+        """The reminders ``ids`` as a sweep claims them (with their jurisdiction)."""
+        ...
+
     async def renew_claim(self, claim: str, now: datetime) -> None:
         """Still at work: move the claim's reminders not yet sent to ``now``."""
         ...

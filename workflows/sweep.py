@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from workflows.errors import DeliveryFailed, NotFound, StepRefused
 from workflows.model import Role
 from workflows.ports import Clock, ReminderNotifier, ReminderStore
-from workflows.reminders import Due, Kind, Policy, collapse, follow_up, snoozed
+from workflows.reminders import Due, Kind, Policy, Reminder, collapse, follow_up, snoozed
 from workflows.rules import label_of
 
 log = logging.getLogger(__name__)
@@ -88,12 +88,17 @@ class Sweeper:
                 await self._give_back(channel, rest, failure, now, report)
                 return
             ids = [_id(d) for head, riders in chunk for d in (head, *riders)]
-            follow_ups = [f for head, _ in chunk
-                          if (f := follow_up(head.reminder, self.policy, head.us_state))]
-            await self.store.mark_reminders_sent(ids, ts, now, follow_ups)
+            await self.store.mark_reminders_sent(ids, ts, now, self._follow_ups(
+                [head for head, _ in chunk]))
             await self.store.renew_claim(claim, self.clock.now())
             report.posted += len(ids)
             report.messages += 1
+
+    def _follow_ups(self, posted: list[Due]) -> list[Reminder]:
+        """What comes after the lines just posted (a line's head speaks for its riders,
+        so only heads chain a follow-up)."""
+        return [f for head, _ in collapse(posted)
+                if (f := follow_up(head.reminder, self.policy, head.us_state))]
 
     async def _give_back(self, channel: str, rest: list[Due], failure: DeliveryFailed,
                          now: datetime, report: SweepReport) -> None:
@@ -116,7 +121,8 @@ class Sweeper:
                 continue
             done = [i for i in ids if i in posted]
             if done:
-                await self.store.mark_reminders_sent(done, "", now, [])
+                await self.store.mark_reminders_sent(done, "", now,
+                                                     self._follow_ups(await self.store.dues(done)))
             await self.store.release_reminders([i for i in ids if i not in posted])
             report.recovered += len(done)
             report.released += len(ids) - len(done)

@@ -31,7 +31,8 @@ import pytest
 from bot.app import SlackAccess, build
 from bot.local_slack import Failure, LocalSlack
 from bot.settings import load_settings
-from storage.sqlite import SqliteStore, utc_text
+from storage.sqlite import SqliteStore
+from storage.store import utc_text
 from workflows.deadlines import DueSpec
 from workflows.review import Review, ReviewConfig, new_jurisdiction
 from workflows.sweep import LEASE, LINES_PER_MESSAGE
@@ -306,8 +307,6 @@ async def test_kills_while_slack_is_slow_and_rate_limiting(
     assert run.kills == 3, "a sweep ended before it could be killed"
 
 
-@pytest.mark.xfail(strict=True, reason="Sweeper._recover marks what it finds posted as sent "
-                   "without the follow-ups a finished sweep chains (workflows/sweep.py)")
 async def test_a_reminder_recovered_after_a_crash_keeps_its_follow_up(tmp_path: Path) -> None:
     """Two towns overdue in two channels; the sweep dies while the second post is in
     flight (Slack takes it, the database never hears). The next sweep finds it in the
