@@ -311,7 +311,11 @@ class LocalSlack:
                   **({"metadata": p.metadata} if p.metadata else {})}
                  for p in reversed(self.posted) if p.channel == channel and p.ts
                  and float(p.ts) >= oldest]
-        return {"ok": True, "messages": found, "has_more": False}
+        start = int(params.get("cursor") or 0)  # pages newest first, as Slack does
+        end = start + min(int(params.get("limit") or 100), 999)
+        more = end < len(found)
+        return {"ok": True, "messages": found[start:end], "has_more": more,
+                "response_metadata": {"next_cursor": str(end) if more else ""}}
 
     async def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
         view = params.get("view")

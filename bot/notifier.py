@@ -26,6 +26,8 @@ from workflows.reminders import Due
 
 log = logging.getLogger(__name__)
 BATCH = 50
+HISTORY_PAGE = 200
+"""Messages a page when a sweep reads back a channel (Slack's advice: 200 or fewer)."""
 LEASE = timedelta(minutes=2)
 """How long a relay may hold notices it is posting before another relay may take them."""
 PERMANENT = frozenset({"channel_not_found", "not_in_channel", "is_archived", "invalid_blocks",
@@ -93,16 +95,21 @@ class SlackReminders:
         return str(response.get("ts", ""))
 
     async def delivered(self, channel: str, since: datetime) -> set[int]:
-        async with _delivery():
-            response = await self.client.conversations_history(
-                channel=channel, oldest=f"{since.timestamp():.6f}", include_all_metadata=True,
-                limit=999)
         found: set[int] = set()
-        for message in response.get("messages", []):
-            metadata = message.get("metadata") or {}
-            if metadata.get("event_type") == self.EVENT_TYPE:
-                found.update(int(i) for i in metadata.get("event_payload", {}).get("ids", []))
-        return found
+        cursor = ""
+        while True:
+            async with _delivery():
+                response = await self.client.conversations_history(
+                    channel=channel, oldest=f"{since.timestamp():.6f}",
+                    include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor or None)
+            for message in response.get("messages", []):
+                metadata = message.get("metadata") or {}
+                if metadata.get("event_type") == self.EVENT_TYPE:
+                    payload = metadata.get("event_payload", {})
+                    found.update(int(i) for i in payload.get("ids", []))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor", "")
+            if not cursor:
+                return found
 
 
 @asynccontextmanager

@@ -243,3 +243,19 @@ async def test_the_scheduler_sweeps_on_its_own(harness: Harness) -> None:
         scheduler.shutdown(wait=False)
     assert [len(ids_of(m)) for m in channel_posts(harness, "CMIDWEST")] == [1]
     assert {job.id for job in scheduler.get_jobs()} >= {"reminders", "outbox"}
+
+
+async def test_reading_back_a_busy_channel_follows_every_page(harness: Harness) -> None:
+    """A sweep that died long ago is checked against more messages than one page of
+    conversations.history holds: the reminders of the oldest page count too."""
+    slack = harness.slack
+    for n in range(450):
+        slack.posted.append(Posted("CBUSY", f"chatter {n}", [], ts=f"{1_517_500_000 + n}.000001",
+                                   metadata={"event_type": "review_reminders",
+                                             "event_payload": {"ids": [n]}}
+                                   if n % 100 == 0 else None))
+    found = await harness.bot.sweeper.notifier.delivered(
+        "CBUSY", datetime(2018, 1, 1, tzinfo=UTC))
+    assert found == {0, 100, 200, 300, 400}
+    pages = [params for method, params in slack.calls if method == "conversations.history"]
+    assert len(pages) == 3
