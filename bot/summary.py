@@ -19,16 +19,12 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from io import BytesIO
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.triggers.cron import CronTrigger
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -56,6 +52,9 @@ from workflows.summary import (
     build_summary,
     parse_schedule,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
 
 log = logging.getLogger(__name__)
 Labels = Callable[[str], str]
@@ -237,7 +236,11 @@ def _clip(text: str, limit: int) -> str:
 def chart_png(summary: Summary, zone: ZoneInfo, label: Labels = label_of) -> bytes:
     """A horizontal bar chart of jurisdictions per state, at the start of the period and
     now, as PNG bytes. Built on its own Figure with the Agg canvas: no pyplot, no
-    global figure to close, safe to run in a worker thread."""
+    global figure to close, safe to run in a worker thread. matplotlib is imported here,
+    on the first chart, not when the bot starts (it takes half a second)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
     rows = _ordered(summary)
     figure = Figure(figsize=(9, 1.8 + 0.5 * max(len(rows), 1)), dpi=100)
     FigureCanvasAgg(figure)
@@ -266,6 +269,8 @@ def _bars(axes: Axes, rows: list[StateCount], summary: Summary, zone: ZoneInfo,
     axes.set_yticks(positions, [label(r.state) for r in rows])
     axes.invert_yaxis()
     axes.set_xlabel("jurisdictions")
+    from matplotlib.ticker import MaxNLocator
+
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.set_title(f"Where the jurisdictions stand: {since} → {summary.today}")
     axes.margins(x=0.1)
