@@ -85,6 +85,7 @@ class Calendar:
         known = subdivision if subdivision and is_us_state(subdivision) else None
         self.subdivision = known
         self._holidays = holidays.country_holidays("US", subdiv=known)
+        self._bounds: dict[date, TierBounds] = {}
 
     def holiday(self, day: date) -> str | None:
         return self._holidays.get(day)
@@ -133,14 +134,44 @@ class Calendar:
         return max((due - paused_on).days, 0)
 
     def tier(self, due: date | None, today: date) -> Tier:
-        if due is None:
-            return Tier.NONE
-        if today > due:
-            late = self.business_days_between(due, today)
-            return Tier.VERY_OVERDUE if late >= VERY_OVERDUE_BUSINESS_DAYS else Tier.OVERDUE
-        if self.business_days_between(today, due) <= DUE_SOON_BUSINESS_DAYS:
+        """Where a deadline stands: due soon within 3 business days, very overdue 20
+        business days late or more."""
+        return Tier.NONE if due is None else self.bounds(today).tier(due)
+
+    def bounds(self, today: date) -> TierBounds:
+        """The days that separate the tiers on ``today``, worked out once a day (a list
+        of thousands of deadlines is then placed with two comparisons each)."""
+        found = self._bounds.get(today)
+        if found is None:
+            if len(self._bounds) > 64:
+                self._bounds.clear()
+            found = self._bounds[today] = self._work_out_bounds(today)
+        return found
+
+    def _work_out_bounds(self, today: date) -> TierBounds:
+        day, late = today, 0
+        while late < VERY_OVERDUE_BUSINESS_DAYS:
+            late += self.is_business_day(day)
+            day -= timedelta(days=1)
+        ahead = self.add_business_days(today, DUE_SOON_BUSINESS_DAYS + 1)
+        return TierBounds(today, very_overdue_by=day, due_soon_until=ahead - timedelta(days=1))
+
+
+@dataclass(frozen=True)
+class TierBounds:
+    """``very_overdue_by``: the latest due date at least 20 business days late on
+    ``today``; ``due_soon_until``: the latest due date at most 3 business days away."""
+
+    today: date
+    very_overdue_by: date
+    due_soon_until: date
+
+    def tier(self, due: date) -> Tier:
+        if due > self.today:
+            return Tier.DUE_SOON if due <= self.due_soon_until else Tier.ON_TRACK
+        if due == self.today:
             return Tier.DUE_SOON
-        return Tier.ON_TRACK
+        return Tier.VERY_OVERDUE if due <= self.very_overdue_by else Tier.OVERDUE
 
 
 @lru_cache(maxsize=64)

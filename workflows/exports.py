@@ -17,10 +17,9 @@ from collections.abc import AsyncIterator
 from datetime import date
 from typing import TextIO
 
-from workflows.deadlines import Tier, calendar_for
+from workflows.deadlines import Tier, TierBounds, calendar_for
 from workflows.model import Event, Jurisdiction
 from workflows.ports import ExportSource
-from workflows.summary import TierBounds, tier_bounds
 
 PAGE = 1000
 """Rows read per query."""
@@ -53,7 +52,7 @@ class StateRows:
         if j.due_on is None:
             return ""
         if j.us_state not in self._bounds:
-            self._bounds[j.us_state] = tier_bounds(calendar_for(j.us_state or None), self.today)
+            self._bounds[j.us_state] = calendar_for(j.us_state or None).bounds(self.today)
         tier: Tier = self._bounds[j.us_state].tier(j.due_on)
         return tier.value
 

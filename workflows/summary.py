@@ -22,13 +22,7 @@ from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
-from workflows.deadlines import (
-    DUE_SOON_BUSINESS_DAYS,
-    VERY_OVERDUE_BUSINESS_DAYS,
-    Calendar,
-    Tier,
-    calendar_for,
-)
+from workflows.deadlines import Tier, TierBounds, calendar_for
 from workflows.errors import BadInput
 from workflows.model import CourtOrder
 
@@ -330,42 +324,12 @@ async def build_summary(source: SummarySource, channel: str, title: str, since: 
 # -- deadline tiers in bulk ----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TierBounds:
-    """The days that separate the tiers for one calendar on one day, so each deadline is
-    placed with two comparisons (``Calendar.tier`` counts business days one by one).
-
-    ``very_overdue_by``: the latest due date that is at least 20 business days late;
-    ``due_soon_until``: the latest due date at most 3 business days away."""
-
-    today: date
-    very_overdue_by: date
-    due_soon_until: date
-
-    def tier(self, due: date) -> Tier:
-        if due > self.today:
-            return Tier.DUE_SOON if due <= self.due_soon_until else Tier.ON_TRACK
-        if due == self.today:
-            return Tier.DUE_SOON
-        return Tier.VERY_OVERDUE if due <= self.very_overdue_by else Tier.OVERDUE
-
-
-def tier_bounds(calendar: Calendar, today: date) -> TierBounds:
-    day, late = today, 0
-    while late < VERY_OVERDUE_BUSINESS_DAYS:
-        late += calendar.is_business_day(day)
-        day -= timedelta(days=1)
-    very_overdue_by = day
-    ahead = calendar.add_business_days(today, DUE_SOON_BUSINESS_DAYS + 1)
-    return TierBounds(today, very_overdue_by, ahead - timedelta(days=1))
-
-
 def tier_counts(groups: Iterable[DeadlineGroup], today: date) -> dict[Tier, int]:
     """How many running deadlines stand in each tier (every tier but NONE is a key)."""
     counts: dict[Tier, int] = {tier: 0 for tier in Tier if tier is not Tier.NONE}
     bounds: dict[str, TierBounds] = {}
     for group in groups:
         if group.us_state not in bounds:
-            bounds[group.us_state] = tier_bounds(calendar_for(group.us_state or None), today)
+            bounds[group.us_state] = calendar_for(group.us_state or None).bounds(today)
         counts[bounds[group.us_state].tier(group.due_on)] += group.count
     return counts

@@ -23,7 +23,6 @@ from workflows.summary import (
     build_summary,
     check_timezone,
     parse_schedule,
-    tier_bounds,
     tier_counts,
 )
 
@@ -153,12 +152,18 @@ def test_missed_when_a_scheduled_moment_passed_with_no_summary_since() -> None:
 @pytest.mark.parametrize("us_state", ["IL", "CA", "NY", ""])
 @pytest.mark.parametrize("today", [date(2018, 2, 1), date(2017, 12, 26), date(2018, 1, 15),
                                    date(2017, 11, 24), date(2018, 7, 4), date(2018, 2, 3)])
-def test_tier_bounds_agree_with_the_calendar_on_every_day(us_state: str, today: date) -> None:
+def test_tiers_agree_with_counting_business_days_one_by_one(us_state: str, today: date) -> None:
     calendar = calendar_for(us_state or None)
-    bounds = tier_bounds(calendar, today)
     for offset in range(-80, 40):
         due = today + timedelta(days=offset)
-        assert bounds.tier(due) is calendar.tier(due, today), (due, today, us_state)
+        if due < today:
+            late = calendar.business_days_between(due, today)
+            expected = Tier.VERY_OVERDUE if late >= 20 else Tier.OVERDUE
+        else:
+            soon = calendar.business_days_between(today, due) <= 3
+            expected = Tier.DUE_SOON if soon else Tier.ON_TRACK
+        assert calendar.tier(due, today) is expected, (due, today, us_state)
+        assert calendar.bounds(today).tier(due) is expected
 
 
 def test_tier_counts_add_up_groups() -> None:
