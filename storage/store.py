@@ -335,7 +335,7 @@ class Store:
                 claim, utc_text(now), default_channel, limit)
             if claimed == 0:
                 return []
-        return await self._dues("r.claim_id = ?", claim)
+        return await self._dues("r.claim_id = ? AND r.status = 'sending'", claim)
 
     async def dues(self, ids: Sequence[int]) -> list[Due]:
         return await self._dues(f"r.id IN ({', '.join('?' * len(ids))})", *ids) if ids else []

@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 LINES_PER_MESSAGE = 40
 """Slack allows 50 blocks a message; a reminder line is one block."""
-CLAIM_LIMIT = 5000
+CLAIM_LIMIT = 2000
+"""Reminders taken at once; a full claim is posted, then the sweep claims again. Small
+claims keep each write transaction short (~0.1 s at 100,000 jurisdictions)."""
 LEASE = timedelta(minutes=2)
 """How long a claim may go without progress before another sweep checks on it: a sweep
 renews what it still holds after each message, so only a dead (or stuck) one lapses."""
@@ -46,13 +48,14 @@ class SweepReport:
 class Sweeper:
     def __init__(self, store: ReminderStore, notifier: ReminderNotifier, clock: Clock,
                  policy: Policy, default_channel: str,
-                 label: Callable[[str], str] = label_of) -> None:
+                 label: Callable[[str], str] = label_of, claim_limit: int = CLAIM_LIMIT) -> None:
         self.label = label
         self.store = store
         self.notifier = notifier
         self.clock = clock
         self.policy = policy
         self.default_channel = default_channel
+        self.claim_limit = claim_limit
 
     async def sweep(self, now: datetime | None = None) -> SweepReport:
         """Post every reminder that is due; outside business hours, only recover."""
@@ -61,8 +64,16 @@ class Sweeper:
         await self._recover(now, report)
         if not report.in_hours:
             return report
-        claim = uuid.uuid4().hex
-        due = await self.store.claim_reminders(now, claim, self.default_channel, CLAIM_LIMIT)
+        while True:
+            claim = uuid.uuid4().hex
+            due = await self.store.claim_reminders(now, claim, self.default_channel,
+                                                   self.claim_limit)
+            await self._post(claim, due, now, report)
+            if len(due) < self.claim_limit or report.failed_channels:
+                return report  # all taken, or Slack is refusing: the next sweep goes on
+
+    async def _post(self, claim: str, due: list[Due], now: datetime,
+                    report: SweepReport) -> None:
         by_channel: dict[str, list[Due]] = {}
         for item in due:
             by_channel.setdefault(item.channel, []).append(item)
@@ -71,7 +82,6 @@ class Sweeper:
             if leads is None and any(i.reminder.kind is Kind.ESCALATION for i in items):
                 leads = await self.store.users_with(Role.LEAD)
             await self._post_channel(claim, channel, items, leads or [], now, report)
-        return report
 
     async def _post_channel(self, claim: str, channel: str, items: list[Due],
                             leads: list[str], now: datetime, report: SweepReport) -> None:

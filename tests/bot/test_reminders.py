@@ -14,6 +14,7 @@ from tests.bot.conftest import ADMIN, SECRET, Harness
 from workflows.deadlines import DueSpec
 from workflows.reminders import Kind
 from workflows.review import new_jurisdiction
+from workflows.sweep import Sweeper
 
 NY = "America/New_York"
 LEAD = "ULEAD"
@@ -133,6 +134,30 @@ async def test_many_reminders_fit_slack_limits_and_all_go_out(harness: Harness) 
     assert all(len(m.blocks) <= 50 for m in messages)
     sent = [i for m in messages for i in ids_of(m)]
     assert len(sent) == len(set(sent)) == 100
+
+
+async def test_a_sweep_claims_again_until_everything_due_is_out(harness: Harness) -> None:
+    """Claims are small (short write transactions); one sweep still posts the whole
+    morning, a claim at a time, and stops claiming when Slack refuses."""
+    batch = [new_jurisdiction(f"town-{n:02d}", f"Town {n:02d}", "city", "CA") for n in range(12)]
+    await harness.bot.review.import_jurisdictions("test", batch)
+    for j in batch:
+        await harness.bot.review.take(ADMIN, j.id, "letter", date(2018, 2, 1),
+                                      DueSpec(on=date(2018, 2, 23)))
+    bot = harness.bot
+    sweeper = Sweeper(bot.store, bot.sweeper.notifier, harness.clock, bot.sweeper.policy,
+                      "#compliance-review", claim_limit=5)
+    harness.clock.current = at("2018-02-20")
+    report = await sweeper.sweep()
+    sent = [i for m in channel_posts(harness, harness.slack.channel("compliance-review"))
+            for i in ids_of(m)]
+    assert report.posted == 12 and sorted(sent) == sorted(set(sent)) and len(sent) == 12
+    assert len(channel_posts(harness, harness.slack.channel("compliance-review"))) == 3
+
+    harness.clock.current = at("2018-02-22")
+    harness.slack.failures.extend([Failure(500)] * 4)  # more than the client retries
+    failing = await sweeper.sweep()
+    assert failing.posted == 0 and failing.released == 5  # one claim, given back, no loop
 
 
 async def test_a_restart_after_claiming_loses_nothing(harness: Harness) -> None:
