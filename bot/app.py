@@ -27,6 +27,7 @@ from bot.commands import Services
 from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.settings import Settings
 from bot.summary import SummaryService
+from bot.workers import Responder, Workers
 from storage import open_store
 from storage.batches import StoredBatches
 from storage.store import Store
@@ -76,6 +77,8 @@ class Bot:
 
     batches: Batches
     tasks: set[asyncio.Task[object]] = field(default_factory=set)
+    workers: Workers = field(default_factory=Workers)
+    responder: Responder = field(default_factory=Responder)
 
     def spawn(self, work: Coroutine[object, object, object]) -> None:
         """Run ``work`` after the current reply; ``close`` waits for it."""
@@ -99,8 +102,10 @@ class Bot:
         return web.json_response({"ok": True, "schema": self.store.schema_version})
 
     async def close(self) -> None:
+        await self.workers.close(CLOSE_WAIT_SECONDS)
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=CLOSE_WAIT_SECONDS)
+        await self.responder.close()
         await self.store.close()
 
 

@@ -38,7 +38,7 @@ def as_response(reply: Reply) -> dict[str, Any]:
             "response_type": "in_channel" if reply.in_channel else "ephemeral"}
 
 
-async def answer(respond: AsyncRespond, work: Awaitable[Reply],
+async def answer(respond: Callable[..., Awaitable[Any]], work: Awaitable[Reply],
                  silent_when_empty: bool = False) -> None:
     """Run ``work`` and respond with its reply, its refusal, or an apology. An empty
     reply (the work opened a form instead) is not sent when ``silent_when_empty``."""
@@ -72,20 +72,24 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await next()
         return None
 
-    async def run_command(command: dict[str, Any], client: AsyncWebClient) -> Reply:
+    async def run_command(command: dict[str, Any]) -> Reply:
         caller = Caller(command["user_id"], command.get("channel_id", ""))
+        written = bot.store.notices_written
         reply = await commands.run(bot.services, caller, command.get("text", ""))
         if reply.modal is not None:
-            await client.views_open(trigger_id=command["trigger_id"], view=reply.modal)
+            await bot.app.client.views_open(trigger_id=command["trigger_id"],
+                                            view=reply.modal)
             return Reply("")
-        await bot.relay.flush()
+        if bot.store.notices_written != written:  # this command (or another) announced
+            await bot.relay.flush()
         return reply
 
     @app.command(SLASH)
-    async def on_review(ack: AsyncAck, command: dict[str, Any], respond: AsyncRespond,
-                        client: AsyncWebClient) -> None:
+    async def on_review(ack: AsyncAck, command: dict[str, Any]) -> None:
         await ack()
-        await answer(respond, run_command(command, client), silent_when_empty=True)
+        respond = bot.responder.to(command["response_url"])
+        bot.workers.submit(lambda: answer(respond, run_command(command),
+                                          silent_when_empty=True))
 
     async def snooze(user: str, value: str) -> Reply:
         reminder, _, days = value.partition(":")

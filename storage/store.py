@@ -52,6 +52,8 @@ class Store:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.notices_written = 0
+        """Counts notices this process wrote to the outbox: a relay flushes when it moved."""
 
     @property
     def schema_version(self) -> int:
@@ -225,6 +227,7 @@ class Store:
             event_ids[id(event)] = int(inserted[0]["id"])
         await db.execute("UPDATE jurisdictions SET version = ? WHERE id = ?",
                          version + max(len(events), 1), j.id)
+        self.notices_written += len(notices)
         await db.executemany(
             "INSERT INTO outbox (channel, event_id, created_at) VALUES (?, ?, ?)",
             [(n.channel, event_ids[id(n.event)], utc_text(n.event.at)) for n in notices])
