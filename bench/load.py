@@ -16,6 +16,7 @@ import argparse
 import asyncio
 import json
 import math
+import secrets
 import time
 from dataclasses import asdict, dataclass
 
@@ -25,6 +26,9 @@ from bench.seed import ANALYST, CHANNELS
 from bot.local_slack import LocalSlack, SlackSender, sign
 
 TIMEOUT_SECONDS = 60
+
+RUN = secrets.token_hex(3)
+"""Tells this load process's requests from another's (rounds repeat their keys)."""
 
 
 @dataclass(frozen=True)
@@ -74,7 +78,8 @@ class Phase:
 async def client(session: ClientSession, sender: SlackSender, text: str, phase: Phase,
                  number: int, count: int) -> None:
     for i in range(count):
-        body = sender.form(ANALYST, text, CHANNELS[0], f"{phase.name}{number}-{i}")
+        key = f"{phase.name}{number}-{i}-{RUN}"  # unique: a copy would be refused as a replay
+        body = sender.form(ANALYST, text, CHANNELS[0], key)
         timestamp = str(int(time.time()))
         signature = sign(sender.signing_secret, timestamp, body)
         started = time.perf_counter()

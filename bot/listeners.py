@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SEEN_EVENTS = 10_000
+REPLAY_WINDOW_SECONDS = 6 * 60
+"""A little over Bolt's five minutes, so no copy outlives its memory here."""
 
 
 def as_response(reply: Reply) -> dict[str, Any]:
@@ -55,8 +59,37 @@ async def answer(respond: Callable[..., Awaitable[Any]], work: Awaitable[Reply],
     await respond(**as_response(reply))
 
 
+class Replays:
+    """Signatures seen in the last few minutes. Bolt refuses a request signed more than
+    five minutes ago; within those minutes, a copy of a signed request is refused here.
+    (Slack's own retries are signed afresh, so they are not copies.)"""
+
+    def __init__(self, window: float = REPLAY_WINDOW_SECONDS) -> None:
+        self.window = window
+        self._seen: OrderedDict[str, float] = OrderedDict()
+
+    def first_time(self, signature: str, now: float) -> bool:
+        while self._seen and next(iter(self._seen.values())) < now - self.window:
+            self._seen.popitem(last=False)
+        if signature in self._seen:
+            return False
+        self._seen[signature] = now
+        return True
+
+
 def register(app: AsyncApp, bot: Bot) -> None:
     seen: OrderedDict[str, None] = OrderedDict()
+    replays = Replays()
+
+    @app.middleware
+    async def once_per_signature(req: AsyncBoltRequest, next: Callable[[], Awaitable[None]]
+                                 ) -> BoltResponse | None:
+        signature = (req.headers.get("x-slack-signature") or [""])[0]
+        if signature and not replays.first_time(signature, time.monotonic()):
+            log.warning("refused a replayed request")
+            return BoltResponse(status=401, body="")
+        await next()
+        return None
 
     @app.middleware
     async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[None]]

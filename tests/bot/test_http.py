@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 
+from bot.listeners import Replays
 from bot.local_slack import Failure, sign
 from tests.bot.conftest import ADMIN, Harness
 
@@ -48,6 +49,27 @@ async def test_forged_stale_and_unsigned_requests_get_401(harness: Harness) -> N
                                       sign("test-signing-secret", now, body)))[0] == 401
     assert harness.slack.posted == []
     assert await harness.bot.store.get("x") is None
+
+
+async def test_a_replayed_request_is_refused_and_runs_once(harness: Harness) -> None:
+    body = harness.sender.form(ADMIN, 'add replayed "Replayed, IL"', "CREVIEW", "r1")
+    now = str(int(time.time()))
+    signature = sign("test-signing-secret", now, body)
+    assert (await harness.sender.post(harness.session, body, now, signature))[0] == 200
+    await harness.slack.wait_for(lambda p: p.response_key == "r1")
+    assert (await harness.sender.post(harness.session, body, now, signature))[0] == 401
+    fresh = harness.sender.form(ADMIN, "show replayed", "CREVIEW", "r2")
+    assert (await harness.sender.post(harness.session, fresh))[0] == 200  # others still pass
+    await harness.slack.wait_for(lambda p: p.response_key == "r2")
+    assert len([p for p in harness.slack.posted if p.response_key == "r1"]) == 1
+    assert (await harness.bot.store.history("replayed", 0, 10))[1] == 1  # added once
+
+
+def test_replays_are_remembered_for_their_window_only() -> None:
+    replays = Replays(window=300)
+    assert replays.first_time("v0=a", 1000) and not replays.first_time("v0=a", 1299)
+    assert replays.first_time("v0=b", 1299)
+    assert replays.first_time("v0=a", 1301)  # forgotten: Bolt refuses it as stale by now
 
 
 async def test_healthz(harness: Harness) -> None:
