@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.settings import Mode, Settings, SettingsError, describe, load_settings
+from storage import StoreUnavailable
 from workflows.ports import Clock
 
 if TYPE_CHECKING:
@@ -97,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_serve(settings))
     except KeyboardInterrupt:
         pass
+    except StoreUnavailable as error:
+        print(f"review-bot: cannot open the database {settings.database_name}: {error}",
+              file=sys.stderr)
+        return 2
     return 0
 
 
@@ -146,15 +151,17 @@ async def _sweep(settings: Settings, as_of: str | None) -> int:
         assert settings.slack_bot_token is not None
         access = SlackAccess(settings.slack_bot_token.get_secret_value(), None,
                              settings.slack_api_url)
-    bot = await build(settings, access, clock)
     try:
-        report = await bot.sweeper.sweep()
+        bot = await build(settings, access, clock)
+        try:
+            report = await bot.sweeper.sweep()
+        finally:
+            await bot.close()
+        for message in slack.posted if slack else []:
+            print(show(slack, message))
     finally:
-        await bot.close()
-    for message in slack.posted if slack else []:
-        print(show(slack, message))
-    if slack:
-        await slack.stop()
+        if slack:
+            await slack.stop()
     state = "" if report.in_hours else " (outside business hours: nothing was posted)"
     print(f"Sweep at {report.at.astimezone(settings.timezone):%Y-%m-%d %H:%M %Z}: "
           f"{report.posted} reminder(s) in {report.messages} message(s), "

@@ -167,7 +167,11 @@ async def run_console(settings: Settings, user: str = "you",
     me = slack.user(user)
     clock = ConsoleClock()
     access = SlackAccess(slack.token, secret, slack.api_url)
-    bot = await build(settings, access, clock, extra_admins=frozenset({me}))
+    try:
+        bot = await build(settings, access, clock, extra_admins=frozenset({me}))
+    except BaseException:
+        await slack.stop()
+        raise
     runner, port = await start_http(bot, "127.0.0.1", 0)
     sender = SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}", secret, slack)
     interactive = sys.stdin.isatty() and read is None

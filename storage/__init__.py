@@ -7,16 +7,32 @@ from storage.store import Store
 POSTGRES_SCHEMES = ("postgres://", "postgresql://")
 
 
+class StoreUnavailable(Exception):
+    """The database cannot be reached or opened; the message never holds a password."""
+
+
 async def open_store(url: str) -> Store:
     """The store ``url`` names: ``sqlite:///path/to/file.db`` (made if missing) or
     ``postgresql://user:password@host:port/database`` (the database must exist; its
-    tables are made or brought up to date)."""
+    tables are made or brought up to date). Raises ``StoreUnavailable``."""
     if url.startswith(POSTGRES_SCHEMES):
+        import asyncpg
+
         from storage.postgres import PostgresStore
 
-        return await PostgresStore.open(url)
+        try:
+            return await PostgresStore.open(url)
+        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InvalidCatalogNameError,
+                asyncpg.InvalidPasswordError,
+                asyncpg.InvalidAuthorizationSpecificationError) as error:
+            raise StoreUnavailable(str(error) or type(error).__name__) from error
     if url.startswith("sqlite:///"):
+        import sqlite3
+
         from storage.sqlite import SqliteStore
 
-        return await SqliteStore.open(url.removeprefix("sqlite:///"))
+        try:
+            return await SqliteStore.open(url.removeprefix("sqlite:///"))
+        except (OSError, sqlite3.OperationalError) as error:
+            raise StoreUnavailable(str(error)) from error
     raise ValueError(f"not a database URL: {url.split(':', 1)[0]}:…")

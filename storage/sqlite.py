@@ -25,7 +25,14 @@ BUSY_TIMEOUT_MS = 10_000
 
 
 async def _connect(path: str) -> aiosqlite.Connection:
-    db = await aiosqlite.connect(path, isolation_level=None)
+    opening = aiosqlite.connect(path, isolation_level=None)
+    try:
+        db = await opening
+    except BaseException:
+        # aiosqlite stops its worker thread after a failed open, and the thread reports
+        # back to this loop: wait for it, or it finds the loop closed as the process ends.
+        await asyncio.to_thread(opening._thread.join, 5)
+        raise
     try:
         db.row_factory = sqlite3.Row
         await db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")

@@ -86,6 +86,20 @@ def test_a_wrong_setting_stops_with_one_line(tmp_path: Path) -> None:
         assert len(lines) == 1 and name in lines[0], (extra, result.stderr)
 
 
+def test_a_database_that_cannot_be_opened_stops_with_one_line(tmp_path: Path) -> None:
+    closed = free_port()  # nothing listens there
+    cases = [(f"sqlite:///{tmp_path / 'missing' / 'review.db'}", "unable to open"),
+             (f"postgresql://review:hunter2@127.0.0.1:{closed}/review", "Connect call failed")]
+    for url, reason in cases:
+        result = review_bot(tmp_path, "console", stdin=":quit\n", DATABASE_URL=url)
+        assert result.returncode == 2, result.stderr
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1, result.stderr
+        line = lines[0]
+        assert line.startswith("review-bot: cannot open the database") and reason in line
+        assert "hunter2" not in result.stderr + result.stdout
+
+
 def test_help_names_every_setting(tmp_path: Path) -> None:
     out = review_bot(tmp_path, "--help").stdout
     for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL",
