@@ -61,8 +61,9 @@ async def answer(respond: Callable[..., Awaitable[Any]], work: Awaitable[Reply],
 
 class Replays:
     """Signatures seen in the last few minutes. Bolt refuses a request signed more than
-    five minutes ago; within those minutes, a copy of a signed request is refused here.
-    (Slack's own retries are signed afresh, so they are not copies.)"""
+    five minutes ago; within those minutes, a copy of a signed command or click is
+    refused here. Events are left to ``once_per_event``, which answers a copy (or one
+    of Slack's retries) with a 200 and does nothing, so Slack stops retrying."""
 
     def __init__(self, window: float = REPLAY_WINDOW_SECONDS) -> None:
         self.window = window
@@ -85,7 +86,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def once_per_signature(req: AsyncBoltRequest, next: Callable[[], Awaitable[None]]
                                  ) -> BoltResponse | None:
         signature = (req.headers.get("x-slack-signature") or [""])[0]
-        if signature and not replays.first_time(signature, time.monotonic()):
+        if req.body.get("event_id"):
+            pass  # an event: a copy (or Slack's retry) is answered once_per_event
+        elif signature and not replays.first_time(signature, time.monotonic()):
             log.warning("refused a replayed request")
             return BoltResponse(status=401, body="")
         await next()
