@@ -1,7 +1,8 @@
 """The Slack surfaces the bot listens on, and the one place errors become words.
 
 Every listener acks first (Slack's 3-second limit), then works, then answers through
-``respond`` (ephemeral). ``answer`` turns a domain refusal into its own words and any
+``respond`` (ephemeral); a slash command's work waits for one of a few workers
+(``bot/workers.py``). ``answer`` turns a domain refusal into its own words and any
 other failure into a short apology with a reference that is also in the log: no stack
 trace reaches Slack. (Errors are handled here rather than in ``app.error`` because
 Bolt's async runner drops the ack of a listener that fails within ~10 ms of acking.)
@@ -86,9 +87,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def once_per_signature(req: AsyncBoltRequest, next: Callable[[], Awaitable[None]]
                                  ) -> BoltResponse | None:
         signature = (req.headers.get("x-slack-signature") or [""])[0]
-        if req.body.get("event_id"):
-            pass  # an event: a copy (or Slack's retry) is answered once_per_event
-        elif signature and not replays.first_time(signature, time.monotonic()):
+        event = bool(req.body.get("event_id"))  # its copies are once_per_event's to answer
+        if signature and not event and not replays.first_time(signature, time.monotonic()):
             log.warning("refused a replayed request")
             return BoltResponse(status=401, body="")
         await next()
