@@ -293,10 +293,12 @@ class Store:
         claim = uuid.uuid4().hex
         async with self.transaction() as db:
             taken = await db.execute(
-                "UPDATE outbox SET claim_id = ?1, claimed_until = ?2 WHERE id IN (SELECT id"
-                " FROM outbox WHERE sent_at IS NULL AND dropped_at IS NULL AND"
-                " (claimed_until IS NULL OR claimed_until <= ?3) ORDER BY id LIMIT ?4"
-                f"{self.db.skip_locked})", claim, utc_text(now + lease), utc_text(now), limit)
+                "WITH picked AS MATERIALIZED (SELECT id FROM outbox WHERE sent_at IS NULL"
+                " AND dropped_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?3)"
+                f" ORDER BY id LIMIT ?4{self.db.skip_locked})"
+                " UPDATE outbox SET claim_id = ?1, claimed_until = ?2"
+                " WHERE id IN (SELECT id FROM picked)",
+                claim, utc_text(now + lease), utc_text(now), limit)
         if not taken:
             return []
         rows = await self.read(f"{_NOTICES} AND o.claim_id = ? ORDER BY o.id", claim)
@@ -329,15 +331,25 @@ class Store:
                               limit: int) -> list[Due]:
         async with self.transaction() as db:
             claimed = await db.execute(
-                "UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
+                "WITH picked AS MATERIALIZED (SELECT id FROM reminders WHERE status ="
+                " 'pending' AND due_at <= ?2 ORDER BY due_at, id LIMIT ?4"
+                f"{self.db.skip_locked})"
+                " UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
                 " channel = coalesce((SELECT channel FROM jurisdictions j"
                 " WHERE j.id = reminders.jurisdiction_id), ?3)"
-                " WHERE status = 'pending' AND id IN (SELECT id FROM reminders"
-                " WHERE status = 'pending' AND due_at <= ?2 ORDER BY due_at, id LIMIT ?4"
-                f"{self.db.skip_locked})",
+                " WHERE status = 'pending' AND id IN (SELECT id FROM picked)",
                 claim, utc_text(now), default_channel, limit)
             if claimed == 0:
                 return []
+            # The limit may have split a jurisdiction's backlog: take the rest of it too,
+            # so that the catch-up still speaks of each jurisdiction in one line.
+            await db.execute(
+                "UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
+                " channel = coalesce((SELECT channel FROM jurisdictions j"
+                " WHERE j.id = reminders.jurisdiction_id), ?3)"
+                " WHERE status = 'pending' AND due_at <= ?2 AND jurisdiction_id IN"
+                " (SELECT jurisdiction_id FROM reminders WHERE claim_id = ?1"
+                " AND status = 'sending')", claim, utc_text(now), default_channel)
         return await self._dues("r.claim_id = ? AND r.status = 'sending'", claim)
 
     async def dues(self, ids: Sequence[int]) -> list[Due]:

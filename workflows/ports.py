@@ -119,7 +119,11 @@ class ReminderStore(Protocol):
     """Reminder rows: claimed by a sweep, marked sent once Slack took them."""
 
     async def claim_reminders(self, now: datetime, claim: str, default_channel: str,
-                              limit: int) -> list[Due]: ...
+                              limit: int) -> list[Due]:
+        """Take about ``limit`` reminders due by ``now`` (oldest first) for ``claim``,
+        and the other due reminders of their jurisdictions with them, so that no
+        jurisdiction's backlog is split between two claims."""
+        ...
 
     async def mark_reminders_sent(self, ids: Sequence[int], ts: str, now: datetime,
                                   follow_ups: Sequence[Reminder]) -> None:

@@ -128,3 +128,18 @@ async def test_a_renewed_claim_is_not_stale(review: Review, store: Store) -> Non
         sorted(d.reminder.id for d in due)]
     await store.renew_claim("slow-sweep", later)
     assert await store.stale_claims(later - LEASE) == []
+
+
+async def test_a_claim_takes_a_jurisdictions_whole_backlog(review: Review, store: Store) -> None:
+    """After a long outage a town has several reminders due; a claim cut at its limit
+    still takes all of them, so the catch-up line speaks of the town once."""
+    await letters(review, 3)
+    late = datetime(2018, 2, 27, 16, tzinfo=UTC)  # before-3, before-1 and overdue are due
+    due = await store.claim_reminders(late, "small", "#review", 2)
+    towns = {d.reminder.jurisdiction_id for d in due}
+    every = await store.read("SELECT jurisdiction_id, id FROM reminders WHERE due_at <= ?",
+                             late.isoformat())
+    backlog = {r["id"] for r in every if r["jurisdiction_id"] in towns}
+    assert {d.reminder.id for d in due} == backlog and len(backlog) > 2
+    rest = await store.claim_reminders(late, "next", "#review", 100)
+    assert towns.isdisjoint(d.reminder.jurisdiction_id for d in rest) and rest
