@@ -13,10 +13,10 @@ SIGTERM.
 from __future__ import annotations
 
 import asyncio
-import signal
 from typing import Any
 
 from bot.local_slack import LocalSlack
+from bot.runtime import until_signalled
 
 NICENESS = 19
 
@@ -33,11 +33,8 @@ class BenchSlack(LocalSlack):
 async def serve() -> None:
     slack = BenchSlack()
     print(await slack.start(), flush=True)
-    stop = asyncio.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        asyncio.get_running_loop().add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_signalled()
     finally:
         await slack.stop()
 

@@ -132,6 +132,20 @@ def test_import_the_record(tmp_path: Path) -> None:
     assert "== New York City, NY ==" in out and "38 in all" in out
 
 
+async def healthy(session: ClientSession, port: int, seconds: float = 30) -> None:
+    """Wait until the bot process on ``port`` answers GET /healthz."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            pass
+        assert time.monotonic() < deadline, f"the bot on port {port} did not come up"
+        await asyncio.sleep(0.1)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -150,16 +164,7 @@ async def test_http_mode_process_against_the_stand_in(tmp_path: Path) -> None:
                 REVIEW_ADMINS="UBOSS"))
     try:
         async with ClientSession() as session:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                        if resp.status == 200:
-                            break
-                except OSError:
-                    pass
-                assert time.monotonic() < deadline, "bot did not come up"
-                await asyncio.sleep(0.1)
+            await healthy(session, port)
             sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", "s3cret", slack)
             posted = await sender.run(session, "UBOSS", 'add denver "Denver, CO" state=CO')
             assert "added *Denver, CO*" in posted[-1].text

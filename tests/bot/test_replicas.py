@@ -8,7 +8,6 @@ import asyncio
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -19,7 +18,7 @@ from aiohttp import ClientSession
 
 from bot.local_slack import LocalSlack, SlackSender
 from storage.postgres import PostgresStore
-from tests.bot.test_cli import env, free_port
+from tests.bot.test_cli import env, free_port, healthy
 from tests.postgres import fresh_database
 from workflows.deadlines import DueSpec
 from workflows.review import Review, ReviewConfig, new_jurisdiction
@@ -53,19 +52,6 @@ async def seed(url: str) -> None:
                               DueSpec(on=date(2018, 2, 23)))
     finally:
         await store.close()
-
-
-async def healthy(session: ClientSession, port: int) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            async with session.get(f"http://127.0.0.1:{port}/healthz") as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        assert time.monotonic() < deadline, f"replica on {port} did not come up"
-        await asyncio.sleep(0.1)
 
 
 async def test_three_replicas_share_one_database_and_post_everything_once(
