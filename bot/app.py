@@ -121,6 +121,15 @@ def slack_client(access: SlackAccess) -> AsyncWebClient:
     )
 
 
+def make_review(settings: Settings, store: Store, clock: Clock,
+                extra_admins: frozenset[str] = frozenset()) -> Review:
+    """The use cases as the settings configure them (the workflow file is read once)."""
+    definition = settings.definition
+    config = ReviewConfig(settings.review_channel, settings.admins | extra_admins,
+                          settings.timezone, settings.policy(definition))
+    return Review(store, clock, config, Workflow(definition))
+
+
 async def build(settings: Settings, access: SlackAccess, clock: Clock | None = None,
                 extra_admins: frozenset[str] = frozenset(), pace_seconds: float = 1.0) -> Bot:
     """``pace_seconds`` spaces posts to one channel (Slack allows about one a second);
@@ -133,10 +142,8 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
         signing_secret=access.signing_secret or "",
         request_verification_enabled=access.signing_secret is not None,
     )
-    policy = settings.policy
-    config = ReviewConfig(settings.review_channel, settings.admins | extra_admins,
-                          settings.timezone, policy)
-    review = Review(store, clock, config, Workflow(settings.definition))
+    review = make_review(settings, store, clock, extra_admins)
+    policy = review.config.policy
     pacer = Pacer(pace_seconds)
     label = review.workflow.definition.label_of
     relay = OutboxRelay(store, Notifier(client, pacer), clock, label)

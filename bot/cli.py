@@ -194,15 +194,11 @@ async def _replay(settings: Settings, until: str | None, database: Path | None,
 
 
 async def _open_review(settings: Settings) -> tuple[Store, Review]:
-    from bot.app import SystemClock
+    from bot.app import SystemClock, make_review
     from storage import open_store
-    from workflows.machine import Workflow
-    from workflows.review import Review, ReviewConfig
 
     store = await open_store(settings.database_url)
-    config = ReviewConfig(settings.review_channel, settings.admins, settings.timezone,
-                          settings.policy)
-    return store, Review(store, SystemClock(), config, Workflow(settings.definition))
+    return store, make_review(settings, store, SystemClock())
 
 
 async def _import(settings: Settings, path: Path, dry_run: bool) -> int:

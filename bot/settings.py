@@ -183,11 +183,10 @@ class Settings(BaseSettings):
             return default_definition()
         return load_definition(self.review_workflow)
 
-    @property
-    def policy(self) -> Policy:
-        """Reminder timing: the workflow file's offsets, unless the environment sets them."""
+    def policy(self, definition: Definition) -> Policy:
+        """Reminder timing: ``definition``'s offsets, unless the environment sets them."""
         opens, closes = _hours(self.review_business_hours)
-        policy = self.definition.reminders.apply(
+        policy = definition.reminders.apply(
             Policy(opens=opens, closes=closes, timezone=self.timezone))
         if "review_remind_before" in self.model_fields_set:
             before = tuple(sorted({int(p) for p in self.review_remind_before.split(",")
