@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import diagram, forms, render, summary, transfer
 from bot.parsing import Args, channel_id, check_keys, split, user_id
 from bot.render import Reply
+from bot.subcommand import Subcommand
 from workflows.batches import Batches
 from workflows.definition import Definition
 from workflows.errors import BadInput
@@ -28,6 +29,7 @@ from workflows.rules import STEPS, Step
 if TYPE_CHECKING:
     from bot.summary import SummaryService
 
+S = TypeVar("S")
 SLASH = "/review"
 PAGE_SIZE = 20
 RECENT = 5
@@ -378,33 +380,29 @@ def _status_key(text: str, states: Mapping[str, str]) -> str:
     return matches[0]
 
 
-# -- leadership summaries (bot/summary.py) -------------------------------------------
+# -- commands other modules declare: summaries (bot/summary.py), import and export
+# (bot/transfer.py) ------------------------------------------------------------------
 
 
-def _summary_command(spec: summary.SummaryCommand) -> None:
+def _feature_commands(specs: Iterable[Subcommand[S]], service: Callable[[Services], S | None],
+                      missing: str) -> None:
+    for spec in specs:
+        _feature_command(spec, service, missing)
+
+
+def _feature_command(spec: Subcommand[S], service: Callable[[Services], S | None],
+                     missing: str) -> None:
     async def handler(s: Services, caller: Caller, args: Args) -> Reply:
-        if s.summaries is None:
-            raise BadInput("Summaries are not set up in this bot.")
-        return await spec.handler(s.summaries, caller, args)
+        found = service(s)
+        if found is None:
+            raise BadInput(missing)
+        return await spec.handler(found, caller, args)
 
     command(spec.name, spec.usage, spec.summary, spec.keys, spec.example)(handler)
 
 
-for _spec in summary.COMMANDS:
-    _summary_command(_spec)
-
-
-# -- import and export (bot/transfer.py) ---------------------------------------------
-
-
-def _transfer_command(spec: transfer.TransferCommand) -> None:
-    async def handler(s: Services, caller: Caller, args: Args) -> Reply:
-        if s.client is None:
-            raise BadInput("Import and export are not set up in this bot.")
-        return await spec.handler(s.review, s.client, caller, args)
-
-    command(spec.name, spec.usage, spec.summary, spec.keys, spec.example)(handler)
-
-
-for _transfer in transfer.COMMANDS:
-    _transfer_command(_transfer)
+_feature_commands(summary.COMMANDS, lambda s: s.summaries,
+                  "Summaries are not set up in this bot.")
+_feature_commands(transfer.COMMANDS,
+                  lambda s: transfer.Transfers(s.review, s.client) if s.client else None,
+                  "Import and export are not set up in this bot.")

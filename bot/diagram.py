@@ -27,7 +27,7 @@ from workflows.definition import RETURN, Definition
 from workflows.errors import BadInput
 
 if TYPE_CHECKING:
-    from bot.summary import CallerLike
+    from bot.subcommand import CallerLike
 
 DOT_SECONDS = 30
 FENCE = "```"

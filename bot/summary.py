@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from io import BytesIO
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.jobstores.base import JobLookupError
@@ -31,6 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import render
 from bot.parsing import Args, channel_id
 from bot.render import MAX_SECTION, Block, Reply
+from bot.subcommand import CallerLike, Subcommand
 from storage.summaries import SummaryStore
 from workflows.deadlines import Tier
 from workflows.errors import BadInput, DeliveryFailed, NotFound
@@ -494,31 +495,6 @@ async def start_summaries(scheduler: BaseScheduler, service: SummaryService) -> 
 # -- the commands --------------------------------------------------------------------
 
 
-class CallerLike(Protocol):
-    """Who ran a command and where (``bot.commands.Caller`` fits)."""
-
-    @property
-    def user(self) -> str: ...
-
-    @property
-    def channel(self) -> str: ...
-
-
-SummaryHandler = Callable[[SummaryService, CallerLike, Args], Awaitable[Reply]]
-
-
-@dataclass(frozen=True)
-class SummaryCommand:
-    """A subcommand to register in ``bot.commands`` (usage without the slash)."""
-
-    name: str
-    usage: str
-    summary: str
-    keys: tuple[str, ...]
-    handler: SummaryHandler
-    example: str = ""
-
-
 async def handle_summary(service: SummaryService, caller: CallerLike, args: Args) -> Reply:
     if args.words:
         raise BadInput("`summary` takes nothing after it; it posts in this channel.")
@@ -566,21 +542,21 @@ async def handle_subscriptions(service: SummaryService, caller: CallerLike,
     return Reply(f"{len(lines)} summary subscription(s)", blocks)
 
 
-COMMANDS: tuple[SummaryCommand, ...] = (
-    SummaryCommand(
+COMMANDS: tuple[Subcommand[SummaryService], ...] = (
+    Subcommand(
         "summary", "summary",
         "Post a leadership summary in this channel now: counts, what changed since the "
         "previous summary here, deadlines, court orders and a chart.", (), handle_summary),
-    SummaryCommand(
+    Subcommand(
         "subscribe", "subscribe <daily|weekly> [day] <HH:MM> [tz=Area/City] [channel=#…]",
         "Send this channel (or another) a summary every day or every week at a time of "
         "its choosing, in its own time zone.", ("tz", "channel"), handle_subscribe,
         "subscribe weekly mon 08:30 tz=America/Chicago channel=#leadership"),
-    SummaryCommand(
+    Subcommand(
         "unsubscribe", "unsubscribe [channel=#…]",
         "Stop the summaries of this channel (or another).", ("channel",),
         handle_unsubscribe, "unsubscribe channel=#leadership"),
-    SummaryCommand(
+    Subcommand(
         "subscriptions", "subscriptions",
         "Which channels get summaries, when, and when they last got one.", (),
         handle_subscriptions),

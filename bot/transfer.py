@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import tempfile
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import render
 from bot.parsing import Args
 from bot.render import Block, Reply
-from bot.summary import CallerLike
+from bot.subcommand import CallerLike, Subcommand
 from workflows.errors import BadInput
 from workflows.imports import ImportReport
 from workflows.review import Review
@@ -50,9 +49,17 @@ _FILE_ID = re.compile(r"(?:^|[/-])(F[A-Z0-9]{6,})(?=[/?#]|$)")
 # -- export --------------------------------------------------------------------------
 
 
-async def handle_export(review: Review, client: AsyncWebClient, caller: CallerLike,
-                        args: Args) -> Reply:
+@dataclass(frozen=True)
+class Transfers:
+    """What import and export need: the use cases and the Slack client (for files)."""
+
+    review: Review
+    client: AsyncWebClient
+
+
+async def handle_export(transfers: Transfers, caller: CallerLike, args: Args) -> Reply:
     """``export state|history``: upload the CSV to the caller's channel."""
+    review, client = transfers.review, transfers.client
     what = " ".join(args.words).strip().lower()
     if what not in EXPORTS:
         raise BadInput("Export `state` (where every jurisdiction stands) or `history` "
@@ -101,8 +108,7 @@ def file_id_of(text: str) -> str:
     return match[1]
 
 
-async def handle_import(review: Review, client: AsyncWebClient, caller: CallerLike,
-                        args: Args) -> Reply:
+async def handle_import(transfers: Transfers, caller: CallerLike, args: Args) -> Reply:
     """``import <file link or id> [apply]``: a dry run unless the last word is apply."""
     words = list(args.words)
     if not words:
@@ -111,8 +117,9 @@ async def handle_import(review: Review, client: AsyncWebClient, caller: CallerLi
     if len(words) != 1 or (mode and mode != APPLY and mode not in DRY_RUN):
         raise BadInput(f"Give one file, then `apply` to import it (without it, the file is "
                        f"only checked). Usage: `{IMPORT_USAGE}`")
-    return await handle_import_file(review, client, caller.user, caller.channel,
-                                    file_id_of(words[0]), dry_run=mode != APPLY)
+    return await handle_import_file(transfers.review, transfers.client, caller.user,
+                                    caller.channel, file_id_of(words[0]),
+                                    dry_run=mode != APPLY)
 
 
 async def handle_import_file(review: Review, client: AsyncWebClient, user: str,
@@ -217,30 +224,16 @@ def _done(name: str, file_id: str, user: str, report: ImportReport) -> Reply:
 
 # -- the commands --------------------------------------------------------------------
 
-TransferHandler = Callable[[Review, AsyncWebClient, CallerLike, Args], Awaitable[Reply]]
-
 EXPORT_USAGE = "/review export <state|history>"
 IMPORT_USAGE = "/review import <file link or id> [apply]"
 
 
-@dataclass(frozen=True)
-class TransferCommand:
-    """A subcommand to register in ``bot.commands`` (usage without the slash)."""
-
-    name: str
-    usage: str
-    summary: str
-    keys: tuple[str, ...]
-    handler: TransferHandler
-    example: str = ""
-
-
-COMMANDS: tuple[TransferCommand, ...] = (
-    TransferCommand(
+COMMANDS: tuple[Subcommand[Transfers], ...] = (
+    Subcommand(
         "export", "export <state|history>",
         "Upload a CSV file to this channel: where every jurisdiction stands (`state`) or "
         "every event recorded (`history`).", (), handle_export, "export state"),
-    TransferCommand(
+    Subcommand(
         "import", "import <file link or id> [apply]",
         "Import a CSV file shared in Slack: jurisdictions (like jurisdictions.csv) or past "
         "events (like record.csv). Only checks it unless you add `apply`; a file with any "

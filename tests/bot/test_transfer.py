@@ -25,6 +25,7 @@ from bot.settings import load_settings
 from bot.transfer import (
     MAX_IMPORT_BYTES,
     MAX_LISTED_ERRORS,
+    Transfers,
     file_id_of,
     handle_export,
     handle_import,
@@ -65,7 +66,7 @@ class Env:
         return f"<https://local.slack.com/files/{ANALYST}/{file_id}/{path.name}>"
 
     async def import_(self, link: str, *mode: str, user: str = ANALYST) -> Any:
-        return await handle_import(self.review, self.client, Caller(user, CHANNEL),
+        return await handle_import(Transfers(self.review, self.client), Caller(user, CHANNEL),
                                    Args([link, *mode]))
 
 
@@ -209,7 +210,8 @@ def test_a_file_is_named_by_its_id_or_any_of_its_links(text: str) -> None:
 async def test_an_import_command_names_one_file_and_maybe_apply(env: Env,
                                                                 words: list[str]) -> None:
     with pytest.raises(BadInput, match="Usage: `/review import <file link or id> "):
-        await handle_import(env.review, env.client, Caller(ANALYST, CHANNEL), Args(words))
+        await handle_import(Transfers(env.review, env.client), Caller(ANALYST, CHANNEL),
+                            Args(words))
     assert env.slack.calls == []
 
 
@@ -217,7 +219,7 @@ async def test_an_import_command_names_one_file_and_maybe_apply(env: Env,
 
 
 async def export(env: Env, what: str) -> tuple[Any, list[dict[str, str]]]:
-    reply = await handle_export(env.review, env.client, Caller(ANALYST, CHANNEL),
+    reply = await handle_export(Transfers(env.review, env.client), Caller(ANALYST, CHANNEL),
                                 Args([what]))
     uploaded = env.slack.files[-1]
     assert uploaded.channel == CHANNEL and uploaded.title == f"review-{what}-2018-10-05.csv"
@@ -289,10 +291,10 @@ async def test_the_history_export_holds_every_event_as_recorded(env: Env) -> Non
 async def test_an_export_needs_a_known_kind_and_a_channel_slack_takes(env: Env) -> None:
     caller = Caller(ANALYST, CHANNEL)
     with pytest.raises(BadInput, match="Export `state`"):
-        await handle_export(env.review, env.client, caller, Args(["everything"]))
+        await handle_export(Transfers(env.review, env.client), caller, Args(["everything"]))
     with pytest.raises(BadInput, match="Run `export` in a channel"):
-        await handle_export(env.review, env.client, Caller(ANALYST, ""), Args(["state"]))
+        await handle_export(Transfers(env.review, env.client), Caller(ANALYST, ""), Args(["state"]))
     env.slack.failures.extend(Failure(500) for _ in range(4))  # past the client's retries
     with pytest.raises(BadInput, match=r"Slack did not take the file \(internal_error\)"):
-        await handle_export(env.review, env.client, caller, Args(["history"]))
+        await handle_export(Transfers(env.review, env.client), caller, Args(["history"]))
     assert env.slack.files == []

@@ -1,0 +1,37 @@
+"""What a feature module declares for each of its ``/review`` subcommands.
+
+``bot/summary.py`` and ``bot/transfer.py`` list theirs as ``Subcommand`` values;
+``bot.commands`` registers them, handing each handler its feature's service."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from bot.parsing import Args
+from bot.render import Reply
+
+S = TypeVar("S")
+
+
+class CallerLike(Protocol):
+    """Who ran a command and where (``bot.commands.Caller`` fits)."""
+
+    @property
+    def user(self) -> str: ...
+
+    @property
+    def channel(self) -> str: ...
+
+
+@dataclass(frozen=True)
+class Subcommand(Generic[S]):
+    """A subcommand (usage without the slash) whose handler gets the service ``S``."""
+
+    name: str
+    usage: str
+    summary: str
+    keys: tuple[str, ...]
+    handler: Callable[[S, CallerLike, Args], Awaitable[Reply]]
+    example: str = ""
