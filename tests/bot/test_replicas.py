@@ -87,8 +87,12 @@ async def test_three_replicas_share_one_database_and_post_everything_once(
                 env=env(tmp_path, **settings)) for _ in range(3)]
             outputs = [(await asyncio.to_thread(s.communicate, timeout=60))[0] for s in sweeps]
             assert all(s.returncode == 0 for s in sweeps), outputs
-            await slack.wait_for(lambda p: p.channel == "CREVIEW" and "letter" in p.text.lower(),
-                                 timeout=40)  # the relay runs on its own every 30 s at most
+            # Both announcements (added, letter) go out before the replicas stop: a replica
+            # stopped while posting one would leave it to the others after the lease.
+            for step in ("added", "letter"):
+                await slack.wait_for(lambda p, step=step: p.channel == "CREVIEW"
+                                     and f"{step} " in p.text and "Denver" in p.text,
+                                     timeout=40)  # each relay also runs every 30 s
     finally:
         for replica in replicas:
             replica.send_signal(signal.SIGTERM)
