@@ -8,6 +8,7 @@ and registers the listeners; ``Bot.close`` undoes it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ from workflows.sweep import Sweeper
 
 EVENTS_PATH = "/slack/events"
 CLOSE_WAIT_SECONDS = 30
+FINAL_FLUSH_SECONDS = 10
 
 
 class SystemClock:
@@ -105,6 +107,9 @@ class Bot:
         await self.workers.close(CLOSE_WAIT_SECONDS)
         if self.tasks:
             await asyncio.wait(set(self.tasks), timeout=CLOSE_WAIT_SECONDS)
+        # A flush in progress finishes, rather than leave its notices to a lease.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.relay.settle(), FINAL_FLUSH_SECONDS)
         await self.responder.close()
         await self.store.close()
 

@@ -137,6 +137,11 @@ class OutboxRelay:
         self.clock = clock
         self._lock = asyncio.Lock()
 
+    async def settle(self) -> None:
+        """Wait until no flush is in progress here."""
+        async with self._lock:
+            return
+
     async def flush(self) -> int:
         """Post every pending notice; returns how many went out. Stops at the first
         failure so that a channel's messages keep their order."""
