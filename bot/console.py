@@ -60,8 +60,9 @@ def parse_when(text: str, zone: tzinfo) -> datetime:
 
 class Console:
     def __init__(self, bot: Bot, clock: ConsoleClock, slack: LocalSlack, sender: SlackSender,
-                 session: ClientSession, out: TextIO, user: str) -> None:
+                 session: ClientSession, out: TextIO, user: str, help_text: str) -> None:
         self.bot = bot
+        self.help_text = help_text
         self.clock = clock
         self.slack = slack
         self.sender = sender
@@ -119,7 +120,7 @@ class Console:
         elif command == "sweep":
             await self.sweep()
         else:
-            self.say(HELP.format(db=self.bot.store.path))
+            self.say(self.help_text)
         return True
 
     def set_now(self, argument: str) -> None:
@@ -178,8 +179,9 @@ async def run_console(settings: Settings, user: str = "you",
     read = read or (lambda: input(f"@{slack.users[console.user]}> " if interactive else ""))
     try:
         async with ClientSession() as session:
-            console = Console(bot, clock, slack, sender, session, out, user)
-            console.say(HELP.format(db=settings.database_name) + "\n")
+            console = Console(bot, clock, slack, sender, session, out, user,
+                              HELP.format(db=settings.database_name))
+            console.say(console.help_text + "\n")
             while True:
                 try:
                     line = await asyncio.to_thread(read)

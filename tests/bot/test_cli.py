@@ -86,6 +86,19 @@ def test_a_wrong_setting_stops_with_one_line(tmp_path: Path) -> None:
         assert len(lines) == 1 and name in lines[0], (extra, result.stderr)
 
 
+async def test_the_console_works_on_postgresql(tmp_path: Path) -> None:
+    from tests.postgres import fresh_database
+
+    async with fresh_database() as url:
+        result = await asyncio.to_thread(
+            review_bot, tmp_path, "console", DATABASE_URL=url,
+            stdin=':help\n/review add denver "Denver, CO" state=CO\n/review list\n:quit\n')
+    assert result.returncode == 0, result.stderr
+    name = url.split("://", 1)[1].split("/", 1)[0]
+    assert result.stdout.count(name) == 2  # where the data lives: at start and on :help
+    assert "*Denver, CO* `denver`" in result.stdout
+
+
 def test_a_database_that_cannot_be_opened_stops_with_one_line(tmp_path: Path) -> None:
     closed = free_port()  # nothing listens there
     cases = [(f"sqlite:///{tmp_path / 'missing' / 'review.db'}", "unable to open"),
