@@ -38,8 +38,6 @@ class Transaction(Reader, Protocol):
 
 
 class Database(Protocol):
-    dialect: str
-    """``sqlite`` or ``postgres``: which migrations apply."""
     schema_version: int
     skip_locked: str
     """Appended to the ``SELECT`` that picks rows to claim: ``FOR UPDATE SKIP LOCKED``

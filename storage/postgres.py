@@ -56,7 +56,6 @@ class Connection:
 
 
 class PostgresDatabase:
-    dialect = "postgres"
     skip_locked = " FOR UPDATE SKIP LOCKED"
 
     def __init__(self, pool: Any, schema_version: int) -> None:

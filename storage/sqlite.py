@@ -91,7 +91,6 @@ class Connection:
 
 
 class SqliteDatabase:
-    dialect = "sqlite"
     skip_locked = ""
 
     def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
