@@ -330,26 +330,21 @@ class Store:
     async def claim_reminders(self, now: datetime, claim: str, default_channel: str,
                               limit: int) -> list[Due]:
         async with self.transaction() as db:
+            # The limit picks reminders; their jurisdictions' other due reminders come
+            # along, so a backlog is never split and the catch-up speaks of each
+            # jurisdiction in one line.
             claimed = await db.execute(
-                "WITH picked AS MATERIALIZED (SELECT id FROM reminders WHERE status ="
-                " 'pending' AND due_at <= ?2 ORDER BY due_at, id LIMIT ?4"
+                "WITH picked AS MATERIALIZED (SELECT jurisdiction_id FROM reminders"
+                " WHERE status = 'pending' AND due_at <= ?2 ORDER BY due_at, id LIMIT ?4"
                 f"{self.db.skip_locked})"
                 " UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
                 " channel = coalesce((SELECT channel FROM jurisdictions j"
                 " WHERE j.id = reminders.jurisdiction_id), ?3)"
-                " WHERE status = 'pending' AND id IN (SELECT id FROM picked)",
+                " WHERE status = 'pending' AND due_at <= ?2"
+                " AND jurisdiction_id IN (SELECT jurisdiction_id FROM picked)",
                 claim, utc_text(now), default_channel, limit)
-            if claimed == 0:
-                return []
-            # The limit may have split a jurisdiction's backlog: take the rest of it too,
-            # so that the catch-up still speaks of each jurisdiction in one line.
-            await db.execute(
-                "UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
-                " channel = coalesce((SELECT channel FROM jurisdictions j"
-                " WHERE j.id = reminders.jurisdiction_id), ?3)"
-                " WHERE status = 'pending' AND due_at <= ?2 AND jurisdiction_id IN"
-                " (SELECT jurisdiction_id FROM reminders WHERE claim_id = ?1"
-                " AND status = 'sending')", claim, utc_text(now), default_channel)
+        if claimed == 0:
+            return []
         return await self._dues("r.claim_id = ? AND r.status = 'sending'", claim)
 
     async def dues(self, ids: Sequence[int]) -> list[Due]:
