@@ -329,13 +329,10 @@ class SummaryService:
         """Post the scheduled summary unless one went out since the scheduled moment
         (so a job and a catch-up never send the same summary twice)."""
         async with self._lock(channel):
-            subscription = await self.store.subscription(channel)
-            if subscription is None or not subscription.missed(self.clock.now()):
-                return None
             if not await self.store.claim_sending(channel, self.clock.now(), SENDING_LEASE):
-                return None  # another replica is sending it
+                return None  # another replica is sending it (or no subscription)
             try:
-                # read again: another replica may have sent it a moment ago
+                # read under the lease: another replica may have sent it a moment ago
                 subscription = await self.store.subscription(channel)
                 if subscription is None or not subscription.missed(self.clock.now()):
                     return None
