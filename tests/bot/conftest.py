@@ -51,6 +51,15 @@ class Harness:
 
 
 @pytest.fixture
+async def slack() -> AsyncIterator[LocalSlack]:
+    """The Slack stand-in on its own, for tests that drive a service without the app."""
+    stand_in = LocalSlack()
+    await stand_in.start()
+    yield stand_in
+    await stand_in.stop()
+
+
+@pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
     slack = LocalSlack()
     await slack.start()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -226,12 +225,6 @@ def test_a_long_diagram_is_cut_to_fit_slack() -> None:
 # -- sharing the PNG in Slack (the stand-in) -----------------------------------------------
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[LocalSlack]:
-    stand_in = LocalSlack()
-    await stand_in.start()
-    yield stand_in
-    await stand_in.stop()
 
 
 async def test_the_png_is_shared_in_the_channel(slack: LocalSlack) -> None:

@@ -68,12 +68,6 @@ class Caller:
 # -- fixtures ------------------------------------------------------------------------------
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[LocalSlack]:
-    stand_in = LocalSlack()
-    await stand_in.start()
-    yield stand_in
-    await stand_in.stop()
 
 
 @pytest.fixture
