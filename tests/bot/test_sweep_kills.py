@@ -13,7 +13,6 @@ exactly once, and the database says each was sent.
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import shutil
 import signal
@@ -33,11 +32,11 @@ from bot.local_slack import Failure, LocalSlack
 from bot.settings import load_settings
 from storage.sqlite import SqliteStore
 from storage.store import utc_text
+from tests.bot import test_cli
 from workflows.deadlines import DueSpec
 from workflows.review import Review, ReviewConfig, new_jurisdiction
 from workflows.sweep import LEASE, LINES_PER_MESSAGE
 
-REPO = Path(__file__).resolve().parents[2]
 TEAM_TIME = ZoneInfo("America/New_York")
 FIRST_SWEEP = datetime(2018, 2, 27, 10, 0, tzinfo=TEAM_TIME)
 """A Tuesday after a Friday deadline: most towns have several reminders due at once."""
@@ -97,12 +96,9 @@ class Run:
 
 
 def environment(tmp_path: Path, slack: LocalSlack) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "REVIEW_"))}
-    clean.update({"DATABASE_URL": f"sqlite:///{tmp_path / 'review.db'}",
-                  "PYTHONPATH": str(REPO), "SLACK_BOT_TOKEN": slack.token,
-                  "SLACK_SIGNING_SECRET": "s", "SLACK_API_URL": slack.api_url,
-                  "REVIEW_TIMEZONE": str(TEAM_TIME), "LOG_LEVEL": "WARNING"})
-    return clean
+    return test_cli.env(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_SIGNING_SECRET="s",
+                        SLACK_API_URL=slack.api_url, REVIEW_TIMEZONE=str(TEAM_TIME),
+                        LOG_LEVEL="WARNING")
 
 
 def rows(tmp_path: Path, sql: str, *args: object) -> list[tuple[object, ...]]:
