@@ -33,6 +33,7 @@ from bot.settings import load_settings
 from storage.sqlite import SqliteStore
 from storage.store import utc_text
 from tests.bot import test_cli
+from tests.storage.conftest import Clock
 from workflows.deadlines import DueSpec
 from workflows.review import Review, ReviewConfig, new_jurisdiction
 from workflows.sweep import LEASE, LINES_PER_MESSAGE
@@ -53,16 +54,6 @@ DUE_MESSAGES = 26
 POST = "chat.postMessage"
 HISTORY = "conversations.history"
 Calls = list[tuple[str, dict[str, object]]]
-
-
-class Clock:
-    """The injected clock: a fixed instant that a test can move."""
-
-    def __init__(self, now: datetime) -> None:
-        self.current = now
-
-    def now(self) -> datetime:
-        return self.current
 
 
 @dataclass(frozen=True)
