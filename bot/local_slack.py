@@ -75,6 +75,7 @@ class LocalSlack:
     response_channels: dict[str, str] = field(default_factory=dict)  # response key -> channel
     modals: list[dict[str, Any]] = field(default_factory=list)  # views.open / views.update
     shared: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file id -> name, bytes
+    members: dict[str, set[str]] = field(default_factory=dict)  # channel id -> its user ids
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -315,6 +316,23 @@ class LocalSlack:
         end = start + min(int(params.get("limit") or 100), 999)
         more = end < len(found)
         return {"ok": True, "messages": found[start:end], "has_more": more,
+                "response_metadata": {"next_cursor": str(end) if more else ""}}
+
+    def join(self, channel: str, *users: str) -> None:
+        """Make ``users`` members of ``channel`` (an ID), as conversations.members tells."""
+        self.members.setdefault(channel, set()).update(users)
+
+    async def _m_conversations_members(self, params: dict[str, Any]) -> dict[str, Any]:
+        """A channel's members, paged by cursor as Slack pages them; a channel nobody
+        joined is one Slack does not know."""
+        channel = str(params.get("channel", ""))
+        if channel not in self.members:
+            return {"ok": False, "error": "channel_not_found"}
+        found = sorted(self.members[channel])
+        start = int(params.get("cursor") or 0)
+        end = start + min(int(params.get("limit") or 100), 1000)
+        more = end < len(found)
+        return {"ok": True, "members": found[start:end],
                 "response_metadata": {"next_cursor": str(end) if more else ""}}
 
     async def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
