@@ -396,6 +396,8 @@ def _feature_command(spec: Subcommand[S], service: Callable[[Services], S | None
         found = service(s)
         if found is None:
             raise BadInput(missing)
+        if spec.permission:
+            await s.review.require(caller.user, spec.permission)
         return await spec.handler(found, caller, args)
 
     command(spec.name, spec.usage, spec.summary, spec.keys, spec.example)(handler)

@@ -35,3 +35,6 @@ class Subcommand(Generic[S]):
     keys: tuple[str, ...]
     handler: Callable[[S, CallerLike, Args], Awaitable[Reply]]
     example: str = ""
+    permission: str = ""
+    """The workflow's permission the caller needs (``permissions:`` in the workflow
+    file), checked before the handler runs; empty: anyone."""

@@ -547,12 +547,13 @@ COMMANDS: tuple[Subcommand[SummaryService], ...] = (
     Subcommand(
         "subscribe", "subscribe <daily|weekly> [day] <HH:MM> [tz=Area/City] [channel=#…]",
         "Send this channel (or another) a summary every day or every week at a time of "
-        "its choosing, in its own time zone.", ("tz", "channel"), handle_subscribe,
-        "subscribe weekly mon 08:30 tz=America/Chicago channel=#leadership"),
+        "its choosing, in its own time zone (leads and admins).", ("tz", "channel"),
+        handle_subscribe, "subscribe weekly mon 08:30 tz=America/Chicago channel=#leadership",
+        "summaries"),
     Subcommand(
         "unsubscribe", "unsubscribe [channel=#…]",
-        "Stop the summaries of this channel (or another).", ("channel",),
-        handle_unsubscribe, "unsubscribe channel=#leadership"),
+        "Stop the summaries of this channel (or another) (leads and admins).", ("channel",),
+        handle_unsubscribe, "unsubscribe channel=#leadership", "summaries"),
     Subcommand(
         "subscriptions", "subscriptions",
         "Which channels get summaries, when, and when they last got one.", (),

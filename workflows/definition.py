@@ -37,6 +37,11 @@ DEFAULT_FILE = "review.yml"
 DEADLINES = ("required", "optional", "none")
 COMMANDS = ("add", "alias", "assign", "order", "role")
 """The commands that are not workflow steps; the file says who may use each."""
+OPTIONAL_COMMANDS: dict[str, frozenset[Role]] = {
+    "summaries": frozenset({Role.LEAD, Role.ADMIN}),
+}
+"""Commands a file may leave out of ``permissions`` (added after files were written):
+who may use them then."""
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _ROLES = {role.value: role for role in Role}
@@ -277,7 +282,7 @@ def _step(file: _File, at: _At, value: object, states: dict[str, str],
           groups: dict[str, frozenset[Role]]) -> Step:
     fields = _fields(file, at, value, _STEP, _STEP_OPTIONAL)
     name = _word(file, (*at, "name"), fields["name"], "a step name")
-    if name in COMMANDS:
+    if name in COMMANDS or name in OPTIONAL_COMMANDS:
         file.fail((*at, "name"), f"“{name}” is a command, not a step; name the step otherwise")
     sources = _names(file, (*at, "sources"), fields["sources"], states, "state")
     dest = fields["dest"]
@@ -323,9 +328,10 @@ def _scopes(file: _File, value: object, steps: tuple[str, ...]) -> dict[str, fro
 
 def _permissions(file: _File, value: object,
                  groups: dict[str, frozenset[Role]]) -> dict[str, frozenset[Role]]:
-    fields = _fields(file, ("permissions",), value, COMMANDS)
-    return {command: _roles(file, ("permissions", command), fields[command], groups)
-            for command in COMMANDS}
+    fields = _fields(file, ("permissions",), value, COMMANDS, tuple(OPTIONAL_COMMANDS))
+    given = {command: _roles(file, ("permissions", command), fields[command], groups)
+             for command in (*COMMANDS, *OPTIONAL_COMMANDS) if command in fields}
+    return {**OPTIONAL_COMMANDS, **given}
 
 
 def _reminders(file: _File, value: object) -> Reminders:
