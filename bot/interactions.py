@@ -67,6 +67,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         candidates = (review.workflow.candidates(j, step)
                       or review.workflow.definition.steps_named(step))
         if candidates and forms.needs_form(candidates[0]):
+            await review.check_step(user, j, step)  # a crafted click opens no form
             meta = {"j": j.id, "v": j.version, "s": step, "ch": body.get("channel", {}).get("id"),
                     "ru": body.get("response_url")}
             await client.views_open(trigger_id=body["trigger_id"], view=forms.step_modal(

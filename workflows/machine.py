@@ -95,17 +95,38 @@ class Workflow:
             raise BadInput(f"“{name}” is not a workflow step.")
         steps = self.candidates(j, name)
         if not steps:
-            if not any(ctx.role in step.roles for step in named):
-                _role_allows(named[0], j, ctx)
-            raise StepRefused(
-                f"{j.name} is {self.definition.label_of(j.state)}; “{name}” "
-                f"({named[0].label}) is not possible from there.",
-                self.allowed(j, ctx),
-            )
+            self._refuse_from_here(j, named, ctx)
         if not self._machine.events[name].trigger(j, ctx=ctx):
             raise StepRefused(f"“{name}” has nowhere to return {j.name} to: it was not "
                               "held from another state.", self.allowed(j, ctx))
         return steps[0]
+
+    def check(self, j: Jurisdiction, name: str, ctx: StepContext) -> None:
+        """Raise what ``take`` would for ``name`` on ``j`` because of the person's role,
+        the state, court orders or guards: before a form asks for the rest (the date,
+        the deadline), a step that cannot be taken anyway is refused."""
+        named = self.definition.steps_named(name)
+        if not named:
+            raise BadInput(f"“{name}” is not a workflow step.")
+        steps = self.candidates(j, name)
+        if not steps:
+            self._refuse_from_here(j, named, ctx)
+        step = steps[0]
+        _role_allows(step, j, ctx)
+        _not_enjoined(step, j, ctx)
+        for guard in step.guards.get(j.state, ()):
+            GUARDS[guard](j, ctx)
+
+    def _refuse_from_here(self, j: Jurisdiction, named: list[Step], ctx: StepContext) -> None:
+        """``named`` has no step from ``j``'s state: refuse by role first, if the role
+        may take it from nowhere, else by state."""
+        if not any(ctx.role in step.roles for step in named):
+            _role_allows(named[0], j, ctx)
+        raise StepRefused(
+            f"{j.name} is {self.definition.label_of(j.state)}; “{named[0].name}” "
+            f"({named[0].label}) is not possible from there.",
+            self.allowed(j, ctx),
+        )
 
     def allowed(self, j: Jurisdiction, ctx: StepContext) -> list[str]:
         """The steps this person could take on ``j`` now (state, role, orders, dates)."""

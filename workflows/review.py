@@ -146,6 +146,16 @@ class Review:
         return Home(mine, mine_total, soon, soon_total, late, late_total,
                     await self.repo.recent_events(limit))
 
+    async def check_step(self, actor: str, j: Jurisdiction, step: str) -> None:
+        """Refuse ``step`` on ``j`` now if this person could not take it whatever they
+        typed next (role, state, court orders, guards), with the refusal ``take`` gives."""
+        ctx = StepContext(actor, await self.role_of(actor), self.today())
+        try:
+            self.workflow.check(j, step, ctx)
+        except StepRefused as refusal:
+            refusal.allowed = self.workflow.allowed(j, ctx)
+            raise
+
     async def allowed(self, actor: str, j: Jurisdiction) -> list[str]:
         ctx = StepContext(actor, await self.role_of(actor), self.today())
         return self.workflow.allowed(j, ctx)

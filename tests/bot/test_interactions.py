@@ -172,10 +172,11 @@ async def click_only(h: Harness, user: str, action: dict[str, object],
                "response_url": h.slack.response_url("form"), "trigger_id": "t.form",
                "container": {"type": "message"}, "actions": [action]}
     seen = len(h.slack.modals)
+    answered = sum(p.response_key.startswith("form") for p in h.slack.posted)
     status, text = await h.sender.post(h.session, urlencode({"payload": json.dumps(payload)}))
-    for _ in range(100):
-        if len(h.slack.modals) > seen or any(p.response_key.startswith("form")
-                                             for p in h.slack.posted):
+    for _ in range(100):  # a form opened, or an answer to this click (not an earlier one)
+        if len(h.slack.modals) > seen or sum(p.response_key.startswith("form")
+                                             for p in h.slack.posted) > answered:
             break
         await asyncio.sleep(0.02)
     return status, text
@@ -206,3 +207,23 @@ async def test_letter_and_response_forms(harness: Harness) -> None:
     assert ack == {}
     [event], _ = await harness.bot.store.history("chicago", 0, 1)
     assert event.kind == "response" and event.detail["link"] == "https://example.org/opinion.pdf"
+
+
+async def test_a_crafted_click_on_a_step_the_person_may_not_take_opens_no_form(
+        harness: Harness) -> None:
+    await team(harness)
+    await harness.answer(ANALYST, "insufficient chicago date=2017-07-05")
+    before = await state(harness)
+    card = await card_for(harness, LEAD)
+    threaten = buttons(card)["step_threaten"]  # a lead's button, a form step
+    for user in (VIEWER, ANALYST):
+        _, key = await harness.sender.click(harness.session, user, threaten, card)
+        [answer] = [p for p in harness.slack.posted if p.response_key.startswith(key)]
+        assert answer.ephemeral and "Only leads may threaten a subpoena" in answer.text, \
+            answer.text
+    crafted = {**threaten, "action_id": "step_letter"}  # no step from this state
+    _, key = await harness.sender.click(harness.session, VIEWER, crafted, card)
+    [answer] = [p for p in harness.slack.posted if p.response_key.startswith(key)]
+    assert "Only admins, analysts or leads may send a letter" in answer.text, answer.text
+    assert harness.slack.modals == []
+    assert await state(harness) == before
