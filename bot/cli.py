@@ -7,9 +7,12 @@ import asyncio
 import gc
 import io
 import logging
+import os
 import sys
+import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 from bot.settings import Mode, Settings, SettingsError, describe, load_settings
 from storage import StoreUnavailable
@@ -250,17 +253,29 @@ async def _export(settings: Settings, what: str, output: Path | None) -> int:
             finally:
                 out.detach()
             return 0
-        partial = output.with_name(output.name + ".partial")
         try:
-            with partial.open("w", newline="", encoding="utf-8") as handle:
-                count = await EXPORTS[what](review, handle)
-            partial.replace(output)
+            count = await _write_whole(output, lambda handle: EXPORTS[what](review, handle))
         except OSError as error:
             print(f"review-bot: cannot write {output}: {error.strerror}", file=sys.stderr)
             return 2
-        finally:
-            partial.unlink(missing_ok=True)
     finally:
         await store.close()
     print(f"{count} row(s) written to {output}.", file=sys.stderr)
     return 0
+
+
+async def _write_whole(output: Path, write: Callable[[TextIO], Awaitable[int]]) -> int:
+    """Write ``output`` whole or not at all, through a temporary file beside it that is
+    made here (O_CREAT | O_EXCL, so no file or symlink planted in its place is followed),
+    then renamed over ``output`` (which replaces a symlink there, not what it points to)."""
+    fd, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
+                                     suffix=".partial")
+    partial = Path(temporary)
+    try:
+        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+            count = await write(handle)
+        os.chmod(partial, 0o644)
+        partial.replace(output)
+    finally:
+        partial.unlink(missing_ok=True)
+    return count

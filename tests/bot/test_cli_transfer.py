@@ -100,3 +100,19 @@ def test_export_needs_an_existing_database_and_a_known_kind(tmp_path: Path) -> N
     assert not (tmp_path / "review.db").exists()
     wrong = review_bot(tmp_path, "export", "everything")
     assert wrong.returncode == 2 and "invalid choice" in wrong.stderr
+
+
+def test_export_to_a_file_follows_no_symlink_planted_beside_it(tmp_path: Path) -> None:
+    review_bot(tmp_path, "import", str(DATA / "jurisdictions.csv"))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "state.csv.partial").symlink_to(victim)  # the name the export used to write to
+    (out / "state.csv").symlink_to(victim)
+    result = review_bot(tmp_path, "export", "state", "--output", str(out / "state.csv"))
+    assert result.returncode == 0, result.stderr
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert not (out / "state.csv").is_symlink()
+    assert (out / "state.csv").read_text(encoding="utf-8").startswith("id,name,kind")
+    assert sorted(p.name for p in out.iterdir()) == ["state.csv", "state.csv.partial"]
