@@ -82,7 +82,7 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database(cls, value: str) -> str:
-        if not value.startswith(("sqlite:///", *POSTGRES_SCHEMES)):
+        if not value.startswith(("sqlite:///", *POSTGRES_SCHEMES)) or not _readable_url(value):
             raise ValueError("must look like sqlite:///path/to/review.db or "
                              "postgresql://user:password@host:5432/review")
         return value
@@ -195,6 +195,19 @@ class Settings(BaseSettings):
         if "review_follow_up_days" in self.model_fields_set:
             policy = replace(policy, follow_up_every=self.review_follow_up_days)
         return policy
+
+
+def _readable_url(url: str) -> bool:
+    """A SQLite URL names a file; a PostgreSQL URL splits into a host and a port in
+    range (a bad one would otherwise surface as a traceback from deep inside a driver)."""
+    if url.startswith("sqlite:///"):
+        return bool(url.removeprefix("sqlite:///").strip())
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises for a port that is not a number in range)
+    except ValueError:
+        return False
+    return bool(parts.path.strip("/")) or bool(parts.hostname)
 
 
 def _hours(text: str) -> tuple[time, time]:

@@ -11,6 +11,21 @@ class StoreUnavailable(Exception):
     """The database cannot be reached or opened; the message never holds a password."""
 
 
+def _without_password(message: str, url: str) -> str:
+    """``message`` with the URL's password (if any) blotted out: a driver's complaint
+    about a malformed URL may quote it."""
+    from urllib.parse import unquote, urlsplit
+
+    try:
+        password = urlsplit(url).password
+    except ValueError:
+        password = None
+    for secret in {password, unquote(password)} if password else ():
+        if len(secret) >= 4:  # a shorter one would blot letters of every word
+            message = message.replace(secret, "***")
+    return message
+
+
 async def open_store(url: str) -> Store:
     """The store ``url`` names: ``sqlite:///path/to/file.db`` (made if missing) or
     ``postgresql://user:password@host:port/database`` (the database must exist; its
@@ -22,10 +37,11 @@ async def open_store(url: str) -> Store:
 
         try:
             return await PostgresStore.open(url)
-        except (OSError, asyncpg.PostgresConnectionError, asyncpg.InvalidCatalogNameError,
-                asyncpg.InvalidPasswordError,
+        except (OSError, ValueError, asyncpg.PostgresConnectionError,
+                asyncpg.InvalidCatalogNameError, asyncpg.InvalidPasswordError,
                 asyncpg.InvalidAuthorizationSpecificationError) as error:
-            raise StoreUnavailable(str(error) or type(error).__name__) from error
+            raise StoreUnavailable(_without_password(str(error) or type(error).__name__,
+                                                     url)) from error
     if url.startswith("sqlite:///"):
         import sqlite3
 

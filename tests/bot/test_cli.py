@@ -78,12 +78,17 @@ def test_a_wrong_setting_stops_with_one_line(tmp_path: Path) -> None:
              ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"),
              ({"REVIEW_TIMEZONE": "Mars/Olympus"}, "REVIEW_TIMEZONE"),
              ({"PORT": "http"}, "PORT"),
-             ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL")]
+             ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
+             ({"DATABASE_URL": "postgresql://u:hunter2@db:99999/review"}, "DATABASE_URL"),
+             ({"DATABASE_URL": "postgresql://u:hunter2@db:abc/review"}, "DATABASE_URL"),
+             ({"DATABASE_URL": "postgresql://u:hunter2@[::1/review"}, "DATABASE_URL"),
+             ({"DATABASE_URL": "sqlite:///"}, "DATABASE_URL")]
     for extra, name in cases:
         result = review_bot(tmp_path, "run", **extra)
         assert result.returncode == 2, (extra, result.stderr)
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and name in lines[0], (extra, result.stderr)
+        assert "hunter2" not in result.stderr
 
 
 async def test_the_console_works_on_postgresql(tmp_path: Path) -> None:
@@ -102,7 +107,9 @@ async def test_the_console_works_on_postgresql(tmp_path: Path) -> None:
 def test_a_database_that_cannot_be_opened_stops_with_one_line(tmp_path: Path) -> None:
     closed = free_port()  # nothing listens there
     cases = [(f"sqlite:///{tmp_path / 'missing' / 'review.db'}", "unable to open"),
-             (f"postgresql://review:hunter2@127.0.0.1:{closed}/review", "Connect call failed")]
+             (f"postgresql://review:hunter2@127.0.0.1:{closed}/review", "Connect call failed"),
+             (f"postgresql://review:hunter2@127.0.0.1:{closed}/review?sslmode=hunter2",
+              "sslmode")]
     for url, reason in cases:
         result = review_bot(tmp_path, "console", stdin=":quit\n", DATABASE_URL=url)
         assert result.returncode == 2, result.stderr
