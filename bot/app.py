@@ -23,7 +23,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import diagram, interactions, listeners
+from bot import diagram, http_edge, interactions, listeners
 from bot.commands import Services
 from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.settings import Settings
@@ -78,6 +78,7 @@ class Bot:
     summaries: SummaryService
 
     batches: Batches
+    signing_secret: str | None = None
     tasks: set[asyncio.Task[object]] = field(default_factory=set)
     workers: Workers = field(default_factory=Workers)
     responder: Responder = field(default_factory=Responder)
@@ -95,7 +96,7 @@ class Bot:
 
     def web_app(self) -> web.Application:
         """The aiohttp app for HTTP mode: POST /slack/events and GET /healthz."""
-        application = self.app.web_app(path=EVENTS_PATH)
+        application = http_edge.web_app(self.app, EVENTS_PATH, self.signing_secret)
         application.router.add_get("/healthz", self._healthz)
         return application
 
@@ -156,7 +157,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
                       clock, policy, settings.review_channel, label)
     summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone, label)
     batches = Batches(review, StoredBatches(store))
-    bot = Bot(app, review, store, relay, sweeper, summaries, batches)
+    bot = Bot(app, review, store, relay, sweeper, summaries, batches, access.signing_secret)
     listeners.register(app, bot)
     interactions.register(app, bot)
     return bot
