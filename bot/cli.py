@@ -6,7 +6,6 @@ import argparse
 import asyncio
 import gc
 import io
-import logging
 import os
 import sys
 import tempfile
@@ -14,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot import logs
 from bot.settings import Mode, Settings, SettingsError, describe, load_settings
 from storage import StoreUnavailable
 from workflows.ports import Clock
@@ -80,9 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"review-bot: setting {error}", file=sys.stderr)
         return 2
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("transitions").setLevel(logging.WARNING)
+    logs.configure(settings.log_level)
     command = args.command or "run"
     try:
         if command == "import":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import re
 import signal
@@ -267,3 +268,30 @@ async def test_kill_9_in_the_middle_of_a_sweep_neither_doubles_nor_loses(tmp_pat
     posted = [i for p in slack.posted if p.metadata for i in p.metadata["event_payload"]["ids"]]
     assert sorted(posted) == sorted(set(posted)), "a reminder was posted twice"
     assert len(posted) == 24, "a reminder was lost"
+
+
+def test_debug_logs_print_no_response_url_and_no_sql_parameters(tmp_path: Path) -> None:
+    result = review_bot(tmp_path, "console", LOG_LEVEL="DEBUG", stdin=(
+        '/review add chicago "Chicago, Secretville" kind=city state=IL\n'
+        "/review letter chicago date=2017-04-21 due=2017-06-30 note=hush-hush\n"
+        "/review show chicago\n:quit\n"))
+    assert result.returncode == 0, result.stderr
+    log = result.stderr
+    assert "DEBUG slack_bolt" in log  # DEBUG is on: the quiet lines are left out, not all
+    sql = [line for line in log.splitlines() if "INSERT INTO" in line or "SELECT " in line]
+    assert sql == [], sql[:3]
+    assert "/respond/" not in log and "response_url" not in log
+    assert "xoxb-" not in log
+
+
+def test_a_response_url_in_any_log_record_is_blotted_out() -> None:
+    from bot.logs import Redact
+
+    record = logging.LogRecord("slack_bolt", logging.WARNING, __file__, 1,
+                               "Unhandled request (%s)", ({
+                                   "response_url": "https://hooks.slack.com/actions/T1/2/abc",
+                                   "text": "see https://hooks.slack.com/commands/T1/9/xyz"},),
+                               None)
+    assert Redact().filter(record)
+    assert "hooks.slack.com" not in record.getMessage()
+    assert "'response_url': '(redacted)'" in record.getMessage()
