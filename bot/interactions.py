@@ -14,6 +14,7 @@ import logging
 import re
 import secrets
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
     from bot.app import Bot
 
 log = logging.getLogger(__name__)
+REPLY_URL_LIFETIME = timedelta(minutes=30)
+"""How long Slack lets a response_url be used."""
 
 
 def _clicked(action: dict[str, Any]) -> dict[str, Any]:
@@ -49,6 +52,15 @@ def _clicked(action: dict[str, Any]) -> dict[str, Any]:
 
 def register(app: AsyncApp, bot: Bot) -> None:
     review = bot.review
+
+    async def reply_token(user: str, body: dict[str, Any]) -> str | None:
+        """Keep the click's response_url server side; the form carries only a token."""
+        if not body.get("response_url"):
+            return None
+        token = secrets.token_urlsafe(16)
+        await bot.store.keep_reply_url(token, user, str(body["response_url"]), review.now(),
+                                       REPLY_URL_LIFETIME)
+        return token
 
     async def redraw(respond: AsyncRespond, user: str, j: Jurisdiction) -> None:
         await respond(**{**as_response(await card(review, user, j)), "replace_original": True})
@@ -69,7 +81,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         if candidates and forms.needs_form(candidates[0]):
             await review.check_step(user, j, step)  # a crafted click opens no form
             meta = {"j": j.id, "v": j.version, "s": step, "ch": body.get("channel", {}).get("id"),
-                    "ru": body.get("response_url")}
+                    "rt": await reply_token(user, body)}
             await client.views_open(trigger_id=body["trigger_id"], view=forms.step_modal(
                 j, candidates[0], review.today(), meta, review.workflow.definition.label_of))
             return Reply("")
@@ -91,7 +103,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
                          client: AsyncWebClient) -> Reply:
         j = await review.resolve(_clicked(action)["j"])
         await review.require(user, "order")
-        meta = {"j": j.id, "ch": body.get("channel", {}).get("id"), "ru": body.get("response_url")}
+        meta = {"j": j.id, "ch": body.get("channel", {}).get("id"),
+                "rt": await reply_token(user, body)}
         await client.views_open(trigger_id=body["trigger_id"],
                                 view=forms.order_modal(j, review.today(), meta,
                                                        review.workflow.definition))
@@ -199,9 +212,12 @@ def register(app: AsyncApp, bot: Bot) -> None:
                           j: Jurisdiction, reply: Reply) -> None:
         """Redraw the card the form came from, and tell the person it worked."""
         try:
-            if meta.get("ru"):
+            url = (await bot.store.take_reply_url(str(meta["rt"]), user, review.now(),
+                                                  REPLY_URL_LIFETIME)
+                   if meta.get("rt") else None)
+            if url:
                 fresh = await card(review, user, j)
-                await AsyncWebhookClient(str(meta["ru"])).send(
+                await AsyncWebhookClient(url).send(
                     **{**as_response(fresh), "replace_original": True})
             if meta.get("ch"):
                 await client.chat_postEphemeral(channel=str(meta["ch"]), user=user,

@@ -325,6 +325,28 @@ class Store:
                              notice_id)
 
 
+    # -- where forms answer ----------------------------------------------------------------
+
+    async def keep_reply_url(self, token: str, user: str, url: str, now: datetime,
+                             ttl: timedelta) -> None:
+        """Keep ``url`` (a response_url) for a form ``user`` opened, under ``token``;
+        forget those older than ``ttl``."""
+        async with self.transaction() as db:
+            await db.execute("DELETE FROM form_replies WHERE created_at < ?",
+                             utc_text(now - ttl))
+            await db.execute("INSERT INTO form_replies (token, user_id, response_url,"
+                             " created_at) VALUES (?, ?, ?, ?)", token, user, url, utc_text(now))
+
+    async def take_reply_url(self, token: str, user: str, now: datetime,
+                             ttl: timedelta) -> str | None:
+        """The URL kept under ``token`` for ``user``, once, if younger than ``ttl``."""
+        async with self.transaction() as db:
+            rows = await db.fetch("DELETE FROM form_replies WHERE token = ? AND user_id = ?"
+                                  " RETURNING response_url, created_at", token, user)
+        if not rows or rows[0]["created_at"] < utc_text(now - ttl):
+            return None
+        return str(rows[0]["response_url"])
+
     # -- reminders -----------------------------------------------------------------------
 
     async def claim_reminders(self, now: datetime, claim: str, default_channel: str,

@@ -227,3 +227,28 @@ async def test_a_crafted_click_on_a_step_the_person_may_not_take_opens_no_form(
     assert "Only admins, analysts or leads may send a letter" in answer.text, answer.text
     assert harness.slack.modals == []
     assert await state(harness) == before
+
+
+async def test_a_form_carries_no_url_and_answers_on_the_card_it_came_from(
+        harness: Harness) -> None:
+    await team(harness)
+    await harness.answer(ANALYST, "insufficient chicago date=2017-07-05")
+    card = await card_for(harness, LEAD)
+    await click_only(harness, LEAD, buttons(card)["step_threaten"], card)
+    await click_only(harness, LEAD, buttons(card)["order_open"], card)
+    threaten, order = harness.slack.modals
+    for form in (threaten, order):
+        meta = form["private_metadata"]
+        assert "http" not in meta and "respond" not in meta and "rt" in meta, meta
+    _, ack = await harness.sender.submit(harness.session, LEAD, threaten, {
+        "date": "2018-01-24", "due": "30 days", "note": "no documents came"})
+    assert ack == {}
+    redrawn = await harness.slack.wait_for(lambda p: p.response_key == "form:replaced")
+    assert len(redrawn) == 1 and "subpoena threatened" in json.dumps(redrawn[0].blocks)
+    # The token answers once, and only for the person the form was opened for.
+    stolen = {**order, "private_metadata": threaten["private_metadata"]}
+    _, ack = await harness.sender.submit(harness.session, COUNSEL, stolen, {
+        "kind": "lawsuit", "case": "1:17-cv-05720", "date": "2017-08-07"})
+    assert ack == {}
+    await harness.slack.wait_for(lambda p: p.response_key == f"ephemeral:{COUNSEL}")
+    assert len([p for p in harness.slack.posted if p.response_key == "form:replaced"]) == 1
