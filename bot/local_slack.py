@@ -76,6 +76,7 @@ class LocalSlack:
     modals: list[dict[str, Any]] = field(default_factory=list)  # views.open / views.update
     shared: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file id -> name, bytes
     members: dict[str, set[str]] = field(default_factory=dict)  # channel id -> its user ids
+    guests: set[str] = field(default_factory=set)  # user ids Slack flags as guests
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -372,10 +373,14 @@ class LocalSlack:
         return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in done]}
 
     async def _m_users_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Any user ID is someone of the workspace (named after its ID when nobody named
+        them); those in ``guests`` are guests, as Slack flags them."""
         uid = str(params.get("user", ""))
-        if uid not in self.users:
+        if not re.fullmatch(r"[UW][A-Z0-9]+", uid):
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": {"id": uid, "name": self.users[uid]}}
+        guest = uid in self.guests
+        return {"ok": True, "user": {"id": uid, "name": self.users.get(uid, uid.lower()),
+                                     "is_restricted": guest, "is_ultra_restricted": False}}
 
 
 def _typed(kind: str, value: Any) -> dict[str, Any]:
@@ -517,4 +522,6 @@ class SlackSender:
         if status != 200:
             raise RuntimeError(f"the bot answered HTTP {status}: {body[:200]}")
         await self.slack.wait_for(lambda p: p.response_key == key, timeout)
-        return self.slack.posted[start:]
+        posted = self.slack.posted[start:]  # announcements may come after the answer
+        return ([p for p in posted if p.response_key != key]
+                + [p for p in posted if p.response_key == key])
