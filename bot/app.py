@@ -25,6 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import diagram, http_edge, interactions, listeners
 from bot.commands import Services
+from bot.directory import SlackDirectory
 from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.settings import Settings
 from bot.summary import SummaryService
@@ -35,7 +36,7 @@ from storage.store import Store
 from storage.summaries import SummaryStore
 from workflows.batches import Batches
 from workflows.machine import Workflow
-from workflows.ports import Clock
+from workflows.ports import Clock, Directory
 from workflows.review import Review, ReviewConfig
 from workflows.sweep import Sweeper
 
@@ -128,12 +129,13 @@ def slack_client(access: SlackAccess) -> AsyncWebClient:
 
 
 def make_review(settings: Settings, store: Store, clock: Clock,
-                extra_admins: frozenset[str] = frozenset()) -> Review:
+                extra_admins: frozenset[str] = frozenset(),
+                directory: Directory | None = None) -> Review:
     """The use cases as the settings configure them (the workflow file is read once)."""
     definition = settings.definition
     config = ReviewConfig(settings.review_channel, settings.admins | extra_admins,
-                          settings.timezone, settings.policy(definition))
-    return Review(store, clock, config, Workflow(definition))
+                          settings.timezone, settings.policy(definition), settings.readers)
+    return Review(store, clock, config, Workflow(definition), directory)
 
 
 async def build(settings: Settings, access: SlackAccess, clock: Clock | None = None,
@@ -148,7 +150,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
         signing_secret=access.signing_secret or "",
         request_verification_enabled=access.signing_secret is not None,
     )
-    review = make_review(settings, store, clock, extra_admins)
+    review = make_review(settings, store, clock, extra_admins, SlackDirectory(client))
     policy = review.config.policy
     pacer = Pacer(pace_seconds)
     label = review.workflow.definition.label_of

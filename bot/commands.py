@@ -33,6 +33,9 @@ S = TypeVar("S")
 SLASH = "/review"
 PAGE_SIZE = 20
 RECENT = 5
+OPEN_TO_ALL = frozenset({"help", "whoami", "workflow"})
+"""Commands that show nothing of the review (only how it works, and who you are):
+every other one is for its readers (``REVIEW_READERS``)."""
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,8 @@ async def run(services: Services, caller: Caller, text: str) -> Reply:
     if cmd is None:
         raise BadInput(f"“{name}” is not a command. Try `{SLASH} help`; commands: "
                        + ", ".join(f"`{c}`" for c in COMMANDS) + ".")
+    if cmd.name not in OPEN_TO_ALL:
+        await services.review.require_reader(caller.user)
     rest = Args(args.words[1:], args.options)
     check_keys(rest, cmd.keys, cmd.usage)
     return await cmd.handler(services, caller, rest)

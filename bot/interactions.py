@@ -69,6 +69,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                     respond: AsyncRespond, client: AsyncWebClient) -> Reply:
         value = _clicked(action)
         step = action["action_id"].removeprefix(render.STEP_ACTION)
+        await review.require_reader(user)
         j = await review.resolve(value["j"])
         if j.version != value["v"]:
             await redraw(respond, user, j)
@@ -101,8 +102,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
     async def open_order(user: str, action: dict[str, Any], body: dict[str, Any],
                          client: AsyncWebClient) -> Reply:
-        j = await review.resolve(_clicked(action)["j"])
         await review.require(user, "order")
+        j = await review.resolve(_clicked(action)["j"])
         meta = {"j": j.id, "ch": body.get("channel", {}).get("id"),
                 "rt": await reply_token(user, body)}
         await client.views_open(trigger_id=body["trigger_id"],

@@ -131,6 +131,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         reminder, _, days = value.partition(":")
         if not (reminder.isdigit() and days.isdigit()):
             raise BadInput("That snooze button is out of date.")
+        await bot.review.require_reader(user)
         name, when = await bot.sweeper.snooze(int(reminder), user, int(days))
         local = when.astimezone(bot.review.config.timezone)
         text = (f":zzz: Snoozed: this channel hears about {name} again on "
@@ -147,6 +148,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
         user = event["user"]
+        try:
+            await bot.review.require_reader(user)
+        except ReviewError as refusal:
+            await client.views_publish(user_id=user, view=render.home_closed(refusal))
+            return
         view = render.home(user, await bot.review.home(user), bot.review.today(),
                            label=bot.review.workflow.definition.label_of)
         await client.views_publish(user_id=user, view=view)

@@ -369,6 +369,12 @@ def home(who: str, view: Home, today: date, *, label: Labels) -> dict[str, Any]:
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
 
+def home_closed(refusal: ReviewError) -> dict[str, Any]:
+    """The App Home of someone who may not read the review: why, and nothing of it."""
+    return {"type": "home", "blocks": [header("Compliance review"),
+                                       section(f":lock: {refusal.message}")]}
+
+
 # -- batches -------------------------------------------------------------------------
 
 BATCH_APPROVE = "batch_approve"

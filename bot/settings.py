@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from storage import POSTGRES_SCHEMES
 from workflows.definition import Definition, default_definition, load_definition
 from workflows.reminders import Policy
+from workflows.review import Readers
 
 
 class SettingsError(Exception):
@@ -56,6 +57,9 @@ class Settings(BaseSettings):
                                       description="How often due reminders are looked for")
     review_workflow: Path | None = Field(
         None, description="The workflow as a YAML file (default: the packaged review.yml)")
+    review_readers: str = Field(
+        "members", description="Who may read the review: members (everyone in the workspace "
+                               "but guests) or roles (only people given a role)")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
 
     @field_validator("slack_bot_token")
@@ -119,6 +123,14 @@ class Settings(BaseSettings):
             load_definition(value)  # a DefinitionError names the line and the step
         return value
 
+    @field_validator("review_readers")
+    @classmethod
+    def _readers(cls, value: str) -> str:
+        if value.strip().lower() not in {r.value for r in Readers}:
+            raise ValueError("must be members (everyone but guests) or roles (only people "
+                             "given a role)")
+        return value.strip().lower()
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -166,6 +178,10 @@ class Settings(BaseSettings):
         return urlunsplit((parts.scheme, f"{parts.username + '@' if parts.username else ''}"
                            f"{host}{':' + str(parts.port) if parts.port else ''}",
                            parts.path, "", ""))
+
+    @property
+    def readers(self) -> Readers:
+        return Readers(self.review_readers)
 
     @property
     def admins(self) -> frozenset[str]:

@@ -18,6 +18,15 @@ class Clock(Protocol):
         ...
 
 
+class Directory(Protocol):
+    """Who people are in the workspace (the bot asks Slack)."""
+
+    async def is_guest(self, user: str) -> bool:
+        """True for a guest (single- or multi-channel) or someone Slack does not know as
+        a member of the workspace."""
+        ...
+
+
 @dataclass(frozen=True)
 class Filters:
     """What ``list`` narrows by; empty fields match everything."""

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from workflows.deadlines import DueSpec, is_us_state
@@ -26,7 +27,7 @@ from workflows.errors import (
 )
 from workflows.machine import StepContext, Workflow
 from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Notice, Role
-from workflows.ports import Clock, Filters, Repository
+from workflows.ports import Clock, Directory, Filters, Repository
 from workflows.reminders import Policy, Reminder, plan
 
 DAY = timedelta(days=1)
@@ -35,12 +36,30 @@ _ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LOOKUP_LIMIT = 10
 
 
+class Readers(StrEnum):
+    """Who may read the review (``REVIEW_READERS``). Admins and everyone given a role
+    always may; guests only when given a role."""
+
+    MEMBERS = "members"
+    """Everyone in the workspace who is not a guest."""
+    ROLES = "roles"
+    """Only people an admin gave a role (``viewer`` included)."""
+
+
+class NoGuests:
+    """The directory where there is no Slack to ask (the command line, the replay)."""
+
+    async def is_guest(self, user: str) -> bool:
+        return False
+
+
 @dataclass(frozen=True)
 class ReviewConfig:
     default_channel: str
     admins: frozenset[str] = frozenset()
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))
     policy: Policy = field(default_factory=Policy)
+    readers: Readers = Readers.MEMBERS
 
 
 @dataclass(frozen=True)
@@ -66,11 +85,12 @@ class Change:
 
 class Review:
     def __init__(self, repo: Repository, clock: Clock, config: ReviewConfig,
-                 workflow: Workflow | None = None) -> None:
+                 workflow: Workflow | None = None, directory: Directory | None = None) -> None:
         self.repo = repo
         self.clock = clock
         self.config = config
         self.workflow = workflow or Workflow()
+        self.directory = directory or NoGuests()
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -92,6 +112,18 @@ class Review:
             names = " or ".join(sorted(r.value for r in allowed))
             raise NotPermitted(f"Only {names} may use “{command}”; you are {role.value}.")
         return role
+
+    async def require_reader(self, user: str) -> None:
+        """Refuse to show anything of the review to someone ``config.readers`` keeps out:
+        with ``roles``, everyone without a role; always, guests without one."""
+        if user in self.config.admins or await self.repo.role(user) is not None:
+            return
+        if self.config.readers is Readers.ROLES:
+            raise NotPermitted("Only people with a role may read this review; ask an admin "
+                               "to give you one (`role`).")
+        if await self.directory.is_guest(user):
+            raise NotPermitted("Guests may read this review only once an admin gives them a "
+                               "role (`role`).")
 
     async def may(self, user: str, command: str) -> bool:
         return await self.role_of(user) in self.workflow.definition.permissions[command]

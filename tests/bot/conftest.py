@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -61,19 +62,30 @@ async def slack() -> AsyncIterator[LocalSlack]:
 
 @pytest.fixture
 async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    async with running(tmp_path) as h:
+        yield h
+
+
+@asynccontextmanager
+async def running(tmp_path: Path, **settings_given: str) -> AsyncIterator[Harness]:
+    """The bot in HTTP mode beside a fresh stand-in, with these settings over the
+    tests' own."""
     slack = LocalSlack()
     await slack.start()
-    settings = load_settings(None, database_url=f"sqlite:///{tmp_path / 'review.db'}",
-                             review_admins=ADMIN, review_channel="#compliance-review")
+    settings = load_settings(None, **{
+        "database_url": f"sqlite:///{tmp_path / 'review.db'}", "review_admins": ADMIN,
+        "review_channel": "#compliance-review", **settings_given})
     clock = Clock(datetime(2018, 2, 1, 15, 0, tzinfo=UTC))
     bot = await build(settings, SlackAccess(slack.token, SECRET, slack.api_url), clock,
                       pace_seconds=PACE)
     runner, port = await start_http(bot, "127.0.0.1", 0)
     url = f"http://127.0.0.1:{port}"
-    async with ClientSession() as session:
-        sender = SlackSender(url + EVENTS_PATH, SECRET, slack)
-        yield Harness(bot, slack, sender, session, clock, url)
-    await runner.cleanup()
-    await bot.close()
-    await slack.stop()
+    try:
+        async with ClientSession() as session:
+            sender = SlackSender(url + EVENTS_PATH, SECRET, slack)
+            yield Harness(bot, slack, sender, session, clock, url)
+    finally:
+        await runner.cleanup()
+        await bot.close()
+        await slack.stop()
 
