@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from workflows.deadlines import DueSpec
-from workflows.errors import BadInput, NotPermitted, ReviewError, StepRefused
+from workflows.errors import BadInput, NotPermitted, Part, Person, ReviewError, StepRefused
 from workflows.model import Role
 from workflows.ports import Filters
 from workflows.review import Change, Review
@@ -118,8 +118,9 @@ class Batches:
         if batch is None:
             raise BadInput(f"There is no batch #{batch_id}.")
         if batch.status != "pending":
-            raise StepRefused(f"Batch #{batch.id} was already {batch.status}"
-                              + (f" by <@{batch.decided_by}>." if batch.decided_by else "."))
+            by: tuple[Part, ...] = ((" by ", Person(batch.decided_by), ".")
+                                    if batch.decided_by else (".",))
+            raise StepRefused((f"Batch #{batch.id} was already {batch.status}", *by))
         role = await self.review.role_of(user)
         rejecting_own = not approve and user == batch.requester
         if not rejecting_own:
