@@ -15,6 +15,7 @@ from typing import Protocol
 
 from workflows.deadlines import DueSpec
 from workflows.errors import BadInput, NotPermitted, Part, Person, ReviewError, StepRefused
+from workflows.lengths import MAX_NOTE, check_length
 from workflows.model import Role
 from workflows.ports import Filters
 from workflows.review import Change, Review
@@ -104,6 +105,7 @@ class Batches:
         if not any(role in s.roles for s in steps_named(step)):
             raise NotPermitted(f"Your role ({role.value}) may not take “{step}”, alone or in "
                                "a batch.")
+        check_length(note, "note", MAX_NOTE)
         if len(ids) == 1:
             return Proposal(change=await self.review.take(actor, ids[0], step, on, due, note))
         batch = Batch(0, actor, step, tuple(ids), channel, on,

@@ -301,6 +301,85 @@ async def test_refusals_escape_what_was_typed_and_keep_the_bots_own_mentions(
     assert_clean(harness)
 
 
+# -- length limits -------------------------------------------------------------------
+
+
+async def test_a_name_over_200_characters_is_refused_by_command_form_and_import(
+        harness: Harness) -> None:
+    long_name = "N" * 201
+    refused = await harness.answer(ADMIN, f"add longville {long_name}")
+    assert "at most 200" in refused.text and "201" in refused.text
+    status, _ = await harness.sender.post(
+        harness.session, harness.sender.form(ADMIN, "add", "CREVIEW", "bare"))
+    assert status == 200
+    for _ in range(200):
+        if harness.slack.modals:
+            break
+        await asyncio.sleep(0.02)
+    [form] = harness.slack.modals
+    _, ack = await harness.sender.submit(harness.session, ADMIN, form,
+                                         {"id": "longville", "name": long_name})
+    assert list(ack["errors"]) == ["name"] and "at most 200" in ack["errors"]["name"]
+    shared = harness.slack.share("long.csv", f"id,name\nlongville,{long_name}\n".encode())
+    imported = await harness.answer(ADMIN, f"import {shared} apply")
+    assert "line 2:" in json.dumps(imported.blocks) and "at most 200" in json.dumps(
+        imported.blocks)
+    fits = await harness.answer(ADMIN, f"add longville {'N' * 200}")
+    assert fits.text.startswith(":white_check_mark:"), fits.text
+    assert (await harness.bot.store.get("longville")) is not None
+
+
+async def test_a_note_over_3000_characters_is_refused_by_command_form_batch_and_import(
+        harness: Harness) -> None:
+    await staff(harness)
+    await harness.answer(ADMIN, 'add chicago "Chicago, IL" state=IL')
+    await harness.answer(ADMIN, 'add denver "Denver, CO" state=CO')
+    note = "x" * 3001
+    refused = await harness.answer(ADMIN, f"letter chicago due=2018-03-30 note={note}")
+    assert "at most 3,000" in refused.text and "3,001" in refused.text
+    batch = await harness.answer(LEAD, f"batch letter chicago, denver due=2018-03-30 "
+                                       f"note={note}")
+    assert "at most 3,000" in batch.text
+    rows = await harness.bot.store.read("SELECT count(*) AS n FROM batches")
+    assert rows[0]["n"] == 0
+    shared = harness.slack.share("notes.csv", (
+        "date,jurisdiction,event,due,detail\n"
+        f"2018-01-02,chicago,letter_sent,2018-03-30,{note}\n").encode())
+    imported = await harness.answer(ADMIN, f"import {shared}")
+    assert "line 2:" in json.dumps(imported.blocks) and "at most 3,000" in imported.text \
+        + json.dumps(imported.blocks)
+    card = await harness.answer(ADMIN, "show chicago")
+    form = await open_form(harness, ADMIN, button(card, "step_letter"))
+    _, ack = await harness.sender.submit(harness.session, ADMIN, form, {
+        "date": "2018-01-02", "due": "2018-03-30", "note": note})
+    assert list(ack["errors"]) == ["note"] and "at most 3,000" in ack["errors"]["note"]
+    j = await harness.bot.store.get("chicago")
+    assert j is not None and j.state == "new"
+    fits = await harness.answer(ADMIN, f"letter chicago due=2018-03-30 note={'x' * 3000}")
+    assert fits.text.startswith(":white_check_mark:"), fits.text
+
+
+async def test_court_order_fields_have_limits_shown_under_their_field(
+        harness: Harness) -> None:
+    await harness.answer(ADMIN, 'add chicago "Chicago, IL" state=IL')
+    refused = await harness.answer(ADMIN, f"lawsuit chicago case={'1' * 201}")
+    assert "case number" in refused.text and "at most 200" in refused.text
+    refused = await harness.answer(ADMIN, f"lawsuit chicago case=1 court={'C' * 201}")
+    assert "court" in refused.text and "at most 200" in refused.text
+    refused = await harness.answer(ADMIN, f"lawsuit chicago case=1 scope={'s' * 3001}")
+    assert "scope" in refused.text and "at most 3,000" in refused.text
+    card = await harness.answer(ADMIN, "show chicago")
+    form = await open_form(harness, ADMIN, button(card, "order_open"))
+    fields = {"kind": "lawsuit", "case": "1:17-cv-05720", "court": "N.D. Ill.",
+              "date": "2017-08-07", "scope": ""}
+    for field, value in (("case", "1" * 201), ("court", "C" * 201), ("scope", "s" * 3001)):
+        _, ack = await harness.sender.submit(harness.session, ADMIN, form,
+                                             {**fields, field: value})
+        assert list(ack.get("errors", {})) == [field], (field, ack)
+    j = await harness.bot.store.get("chicago")
+    assert j is not None and j.orders == []
+
+
 # -- the console ---------------------------------------------------------------------
 
 
