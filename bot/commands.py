@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import diagram, forms, render, summary, transfer
-from bot.parsing import Args, channel_id, check_keys, split, user_id
+from bot.parsing import Args, channel_id, check_keys, link, split, user_id
 from bot.render import Reply
 from bot.subcommand import Subcommand
 from workflows.batches import Batches
@@ -357,7 +357,8 @@ def step_command(name: str, steps: Sequence[Step]) -> Command:
         if not ref:
             raise BadInput(f"Name the jurisdiction. Usage: `{usage}`")
         change = await s.review.take(caller.user, ref, name, args.date(), args.due(),
-                                   args.options.get("note", ""), args.options.get("link", ""))
+                                   args.options.get("note", ""),
+                                   link(args.options.get("link", "")))
         return await _done(s.review, caller, change.event, change.jurisdiction)
 
     example = {"letter": "letter chicago date=2017-04-21 due=2017-06-30",

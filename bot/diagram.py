@@ -151,7 +151,8 @@ def code_sections(text: str, limit: int) -> list[Block]:
     most ``limit`` blocks (the last then says how many lines were left out)."""
     room = render.MAX_SECTION - 2 * len(FENCE) - 2
     chunks: list[list[str]] = [[]]
-    for line in (_escape(line)[:room] for line in text.splitlines()):
+    # Slack reads &, < and > as markup even inside a code block
+    for line in (render.escape(line)[:room] for line in text.splitlines()):
         if chunks[-1] and len("\n".join([*chunks[-1], line])) > room:
             chunks.append([])
         chunks[-1].append(line)
@@ -161,11 +162,6 @@ def code_sections(text: str, limit: int) -> list[Block]:
         left = sum(len(chunk) for chunk in chunks[len(shown):])
         blocks.append(render.section(f"…and {left} more lines, left out to fit Slack."))
     return blocks
-
-
-def _escape(text: str) -> str:
-    """Slack reads &, < and > as markup even inside a code block."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _quoted(text: str) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from bot.render import escape
 from workflows.definition import Definition
 from workflows.model import Jurisdiction, OrderKind
 from workflows.rules import Step
@@ -65,7 +66,7 @@ def _view(callback: str, title: str, submit: str, blocks: list[dict[str, Any]],
 def step_modal(j: Jurisdiction, step: Step, today: date, meta: Mapping[str, Any],
                label: Callable[[str], str]) -> View:
     blocks: list[dict[str, Any]] = [
-        {"type": "section", "text": _text("mrkdwn", f"*{j.name}* is {label(j.state)}. "
+        {"type": "section", "text": _text("mrkdwn", f"*{escape(j.name)}* is {label(j.state)}. "
                                                      f"You are about to {step.label}.")},
         _input("date", "Date", {"type": "datepicker", "initial_date": today.isoformat()}),
     ]
@@ -100,7 +101,7 @@ def order_modal(j: Jurisdiction, today: date, meta: Mapping[str, Any],
     names = sorted(definition.scopes) + list(definition.step_names)
     steps = [{"text": _text("plain_text", name), "value": name} for name in names]
     blocks = [
-        {"type": "section", "text": _text("mrkdwn", f"A court order for *{j.name}*.")},
+        {"type": "section", "text": _text("mrkdwn", f"A court order for *{escape(j.name)}*.")},
         _input("kind", "Kind", {"type": "static_select", "options": kinds,
                                 "initial_option": kinds[1]}),
         _input("case", "Case number", _plain("2:17-cv-03894")),

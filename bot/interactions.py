@@ -182,7 +182,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             errors["note"] = "Give the rationale for the document demand."
         await submit(ack, client, user, meta, errors, lambda: review.take(
             user, str(meta.get("j")), str(meta.get("s")), on, due, fields.get("note", ""),
-            fields.get("link", ""), expected_version=meta.get("v")), lambda _: "date")
+            fields.get("link", ""), expected_version=meta.get("v")), _step_field)
 
     @app.view(forms.ORDER_FORM)
     async def on_order_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
@@ -198,7 +198,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                            fields.get("scope", ""), blocks or frozenset())
         await submit(ack, client, user, meta, errors,
                      lambda: review.attach_order(user, str(meta.get("j")), order),
-                     lambda _: "case")
+                     _order_field)
 
     @app.view(forms.ADD_FORM)
     async def on_add_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
@@ -238,6 +238,26 @@ def _field(errors: dict[str, str], name: str, fields: dict[str, Any], parse: Any
     except BadInput as error:
         errors[name] = error.message[:2000]
         return None
+
+
+def _named_field(message: str, fields: dict[str, str], otherwise: str) -> str:
+    """The field a refusal about one field's text names (``workflows.lengths`` begins
+    "The note is …"), else ``otherwise``."""
+    for words, block_id in fields.items():
+        if message.startswith(f"The {words} is "):
+            return block_id
+    return otherwise
+
+
+def _step_field(message: str) -> str:
+    """The step form: a note or link too long goes under it; the workflow's refusals
+    are about the step as a whole, shown under its date."""
+    return _named_field(message, {"note": "note", "link": "link"}, "date")
+
+
+def _order_field(message: str) -> str:
+    return _named_field(message, {"case number": "case", "court": "court", "scope": "scope"},
+                        "case")
 
 
 def _add_field(message: str) -> str:

@@ -134,7 +134,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await bot.review.require_reader(user)
         name, when = await bot.sweeper.snooze(int(reminder), user, int(days))
         local = when.astimezone(bot.review.config.timezone)
-        text = (f":zzz: Snoozed: this channel hears about {name} again on "
+        text = (f":zzz: Snoozed: this channel hears about {render.escape(name)} again on "
                 f"{local:%A %Y-%m-%d at %H:%M} ({bot.review.config.timezone.key}).")
         return Reply(text, [render.section(text)])
 

@@ -52,6 +52,7 @@ class Uploaded:
     channel: str
     data: bytes
     comment: str = ""
+    alt: str = ""  # the alt text, for images
 
 
 @dataclass
@@ -84,6 +85,7 @@ class LocalSlack:
         self._ts = itertools.count(1)
         self._envelopes = itertools.count(1)
         self._pending_uploads: dict[str, bytes] = {}
+        self._alt_texts: dict[str, str] = {}
         self.sockets: list[web.WebSocketResponse] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self.base_url = ""
@@ -130,8 +132,11 @@ class LocalSlack:
         return _directory_id(self.channels, "C", name.lstrip("#"))
 
     def escape(self, text: str) -> str:
-        """Turn @name and #name into Slack's escaped mentions, as Slack does for a
-        command declared with should_escape."""
+        """What Slack sends for text typed after a command declared with should_escape:
+        ``&``, ``<`` and ``>`` as entities, ``@channel``, ``@here`` and ``@everyone``
+        as pings (``<!channel>``), @name and #name as escaped mentions."""
+        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        text = re.sub(r"(?<![<\w])@(channel|here|everyone)\b", r"<!\1>", text)
         text = re.sub(r"(?<![<\w])@([a-z][a-z0-9._-]*)",
                       lambda m: f"<@{self.user(m[1])}|{m[1]}>", text)
         return re.sub(r"(?<![<\w])#([a-z0-9][a-z0-9_-]*)",
@@ -347,6 +352,7 @@ class LocalSlack:
     async def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ts):08d}"
         self._pending_uploads[file_id] = b""
+        self._alt_texts[file_id] = str(params.get("alt_txt") or "")
         return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -366,7 +372,8 @@ class LocalSlack:
             if data is None:
                 return {"ok": False, "error": "file_not_found"}
             done.append(Uploaded(item["id"], item.get("title", ""), channel, data,
-                                 str(params.get("initial_comment") or "")))
+                                 str(params.get("initial_comment") or ""),
+                                 self._alt_texts.pop(item["id"], "")))
         async with self._changed:
             self.files.extend(done)
             self._changed.notify_all()

@@ -3,7 +3,10 @@
 ``letter chicago date=2017-04-21 due=30 business days note=first letter`` gives the
 words ``[letter, chicago]`` and the options ``date``, ``due`` and ``note``: words after
 an option belong to it, so quotes are optional. Slack's escaped mentions
-(``<@U123|ana>``, ``<#C123|team>``) are decoded here and nowhere else.
+(``<@U123|ana>``, ``<#C123|team>``) and links (``<https://…>``) are decoded here and
+nowhere else. Slack sends the ``&``, ``<`` and ``>`` people type as ``&amp;``, ``&lt;``
+and ``&gt;``; the words and options keep the characters as typed (the bot escapes them
+again wherever it shows them).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ _OPTION = re.compile(r"^([a-z_]+)=(.*)$", re.DOTALL)
 _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
 _PLAIN_CHANNEL = re.compile(r"^#[a-z0-9][a-z0-9_-]{0,79}$")
+_LINK = re.compile(r"^<((?:https?|mailto):[^|<>]+)(?:\|[^<>]*)?>$")
 
 
 @dataclass
@@ -55,7 +59,7 @@ def split(text: str) -> Args:
     except ValueError:
         raise BadInput("A quote is not closed; check the \" marks in your command.") from None
     args, last_key = Args(), None
-    for token in tokens:
+    for token in map(as_typed, tokens):
         match = _OPTION.match(token)
         if match:
             last_key = match[1]
@@ -67,6 +71,19 @@ def split(text: str) -> Args:
         else:
             args.words.append(token)
     return args
+
+
+def as_typed(text: str) -> str:
+    """Slack's entities for the three characters it escapes, back as typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def link(text: str) -> str:
+    """A link someone gives, as its address alone. Slack sends a pasted address as
+    ``<https://…>`` and a link with a label as ``<https://…|label>``: the label is
+    dropped, so a link recorded from a command always shows where it goes."""
+    match = _LINK.match(text.strip())
+    return match[1] if match else text.strip()
 
 
 def check_keys(args: Args, allowed: frozenset[str], usage: str) -> None:

@@ -2,11 +2,18 @@
 
 Every message is checked against Slack's limits here (50 blocks, 3,000 characters a
 section, 150 a header), so nothing built elsewhere can break them.
+
+Everything people typed (names, notes, links, court orders, batch notes, file names,
+what a refusal quotes) goes into mrkdwn through ``escape``, the one escaping function
+of the bot, exactly once; the only live mentions are the ones built here from ids the
+bot holds: ``user`` for stored people, ``channel`` for channels resolved to IDs.
+Plain-text objects (headers, buttons) are not parsed by Slack and take text as is.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +21,7 @@ from typing import Any
 
 from workflows.batches import Batch
 from workflows.deadlines import Tier, calendar_for
-from workflows.errors import ReviewError, StepRefused
+from workflows.errors import Channel, Person, ReviewError, StepRefused
 from workflows.model import Event, Jurisdiction, Listing, Role
 from workflows.reminders import Due, Kind, lateness
 from workflows.review import Home
@@ -105,14 +112,31 @@ def sections(lines: Sequence[str]) -> list[Block]:
     return blocks
 
 
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
+_CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
+
+
+def escape(text: object) -> str:
+    """``text`` as mrkdwn that shows it as typed: Slack's three control characters
+    (``&``, ``<``, ``>``) as the entities its documentation asks for, so no ``<!channel>``,
+    ``<@U…>`` or ``<https://…|label>`` in it is ever live. Call it once per piece of
+    text, where the text goes into mrkdwn."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def user(user_id: str | None) -> str:
-    return f"<@{user_id}>" if user_id else "nobody"
+    """A live mention of a person the review stored by Slack id; anything that is not
+    an id (an importer's name, say) is shown as text."""
+    if not user_id:
+        return "nobody"
+    return f"<@{user_id}>" if _USER_ID.fullmatch(user_id) else escape(user_id)
 
 
 def channel(channel_id: str | None) -> str:
+    """A live link to a channel resolved to its ID; a #name is shown as text."""
     if not channel_id:
         return "the default channel"
-    return channel_id if channel_id.startswith("#") else f"<#{channel_id}>"
+    return f"<#{channel_id}>" if _CHANNEL_ID.fullmatch(channel_id) else escape(channel_id)
 
 
 def deadline(due: date | None, us_state: str, today: date) -> str:
@@ -131,8 +155,16 @@ def steps_hint(allowed: Sequence[str]) -> str:
 # -- replies -------------------------------------------------------------------------
 
 
+def refusal_text(error: ReviewError) -> str:
+    """A refusal's sentence as mrkdwn: its words escaped, the people and channels it
+    names (by the ids the review holds) as live mentions."""
+    return "".join(user(part.id) if isinstance(part, Person)
+                   else channel(part.id) if isinstance(part, Channel)
+                   else escape(part) for part in error.parts)
+
+
 def refusal(error: ReviewError) -> Reply:
-    text = f":warning: {error.message}"
+    text = f":warning: {refusal_text(error)}"
     if isinstance(error, StepRefused):
         text += " Nothing was changed. " + steps_hint(error.allowed)
     return Reply(text, [section(text)])
@@ -165,7 +197,8 @@ def card_buttons(j: Jurisdiction, allowed: Sequence[str], can_order: bool) -> Bl
             button["style"] = "danger" if name != "approve" else "primary"
             button["confirm"] = {
                 "title": {"type": "plain_text", "text": "Are you sure?"},
-                "text": {"type": "mrkdwn", "text": f"{name.capitalize()} *{j.name}* today."},
+                "text": {"type": "mrkdwn",
+                         "text": f"{name.capitalize()} *{escape(j.name)}* today."},
                 "confirm": {"type": "plain_text", "text": name.capitalize()},
                 "deny": {"type": "plain_text", "text": "Cancel"}}
         elements.append(button)
@@ -184,8 +217,9 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
         if current.paused_on:
             round_text += (f", clock paused on {current.paused_on} "
                            f"with {current.days_left} days left")
-    orders = [f"• {o.label()}" + (" — *active*, blocks " + ", ".join(sorted(o.blocks))
-                                   if o.is_active(today) and o.blocks else "")
+    orders = [f"• {escape(o.label())}" + (" — *active*, blocks "
+                                           + escape(", ".join(sorted(o.blocks)))
+                                           if o.is_active(today) and o.blocks else "")
               + (f" — lifted {o.lifted_on}" if o.lifted_on else "") for o in j.orders]
     fields = [
         f"*Status*\n{label(j.state)}",
@@ -197,8 +231,8 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
         header(j.name),
         {"type": "section",
          "fields": [{"type": "mrkdwn", "text": _clip(f, 2000)} for f in fields]},
-        context(f"`{j.id}`" + "".join(f" · `{a}`" for a in j.aliases)
-                + f" · {j.kind or 'kind not set'} · {j.us_state or 'state not set'}"),
+        context(escape(f"`{j.id}`" + "".join(f" · `{a}`" for a in j.aliases)
+                       + f" · {j.kind or 'kind not set'} · {j.us_state or 'state not set'}")),
     ]
     if orders:
         blocks.append(section("*Court orders*\n" + "\n".join(orders)))
@@ -207,7 +241,7 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
                               + "\n".join(history_line(e, label) for e in recent)))
     buttons = card_buttons(j, allowed, can_order)
     blocks.append(buttons or context(steps_hint(allowed)))
-    text = f"{j.name}: {label(j.state)}, {deadline(j.due_on, j.us_state, today)}"
+    text = f"{escape(j.name)}: {label(j.state)}, {deadline(j.due_on, j.us_state, today)}"
     return Reply(text, blocks)
 
 
@@ -218,7 +252,7 @@ def history_line(event: Event, label: Labels) -> str:
     extra = [f"due {event.detail['due_on']}"] if _sets_deadline(event) else []
     for key in ("order", "note", "link", "alias"):
         if event.detail.get(key):
-            extra.append(str(event.detail[key]))
+            extra.append(escape(event.detail[key]))
     if event.kind == "assigned":
         extra.append(f"owner {user(event.detail.get('owner'))}, "
                      f"channel {channel(event.detail.get('channel'))}")
@@ -234,28 +268,29 @@ def history_page(j: Jurisdiction, events: Sequence[Event], total: int, page: int
     blocks += sections([history_line(e, label) for e in events] or ["No events on this page."])
     if page < pages:
         blocks.append(context(f"More: `history {j.id} page={page + 1}`"))
-    return Reply(f"History of {j.name}, page {page} of {pages}", blocks)
+    return Reply(f"History of {escape(j.name)}, page {page} of {pages}", blocks)
 
 
 def listing_page(items: Sequence[Listing], total: int, page: int, size: int, today: date,
                  filters: str, *, label: Labels) -> Reply:
     pages = max(1, -(-total // size))
     title = f"Jurisdictions{' (' + filters + ')' if filters else ''}"
-    lines = [f"*{i.name}* `{i.id}` — {label(i.state)}, "
+    lines = [f"*{escape(i.name)}* `{escape(i.id)}` — {label(i.state)}, "
              f"{deadline(i.due_on, i.us_state, today)}"
              + (f", owner {user(i.owner)}" if i.owner else "") for i in items]
     blocks = [header(title), context(f"{total} in all · page {page} of {pages}")]
     blocks += sections(lines or ["None match. `add` creates one; `help` lists the commands."])
     if page < pages:
         more = f" {filters}" if filters else ""
-        blocks.append(context(f"More: `list{more} page={page + 1}`"))
-    return Reply(f"{title}: page {page} of {pages}", blocks)
+        blocks.append(context(f"More: `list{escape(more)} page={page + 1}`"))
+    return Reply(f"{escape(title)}: page {page} of {pages}", blocks)
 
 
 def done(change_event: Event, j: Jurisdiction, allowed: Sequence[str], today: date, *,
          label: Labels) -> Reply:
     text = (f":white_check_mark: {_sentence('You', change_event, j.name)} "
-            f"{j.name} is now {label(j.state)}, {deadline(j.due_on, j.us_state, today)}.")
+            f"{escape(j.name)} is now {label(j.state)}, "
+            f"{deadline(j.due_on, j.us_state, today)}.")
     return Reply(text, [section(text), context(steps_hint(allowed))])
 
 
@@ -267,7 +302,8 @@ def announcement(event: Event, *, label: Labels) -> Reply:
         text += f" {label(event.from_state)} → *{label(event.to_state)}*."
     if _sets_deadline(event):
         text += f" Due {event.detail['due_on']}."
-    return Reply(text, [section(text), context(f"`{event.jurisdiction_id}` · {event.on}")],
+    return Reply(text, [section(text),
+                        context(f"`{escape(event.jurisdiction_id)}` · {event.on}")],
                  in_channel=True)
 
 
@@ -277,15 +313,17 @@ def _sets_deadline(event: Event) -> bool:
 
 
 def _sentence(who: str, event: Event, name: str) -> str:
+    """"{who} {did something to} *{name}*…": ``who`` is mrkdwn already (a mention);
+    the name, alias, order and note are escaped here."""
     template = VERBS.get(event.kind, event.kind + " {name}")
     detail = event.detail
-    what = f"{who} {template.format(name=f'*{name}*')}"
+    what = f"{who} {template.format(name=f'*{escape(name)}*')}"
     if event.kind == "aliased":
-        what += f": `{detail.get('alias')}`"
+        what += f": `{escape(detail.get('alias'))}`"
     if detail.get("order"):
-        what += f": {detail['order']}"
+        what += f": {escape(detail['order'])}"
     if detail.get("note"):
-        what += f" ({detail['note']})"
+        what += f" ({escape(detail['note'])})"
     return what + "."
 
 
@@ -320,7 +358,7 @@ def reminder_line(due: Due, count: int, today: date, label: Labels) -> str:
         when = f"*overdue* since {r.deadline} ({days(late)})"
     owner = f" · owner {user(due.owner)}" if due.owner else " · no owner"
     caught_up = f" · {count - 1} earlier reminder(s) caught up" if count > 1 else ""
-    return f"*{due.name}* — {when} · {label(due.state)}{owner}{caught_up}"
+    return f"*{escape(due.name)}* — {when} · {label(due.state)}{owner}{caught_up}"
 
 
 def reminders(lines: Sequence[tuple[Due, Sequence[int]]], leads: Sequence[str],
@@ -349,7 +387,7 @@ def home(who: str, view: Home, today: date, *, label: Labels) -> dict[str, Any]:
     """The App Home tab (at most 100 blocks)."""
 
     def rows(items: Sequence[Listing], total: int, empty: str) -> list[Block]:
-        lines = [f"*{i.name}* `{i.id}` — {label(i.state)}, "
+        lines = [f"*{escape(i.name)}* `{escape(i.id)}` — {label(i.state)}, "
                  f"{deadline(i.due_on, i.us_state, today)}" for i in items] or [empty]
         if total > len(items):
             lines.append(f"…and {total - len(items)} more (`/review list`)")
@@ -364,7 +402,8 @@ def home(who: str, view: Home, today: date, *, label: Labels) -> dict[str, Any]:
     blocks += [header("Overdue")]
     blocks += rows(view.overdue, view.overdue_total, "Nothing overdue.")
     blocks += [header("Latest changes")]
-    blocks += sections([history_line(e, label) + f" · *{e.detail.get('name', e.jurisdiction_id)}*"
+    blocks += sections([history_line(e, label)
+                        + f" · *{escape(e.detail.get('name', e.jurisdiction_id))}*"
                         for e in view.recent] or ["No changes yet."])
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
@@ -372,7 +411,7 @@ def home(who: str, view: Home, today: date, *, label: Labels) -> dict[str, Any]:
 def home_closed(refusal: ReviewError) -> dict[str, Any]:
     """The App Home of someone who may not read the review: why, and nothing of it."""
     return {"type": "home", "blocks": [header("Compliance review"),
-                                       section(f":lock: {refusal.message}")]}
+                                       section(f":lock: {refusal_text(refusal)}")]}
 
 
 # -- batches -------------------------------------------------------------------------
@@ -384,9 +423,10 @@ BATCH_LINES = 40
 
 def batch_request(batch: Batch) -> Reply:
     """The channel message a lead approves or rejects a batch from."""
-    what = f"`{batch.step}`" + (f", due {batch.due}" if batch.due else "") + (
-        f", dated {batch.on}" if batch.on else "") + (f" ({batch.note})" if batch.note else "")
-    shown = ", ".join(f"`{t}`" for t in batch.targets[:BATCH_LINES * 5])
+    what = f"`{escape(batch.step)}`" + (f", due {escape(batch.due)}" if batch.due else "") + (
+        f", dated {batch.on}" if batch.on else "") + (
+        f" ({escape(batch.note)})" if batch.note else "")
+    shown = ", ".join(f"`{escape(t)}`" for t in batch.targets[:BATCH_LINES * 5])
     more = len(batch.targets) - BATCH_LINES * 5
     text = (f"Batch #{batch.id}: {user(batch.requester)} asks to take {what} for "
             f"{len(batch.targets)} jurisdictions. A lead other than them approves it.")
@@ -394,7 +434,8 @@ def batch_request(batch: Batch) -> Reply:
         {"type": "button", "action_id": BATCH_APPROVE, "value": str(batch.id), "style": "primary",
          "text": {"type": "plain_text", "text": "Approve and run"},
          "confirm": {"title": {"type": "plain_text", "text": "Run the batch?"},
-                     "text": {"type": "mrkdwn", "text": f"{batch.step} × {len(batch.targets)}"},
+                     "text": {"type": "mrkdwn",
+                              "text": f"{escape(batch.step)} × {len(batch.targets)}"},
                      "confirm": {"type": "plain_text", "text": "Run it"},
                      "deny": {"type": "plain_text", "text": "Cancel"}}},
         {"type": "button", "action_id": BATCH_REJECT, "value": str(batch.id),
@@ -416,9 +457,9 @@ def batch_report(batch: Batch) -> Reply:
     text = (f"Batch #{batch.id} `{batch.step}`, approved by {user(batch.decided_by)}: "
             f"{len(done)} done, {len(refused)} refused.")
     blocks = [section(text)]
-    blocks += sections([f"✗ `{j}`: {why}" for j, why in refused[:BATCH_LINES]]
+    blocks += sections([f"✗ `{escape(j)}`: {escape(why)}" for j, why in refused[:BATCH_LINES]]
                        + ([f"…and {len(refused) - BATCH_LINES} more refused"]
                           if len(refused) > BATCH_LINES else []))[:MAX_BLOCKS - 3]
     if done:
-        blocks.append(section("Done: " + ", ".join(f"`{j}`" for j in done)))
+        blocks.append(section("Done: " + ", ".join(f"`{escape(j)}`" for j in done)))
     return Reply(text, blocks[:MAX_BLOCKS], in_channel=True)

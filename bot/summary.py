@@ -34,7 +34,7 @@ from bot.render import MAX_SECTION, Block, Reply
 from bot.subcommand import CallerLike, Subcommand
 from storage.summaries import SummaryStore
 from workflows.deadlines import Tier
-from workflows.errors import BadInput, DeliveryFailed, NotFound
+from workflows.errors import BadInput, Channel, DeliveryFailed, NotFound
 from workflows.ports import Clock
 from workflows.rules import STATES, label_of
 from workflows.summary import (
@@ -177,20 +177,21 @@ def _blocked_title(summary: Summary) -> str:
 
 
 def _move_line(move: Move, label: Labels) -> str:
-    return (f"{_escape(move.name)}: {label(move.from_state)} → {label(move.to_state)} "
-            f"(by {render.user(move.actor)})")
+    return (f"{render.escape(move.name)}: {label(move.from_state)} → "
+            f"{label(move.to_state)} (by {render.user(move.actor)})")
 
 
 def _due_line(item: DueItem, label: Labels) -> str:
     owner = f" · {render.user(item.owner)}" if item.owner else ""
-    return f"`{item.due_on}` {_escape(item.name)} — {label(item.state)}{owner}"
+    return f"`{item.due_on}` {render.escape(item.name)} — {label(item.state)}{owner}"
 
 
 def _blocked_line(item: Blocked) -> str:
     order = item.order
-    blocks = ", ".join(sorted(order.blocks)) or "nothing named"
-    scope = f" ({_escape(order.scope)})" if order.scope else ""
-    return f"{_escape(item.name)}: {_escape(order.label())} — blocks {blocks}{scope}"
+    blocks = render.escape(", ".join(sorted(order.blocks))) or "nothing named"
+    scope = f" ({render.escape(order.scope)})" if order.scope else ""
+    return (f"{render.escape(item.name)}: {render.escape(order.label())} — "
+            f"blocks {blocks}{scope}")
 
 
 def _fallback(summary: Summary, zone: ZoneInfo) -> str:
@@ -220,11 +221,6 @@ def _day(day: date) -> str:
 def _when(moment: datetime, zone: ZoneInfo) -> str:
     local = moment.astimezone(zone)
     return f"{local:%a} {local.day} {local:%b %Y, %H:%M} {local.tzname()}"
-
-
-def _escape(text: str) -> str:
-    """Slack's three control characters, as its docs ask for text from users."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _clip(text: str, limit: int) -> str:
@@ -520,8 +516,8 @@ async def handle_unsubscribe(service: SummaryService, caller: CallerLike, args: 
     channel = _target(caller, args)
     removed = await service.unsubscribe(channel)
     if removed is None:
-        raise NotFound(f"{render.channel(channel)} gets no summary. "
-                       "`subscriptions` lists the channels that do.")
+        raise NotFound((Channel(channel), " gets no summary. "
+                        "`subscriptions` lists the channels that do."))
     text = (f":white_check_mark: {render.channel(channel)} will no longer get a summary "
             f"{removed.schedule.describe()}.")
     return Reply(text, [render.section(text)])

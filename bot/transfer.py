@@ -185,14 +185,14 @@ def _check_size(name: str, size: int, limit: int) -> None:
 
 async def _bad_lines(client: AsyncWebClient, channel: str, name: str,
                      report: ImportReport) -> Reply:
-    shown = report.errors[:MAX_LISTED_ERRORS]
-    blocks: list[Block] = [render.section(f":x: *{name}*: {report.outcome()} Fix these "
-                                          "lines and run the import again:"),
+    shown = [render.escape(line) for line in report.errors[:MAX_LISTED_ERRORS]]
+    blocks: list[Block] = [render.section(f":x: *{render.escape(name)}*: {report.outcome()} "
+                                          "Fix these lines and run the import again:"),
                            *render.sections(shown)]
     rest = len(report.errors) - len(shown)
     if rest:
         blocks.append(render.context(await _upload_errors(client, channel, name, report, rest)))
-    return Reply(f"{name}: {report.outcome()}", blocks[:render.MAX_BLOCKS])
+    return Reply(f"{render.escape(name)}: {report.outcome()}", blocks[:render.MAX_BLOCKS])
 
 
 async def _upload_errors(client: AsyncWebClient, channel: str, name: str,
@@ -204,20 +204,22 @@ async def _upload_errors(client: AsyncWebClient, channel: str, name: str,
                                      filename=filename, title=filename)
     except SlackClientError:
         return f"…and {rest:,} more bad lines (the full list could not be uploaded here)."
-    return (f"…and {rest:,} more: all {len(report.errors):,} bad lines are in `{filename}`, "
-            f"uploaded to {render.channel(channel)}.")
+    return (f"…and {rest:,} more: all {len(report.errors):,} bad lines are in "
+            f"`{render.escape(filename)}`, uploaded to {render.channel(channel)}.")
 
 
 def _done(name: str, file_id: str, user: str, report: ImportReport) -> Reply:
     standing = report.standing()
     if report.dry_run:
-        lines = [f":mag: Dry run of *{name}*: every line is good. {report.outcome()}"]
+        lines = [f":mag: Dry run of *{render.escape(name)}*: every line is good. "
+                 f"{report.outcome()}"]
         if standing:
             lines.append("They would stand: " + "; ".join(standing) + ".")
         blocks = [*render.sections(lines), render.context(
             f"To import it: `/review import {file_id} apply`")]
         return Reply(lines[0], blocks)
-    text = f":inbox_tray: {render.user(user)} imported *{name}*: {report.outcome()}"
+    text = (f":inbox_tray: {render.user(user)} imported *{render.escape(name)}*: "
+            f"{report.outcome()}")
     lines = [text] + (["They stand: " + "; ".join(standing) + "."] if standing else [])
     return Reply(text, render.sections(lines), in_channel=True)
 

@@ -14,7 +14,8 @@ from datetime import date, datetime
 from typing import Protocol
 
 from workflows.deadlines import DueSpec
-from workflows.errors import BadInput, NotPermitted, ReviewError, StepRefused
+from workflows.errors import BadInput, NotPermitted, Part, Person, ReviewError, StepRefused
+from workflows.lengths import MAX_NOTE, check_length
 from workflows.model import Role
 from workflows.ports import Filters
 from workflows.review import Change, Review
@@ -104,6 +105,7 @@ class Batches:
         if not any(role in s.roles for s in steps_named(step)):
             raise NotPermitted(f"Your role ({role.value}) may not take “{step}”, alone or in "
                                "a batch.")
+        check_length(note, "note", MAX_NOTE)
         if len(ids) == 1:
             return Proposal(change=await self.review.take(actor, ids[0], step, on, due, note))
         batch = Batch(0, actor, step, tuple(ids), channel, on,
@@ -118,8 +120,9 @@ class Batches:
         if batch is None:
             raise BadInput(f"There is no batch #{batch_id}.")
         if batch.status != "pending":
-            raise StepRefused(f"Batch #{batch.id} was already {batch.status}"
-                              + (f" by <@{batch.decided_by}>." if batch.decided_by else "."))
+            by: tuple[Part, ...] = ((" by ", Person(batch.decided_by), ".")
+                                    if batch.decided_by else (".",))
+            raise StepRefused((f"Batch #{batch.id} was already {batch.status}", *by))
         role = await self.review.role_of(user)
         rejecting_own = not approve and user == batch.requester
         if not rejecting_own:

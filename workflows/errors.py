@@ -1,19 +1,54 @@
 """Domain errors. Each carries a sentence a person can act on.
 
 The bot turns them into ephemeral replies in one place; nothing else catches them.
+A sentence is plain words: it may quote what someone typed, and the bot escapes all of
+it before Slack sees it. A person or channel the review knows by its Slack id is given
+as a ``Person`` or ``Channel`` part instead, so that the bot, and only the bot, can
+make that one mention live.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Person:
+    """Someone named in a refusal by the id the review stored for them (never by text
+    someone typed). In plain text it reads as the id."""
+
+    id: str
+
+    def __str__(self) -> str:
+        return self.id
+
+
+@dataclass(frozen=True)
+class Channel:
+    """A channel named in a refusal by the id (or #name) the review resolved it to."""
+
+    id: str
+
+    def __str__(self) -> str:
+        return self.id
+
+
+Part = str | Person | Channel
 
 
 class ReviewError(Exception):
-    """A refusal that is the user's to fix. Nothing was changed when it is raised."""
+    """A refusal that is the user's to fix. Nothing was changed when it is raised.
 
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+    ``message`` is the sentence as plain text; ``parts`` is the same sentence with the
+    people and channels it names kept apart from its words."""
+
+    def __init__(self, message: str | Sequence[Part]) -> None:
+        parts: tuple[Part, ...] = (message,) if isinstance(message, str) else tuple(message)
+        text = "".join(str(part) for part in parts)
+        super().__init__(text)
+        self.message = text
+        self.parts = parts
 
 
 class BadInput(ReviewError):
@@ -40,7 +75,7 @@ class AlreadyExists(ReviewError):
 class StepRefused(ReviewError):
     """A workflow step is not allowed now; ``allowed`` names what is."""
 
-    def __init__(self, message: str, allowed: Sequence[str] = ()) -> None:
+    def __init__(self, message: str | Sequence[Part], allowed: Sequence[str] = ()) -> None:
         super().__init__(message)
         self.allowed = list(allowed)
 

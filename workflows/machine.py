@@ -20,6 +20,7 @@ from workflows.deadlines import DueSpec, calendar_for
 from workflows.definition import RETURN, Definition, Step, default_definition
 from workflows.errors import BadInput, BlockedByOrder, NotPermitted, StepRefused
 from workflows.guards import GUARDS, Guard, StepContext
+from workflows.lengths import MAX_LINK, MAX_NOTE, check_length
 from workflows.model import Jurisdiction, Role, Round
 
 __all__ = ["GUARDS", "StepContext", "Workflow"]
@@ -90,6 +91,8 @@ class Workflow:
 
     def take(self, j: Jurisdiction, name: str, ctx: StepContext) -> Step:
         """Apply step ``name`` to ``j`` in memory, or raise why it is refused."""
+        check_length(ctx.note, "note", MAX_NOTE)
+        check_length(ctx.link, "link", MAX_LINK)
         named = self.definition.steps_named(name)
         if not named:
             raise BadInput(f"“{name}” is not a workflow step.")

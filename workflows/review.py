@@ -25,6 +25,7 @@ from workflows.errors import (
     Stale,
     StepRefused,
 )
+from workflows.lengths import MAX_CASE, MAX_NAME, MAX_NOTE, check_length
 from workflows.machine import StepContext, Workflow
 from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Notice, Role
 from workflows.ports import Clock, Directory, Filters, Repository
@@ -337,6 +338,9 @@ def step_detail(j: Jurisdiction, note: str, link: str) -> dict[str, object]:
 def attach(j: Jurisdiction, order: CourtOrder) -> dict[str, object]:
     """Number ``order`` after ``j``'s others and attach it (in memory); return what its
     event records."""
+    check_length(order.case, "case number", MAX_CASE)
+    check_length(order.court, "court", MAX_CASE)
+    check_length(order.scope, "scope", MAX_NOTE)
     order = replace(order, id=max((o.id or 0 for o in j.orders), default=0) + 1)
     j.orders.append(order)
     return {"order_id": order.id, "order": order.label(), "scope": order.scope,
@@ -347,7 +351,7 @@ def new_jurisdiction(jid: str, name: str, kind: str = "", us_state: str = "",
                      aliases: tuple[str, ...] = ()) -> Jurisdiction:
     """Validate the fields of a jurisdiction to add (also used by imports)."""
     jid = _slug(jid, "id")
-    name = name.strip()
+    name = check_length(name.strip(), "name", MAX_NAME)
     if not name:
         raise BadInput("Give the jurisdiction a name, e.g. add chicago \"Chicago, IL\".")
     us_state = us_state.strip().upper()

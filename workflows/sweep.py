@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from workflows.errors import DeliveryFailed, NotFound, StepRefused
+from workflows.errors import DeliveryFailed, NotFound, Person, StepRefused
 from workflows.model import Role
 from workflows.ports import Clock, ReminderNotifier, ReminderStore
 from workflows.reminders import Due, Kind, Policy, Reminder, collapse, follow_up, snoozed
@@ -150,7 +150,8 @@ class Sweeper:
             raise StepRefused(f"That reminder about {j.name} was {status}; there is "
                               "nothing to snooze.")
         if snoozed_by is not None:
-            raise StepRefused(f"<@{snoozed_by}> already snoozed this reminder about {j.name}.")
+            raise StepRefused((Person(snoozed_by),
+                               f" already snoozed this reminder about {j.name}."))
         if j.due_on != original.deadline:
             raise StepRefused(f"This reminder no longer applies: {j.name} is now "
                               f"{self.label(j.state)}.")
