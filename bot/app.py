@@ -28,6 +28,7 @@ from bot.commands import Services
 from bot.directory import SlackDirectory
 from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.settings import Settings
+from bot.shared_files import FileHosts, SharedFiles
 from bot.summary import SummaryService
 from bot.workers import Responder, Workers
 from storage import open_store
@@ -79,6 +80,7 @@ class Bot:
     summaries: SummaryService
 
     batches: Batches
+    files: SharedFiles | None = None
     signing_secret: str | None = None
     tasks: set[asyncio.Task[object]] = field(default_factory=set)
     workers: Workers = field(default_factory=Workers)
@@ -93,7 +95,8 @@ class Bot:
     @property
     def services(self) -> Services:
         return Services(self.review, self.summaries, self.batches,
-                        partial(diagram.upload_png, self.app.client), self.app.client)
+                        partial(diagram.upload_png, self.app.client), self.app.client,
+                        self.files)
 
     def web_app(self) -> web.Application:
         """The aiohttp app for HTTP mode: POST /slack/events and GET /healthz."""
@@ -159,7 +162,10 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
                       clock, policy, settings.review_channel, label)
     summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone, label)
     batches = Batches(review, StoredBatches(store))
-    bot = Bot(app, review, store, relay, sweeper, summaries, batches, access.signing_secret)
+    # The one place that says where the bot's token may go to read a shared file.
+    files = SharedFiles(client, FileHosts.for_api(access.api_url))
+    bot = Bot(app, review, store, relay, sweeper, summaries, batches, files,
+              access.signing_secret)
     listeners.register(app, bot)
     interactions.register(app, bot)
     return bot

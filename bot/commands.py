@@ -6,8 +6,7 @@ takes; ``help`` is generated from it, so the two cannot drift apart.
 
 from __future__ import annotations
 
-import csv
-import io
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar
@@ -17,8 +16,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import diagram, forms, render, summary, transfer
 from bot.parsing import Args, channel_id, check_keys, link, split, user_id
 from bot.render import Reply
+from bot.shared_files import SharedFiles
 from bot.subcommand import Subcommand
-from workflows.batches import Batches
+from workflows.batches import Batches, names_in_csv
 from workflows.definition import Definition
 from workflows.errors import BadInput
 from workflows.model import CourtOrder, Event, Jurisdiction, OrderKind, Role
@@ -53,6 +53,7 @@ class Services:
     batches: Batches | None = None
     upload: diagram.Upload | None = None
     client: AsyncWebClient | None = None
+    files: SharedFiles | None = None
 
 
 Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]
@@ -302,13 +303,14 @@ async def _batch(s: Services, caller: Caller, args: Args) -> Reply:
         raise BadInput("Batches are not set up in this bot.")
     usage = COMMANDS["batch"].usage
     step = args.word(0, "the step", usage).lower()
+    await s.batches.may_propose(caller.user, step)  # before any file is asked for
     words = " ".join(args.words[1:])
     names = [n.strip() for n in (words.split(",") if "," in words else words.split())
              if n.strip()]
     if args.options.get("file"):
-        if s.client is None:
+        if s.files is None:
             raise BadInput("Files are not set up in this bot.")
-        names += await _names_in_file(s.client, args.options["file"])
+        names += await _names_in_file(s.files, caller.user, args.options["file"])
     states = s.review.workflow.definition.states
     status = _status_key(args.options["status"], states) if args.options.get("status") else ""
     filters = Filters(status, args.options.get("kind", "").lower(),
@@ -328,19 +330,20 @@ async def _workflow(s: Services, caller: Caller, args: Args) -> Reply:
     return await diagram.handle_workflow(s.review.workflow.definition, caller, args, s.upload)
 
 
-async def _names_in_file(client: AsyncWebClient, link: str) -> list[str]:
-    """Jurisdictions listed in a CSV shared in Slack: its id column, or its first."""
-    name, data = await transfer.fetch(client, transfer.file_id_of(link))
+async def _names_in_file(files: SharedFiles, user: str, link: str) -> list[str]:
+    """Jurisdictions listed in a CSV shared in Slack (its id column, or its first),
+    read for ``user``; decoded and parsed in a worker thread, off the event loop."""
+    name, data = await files.fetch(transfer.file_id_of(link), user,
+                                   transfer.MAX_IMPORT_BYTES)
+    return await asyncio.to_thread(_read_names, name, data)
+
+
+def _read_names(name: str, data: bytes) -> list[str]:
     try:
-        rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadInput(f"{name} is not a UTF-8 text file.") from None
-    if not rows:
-        raise BadInput(f"{name} is empty.")
-    header = [cell.strip().lower() for cell in rows[0]]
-    column = header.index("id") if "id" in header else 0
-    body = rows[1:] if "id" in header else rows
-    return [row[column].strip() for row in body if len(row) > column and row[column].strip()]
+    return names_in_csv(text, name)
 
 
 def step_command(name: str, steps: Sequence[Step]) -> Command:
@@ -412,5 +415,6 @@ def _feature_command(spec: Subcommand[S], service: Callable[[Services], S | None
 _feature_commands(summary.COMMANDS, lambda s: s.summaries,
                   "Summaries are not set up in this bot.")
 _feature_commands(transfer.COMMANDS,
-                  lambda s: transfer.Transfers(s.review, s.client) if s.client else None,
+                  lambda s: transfer.Transfers(s.review, s.client, s.files)
+                  if s.client and s.files else None,
                   "Import and export are not set up in this bot.")

@@ -56,6 +56,25 @@ class Uploaded:
 
 
 @dataclass
+class SharedFile:
+    """A file someone shared in the stand-in's workspace, as files.info describes it."""
+
+    id: str
+    name: str
+    data: bytes
+    user: str = ""
+    """Who uploaded it."""
+    conversations: tuple[str, ...] = ()
+    """Where it is shared: channels (C…), private channels (G…), direct messages (D…)."""
+    external_url: str = ""
+    """A remote file (files.remote.add): url_private is this, wherever it points."""
+    url: str = ""
+    """What files.info gives as url_private instead of the stand-in's own address."""
+    redirect: str = ""
+    """The stand-in answers the download with a 302 to this address."""
+
+
+@dataclass
 class Failure:
     status: int
     retry_after: int = 0
@@ -75,7 +94,8 @@ class LocalSlack:
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> App Home view
     response_channels: dict[str, str] = field(default_factory=dict)  # response key -> channel
     modals: list[dict[str, Any]] = field(default_factory=list)  # views.open / views.update
-    shared: dict[str, tuple[str, bytes]] = field(default_factory=dict)  # file id -> name, bytes
+    shared: dict[str, SharedFile] = field(default_factory=dict)  # file id -> the file
+    downloads: list[tuple[str, str]] = field(default_factory=list)  # file id, Authorization
     members: dict[str, set[str]] = field(default_factory=dict)  # channel id -> its user ids
     guests: set[str] = field(default_factory=set)  # user ids Slack flags as guests
 
@@ -99,7 +119,7 @@ class LocalSlack:
         application.router.add_post("/respond/{key}", self._respond)
         application.router.add_get("/socket", self._socket)
         application.router.add_post("/upload/{file_id}", self._upload)
-        application.router.add_get("/files/{file_id}/{name}", self._download)
+        application.router.add_get("/files-pri/{team}-{file_id}/{name}", self._download)
         self._runner = web.AppRunner(application, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, host, port)
@@ -287,27 +307,54 @@ class LocalSlack:
     async def _m_views_update(self, params: dict[str, Any]) -> dict[str, Any]:
         return await self._m_views_open({**params, "trigger_id": "update"})
 
-    def share(self, name: str, data: bytes) -> str:
-        """A file someone shared with the bot; returns its id (files.info serves it)."""
+    def share(self, name: str, data: bytes, user: str = "", channel: str = "",
+              **more: Any) -> str:
+        """A file ``user`` uploaded and shared in ``channel`` (an ID: C…, G… or D…, or
+        none); returns its id. ``more`` sets the other fields of ``SharedFile``
+        (``external_url``, ``url``, ``redirect``)."""
         file_id = f"F{next(self._ts):08d}"
-        self.shared[file_id] = (name, data)
+        self.shared[file_id] = SharedFile(file_id, name, data, user,
+                                          (channel,) if channel else (), **more)
         return file_id
 
     async def _m_files_info(self, params: dict[str, Any]) -> dict[str, Any]:
-        file_id = str(params.get("file", ""))
-        if file_id not in self.shared:
+        """What Slack's files.info says of a file: who uploaded it, where it is shared
+        (channels, groups, ims and shares), whether it is hosted or remote, and where
+        to download it."""
+        found = self.shared.get(str(params.get("file", "")))
+        if found is None:
             return {"ok": False, "error": "file_not_found"}
-        name, data = self.shared[file_id]
-        return {"ok": True, "file": {"id": file_id, "name": name, "size": len(data),
-                                     "url_private": f"{self.base_url}/files/{file_id}/{name}"}}
+        own = f"{self.base_url}/files-pri/{TEAM}-{found.id}/{found.name}"
+        url = found.external_url or found.url or own
+        kinds = {"C": "channels", "G": "groups", "D": "ims"}
+        where: dict[str, list[str]] = {kind: [] for kind in kinds.values()}
+        for conversation in found.conversations:
+            where[kinds.get(conversation[:1], "channels")].append(conversation)
+        shares: dict[str, dict[str, list[dict[str, str]]]] = {}
+        for conversation in found.conversations:
+            kind = "public" if conversation.startswith("C") else "private"
+            shares.setdefault(kind, {})[conversation] = [{"ts": "1.000001"}]
+        return {"ok": True, "file": {
+            "id": found.id, "name": found.name, "title": found.name, "user": found.user,
+            "size": 0 if found.external_url else len(found.data),
+            "mode": "external" if found.external_url else "hosted",
+            "is_external": bool(found.external_url),
+            "external_type": "gdrive" if found.external_url else "",
+            "url_private": url, "url_private_download": url, **where, "shares": shares}}
 
-    async def _download(self, request: web.Request) -> web.Response:
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
-            return web.Response(status=403)
-        found = self.shared.get(request.match_info["file_id"])
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """url_private: the file's bytes for the bot's token, a sign-in page (as Slack
+        answers) for anyone else; every request is recorded."""
+        file_id = request.match_info["file_id"]
+        self.downloads.append((file_id, request.headers.get("Authorization", "")))
+        found = self.shared.get(file_id)
         if found is None:
             return web.Response(status=404)
-        return web.Response(body=found[1], content_type="text/csv")
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.Response(text="<html>Sign in</html>", content_type="text/html")
+        if found.redirect:
+            raise web.HTTPFound(found.redirect)
+        return web.Response(body=found.data, content_type="text/csv")
 
     async def _m_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = str(params.get("channel", ""))

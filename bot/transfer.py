@@ -7,36 +7,40 @@ file and uploads it with files_upload_v2 to the channel the command came from.
 Slack. A slash command carries no attachment, so the file is first uploaded to Slack
 (in a channel the bot is in, or in a direct message to the bot); its link ("Copy link
 to file", https://team.slack.com/files/U…/F…/name.csv) or its id (F…) is given to the
-command. The bot reads files.info, refuses a file over 5 MB, downloads url_private with
-its own token, and checks every line. It is a dry run (nothing changes) unless the
-command ends with ``apply``; a file with any bad line imports nothing and every bad
-line is listed. Only analysts, leads and admins may import. The bot needs the
-``files:read`` scope for this and ``files:write`` to upload.
+command. The bot reads it (``bot.shared_files``: only a file the caller can see, only
+from Slack's own file hosts, at most 5 MB), parses it in a worker thread and checks
+every line. It is a dry run (nothing changes) unless the command ends with ``apply``; a
+file with any bad line imports nothing and every bad line is listed. Only analysts,
+leads and admins may import, checked before Slack is asked about the file. The bot
+needs the ``files:read`` scope for this, the ``*:read`` scopes of conversations to see
+who is in the ones a file is shared in, and ``files:write`` to upload.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from aiohttp import ClientError, ClientSession, ClientTimeout
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import render
 from bot.parsing import Args
 from bot.render import Block, Reply
+from bot.shared_files import SharedFiles
 from bot.subcommand import CallerLike, Subcommand
 from workflows.errors import BadInput
-from workflows.imports import ImportReport
+from workflows.imports import ImportReport, Table, read_csv
 from workflows.review import Review
-from workflows.transfer import EXPORTS, import_csv
+from workflows.transfer import EXPORTS, import_table
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-DOWNLOAD_SECONDS = 60
-CHUNK = 64 * 1024
+MAX_IMPORT_ROWS = 200_000
+"""Lines after the header of a file imported from Slack (blank lines count: each
+takes memory while the file is checked)."""
 MAX_LISTED_ERRORS = 40
 """Bad lines listed in the reply; past that, the whole list is uploaded as a file."""
 
@@ -51,10 +55,12 @@ _FILE_ID = re.compile(r"(?:^|[/-])(F[A-Z0-9]{6,})(?=[/?#]|$)")
 
 @dataclass(frozen=True)
 class Transfers:
-    """What import and export need: the use cases and the Slack client (for files)."""
+    """What import and export need: the use cases, the Slack client (to upload) and
+    the reader of shared files (to import)."""
 
     review: Review
     client: AsyncWebClient
+    files: SharedFiles
 
 
 async def handle_export(transfers: Transfers, caller: CallerLike, args: Args) -> Reply:
@@ -117,70 +123,35 @@ async def handle_import(transfers: Transfers, caller: CallerLike, args: Args) ->
     if len(words) != 1 or (mode and mode != APPLY and mode not in DRY_RUN):
         raise BadInput(f"Give one file, then `apply` to import it (without it, the file is "
                        f"only checked). Usage: `{IMPORT_USAGE}`")
-    return await handle_import_file(transfers.review, transfers.client, caller.user,
+    return await handle_import_file(transfers.review, transfers.files, caller.user,
                                     caller.channel, file_id_of(words[0]),
                                     dry_run=mode != APPLY)
 
 
-async def handle_import_file(review: Review, client: AsyncWebClient, user: str,
+async def handle_import_file(review: Review, files: SharedFiles, user: str,
                              channel: str, file_id: str, dry_run: bool) -> Reply:
     """Check (and unless ``dry_run``, import) the CSV file ``file_id``, as ``user``.
     Bad lines that do not fit in the reply are uploaded to ``channel`` as a file."""
-    await review.require(user, "add")
-    name, data = await fetch(client, file_id)
+    await review.require(user, "add")  # before anything is asked of Slack
+    name, data = await files.fetch(file_id, user, MAX_IMPORT_BYTES)
+    table = await asyncio.to_thread(read_upload, name, data)
+    report = await import_table(review, user, table, dry_run)
+    if report.errors:
+        return await _bad_lines(files.client, channel, name, report)
+    return _done(name, file_id, user, report)
+
+
+def read_upload(name: str, data: bytes) -> Table:
+    """Decode and split a downloaded file, at most ``MAX_IMPORT_ROWS`` lines of it. CPU
+    work on up to 5 MB: callers run it in a worker thread, off the event loop."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadInput(f"{name} is not UTF-8 text; in a spreadsheet, save it as "
                        "“CSV UTF-8”.") from None
-    report = await import_csv(review, user, text, dry_run)
-    if report.errors:
-        return await _bad_lines(client, channel, name, report)
-    return _done(name, file_id, user, report)
-
-
-async def fetch(client: AsyncWebClient, file_id: str,
-                limit: int = MAX_IMPORT_BYTES) -> tuple[str, bytes]:
-    """The file's name and bytes, read with the bot's token; refused over ``limit``."""
-    try:
-        response = await client.files_info(file=file_id)
-    except SlackApiError as error:
-        code = str(error.response.get("error", "unknown_error"))
-        raise BadInput(f"Slack would not show the bot the file {file_id} ({code}). Share it "
-                       "in a channel the bot is in, or in a direct message to the bot, and "
-                       "try again.") from None
-    info = response.get("file") or {}
-    name = str(info.get("name") or file_id)
-    _check_size(name, int(info.get("size") or 0), limit)
-    url = info.get("url_private_download") or info.get("url_private")
-    if not url or not client.token:
-        raise BadInput(f"Slack gave no way to download {name}.")
-    return name, await _download(name, str(url), client.token, limit)
-
-
-async def _download(name: str, url: str, token: str, limit: int) -> bytes:
-    data = bytearray()
-    try:
-        async with ClientSession(timeout=ClientTimeout(total=DOWNLOAD_SECONDS)) as session, \
-                session.get(url, headers={"Authorization": f"Bearer {token}"}) as response:
-            if response.status != 200 or response.content_type == "text/html":
-                raise BadInput(f"Slack did not hand over {name} (HTTP {response.status}"
-                               f"{', a sign-in page' if response.status == 200 else ''}): "
-                               "the bot needs the files:read scope and access to the file.")
-            async for chunk in response.content.iter_chunked(CHUNK):
-                data.extend(chunk)
-                _check_size(name, len(data), limit)
-    except ClientError as error:
-        raise BadInput(f"{name} could not be downloaded ({type(error).__name__}); "
-                       "try again.") from None
-    return bytes(data)
-
-
-def _check_size(name: str, size: int, limit: int) -> None:
-    if size > limit:
-        raise BadInput(f"{name} is {size / 1024 / 1024:.1f} MB; the bot imports files up to "
-                       f"{limit / 1024 / 1024:.0f} MB. Split it, or import it with the "
-                       "command line (review-bot import FILE).")
+    table = read_csv(text, MAX_IMPORT_ROWS)
+    _ = table.lines  # counted here, in the worker thread, not on the event loop
+    return table
 
 
 async def _bad_lines(client: AsyncWebClient, channel: str, name: str,

@@ -8,6 +8,8 @@ counsel approves: the batch only gathers the requests or the approvals.)
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -26,6 +28,11 @@ PROGRESS_EVERY = 25
 
 Progress = Callable[[int, int], Awaitable[None]]
 MAX_TARGETS = 5000
+"""Jurisdictions one batch may take: named, listed in a file or matched by a filter."""
+MAX_FILE_ROWS = 2 * MAX_TARGETS
+"""Lines a file of names may have after its header, blank ones and repeats included."""
+LISTED_PROBLEMS = 20
+"""Names that match no single jurisdiction listed in a refusal; the rest are counted."""
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,13 @@ class Batches:
         self.store = store
 
     async def targets(self, names: Sequence[str], filters: Filters | None) -> list[str]:
-        """Jurisdiction ids from names (each must match exactly one) or a filter."""
+        """Jurisdiction ids from names (each must match exactly one) or a filter. More
+        than ``MAX_TARGETS`` names are refused before any is looked up."""
+        names = list(dict.fromkeys(names))
+        if len(names) > MAX_TARGETS:
+            raise BadInput(f"{len(names):,} jurisdictions are named; a batch takes at most "
+                           f"{MAX_TARGETS:,}. Split it into smaller batches. Nothing was "
+                           "filed.")
         if names:
             ids: list[str] = []
             problems: list[str] = []
@@ -85,7 +98,9 @@ class Batches:
                 except ReviewError as error:
                     problems.append(error.message)
             if problems:
-                raise BadInput("Nothing was filed: " + " ".join(problems))
+                more = len(problems) - LISTED_PROBLEMS
+                raise BadInput("Nothing was filed: " + " ".join(problems[:LISTED_PROBLEMS])
+                               + (f" …and {more:,} more names like these." if more > 0 else ""))
             return list(dict.fromkeys(ids))
         if filters is None or filters == Filters():
             raise BadInput("Name the jurisdictions (chicago, cook, nyc) or filter them "
@@ -97,14 +112,19 @@ class Batches:
             raise BadInput("No jurisdiction matches that filter; nothing was filed.")
         return [item.id for item in items]
 
-    async def propose(self, actor: str, step: str, ids: Sequence[str], channel: str,
-                      on: date | None, due: DueSpec | None, note: str) -> Proposal:
+    async def may_propose(self, actor: str, step: str) -> None:
+        """Refuse a step that is not one, or that ``actor``'s role may not take. Checked
+        before anything is read for the batch (a file in Slack, the names in it)."""
         if step not in STEP_NAMES:
             raise BadInput(f"“{step}” is not a workflow step. Steps: {', '.join(STEP_NAMES)}.")
         role = await self.review.role_of(actor)
         if not any(role in s.roles for s in steps_named(step)):
             raise NotPermitted(f"Your role ({role.value}) may not take “{step}”, alone or in "
                                "a batch.")
+
+    async def propose(self, actor: str, step: str, ids: Sequence[str], channel: str,
+                      on: date | None, due: DueSpec | None, note: str) -> Proposal:
+        await self.may_propose(actor, step)
         check_length(note, "note", MAX_NOTE)
         if len(ids) == 1:
             return Proposal(change=await self.review.take(actor, ids[0], step, on, due, note))
@@ -157,3 +177,39 @@ class Batches:
         batch = await self.store.batch(batch_id)
         assert batch is not None
         return batch
+
+
+def names_in_csv(text: str, name: str) -> list[str]:
+    """The jurisdictions a CSV file lists: its ``id`` column, or its first column.
+    Read line by line and refused as soon as it passes ``MAX_FILE_ROWS`` lines or
+    ``MAX_TARGETS`` distinct names, so a huge file costs no more than that."""
+    reader = csv.reader(io.StringIO(text))
+    try:
+        first = next(reader, None)
+        if first is None:
+            raise BadInput(f"{name} is empty.")
+        header = [cell.strip().lower() for cell in first]
+        column = header.index("id") if "id" in header else 0
+        found: dict[str, None] = {} if "id" in header else _name_in(first, 0)
+        for line, row in enumerate(reader, start=2):
+            _check_file_size(name, line, len(found))
+            found.update(_name_in(row, column))
+    except csv.Error as error:
+        raise BadInput(f"{name}, line {reader.line_num}: this is not CSV the bot can read "
+                       f"({error}).") from None
+    _check_file_size(name, 0, len(found))
+    return list(found)
+
+
+def _name_in(row: Sequence[str], column: int) -> dict[str, None]:
+    value = row[column].strip() if len(row) > column else ""
+    return {value: None} if value else {}
+
+
+def _check_file_size(name: str, line: int, names: int) -> None:
+    if line - 1 > MAX_FILE_ROWS:
+        raise BadInput(f"{name} has more than {MAX_FILE_ROWS:,} lines; a batch file may have "
+                       f"at most {MAX_FILE_ROWS:,}. Split it. Nothing was filed.")
+    if names > MAX_TARGETS:
+        raise BadInput(f"{name} lists more than {MAX_TARGETS:,} jurisdictions; a batch takes "
+                       f"at most {MAX_TARGETS:,}. Split it. Nothing was filed.")

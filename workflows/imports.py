@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import cached_property
 
 from workflows.errors import AlreadyExists, BadInput, ReviewError
 from workflows.machine import StepContext, Workflow
@@ -55,21 +56,26 @@ class Table:
     rows: list[dict[str, str]]
     errors: list[str]
 
-    @property
+    @cached_property
     def lines(self) -> int:
-        """Lines that hold something (the header and blank lines left out)."""
+        """Lines that hold something (the header and blank lines left out). Counted
+        once: a caller that reads the file in a worker thread counts them there too."""
         return sum(1 for row in self.rows if not blank(row))
 
 
-def read_csv(text: str) -> Table:
+def read_csv(text: str, max_rows: int | None = None) -> Table:
     """Split CSV text into a ``Table``; a line with more fields than the header is an
-    error (a comma in an unquoted field, most often)."""
+    error (a comma in an unquoted field, most often). With ``max_rows``, a file with
+    more lines than that after its header (blank ones too, since each takes memory)
+    is refused as soon as the line past it is read."""
     reader = csv.reader(io.StringIO(text))
     try:
         header = [name.strip().lower() for name in next(reader, [])]
         rows: list[dict[str, str]] = []
         errors: list[str] = []
         for line, fields in enumerate(reader, start=2):
+            if max_rows is not None and line - 1 > max_rows:
+                raise too_many_lines(max_rows)
             if len(fields) > len(header):
                 errors.append(f"line {line}: {len(fields)} fields but the header has "
                               f"{len(header)}; quote a field that holds a comma")
@@ -80,6 +86,12 @@ def read_csv(text: str) -> Table:
         raise BadInput(f"line {reader.line_num}: this is not CSV the bot can read "
                        f"({error}).") from None
     return Table(header, rows, errors)
+
+
+def too_many_lines(limit: int) -> BadInput:
+    return BadInput(f"The file has more than {limit:,} lines after its header; the bot "
+                    f"reads at most {limit:,} at a time. Split it into smaller files. "
+                    "Nothing was imported.")
 
 
 def shape_of(header: Sequence[str]) -> Shape | None:

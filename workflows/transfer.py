@@ -46,7 +46,13 @@ async def import_csv(review: Review, actor: str, text: str, dry_run: bool) -> Im
     them all, recorded as done by ``actor``. Raises ``BadInput`` for text that is not
     CSV, and ``Conflict`` or ``AlreadyExists`` when someone changed the review while
     the file was checked (then nothing was imported either)."""
-    table = read_csv(text)
+    return await import_table(review, actor, read_csv(text), dry_run)
+
+
+async def import_table(review: Review, actor: str, table: Table,
+                       dry_run: bool) -> ImportReport:
+    """``import_csv`` of a file already read (``read_csv``): the bot reads a file from
+    Slack in a worker thread, away from the event loop, then hands the table here."""
     shape = shape_of(table.header)
     if shape is None:
         return ImportReport(None, dry_run, table.lines, [unknown_shape(table.header)])

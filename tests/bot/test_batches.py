@@ -6,9 +6,13 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pytest
+
 from bot.local_slack import Posted
 from tests.bot.conftest import ADMIN, Harness
+from workflows.batches import MAX_FILE_ROWS, MAX_TARGETS
 from workflows.deadlines import DueSpec
+from workflows.errors import BadInput
 from workflows.model import CourtOrder, OrderKind
 from workflows.review import new_jurisdiction
 from workflows.rules import SCOPES
@@ -109,13 +113,15 @@ async def test_one_jurisdiction_runs_at_once_and_bad_names_file_nothing(
 
 async def test_a_batch_from_a_csv_shared_in_slack(harness: Harness) -> None:
     ids = await setup(harness, count=4, blocked=0)
-    file_id = harness.slack.share("targets.csv", b"id,name\ntown-00,Town 00\ntown-02,Town 02\n")
+    file_id = harness.slack.share("targets.csv", b"id,name\ntown-00,Town 00\ntown-02,Town 02\n",
+                                  LEAD)
     request = await harness.answer(LEAD, f"batch threaten file={file_id} due=30 days")
     assert "for 2 jurisdictions" in request.text
     answers = await click(harness, LEAD2, button(request, "batch_approve"), request)
     assert any("2 done, 0 refused" in p.text for p in answers)
     assert await states(harness, ids) == {"subpoena_threatened": 2, "insufficient": 2}
-    missing = harness.slack.share("bad.csv", b"town-01\natlantis\n")
+    await harness.bot.relay.flush()  # its announcements are out before the next command
+    missing = harness.slack.share("bad.csv", b"town-01\natlantis\n", LEAD)
     refused = await harness.answer(LEAD, f"batch threaten file={missing} due=30 days")
     assert "Nothing was filed" in refused.text and "atlantis" in refused.text
 
@@ -131,3 +137,44 @@ async def test_a_big_batch_shows_its_progress_while_it_runs(harness: Harness) ->
                        ":hourglass_flowing_sand: Running batch #1: 50 of 60 done so far."]
     assert any("60 done, 0 refused" in p.text for p in answers)
     assert await states(harness, ids) == {"subpoena_threatened": 60}
+
+
+# -- what one batch may carry --------------------------------------------------------
+
+
+async def test_a_batch_naming_more_than_5000_is_refused_before_any_is_looked_up(
+        harness: Harness) -> None:
+    await setup(harness, count=2, blocked=0)
+    names = [f"town-{n:05d}" for n in range(MAX_TARGETS + 1)]
+    with pytest.raises(BadInput, match=r"5,001 jurisdictions are named; a batch takes at "
+                                       r"most 5,000") as refused:
+        await harness.bot.batches.targets(names, None)
+    assert "town-00000" not in refused.value.message  # no name was looked up
+    exactly = ["town-00", "town-01"] * (MAX_TARGETS // 2) + ["town-00"]  # repeats count once
+    assert await harness.bot.batches.targets(exactly, None) == ["town-00", "town-01"]
+    unknown = names[:MAX_TARGETS]
+    with pytest.raises(BadInput, match=r"“town-00019”.* …and 4,980 more names like these\.$"):
+        await harness.bot.batches.targets(unknown, None)
+
+
+async def test_a_batch_file_listing_more_than_5000_is_refused(harness: Harness) -> None:
+    await setup(harness, count=2, blocked=0)
+    names = "".join(f"town-{n:05d}\n" for n in range(MAX_TARGETS + 1)).encode()
+    file_id = harness.slack.share("many.csv", names, LEAD)
+    refused = await harness.answer(LEAD, f"batch threaten file={file_id} due=30 days")
+    assert "many.csv lists more than 5,000 jurisdictions; a batch takes at most 5,000" \
+        in refused.text
+    assert "town-00000" not in refused.text
+    rows = await harness.bot.store.read("SELECT count(*) AS n FROM batches")
+    assert rows[0]["n"] == 0
+
+
+async def test_a_batch_file_of_more_than_10000_lines_is_refused(harness: Harness) -> None:
+    await setup(harness, count=2, blocked=0)
+    file_id = harness.slack.share("blank.csv", b"id\ntown-00\n" + b"\n" * MAX_FILE_ROWS
+                                  + b"town-01\n", LEAD)
+    refused = await harness.answer(LEAD, f"batch threaten file={file_id} due=30 days")
+    assert "blank.csv has more than 10,000 lines; a batch file may have at most 10,000" \
+        in refused.text
+    rows = await harness.bot.store.read("SELECT count(*) AS n FROM batches")
+    assert rows[0]["n"] == 0

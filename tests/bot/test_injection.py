@@ -264,14 +264,14 @@ async def test_imports_escape_the_file_name_and_the_lines_they_quote(harness: Ha
     evil_name = "targets <!here> <@UEVIL>.csv"
     lines = "".join(f"2018-01-0{n % 9 + 1},{ATTACK} {n},letter_sent\n" for n in range(45))
     bad = harness.slack.share(evil_name, ("date,jurisdiction,event\n" + lines
-                                          + f"2018-01-02,x,{ATTACK}\n").encode())
+                                          + f"2018-01-02,x,{ATTACK}\n").encode(), ADMIN)
     listed = await harness.answer(ADMIN, f"import {bad}")
     assert "46 bad line(s)" in listed.text and "&lt;!here&gt;" in listed.text
     assert [f.title for f in harness.slack.files] == ["targets <!here> <@UEVIL>-bad-lines.txt"]
-    good = harness.slack.share(evil_name, f'id,name\nevil,"{NAME}"\n'.encode())
+    good = harness.slack.share(evil_name, f'id,name\nevil,"{NAME}"\n'.encode(), ADMIN)
     applied = await harness.command(ADMIN, f"import {good} apply")
     assert "imported" in applied[-1].text and not applied[-1].ephemeral
-    notutf8 = harness.slack.share(evil_name, b"\xff\xfe<!channel>")
+    notutf8 = harness.slack.share(evil_name, b"\xff\xfe<!channel>", ADMIN)
     refused = await harness.answer(ADMIN, f"import {notutf8}")
     assert "not UTF-8" in refused.text
     exported = await harness.answer(ADMIN, "export state")
@@ -320,7 +320,8 @@ async def test_a_name_over_200_characters_is_refused_by_command_form_and_import(
     _, ack = await harness.sender.submit(harness.session, ADMIN, form,
                                          {"id": "longville", "name": long_name})
     assert list(ack["errors"]) == ["name"] and "at most 200" in ack["errors"]["name"]
-    shared = harness.slack.share("long.csv", f"id,name\nlongville,{long_name}\n".encode())
+    shared = harness.slack.share("long.csv", f"id,name\nlongville,{long_name}\n".encode(),
+                                 ADMIN)
     imported = await harness.answer(ADMIN, f"import {shared} apply")
     assert "line 2:" in json.dumps(imported.blocks) and "at most 200" in json.dumps(
         imported.blocks)
@@ -344,7 +345,7 @@ async def test_a_note_over_3000_characters_is_refused_by_command_form_batch_and_
     assert rows[0]["n"] == 0
     shared = harness.slack.share("notes.csv", (
         "date,jurisdiction,event,due,detail\n"
-        f"2018-01-02,chicago,letter_sent,2018-03-30,{note}\n").encode())
+        f"2018-01-02,chicago,letter_sent,2018-03-30,{note}\n").encode(), ADMIN)
     imported = await harness.answer(ADMIN, f"import {shared}")
     assert "line 2:" in json.dumps(imported.blocks) and "at most 3,000" in imported.text \
         + json.dumps(imported.blocks)

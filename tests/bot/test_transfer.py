@@ -3,10 +3,13 @@ store and the Slack stand-in on loopback, through a real AsyncWebClient."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
 import sqlite3
+import time
+import tracemalloc
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -22,8 +25,10 @@ from bot.local_slack import Failure, LocalSlack
 from bot.parsing import Args
 from bot.replay import replay
 from bot.settings import load_settings
+from bot.shared_files import FileHosts, SharedFiles
 from bot.transfer import (
     MAX_IMPORT_BYTES,
+    MAX_IMPORT_ROWS,
     MAX_LISTED_ERRORS,
     Transfers,
     file_id_of,
@@ -51,6 +56,7 @@ class Env:
     store: SqliteStore
     slack: LocalSlack
     client: AsyncWebClient
+    files: SharedFiles
     db: Path
 
     def count(self, table: str) -> int:
@@ -61,13 +67,17 @@ class Env:
             conn.close()
 
     def share(self, path: Path) -> str:
-        """Upload a file to the stand-in as a person would; return its link."""
-        file_id = self.slack.share(path.name, path.read_bytes())
+        """Upload a file to the stand-in as a person would (the analyst, in the review's
+        channel); return its link."""
+        file_id = self.slack.share(path.name, path.read_bytes(), ANALYST, CHANNEL)
         return f"<https://local.slack.com/files/{ANALYST}/{file_id}/{path.name}>"
 
+    @property
+    def transfers(self) -> Transfers:
+        return Transfers(self.review, self.client, self.files)
+
     async def import_(self, link: str, *mode: str, user: str = ANALYST) -> Any:
-        return await handle_import(Transfers(self.review, self.client), Caller(user, CHANNEL),
-                                   Args([link, *mode]))
+        return await handle_import(self.transfers, Caller(user, CHANNEL), Args([link, *mode]))
 
 
 @pytest.fixture
@@ -77,8 +87,10 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
     store = await SqliteStore.open(tmp_path / "review.db")
     review = Review(store, FixedClock(LAST_DAY), ReviewConfig("#review", frozenset({ADMIN})))
     await review.grant(ADMIN, ANALYST, Role.ANALYST)
+    slack.join(CHANNEL, ADMIN, ANALYST)
     client = slack_client(SlackAccess(slack.token, None, slack.api_url))
-    yield Env(review, store, slack, client, tmp_path / "review.db")
+    files = SharedFiles(client, FileHosts.for_api(slack.api_url))
+    yield Env(review, store, slack, client, files, tmp_path / "review.db")
     await store.close()
     await slack.stop()
 
@@ -177,21 +189,23 @@ async def test_only_analysts_leads_and_admins_may_import(env: Env) -> None:
 
 
 async def test_a_file_over_5_mb_is_refused_before_it_is_read(env: Env) -> None:
-    file_id = env.slack.share("huge.csv", b"id,name\n" + b"x" * MAX_IMPORT_BYTES)
+    file_id = env.slack.share("huge.csv", b"id,name\n" + b"x" * MAX_IMPORT_BYTES, ANALYST)
     with pytest.raises(BadInput, match=r"huge\.csv is 5\.0 MB; the bot imports files up to 5 MB"):
-        await handle_import_file(env.review, env.client, ANALYST, CHANNEL, file_id, False)
+        await handle_import_file(env.review, env.files, ANALYST, CHANNEL, file_id, False)
     assert env.count("jurisdictions") == 0
 
 
 async def test_files_slack_cannot_give_or_that_are_not_text_are_refused(env: Env) -> None:
     with pytest.raises(BadInput, match=r"file F0NOSUCH1 \(file_not_found\)"):
-        await handle_import_file(env.review, env.client, ANALYST, CHANNEL, "F0NOSUCH1", True)
-    latin = env.slack.share("latin.csv", "id,name\nbogota,Bogotá\n".encode("latin-1"))
+        await handle_import_file(env.review, env.files, ANALYST, CHANNEL, "F0NOSUCH1", True)
+    latin = env.slack.share("latin.csv", "id,name\nbogota,Bogotá\n".encode("latin-1"),
+                            ANALYST)
     with pytest.raises(BadInput, match=r"latin\.csv is not UTF-8 text"):
-        await handle_import_file(env.review, env.client, ANALYST, CHANNEL, latin, True)
+        await handle_import_file(env.review, env.files, ANALYST, CHANNEL, latin, True)
     stranger = slack_client(SlackAccess("xoxb-wrong", None, env.slack.api_url))
     with pytest.raises(BadInput, match="invalid_auth"):
-        await handle_import_file(env.review, stranger, ANALYST, CHANNEL, latin, True)
+        await handle_import_file(env.review, SharedFiles(stranger, env.files.hosts), ANALYST,
+                                 CHANNEL, latin, True)
 
 
 @pytest.mark.parametrize("text", [
@@ -210,7 +224,7 @@ def test_a_file_is_named_by_its_id_or_any_of_its_links(text: str) -> None:
 async def test_an_import_command_names_one_file_and_maybe_apply(env: Env,
                                                                 words: list[str]) -> None:
     with pytest.raises(BadInput, match="Usage: `/review import <file link or id> "):
-        await handle_import(Transfers(env.review, env.client), Caller(ANALYST, CHANNEL),
+        await handle_import(env.transfers, Caller(ANALYST, CHANNEL),
                             Args(words))
     assert env.slack.calls == []
 
@@ -219,7 +233,7 @@ async def test_an_import_command_names_one_file_and_maybe_apply(env: Env,
 
 
 async def export(env: Env, what: str) -> tuple[Any, list[dict[str, str]]]:
-    reply = await handle_export(Transfers(env.review, env.client), Caller(ANALYST, CHANNEL),
+    reply = await handle_export(env.transfers, Caller(ANALYST, CHANNEL),
                                 Args([what]))
     uploaded = env.slack.files[-1]
     assert uploaded.channel == CHANNEL and uploaded.title == f"review-{what}-2018-10-05.csv"
@@ -291,10 +305,71 @@ async def test_the_history_export_holds_every_event_as_recorded(env: Env) -> Non
 async def test_an_export_needs_a_known_kind_and_a_channel_slack_takes(env: Env) -> None:
     caller = Caller(ANALYST, CHANNEL)
     with pytest.raises(BadInput, match="Export `state`"):
-        await handle_export(Transfers(env.review, env.client), caller, Args(["everything"]))
+        await handle_export(env.transfers, caller, Args(["everything"]))
     with pytest.raises(BadInput, match="Run `export` in a channel"):
-        await handle_export(Transfers(env.review, env.client), Caller(ANALYST, ""), Args(["state"]))
+        await handle_export(env.transfers, Caller(ANALYST, ""), Args(["state"]))
     env.slack.failures.extend(Failure(500) for _ in range(4))  # past the client's retries
     with pytest.raises(BadInput, match=r"Slack did not take the file \(internal_error\)"):
-        await handle_export(Transfers(env.review, env.client), caller, Args(["history"]))
+        await handle_export(env.transfers, caller, Args(["history"]))
     assert env.slack.files == []
+
+
+# -- what one file may carry ---------------------------------------------------------
+
+
+async def test_a_file_of_more_than_200000_lines_is_refused_as_soon_as_it_is_read(
+        env: Env) -> None:
+    file_id = env.slack.share("blank.csv", b"id,name\n" + b"\n" * MAX_IMPORT_ROWS
+                              + b"x,X\n", ANALYST)
+    with pytest.raises(BadInput, match=r"more than 200,000 lines after its header; the bot "
+                                       r"reads at most 200,000 at a time"):
+        await handle_import_file(env.review, env.files, ANALYST, CHANNEL, file_id, False)
+    assert env.count("jurisdictions") == 0
+    exactly = env.slack.share("exactly.csv", b"id,name\nx,X\n" + b"\n" * (MAX_IMPORT_ROWS - 1),
+                              ANALYST)
+    reply = await handle_import_file(env.review, env.files, ANALYST, CHANNEL, exactly, False)
+    assert "1 jurisdiction(s) added" in reply.text
+
+
+async def test_five_megabytes_of_blank_lines_take_little_memory(env: Env) -> None:
+    """The 5 MB a file may have, all blank lines (5 million of them): refused at the
+    line limit, having held a bounded part of them in memory."""
+    blank = b"id,name\n" + b"\n" * (MAX_IMPORT_BYTES - 8)
+    file_id = env.slack.share("blank.csv", blank, ANALYST)
+    tracemalloc.start()
+    try:
+        with pytest.raises(BadInput, match="more than 200,000 lines"):
+            await handle_import_file(env.review, env.files, ANALYST, CHANNEL, file_id, True)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 64 * 1024 * 1024, f"{peak / 1024 / 1024:.0f} MiB"
+
+
+async def test_a_big_file_is_parsed_off_the_event_loop(env: Env) -> None:
+    """4.5 MB of CSV takes most of a second to decode, parse and count; meanwhile the
+    event loop keeps answering (a task that wakes every 10 ms is never kept waiting
+    for long)."""
+    rows = "".join(f"value-{n:08d},other-{n:08d}\n" for n in range(150_000))
+    file_id = env.slack.share("wide.csv", ("a,b\n" + rows).encode(), ANALYST)
+    gaps: list[float] = []
+    done = asyncio.Event()
+
+    async def tick() -> None:
+        last = time.perf_counter()
+        while not done.is_set():
+            await asyncio.sleep(0.01)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    ticker = asyncio.create_task(tick())
+    started = time.perf_counter()
+    reply = await handle_import_file(env.review, env.files, ANALYST, CHANNEL, file_id, True)
+    took = time.perf_counter() - started
+    done.set()
+    await ticker
+    assert "neither a jurisdictions file" in str(reply.blocks)
+    # Parsed on the loop, it would stall it for nearly the whole command (0.9 s of 0.9 s
+    # measured); in a worker thread the loop waits 0.05 to 0.1 s at most (of 1.2 to 2).
+    assert max(gaps) < took / 2, f"the loop stalled {max(gaps):.3f} s of {took:.3f} s"

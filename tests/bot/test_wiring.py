@@ -16,7 +16,8 @@ async def test_workflow_diagram_command(harness: Harness) -> None:
 
 
 async def test_import_a_shared_file_then_export(harness: Harness) -> None:
-    file_id = harness.slack.share("jurisdictions.csv", (DATA / "jurisdictions.csv").read_bytes())
+    file_id = harness.slack.share("jurisdictions.csv", (DATA / "jurisdictions.csv").read_bytes(),
+                                  ADMIN)
     dry = await harness.answer(ADMIN, f"import {file_id}")
     assert dry.ephemeral and "38" in dry.text and await harness.bot.store.get("chicago") is None
     await harness.answer(ADMIN, f"import {file_id} apply")
@@ -28,7 +29,8 @@ async def test_import_a_shared_file_then_export(harness: Harness) -> None:
 
 
 async def test_a_bad_file_imports_nothing(harness: Harness) -> None:
-    file_id = harness.slack.share("bad.csv", b"id,name,kind,state\nok,OK,city,CA\nBad!,X,city,ZZ\n")
+    file_id = harness.slack.share("bad.csv", b"id,name,kind,state\nok,OK,city,CA\nBad!,X,city,ZZ\n",
+                                  ADMIN)
     reply = await harness.answer(ADMIN, f"import {file_id} apply")
     assert "line 3" in reply.text or "line 3" in str(reply.blocks)
     assert await harness.bot.store.get("ok") is None
