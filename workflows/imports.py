@@ -4,9 +4,9 @@
 Pure: text in, plans and line errors out. A file's shape is told by its header. An
 events file is judged in three passes, none of which writes: every line is read
 (``workflows.replay.read_rows``), every jurisdiction it names is found, and every row
-is played, in date order, on in-memory copies of those jurisdictions, by the role that
-may take it (an analyst, unless only a lead may take the step from where the
-jurisdiction then stands; court orders as a lead). The result is one ``StagedChange``
+is played, in date order, on in-memory copies of those jurisdictions, judged with the
+importer's own role: a step or court order that role may not take is a bad line, as it
+would be refused from the slash command. The result is one ``StagedChange``
 per jurisdiction, which the caller writes in one transaction, or the list of every bad
 line, "line N: why", and then nothing is written. Line numbers count the header as
 line 1, as a spreadsheet shows them.
@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from workflows.errors import AlreadyExists, BadInput, ReviewError
-from workflows.machine import StepContext, Workflow
+from workflows.errors import AlreadyExists, BadInput, NotPermitted, ReviewError
+from workflows.machine import StepContext, Workflow, article, roles_phrase
 from workflows.model import Event, Jurisdiction, Role
 from workflows.ports import StagedChange
 from workflows.reminders import Policy, plan
@@ -145,9 +145,11 @@ def plan_jurisdictions(header: Iterable[str], rows: Iterable[Mapping[str, str | 
 @dataclass(frozen=True)
 class Recorder:
     """Who records the imported events, when, and by which rules. ``actor`` is the
-    person importing; the role each row is judged with is chosen per row."""
+    person importing and ``role`` their own role: every row is judged with it, so an
+    import cannot take a step its importer could not take by hand."""
 
     actor: str
+    role: Role
     now: datetime
     today: date
     workflow: Workflow
@@ -164,14 +166,6 @@ class EventPlan:
     steps: int = 0
     orders: int = 0
     states: Counter[str] = field(default_factory=Counter)
-
-
-def acting_role(workflow: Workflow, j: Jurisdiction, step: str) -> Role:
-    """The analyst, unless only a lead may take ``step`` from where ``j`` stands."""
-    candidates = workflow.candidates(j, step)
-    if candidates and Role.ANALYST not in candidates[0].roles:
-        return Role.LEAD
-    return Role.ANALYST
 
 
 @dataclass
@@ -264,17 +258,26 @@ def _play(j: Jurisdiction, action: Action, recorder: Recorder) -> Event:
     source: dict[str, object] = {"source": "import", "line": row.line}
     if row.approximate:
         source["date_is_approximate"] = True
+    role = recorder.role
     if action.order is not None:
+        _may_record(recorder, action.order.kind.value)
         detail = attach(j, action.order)
         return _event(j, action.order.kind.value, action.order.on, j.state, recorder,
-                      {**detail, **source, "as": Role.LEAD.value})
+                      {**detail, **source, "as": role.value})
     assert action.step is not None
-    role = acting_role(recorder.workflow, j, action.step)
     before = j.state
     recorder.workflow.take(j, action.step, StepContext(recorder.actor, role, row.on,
                                                        action.due, row.detail))
     return _event(j, action.step, row.on, before, recorder,
                   {**step_detail(j, row.detail, ""), **source, "as": role.value})
+
+
+def _may_record(recorder: Recorder, kind: str) -> None:
+    """Court orders need the workflow's ``order`` permission, as on the slash command."""
+    allowed = recorder.workflow.definition.permissions["order"]
+    if recorder.role not in allowed:
+        raise NotPermitted(f"Only {roles_phrase(allowed)} may record {article(kind)}; "
+                           f"you are {article(recorder.role.value)}.")
 
 
 def _check_new(j: Jurisdiction, action: Action,

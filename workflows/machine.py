@@ -22,7 +22,7 @@ from workflows.errors import BadInput, BlockedByOrder, NotPermitted, StepRefused
 from workflows.guards import GUARDS, Guard, StepContext
 from workflows.model import Jurisdiction, Role, Round
 
-__all__ = ["GUARDS", "StepContext", "Workflow"]
+__all__ = ["GUARDS", "StepContext", "Workflow", "article", "roles_phrase"]
 
 
 def _not_enjoined(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
@@ -37,17 +37,19 @@ def _not_enjoined(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
 def _role_allows(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
     if ctx.role not in step.roles:
         raise NotPermitted(
-            f"Only {_roles_phrase(step.roles)} may {step.label}; you are {_article(ctx.role)}."
+            f"Only {roles_phrase(step.roles)} may {step.label}; you are {article(ctx.role.value)}."
         )
 
 
-def _roles_phrase(roles: Iterable[Role]) -> str:
+def roles_phrase(roles: Iterable[Role]) -> str:
+    """"leads", "admins, counsel or leads": who may, in a refusal."""
     names = sorted(f"{role.value}s" if role is not Role.COUNSEL else "counsel" for role in roles)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def _article(role: Role) -> str:
-    return f"an {role.value}" if role.value[0] in "aeiou" else f"a {role.value}"
+def article(word: str) -> str:
+    """"an analyst", "a lead", "an injunction"."""
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
 class Workflow:
