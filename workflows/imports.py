@@ -23,6 +23,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from workflows.errors import AlreadyExists, BadInput, NotPermitted, ReviewError
+from workflows.exports import unguard
 from workflows.machine import StepContext, Workflow, article, roles_phrase
 from workflows.model import Event, Jurisdiction, Role
 from workflows.ports import StagedChange
@@ -63,7 +64,8 @@ class Table:
 
 def read_csv(text: str) -> Table:
     """Split CSV text into a ``Table``; a line with more fields than the header is an
-    error (a comma in an unquoted field, most often)."""
+    error (a comma in an unquoted field, most often). A cell an export guarded against
+    formula injection (``'=…``) is read without its guard quote."""
     reader = csv.reader(io.StringIO(text))
     try:
         header = [name.strip().lower() for name in next(reader, [])]
@@ -75,7 +77,7 @@ def read_csv(text: str) -> Table:
                               f"{len(header)}; quote a field that holds a comma")
                 rows.append({})
                 continue
-            rows.append(dict(zip(header, fields, strict=False)))
+            rows.append(dict(zip(header, map(unguard, fields), strict=False)))
     except csv.Error as error:
         raise BadInput(f"line {reader.line_num}: this is not CSV the bot can read "
                        f"({error}).") from None
