@@ -104,6 +104,8 @@ class Batches:
         if not any(role in s.roles for s in steps_named(step)):
             raise NotPermitted(f"Your role ({role.value}) may not take “{step}”, alone or in "
                                "a batch.")
+        if on is not None:
+            self.review.day_of(on)  # refused now, not once per jurisdiction when run
         if len(ids) == 1:
             return Proposal(change=await self.review.take(actor, ids[0], step, on, due, note))
         batch = Batch(0, actor, step, tuple(ids), channel, on,

@@ -24,7 +24,7 @@ from enum import StrEnum
 
 from workflows.errors import AlreadyExists, BadInput, NotPermitted, ReviewError
 from workflows.exports import unguard
-from workflows.machine import StepContext, Workflow, article, roles_phrase
+from workflows.machine import StepContext, Workflow, article, check_day, roles_phrase
 from workflows.model import Event, Jurisdiction, Role
 from workflows.ports import StagedChange
 from workflows.reminders import Policy, plan
@@ -263,13 +263,15 @@ def _play(j: Jurisdiction, action: Action, recorder: Recorder) -> Event:
     role = recorder.role
     if action.order is not None:
         _may_record(recorder, action.order.kind.value)
+        check_day(action.order.on, recorder.today)
         detail = attach(j, action.order)
         return _event(j, action.order.kind.value, action.order.on, j.state, recorder,
                       {**detail, **source, "as": role.value})
     assert action.step is not None
     before = j.state
     recorder.workflow.take(j, action.step, StepContext(recorder.actor, role, row.on,
-                                                       action.due, row.detail))
+                                                       action.due, row.detail,
+                                                       today=recorder.today))
     return _event(j, action.step, row.on, before, recorder,
                   {**step_detail(j, row.detail, ""), **source, "as": role.value})
 
