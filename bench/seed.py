@@ -179,7 +179,8 @@ def _step(s: Story, world: Setting, day: date, rng: Random) -> bool:
     name = rng.choices(names, weights)[0]
     due = _due(workflow, j, name, rng)
     before = j.state
-    workflow.take(j, name, StepContext(ACTORS[options[name]], options[name], day, due))
+    workflow.take(j, name, StepContext(ACTORS[options[name]], options[name], day, due,
+                                       today=day))
     _record(s, world, name, ACTORS[options[name]], day, step_detail(j, "", ""), rng, before)
     s.last_step = day
     return True
@@ -189,7 +190,7 @@ def _options(j: Jurisdiction, day: date, workflow: Workflow) -> dict[str, Role]:
     """Every step someone may take on ``j`` on ``day``, with the first role that may."""
     options: dict[str, Role] = {}
     for role, actor in ACTORS.items():
-        for name in workflow.allowed(j, StepContext(actor, role, day)):
+        for name in workflow.allowed(j, StepContext(actor, role, day, today=day)):
             options.setdefault(name, role)
     return options
 

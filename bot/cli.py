@@ -22,8 +22,10 @@ if TYPE_CHECKING:
     from storage.store import Store
     from workflows.review import Review
 
-IMPORTER = "import"
-"""Who the history names for what the command line imports."""
+OPERATOR = "cli"
+"""The person at the command line when no ``--as`` names a Slack user: an admin (they
+hold the database), who may take only what the workflow gives admins. The history
+names them so. It can never be a Slack user's ID (those are U… or W…)."""
 
 
 def _settings_epilog() -> str:
@@ -65,6 +67,18 @@ def parser() -> argparse.ArgumentParser:
     imports.add_argument("file", type=Path)
     imports.add_argument("--dry-run", action="store_true",
                          help="check every line and report; change nothing")
+    imports.add_argument("--as", dest="user", metavar="USER_ID",
+                         help="import as this Slack user (e.g. U0123ABC): every line is "
+                              "judged with their role, as if they imported it from Slack, "
+                              "and the history names them. Default: you, an admin, who "
+                              "may take only the steps the workflow gives admins (not a "
+                              "lead's findings or demands: give someone the lead role "
+                              "with `review-bot role` and import --as them)")
+    role = sub.add_parser("role", help="give a Slack user a role, as an admin does with "
+                                       "/review role (e.g. a lead to import a record as)")
+    role.add_argument("user", metavar="USER_ID", help="their Slack user ID, e.g. U0123ABC "
+                                                      "(the console's @lena is ULENA)")
+    role.add_argument("role", metavar="ROLE", help="viewer, analyst, lead, counsel or admin")
     export = sub.add_parser("export", help="write CSV: where every jurisdiction stands "
                                            "(state) or every event recorded (history)")
     export.add_argument("what", choices=("state", "history"))
@@ -84,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     command = args.command or "run"
     try:
         if command == "import":
-            return asyncio.run(_import(settings, args.file, args.dry_run))
+            return asyncio.run(_import(settings, args.file, args.dry_run, args.user))
+        if command == "role":
+            return asyncio.run(_role(settings, args.user, args.role))
         if command == "export":
             return asyncio.run(_export(settings, args.what, args.output))
         if command == "sweep":
@@ -199,14 +215,57 @@ async def _open_review(settings: Settings) -> tuple[Store, Review]:
     from storage import open_store
 
     store = await open_store(settings.database_url)
-    return store, make_review(settings, store, SystemClock())
+    return store, make_review(settings, store, SystemClock(), frozenset({OPERATOR}))
 
 
-async def _import(settings: Settings, path: Path, dry_run: bool) -> int:
-    """Import a jurisdictions or events file (told apart by its header), all or nothing."""
+def _slack_user(text: str) -> str | None:
+    """A Slack user ID as given on the command line, or None (after saying why)."""
+    from bot.parsing import user_id
+    from workflows.errors import BadInput
+
+    try:
+        return user_id(text)
+    except BadInput:
+        print(f"review-bot: “{text}” is not a Slack user ID; give one such as U0123ABC "
+              "(the console's @lena is ULENA)", file=sys.stderr)
+        return None
+
+
+async def _role(settings: Settings, user: str, name: str) -> int:
+    """Give ``user`` a role, as the operator (an admin)."""
+    from workflows.errors import ReviewError
+    from workflows.model import Role
+
+    who = _slack_user(user)
+    if who is None:
+        return 2
+    try:
+        role = Role(name.strip().lower())
+    except ValueError:
+        print(f"review-bot: “{name}” is not a role ({', '.join(r.value for r in Role)})",
+              file=sys.stderr)
+        return 2
+    store, review = await _open_review(settings)
+    try:
+        await review.grant(OPERATOR, who, role)
+    except ReviewError as refusal:
+        print(f"review-bot: {refusal.message}", file=sys.stderr)
+        return 1
+    finally:
+        await store.close()
+    print(f"{who} is now {role.value}.")
+    return 0
+
+
+async def _import(settings: Settings, path: Path, dry_run: bool, user: str | None) -> int:
+    """Import a jurisdictions or events file (told apart by its header), all or nothing,
+    as ``user`` (a Slack user ID) or, without one, as the operator."""
     from workflows.errors import ReviewError
     from workflows.transfer import import_csv
 
+    actor = _slack_user(user) if user is not None else OPERATOR
+    if actor is None:
+        return 2
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
@@ -217,7 +276,7 @@ async def _import(settings: Settings, path: Path, dry_run: bool) -> int:
         return 2
     store, review = await _open_review(settings)
     try:
-        report = await import_csv(review, IMPORTER, text, dry_run)
+        report = await import_csv(review, actor, text, dry_run)
     except ReviewError as refusal:
         print(f"{path}: {refusal.message}")
         return 1

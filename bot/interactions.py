@@ -189,7 +189,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                             client: AsyncWebClient) -> None:
         user, meta, fields = body["user"]["id"], forms.metadata(view), forms.values(view)
         errors: dict[str, str] = {}
-        on = _field(errors, "date", fields, parse_date)
+        on = _field(errors, "date", fields, lambda raw: review.day_of(parse_date(raw)))
         blocks = _field(errors, "blocks", fields, review.workflow.definition.expand_blocks)
         if not fields.get("case"):
             errors["case"] = "Give the case number."

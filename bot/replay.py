@@ -28,10 +28,10 @@ from bot.local_slack import LocalSlack
 from bot.settings import Settings
 from bot.summary import catch_up
 from workflows.errors import ReviewError
-from workflows.imports import acting_role, plan_jurisdictions
+from workflows.imports import plan_jurisdictions
 from workflows.model import Role
 from workflows.ports import Filters
-from workflows.replay import Action, actions, read_rows
+from workflows.replay import Action, acting_role, actions, read_rows
 from workflows.rules import label_of
 from workflows.summary import Subscription, parse_schedule
 

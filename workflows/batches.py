@@ -126,6 +126,8 @@ class Batches:
                       on: date | None, due: DueSpec | None, note: str) -> Proposal:
         await self.may_propose(actor, step)
         check_length(note, "note", MAX_NOTE)
+        if on is not None:
+            self.review.day_of(on)  # refused now, not once per jurisdiction when run
         if len(ids) == 1:
             return Proposal(change=await self.review.take(actor, ids[0], step, on, due, note))
         batch = Batch(0, actor, step, tuple(ids), channel, on,

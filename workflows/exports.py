@@ -7,6 +7,11 @@ stays flat whether there are forty jurisdictions or a hundred thousand.
 The state file's first columns are those of jurisdictions.csv (id, name, kind, state
 = the US state code, aliases), so it can be imported as a jurisdictions file into
 another database. The workflow state is ``status`` (as in ``list status=…``).
+
+Every cell a spreadsheet would read as a formula (one starting with =, +, -, @, a tab
+or a carriage return: a name such as ``=HYPERLINK(…)``) is written after a single quote,
+as OWASP advises for CSV injection, so it opens as text. Imports take that quote off
+again (``unguard``), so an export imports back as it was.
 """
 
 from __future__ import annotations
@@ -23,6 +28,28 @@ from workflows.ports import ExportSource
 
 PAGE = 1000
 """Rows read per query."""
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""What makes a spreadsheet run a cell (OWASP, CSV injection)."""
+GUARD = "'"
+
+
+def guard(cell: str) -> str:
+    """``cell`` as text a spreadsheet will not run: a quote before a formula's start.
+    A cell already made of quotes and then such a start gets one more, so that
+    ``unguard`` gives back exactly what was written."""
+    if cell.lstrip(GUARD).startswith(FORMULA_START):
+        return GUARD + cell
+    return cell
+
+
+def unguard(cell: str) -> str:
+    """The cell as it was before ``guard``: one quote off a guarded formula's start;
+    any other cell (``'Ohana``, ``don't``) is left as it is."""
+    if cell.startswith(GUARD) and cell.lstrip(GUARD).startswith(FORMULA_START):
+        return cell[1:]
+    return cell
+
 
 STATE_COLUMNS = ("id", "name", "kind", "state", "aliases", "status", "round", "round_kind",
                  "due_on", "tier", "owner", "channel", "active_orders")
@@ -81,13 +108,16 @@ async def history_pages(source: ExportSource,
 
 async def write_csv(header: tuple[str, ...], pages: AsyncIterator[list[list[str]]],
                     out: TextIO) -> int:
-    """Write the header and every page to ``out``; return how many rows (not counting
-    the header)."""
-    writer = csv.writer(out, lineterminator="\n")
+    """Write the header and every page to ``out``, every cell guarded against formula
+    injection; return how many rows (not counting the header). Lines end in CRLF, as
+    RFC 4180 has them: the writer quotes a cell holding any character of the line
+    ending, so a carriage return inside a name cannot start a row of its own (and its
+    own formula) the way it could after a bare LF."""
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
     count = 0
     async for rows in pages:
-        writer.writerows(rows)
+        writer.writerows([guard(cell) for cell in row] for row in rows)
         count += len(rows)
     return count
 

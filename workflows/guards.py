@@ -7,7 +7,7 @@ checked against, so a misspelt guard stops the bot at start rather than at the s
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from workflows.deadlines import DueSpec
@@ -17,7 +17,9 @@ from workflows.model import Jurisdiction, Role
 
 @dataclass(frozen=True)
 class StepContext:
-    """Who takes a step, on which day, with which deadline and note."""
+    """Who takes a step, on which day, with which deadline and note; and ``today``,
+    the team's today (in its time zone), after which no step may be dated. It has no
+    default, so that no caller can forget it."""
 
     actor: str
     role: Role
@@ -25,6 +27,7 @@ class StepContext:
     due: DueSpec | None = None
     note: str = ""
     link: str = ""
+    today: date = field(kw_only=True)
 
 
 Guard = Callable[[Jurisdiction, StepContext], None]

@@ -4,9 +4,9 @@
 Pure: text in, plans and line errors out. A file's shape is told by its header. An
 events file is judged in three passes, none of which writes: every line is read
 (``workflows.replay.read_rows``), every jurisdiction it names is found, and every row
-is played, in date order, on in-memory copies of those jurisdictions, by the role that
-may take it (an analyst, unless only a lead may take the step from where the
-jurisdiction then stands; court orders as a lead). The result is one ``StagedChange``
+is played, in date order, on in-memory copies of those jurisdictions, judged with the
+importer's own role: a step or court order that role may not take is a bad line, as it
+would be refused from the slash command. The result is one ``StagedChange``
 per jurisdiction, which the caller writes in one transaction, or the list of every bad
 line, "line N: why", and then nothing is written. Line numbers count the header as
 line 1, as a spreadsheet shows them.
@@ -23,8 +23,9 @@ from datetime import date, datetime
 from enum import StrEnum
 from functools import cached_property
 
-from workflows.errors import AlreadyExists, BadInput, ReviewError
-from workflows.machine import StepContext, Workflow
+from workflows.errors import AlreadyExists, BadInput, NotPermitted, ReviewError
+from workflows.exports import unguard
+from workflows.machine import StepContext, Workflow, article, check_day, roles_phrase
 from workflows.model import Event, Jurisdiction, Role
 from workflows.ports import StagedChange
 from workflows.reminders import Policy, plan
@@ -67,7 +68,8 @@ def read_csv(text: str, max_rows: int | None = None) -> Table:
     """Split CSV text into a ``Table``; a line with more fields than the header is an
     error (a comma in an unquoted field, most often). With ``max_rows``, a file with
     more lines than that after its header (blank ones too, since each takes memory)
-    is refused as soon as the line past it is read."""
+    is refused as soon as the line past it is read. A cell an export guarded against
+    formula injection (``'=…``) is read without its guard quote."""
     reader = csv.reader(io.StringIO(text))
     try:
         header = [name.strip().lower() for name in next(reader, [])]
@@ -81,7 +83,7 @@ def read_csv(text: str, max_rows: int | None = None) -> Table:
                               f"{len(header)}; quote a field that holds a comma")
                 rows.append({})
                 continue
-            rows.append(dict(zip(header, fields, strict=False)))
+            rows.append(dict(zip(header, map(unguard, fields), strict=False)))
     except csv.Error as error:
         raise BadInput(f"line {reader.line_num}: this is not CSV the bot can read "
                        f"({error}).") from None
@@ -157,9 +159,11 @@ def plan_jurisdictions(header: Iterable[str], rows: Iterable[Mapping[str, str | 
 @dataclass(frozen=True)
 class Recorder:
     """Who records the imported events, when, and by which rules. ``actor`` is the
-    person importing; the role each row is judged with is chosen per row."""
+    person importing and ``role`` their own role: every row is judged with it, so an
+    import cannot take a step its importer could not take by hand."""
 
     actor: str
+    role: Role
     now: datetime
     today: date
     workflow: Workflow
@@ -176,14 +180,6 @@ class EventPlan:
     steps: int = 0
     orders: int = 0
     states: Counter[str] = field(default_factory=Counter)
-
-
-def acting_role(workflow: Workflow, j: Jurisdiction, step: str) -> Role:
-    """The analyst, unless only a lead may take ``step`` from where ``j`` stands."""
-    candidates = workflow.candidates(j, step)
-    if candidates and Role.ANALYST not in candidates[0].roles:
-        return Role.LEAD
-    return Role.ANALYST
 
 
 @dataclass
@@ -276,17 +272,28 @@ def _play(j: Jurisdiction, action: Action, recorder: Recorder) -> Event:
     source: dict[str, object] = {"source": "import", "line": row.line}
     if row.approximate:
         source["date_is_approximate"] = True
+    role = recorder.role
     if action.order is not None:
+        _may_record(recorder, action.order.kind.value)
+        check_day(action.order.on, recorder.today)
         detail = attach(j, action.order)
         return _event(j, action.order.kind.value, action.order.on, j.state, recorder,
-                      {**detail, **source, "as": Role.LEAD.value})
+                      {**detail, **source, "as": role.value})
     assert action.step is not None
-    role = acting_role(recorder.workflow, j, action.step)
     before = j.state
     recorder.workflow.take(j, action.step, StepContext(recorder.actor, role, row.on,
-                                                       action.due, row.detail))
+                                                       action.due, row.detail,
+                                                       today=recorder.today))
     return _event(j, action.step, row.on, before, recorder,
                   {**step_detail(j, row.detail, ""), **source, "as": role.value})
+
+
+def _may_record(recorder: Recorder, kind: str) -> None:
+    """Court orders need the workflow's ``order`` permission, as on the slash command."""
+    allowed = recorder.workflow.definition.permissions["order"]
+    if recorder.role not in allowed:
+        raise NotPermitted(f"Only {roles_phrase(allowed)} may record {article(kind)}; "
+                           f"you are {article(recorder.role.value)}.")
 
 
 def _check_new(j: Jurisdiction, action: Action,

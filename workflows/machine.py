@@ -23,7 +23,27 @@ from workflows.guards import GUARDS, Guard, StepContext
 from workflows.lengths import MAX_LINK, MAX_NOTE, check_length
 from workflows.model import Jurisdiction, Role, Round
 
-__all__ = ["GUARDS", "StepContext", "Workflow"]
+__all__ = ["EARLIEST", "GUARDS", "StepContext", "Workflow", "article", "check_day",
+           "roles_phrase"]
+
+EARLIEST = date(1990, 1, 1)
+"""No step or court order of a review is dated before this: an earlier date is a typo."""
+
+
+def check_day(on: date, today: date) -> None:
+    """Refuse a step or court order dated after ``today`` (the team's) or before
+    ``EARLIEST``. A day ahead would be recorded and announced as done, then freeze the
+    jurisdiction: every step after it would be refused as earlier than the last."""
+    if on > today:
+        raise BadInput(f"{on} is after today ({today}): only what has already happened "
+                       "can be recorded.")
+    if on < EARLIEST:
+        raise BadInput(f"{on} is before {EARLIEST}, earlier than anything this review "
+                       f"records (today is {today}); check the year.")
+
+
+def _dated(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
+    check_day(ctx.on, ctx.today)
 
 
 def _not_enjoined(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
@@ -38,17 +58,19 @@ def _not_enjoined(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
 def _role_allows(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
     if ctx.role not in step.roles:
         raise NotPermitted(
-            f"Only {_roles_phrase(step.roles)} may {step.label}; you are {_article(ctx.role)}."
+            f"Only {roles_phrase(step.roles)} may {step.label}; you are {article(ctx.role.value)}."
         )
 
 
-def _roles_phrase(roles: Iterable[Role]) -> str:
+def roles_phrase(roles: Iterable[Role]) -> str:
+    """"leads", "admins, counsel or leads": who may, in a refusal."""
     names = sorted(f"{role.value}s" if role is not Role.COUNSEL else "counsel" for role in roles)
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-def _article(role: Role) -> str:
-    return f"an {role.value}" if role.value[0] in "aeiou" else f"a {role.value}"
+def article(word: str) -> str:
+    """"an analyst", "a lead", "an injunction"."""
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
 class Workflow:
@@ -70,7 +92,8 @@ class Workflow:
 
     def _transitions(self, step: Step) -> list[dict[str, object]]:
         checks = [partial(_check, check, step)
-                  for check in (_role_allows, _not_enjoined, _in_order, _deadline_given)]
+                  for check in (_role_allows, _dated, _not_enjoined, _in_order,
+                                _deadline_given)]
         holding = frozenset(other.dest for other in self.steps if other.holds)
         after = partial(_apply_effects, step, holding)
         result: list[dict[str, object]] = []

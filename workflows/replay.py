@@ -17,7 +17,8 @@ from datetime import date
 
 from workflows.deadlines import DueSpec, parse_date
 from workflows.errors import BadInput
-from workflows.model import CourtOrder, OrderKind
+from workflows.machine import Workflow
+from workflows.model import CourtOrder, Jurisdiction, OrderKind, Role
 from workflows.rules import SCOPES
 
 STEP_OF = {
@@ -113,3 +114,14 @@ def _blocks(row: Row) -> frozenset[str]:
     if row.event != "injunction" or "1373" not in text or "not enjoined" in text:
         return frozenset()
     return SCOPES["escalation"]
+
+
+def acting_role(workflow: Workflow, j: Jurisdiction, step: str) -> Role:
+    """Who of the record's people takes ``step`` from where ``j`` stands: the analyst,
+    unless only a lead may. The replay picks a person with that role, who is then
+    judged like anyone else; an import never uses this (it is judged with the
+    importer's own role)."""
+    candidates = workflow.candidates(j, step)
+    if candidates and Role.ANALYST not in candidates[0].roles:
+        return Role.LEAD
+    return Role.ANALYST

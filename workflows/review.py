@@ -26,7 +26,7 @@ from workflows.errors import (
     StepRefused,
 )
 from workflows.lengths import MAX_CASE, MAX_NAME, MAX_NOTE, check_length
-from workflows.machine import StepContext, Workflow
+from workflows.machine import StepContext, Workflow, check_day
 from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Notice, Role
 from workflows.ports import Clock, Directory, Filters, Repository
 from workflows.reminders import Policy, Reminder, plan
@@ -98,6 +98,14 @@ class Review:
 
     def today(self) -> date:
         return self.clock.now().astimezone(self.config.timezone).date()
+
+    def day_of(self, on: date | None) -> date:
+        """The day something is recorded on: ``on``, or today without one; refused
+        when it is after today or before 1990 (``workflows.machine.check_day``)."""
+        today = self.today()
+        day = on or today
+        check_day(day, today)
+        return day
 
     # -- who may do what ---------------------------------------------------------------
 
@@ -182,7 +190,8 @@ class Review:
     async def check_step(self, actor: str, j: Jurisdiction, step: str) -> None:
         """Refuse ``step`` on ``j`` now if this person could not take it whatever they
         typed next (role, state, court orders, guards), with the refusal ``take`` gives."""
-        ctx = StepContext(actor, await self.role_of(actor), self.today())
+        today = self.today()
+        ctx = StepContext(actor, await self.role_of(actor), today, today=today)
         try:
             self.workflow.check(j, step, ctx)
         except StepRefused as refusal:
@@ -190,7 +199,8 @@ class Review:
             raise
 
     async def allowed(self, actor: str, j: Jurisdiction) -> list[str]:
-        ctx = StepContext(actor, await self.role_of(actor), self.today())
+        today = self.today()
+        ctx = StepContext(actor, await self.role_of(actor), today, today=today)
         return self.workflow.allowed(j, ctx)
 
     # -- changes -------------------------------------------------------------------------
@@ -232,7 +242,9 @@ class Review:
             label = self.workflow.definition.label_of(j.state)
             raise Stale(f"{j.name} changed since this was shown: it is now "
                         f"{label}. Nothing was changed; here it is as it stands.")
-        ctx = StepContext(actor, await self.role_of(actor), on or self.today(), due, note, link)
+        today = self.today()
+        ctx = StepContext(actor, await self.role_of(actor), on or today, due, note, link,
+                          today=today)
         before, version = j.state, j.version
         try:
             self.workflow.take(j, step, ctx)
@@ -245,6 +257,7 @@ class Review:
 
     async def attach_order(self, actor: str, ref: str, order: CourtOrder) -> Change:
         await self.require(actor, "order")
+        self.day_of(order.on)
         j = await self.resolve(ref)
         version = j.version
         detail = attach(j, order)
@@ -253,8 +266,9 @@ class Review:
 
     async def lift_order(self, actor: str, ref: str, order_id: int, on: date | None) -> Change:
         await self.require(actor, "order")
+        day = self.day_of(on)
         j = await self.resolve(ref)
-        version, day = j.version, on or self.today()
+        version = j.version
         order = next((o for o in j.orders if o.id == order_id), None)
         if order is None:
             numbers = ", ".join(f"#{o.id}" for o in j.orders) or "none"

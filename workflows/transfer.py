@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import TextIO
 
-from workflows.errors import Conflict
+from workflows.errors import Conflict, NotPermitted
 from workflows.exports import (
     HISTORY_COLUMNS,
     STATE_COLUMNS,
@@ -36,6 +36,7 @@ from workflows.imports import (
     simulate,
     unknown_shape,
 )
+from workflows.machine import article, roles_phrase
 from workflows.model import Jurisdiction
 from workflows.replay import blank, read_rows
 from workflows.review import Review
@@ -43,9 +44,12 @@ from workflows.review import Review
 
 async def import_csv(review: Review, actor: str, text: str, dry_run: bool) -> ImportReport:
     """Check every line of ``text``; unless it is a dry run or a line is bad, import
-    them all, recorded as done by ``actor``. Raises ``BadInput`` for text that is not
-    CSV, and ``Conflict`` or ``AlreadyExists`` when someone changed the review while
-    the file was checked (then nothing was imported either)."""
+    them all, recorded as done by ``actor`` and judged with ``actor``'s own role.
+    Raises ``NotPermitted`` when that role may not import at all (it may not ``add``),
+    ``BadInput`` for text that is not CSV, and ``Conflict`` or ``AlreadyExists`` when
+    someone changed the review while the file was checked (then nothing was imported
+    either)."""
+    await _may_import(review, actor)
     return await import_table(review, actor, read_csv(text), dry_run)
 
 
@@ -53,6 +57,7 @@ async def import_table(review: Review, actor: str, table: Table,
                        dry_run: bool) -> ImportReport:
     """``import_csv`` of a file already read (``read_csv``): the bot reads a file from
     Slack in a worker thread, away from the event loop, then hands the table here."""
+    await _may_import(review, actor)
     shape = shape_of(table.header)
     if shape is None:
         return ImportReport(None, dry_run, table.lines, [unknown_shape(table.header)])
@@ -65,6 +70,15 @@ async def import_table(review: Review, actor: str, table: Table,
     if report.applied:
         await apply_events(review, plan)
     return report
+
+
+async def _may_import(review: Review, actor: str) -> None:
+    """Importing is adding, as the slash command's ``add`` is: the same roles."""
+    role = await review.role_of(actor)
+    allowed = review.workflow.definition.permissions["add"]
+    if role not in allowed:
+        raise NotPermitted(f"Only {roles_phrase(allowed)} may import; you are "
+                           f"{article(role.value)}. Nothing was imported.")
 
 
 async def _import_jurisdictions(review: Review, actor: str, table: Table,
@@ -87,8 +101,8 @@ async def plan_events(review: Review, actor: str, table: Table) -> EventPlan:
         if line not in parsed and not blank(raw):
             failed.setdefault((raw.get("jurisdiction") or "").strip(), line)
     targets = await _find(review, {row.jurisdiction for row in rows} | set(failed))
-    recorder = Recorder(actor, review.now(), review.today(), review.workflow,
-                        review.config.policy)
+    recorder = Recorder(actor, await review.role_of(actor), review.now(), review.today(),
+                        review.workflow, review.config.policy)
     found = targets.found
     plan = simulate(rows, targets, recorder, {(found[ref].id if ref in found else ref): line
                                               for ref, line in failed.items()})

@@ -22,23 +22,28 @@ def count(tmp_path: Path, table: str) -> int:
         conn.close()
 
 
+LEAD = "ULENA"
+"""The record holds a lead's steps: it is imported as a lead (README's story)."""
+
+
 def test_import_tells_events_from_jurisdictions_by_the_header(tmp_path: Path) -> None:
     assert review_bot(tmp_path, "import", str(DATA / "jurisdictions.csv")).returncode == 0
-    dry = review_bot(tmp_path, "import", str(DATA / "record.csv"), "--dry-run")
+    assert review_bot(tmp_path, "role", LEAD, "lead").returncode == 0
+    dry = review_bot(tmp_path, "import", str(DATA / "record.csv"), "--dry-run", "--as", LEAD)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert ("115 line(s) would be recorded: 108 step(s) and 7 court order(s) on 38 "
             "jurisdiction(s) (dry run: nothing changed).") in dry.stdout
     assert "Where they would stand: 22 subpoena threatened (document demand);" in dry.stdout
     assert count(tmp_path, "events") == 38
 
-    real = review_bot(tmp_path, "import", str(DATA / "record.csv"))
+    real = review_bot(tmp_path, "import", str(DATA / "record.csv"), "--as", LEAD)
     assert real.returncode == 0, real.stdout + real.stderr
     assert "115 line(s) recorded" in real.stdout
     assert count(tmp_path, "events") == 38 + 115
     shown = review_bot(tmp_path, "console", stdin="/review show philadelphia\n").stdout
     assert "preliminary finding issued" in shown and "injunction" in shown
 
-    again = review_bot(tmp_path, "import", str(DATA / "record.csv"))
+    again = review_bot(tmp_path, "import", str(DATA / "record.csv"), "--as", LEAD)
     assert again.returncode == 1
     assert again.stdout.count("was the file imported before?") == 115
     assert count(tmp_path, "events") == 38 + 115
@@ -73,7 +78,8 @@ def test_a_file_of_neither_shape_or_encoding_is_refused(tmp_path: Path) -> None:
 
 def test_export_state_to_stdout_and_history_to_a_file(tmp_path: Path) -> None:
     review_bot(tmp_path, "import", str(DATA / "jurisdictions.csv"))
-    review_bot(tmp_path, "import", str(DATA / "record.csv"))
+    review_bot(tmp_path, "role", LEAD, "lead")
+    assert review_bot(tmp_path, "import", str(DATA / "record.csv"), "--as", LEAD).returncode == 0
 
     state = review_bot(tmp_path, "export", "state")
     assert state.returncode == 0, state.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 
 from bot.listeners import Replays
 from bot.local_slack import Failure, sign
@@ -111,6 +112,7 @@ async def test_the_chicago_story_from_letter_to_threat(harness: Harness) -> None
 
 async def test_subpoena_needs_a_different_counsel(harness: Harness) -> None:
     await setup_chicago(harness)
+    harness.clock.current = datetime(2018, 2, 27, 15, 0, tzinfo=UTC)  # no step is dated ahead
     for user, text in ((ANALYST, "letter chicago date=2017-04-21 due=2017-06-30"),
                        (ANALYST, "insufficient chicago date=2017-07-05"),
                        (LEAD, "threaten chicago date=2018-01-24 due=2018-02-23"),

@@ -77,6 +77,7 @@ async def test_nothing_goes_out_outside_business_hours(harness: Harness) -> None
 
 async def test_a_response_cancels_the_reminders_that_no_longer_apply(harness: Harness) -> None:
     await lettered(harness)
+    harness.clock.current = at("2018-02-05")
     await harness.answer(ADMIN, "response chicago date=2018-02-05")
     assert await harness.bot.store.pending_reminders("chicago") == []
     harness.clock.current = at("2018-03-26")
@@ -85,6 +86,7 @@ async def test_a_response_cancels_the_reminders_that_no_longer_apply(harness: Ha
 
 async def test_a_moved_deadline_replaces_its_reminders(harness: Harness) -> None:
     await lettered(harness)
+    harness.clock.current = at("2018-02-02")
     await harness.answer(ADMIN, "letter chicago date=2018-02-02 due=2018-03-30")
     deadlines = {r.deadline for r in await harness.bot.store.pending_reminders("chicago")}
     assert deadlines == {date(2018, 3, 30)}

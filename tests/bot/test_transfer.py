@@ -43,7 +43,7 @@ from workflows.review import Review, ReviewConfig
 from workflows.transfer import import_csv
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-ADMIN, ANALYST, VIEWER = "UADMIN", "UANA", "UVIC"
+ADMIN, ANALYST, LEAD, VIEWER = "UADMIN", "UANA", "ULEA", "UVIC"
 CHANNEL = "CREVIEW"
 LAST_DAY = datetime(2018, 10, 5, 15, 0, tzinfo=UTC)
 """The record's last day: the replay stops there."""
@@ -87,7 +87,8 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
     store = await SqliteStore.open(tmp_path / "review.db")
     review = Review(store, FixedClock(LAST_DAY), ReviewConfig("#review", frozenset({ADMIN})))
     await review.grant(ADMIN, ANALYST, Role.ANALYST)
-    slack.join(CHANNEL, ADMIN, ANALYST)
+    slack.join(CHANNEL, ADMIN, ANALYST, LEAD)
+    await review.grant(ADMIN, LEAD, Role.LEAD)  # the record holds a lead's steps
     client = slack_client(SlackAccess(slack.token, None, slack.api_url))
     files = SharedFiles(client, FileHosts.for_api(slack.api_url))
     yield Env(review, store, slack, client, files, tmp_path / "review.db")
@@ -96,8 +97,8 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
 
 
 async def import_record(env: Env) -> None:
-    for name in ("jurisdictions.csv", "record.csv"):
-        reply = await env.import_(env.share(DATA / name), "apply")
+    for name, user in (("jurisdictions.csv", ANALYST), ("record.csv", LEAD)):
+        reply = await env.import_(env.share(DATA / name), "apply", user=user)
         assert reply.in_channel and ":inbox_tray:" in reply.text, reply.text
 
 
@@ -119,13 +120,13 @@ async def test_the_record_imports_from_slack_and_stands_as_the_replay_left_it(
     link = env.share(DATA / "record.csv")
     events = env.count("events")
 
-    dry = await env.import_(link)
+    dry = await env.import_(link, user=LEAD)
     assert not dry.in_channel and "Dry run of *record.csv*: every line is good" in dry.text
     assert "115 line(s) would be recorded: 108 step(s) and 7 court order(s)" in dry.text
     assert env.count("events") == events  # a dry run changes nothing
 
-    applied = await env.import_(link, "apply")
-    assert applied.in_channel and f"<@{ANALYST}> imported *record.csv*" in applied.text
+    applied = await env.import_(link, "apply", user=LEAD)
+    assert applied.in_channel and f"<@{LEAD}> imported *record.csv*" in applied.text
     assert env.count("events") == events + 115
 
     replayed = await replay(load_settings(None), tmp_path / "replay.db", quiet=True)
@@ -268,7 +269,7 @@ async def test_the_state_export_imports_into_a_new_database_as_the_same_jurisdic
     _, rows = await export(env, "state")
     other = await SqliteStore.open(tmp_path / "other.db")
     try:
-        review = Review(other, FixedClock(LAST_DAY), ReviewConfig("#review"))
+        review = Review(other, FixedClock(LAST_DAY), ReviewConfig("#review", frozenset({ADMIN})))
         report = await import_csv(review, ADMIN, env.slack.files[-1].data.decode(), False)
         assert report.applied and report.jurisdictions == 38
         for row in rows:
@@ -299,7 +300,7 @@ async def test_the_history_export_holds_every_event_as_recorded(env: Env) -> Non
             assert datetime.fromisoformat(row["recorded_at"]) == event.at
     chicago = by_jurisdiction["chicago"]
     assert chicago[1]["kind"] == "letter" and chicago[1]["date"] == "2017-04-21"
-    assert json.loads(chicago[1]["detail"])["as"] == "analyst"
+    assert json.loads(chicago[1]["detail"])["as"] == "lead"  # the importer's own role
 
 
 async def test_an_export_needs_a_known_kind_and_a_channel_slack_takes(env: Env) -> None:

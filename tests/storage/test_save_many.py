@@ -113,11 +113,11 @@ async def test_an_events_import_overtaken_by_a_change_writes_nothing(
         review: Review, query: Query) -> None:
     """The use case on the real store: checked, then someone steps in before the write."""
     towns = "id,name,state\nalbany,\"Albany, NY\",NY\ndenver,\"Denver, CO\",CO\n"
-    assert (await import_csv(review, "UANA", towns, dry_run=False)).applied
+    assert (await import_csv(review, "UADMIN", towns, dry_run=False)).applied
     text = ("date,jurisdiction,event,due,detail\n"
             "2017-11-15,albany,letter_sent,2017-12-08,letter\n"
             "2017-11-15,denver,letter_sent,2017-12-08,letter\n")
-    plan = await plan_events(review, "UANA", read_csv(text))
+    plan = await plan_events(review, "UADMIN", read_csv(text))
     assert plan.errors == [] and [c.jurisdiction.id for c in plan.changes] == ["albany",
                                                                              "denver"]
     await review.assign("UADMIN", "denver", owner="UDEB")

@@ -178,6 +178,7 @@ async def test_blocked_lists_only_active_injunctions(review: Review, clock: Cloc
     await review.attach_order(ADMIN, "d", CourtOrder(
         OrderKind.INJUNCTION, date(2018, 1, 2), "3:18-cv-2", blocks=frozenset({"subpoena"})))
     await review.lift_order(ADMIN, "d", 1, date(2018, 1, 30))
+    clock.current = datetime(2018, 3, 1, 15, 0, tzinfo=UTC)  # no order is dated ahead
     await review.attach_order(ADMIN, "b", CourtOrder(
         OrderKind.INJUNCTION, date(2018, 3, 1), "4:18-cv-3", blocks=frozenset({"finding"})))
     blocked, jurisdictions = await summaries.blocked(date(2018, 2, 1), limit=10)

@@ -198,7 +198,7 @@ SENT_ON = date(2018, 3, 1)
 
 
 def ctx(role: Role, on: date, due: DueSpec | None = None) -> StepContext:
-    return StepContext(f"{role.value}-1", role, on, due)
+    return StepContext(f"{role.value}-1", role, on, due, today=on)
 
 
 def test_a_workflow_of_ones_own_loads_with_what_it_says() -> None:

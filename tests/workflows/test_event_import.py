@@ -3,20 +3,22 @@ workflow on in-memory copies first, then all of them written, or none."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
-from tests.workflows.conftest import FakeRepository
+from tests.workflows.conftest import FakeRepository, FixedClock
 from workflows.deadlines import DueSpec
-from workflows.errors import Conflict
+from workflows.errors import Conflict, NotPermitted
 from workflows.imports import Shape, read_csv, shape_of
+from workflows.model import Role
 from workflows.review import Review
 from workflows.transfer import apply_events, import_csv, plan_events
 
 DATA = Path(__file__).resolve().parents[2] / "data"
-ANA = "U-ANA"
+LEA, ANA = "U-LEA", "U-ANA"
+"""A lead, who may take every step of the story, and an analyst, who may not."""
 JURISDICTIONS = """id,name,kind,state,aliases
 chicago,"Chicago, IL",city,IL,chi
 albany,"Albany, NY",city,NY,
@@ -39,7 +41,15 @@ def line_numbers(errors: list[str]) -> list[int]:
 
 
 @pytest.fixture
-async def loaded(review: Review) -> Review:
+async def staffed(review: Review) -> Review:
+    await review.grant("U-ADMIN", LEA, Role.LEAD)
+    await review.grant("U-ADMIN", ANA, Role.ANALYST)
+    return review
+
+
+@pytest.fixture
+async def loaded(staffed: Review) -> Review:
+    review = staffed
     report = await import_csv(review, ANA, JURISDICTIONS, dry_run=False)
     assert report.applied and report.jurisdictions == 3
     return review
@@ -61,10 +71,10 @@ def test_the_shape_is_told_by_the_header() -> None:
     assert shape_of(["jurisdiction", "event"]) is None
 
 
-async def test_a_file_of_neither_shape_imports_nothing(review: Review,
+async def test_a_file_of_neither_shape_imports_nothing(staffed: Review,
                                                        repo: FakeRepository) -> None:
     before = repo.snapshot()
-    report = await import_csv(review, ANA, "town,when\nchicago,2017\n", dry_run=False)
+    report = await import_csv(staffed, ANA, "town,when\nchicago,2017\n", dry_run=False)
     assert report.shape is None and not report.applied
     assert line_numbers(report.errors) == [1]
     assert "jurisdictions file" in report.errors[0] and "events file" in report.errors[0]
@@ -74,7 +84,7 @@ async def test_a_file_of_neither_shape_imports_nothing(review: Review,
 async def test_a_dry_run_checks_every_line_and_writes_nothing(loaded: Review,
                                                               repo: FakeRepository) -> None:
     before = repo.snapshot()
-    report = await import_csv(loaded, ANA, STORY, dry_run=True)
+    report = await import_csv(loaded, LEA, STORY, dry_run=True)
     assert report.errors == [] and not report.applied
     assert (report.lines, report.steps, report.orders, report.jurisdictions) == (7, 6, 1, 2)
     assert "would be recorded" in report.outcome()
@@ -82,9 +92,9 @@ async def test_a_dry_run_checks_every_line_and_writes_nothing(loaded: Review,
     assert repo.snapshot() == before
 
 
-async def test_each_row_is_taken_by_the_role_that_may_take_it(loaded: Review,
-                                                              repo: FakeRepository) -> None:
-    report = await import_csv(loaded, ANA, STORY, dry_run=False)
+async def test_each_row_is_judged_and_recorded_with_the_importers_own_role(
+        loaded: Review, repo: FakeRepository) -> None:
+    report = await import_csv(loaded, LEA, STORY, dry_run=False)
     assert report.applied and report.errors == []
     chicago = repo.jurisdictions["chicago"]
     assert chicago.state == "preliminary_finding" and chicago.due_on == date(2017, 10, 27)
@@ -92,17 +102,49 @@ async def test_each_row_is_taken_by_the_role_that_may_take_it(loaded: Review,
         (1, "lawsuit", "1:17-cv-05720")]
     events = repo.events["chicago"]
     assert [(e.seq, e.kind, e.detail.get("as")) for e in events] == [
-        (1, "added", None), (2, "letter", "analyst"), (3, "response", "analyst"),
+        (1, "added", None), (2, "letter", "lead"), (3, "response", "lead"),
         (4, "lawsuit", "lead"), (5, "finding", "lead")]
-    assert all(e.actor == ANA for e in events)
+    assert all(e.actor == LEA for e in events[1:])
     assert events[2].detail["line"] == 3 and events[2].detail["note"] == "legal opinion"
     albany = repo.events["albany"]
     assert [(e.kind, e.detail["as"]) for e in albany[1:]] == [
-        ("letter", "analyst"), ("insufficient", "analyst"), ("threaten", "lead")]
+        ("letter", "lead"), ("insufficient", "lead"), ("threaten", "lead")]
     assert albany[1].detail["date_is_approximate"] is True
     assert repo.jurisdictions["albany"].due_on == date(2018, 2, 23)
     assert {r.deadline for r in repo.planned["albany"]} == {date(2018, 2, 23)}
     assert repo.notices == []  # an import is not announced step by step
+
+
+async def test_an_analyst_may_not_import_a_leads_step_or_a_court_order(
+        loaded: Review, repo: FakeRepository) -> None:
+    before = repo.snapshot()
+    report = await import_csv(loaded, ANA, STORY, dry_run=False)
+    assert report.errors == [
+        "line 4: lawsuit_filed on 2017-08-07 for chicago: Only admins, counsel or leads may "
+        "record a lawsuit; you are an analyst.",
+        "line 5: preliminary_finding on 2017-10-12 for chicago: Only leads may issue a "
+        "preliminary finding; you are an analyst. (judged without line 4, which is bad too)",
+        "line 8: subpoena_threatened on 2018-01-24 for albany: Only leads may threaten a "
+        "subpoena (document demand); you are an analyst."]
+    assert not report.applied and repo.snapshot() == before
+
+
+async def test_an_admin_may_import_only_what_the_workflow_gives_admins(
+        loaded: Review, repo: FakeRepository) -> None:
+    before = repo.snapshot()
+    report = await import_csv(loaded, "U-ADMIN", STORY, dry_run=True)
+    assert line_numbers(report.errors) == [5, 8]
+    assert all("Only leads may" in e and "you are an admin" in e for e in report.errors)
+    assert repo.snapshot() == before
+
+
+async def test_someone_without_a_role_may_not_import_at_all(
+        loaded: Review, repo: FakeRepository) -> None:
+    before = repo.snapshot()
+    for text in (STORY, "id,name\ngotham,Gotham\n"):
+        with pytest.raises(NotPermitted, match="may import; you are a viewer"):
+            await import_csv(loaded, "U-NOBODY", text, dry_run=False)
+    assert repo.snapshot() == before
 
 
 async def test_rows_are_played_in_date_order(loaded: Review, repo: FakeRepository) -> None:
@@ -142,7 +184,8 @@ async def test_every_bad_line_is_reported_and_nothing_is_written(
     assert repo.snapshot() == before
 
 
-async def test_names_that_match_several_or_none_are_bad_lines(review: Review) -> None:
+async def test_names_that_match_several_or_none_are_bad_lines(staffed: Review) -> None:
+    review = staffed
     two = "id,name\nspringfield-il,Springfield\nspringfield-ma,Springfield\n"
     assert (await import_csv(review, ANA, two, dry_run=False)).applied
     text = HEADER + ("2017-04-21,springfield,letter_sent,2017-06-30,which one?,\n"
@@ -156,9 +199,9 @@ async def test_names_that_match_several_or_none_are_bad_lines(review: Review) ->
 
 async def test_a_file_imported_twice_is_refused_line_by_line(
         loaded: Review, repo: FakeRepository) -> None:
-    assert (await import_csv(loaded, ANA, STORY, dry_run=False)).applied
+    assert (await import_csv(loaded, LEA, STORY, dry_run=False)).applied
     before = repo.snapshot()
-    again = await import_csv(loaded, ANA, STORY, dry_run=False)
+    again = await import_csv(loaded, LEA, STORY, dry_run=False)
     assert line_numbers(again.errors) == [2, 3, 4, 5, 6, 7, 8]
     assert all("imported before?" in error for error in again.errors), again.errors
     assert repo.snapshot() == before
@@ -181,7 +224,7 @@ async def test_a_step_before_the_last_recorded_one_is_refused(loaded: Review) ->
 
 async def test_a_change_made_while_the_file_was_checked_imports_nothing(
         loaded: Review, repo: FakeRepository) -> None:
-    plan = await plan_events(loaded, ANA, read_csv(STORY))
+    plan = await plan_events(loaded, LEA, read_csv(STORY))
     assert plan.errors == [] and len(plan.changes) == 2
     await loaded.take("U-ADMIN", "albany", "letter", date(2017, 11, 15),
                       DueSpec(on=date(2017, 12, 8)))
@@ -192,11 +235,13 @@ async def test_a_change_made_while_the_file_was_checked_imports_nothing(
     assert [e.kind for e in repo.events["albany"]] == ["added", "letter"]
 
 
-async def test_the_public_record_imports_without_a_bad_line(review: Review,
-                                                            repo: FakeRepository) -> None:
+async def test_the_public_record_imports_without_a_bad_line(
+        staffed: Review, repo: FakeRepository, clock: FixedClock) -> None:
+    review = staffed
+    clock.at = datetime(2018, 10, 5, 15, 0, tzinfo=UTC)  # the record's last day
     jurisdictions = (DATA / "jurisdictions.csv").read_text(encoding="utf-8")
     assert (await import_csv(review, ANA, jurisdictions, dry_run=False)).applied
-    report = await import_csv(review, ANA, (DATA / "record.csv").read_text(encoding="utf-8"),
+    report = await import_csv(review, LEA, (DATA / "record.csv").read_text(encoding="utf-8"),
                               dry_run=False)
     assert report.errors == []
     assert (report.lines, report.steps, report.orders, report.jurisdictions) == (115, 108, 7, 38)

@@ -25,7 +25,7 @@ CHICAGO_CASE = "1:17-cv-05720"
 
 
 def as_(role: Role, on: date, actor: str = "", due: DueSpec | None = None) -> StepContext:
-    return StepContext(actor or f"{role.value}-1", role, on, due)
+    return StepContext(actor or f"{role.value}-1", role, on, due, today=on)
 
 
 def lettered(workflow: Workflow, us_state: str = "IL", on: date = APRIL,
@@ -310,7 +310,8 @@ def accepted(workflow: Workflow, j: Jurisdiction, ctx: StepContext) -> list[str]
         step = next(s for s in STEPS if s.name == name)
         due = DueSpec(days=30) if step.deadline == "required" else None
         try:
-            workflow.take(copy.deepcopy(j), name, StepContext(ctx.actor, ctx.role, ctx.on, due))
+            workflow.take(copy.deepcopy(j), name, StepContext(ctx.actor, ctx.role, ctx.on, due,
+                                                              today=ctx.today))
         except StepRefused:
             continue
         names.append(name)

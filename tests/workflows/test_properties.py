@@ -32,7 +32,8 @@ def test_random_steps_keep_to_the_rules_and_replay_to_the_state(
     for name, role, gap, due_days, actor in sequence:
         day += timedelta(days=gap)
         before, held_before = j.state, j.held_from
-        ctx = StepContext(actor, role, day, DueSpec(days=due_days) if due_days else None)
+        ctx = StepContext(actor, role, day, DueSpec(days=due_days) if due_days else None,
+                          today=day)
         try:
             step = WORKFLOW.take(j, name, ctx)
         except ReviewError:

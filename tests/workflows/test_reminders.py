@@ -16,7 +16,7 @@ POLICY = Policy(timezone=NY)
 
 def lettered(due: date, on: date = date(2018, 2, 1), us_state: str = "CA") -> Jurisdiction:
     j = Jurisdiction("x", "X", "city", us_state)
-    Workflow().take(j, "letter", StepContext("u", Role.ANALYST, on, DueSpec(on=due)))
+    Workflow().take(j, "letter", StepContext("u", Role.ANALYST, on, DueSpec(on=due), today=on))
     return j
 
 
@@ -50,7 +50,8 @@ def test_a_deadline_recorded_late_gets_one_catch_up_not_a_backlog() -> None:
 
 def test_no_running_deadline_plans_nothing() -> None:
     j = lettered(date(2018, 2, 23))
-    Workflow().take(j, "clarify", StepContext("u", Role.ANALYST, date(2018, 2, 5)))
+    Workflow().take(j, "clarify", StepContext("u", Role.ANALYST, date(2018, 2, 5),
+                                              today=date(2018, 2, 5)))
     assert plan(j, POLICY, date(2018, 2, 5)) == []
     assert plan(Jurisdiction("y", "Y"), POLICY, date(2018, 2, 5)) == []
 

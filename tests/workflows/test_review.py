@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -301,7 +301,9 @@ async def test_a_refusal_says_what_is_allowed(seeded: Review) -> None:
     assert refused.value.allowed == ["letter"]
 
 
-async def test_an_injunction_refuses_through_the_use_case(seeded: Review, repo: Any) -> None:
+async def test_an_injunction_refuses_through_the_use_case(seeded: Review, repo: Any,
+                                                          clock: Any) -> None:
+    clock.at = datetime(2018, 1, 25, 15, 0, tzinfo=UTC)  # the lifting is not dated ahead
     await seeded.take(ANALYST, "philly", "letter", on=APRIL, due=DueSpec(on=JUNE_30))
     await seeded.take(ANALYST, "philly", "insufficient", on=date(2017, 7, 3))
     order = CourtOrder(OrderKind.INJUNCTION, date(2017, 11, 15), "2:17-cv-03894", "E.D. Pa.",

@@ -36,7 +36,7 @@ def holds_in(state: str) -> list[str | None]:
 
 def context(step: Step, role: Role) -> StepContext:
     due = DUE if step.deadline == "required" else None
-    return StepContext(f"{role.value}-2", role, ON, due, note="test")
+    return StepContext(f"{role.value}-2", role, ON, due, note="test", today=ON)
 
 
 def prepared(build: Build, step: Step, source: str, held_from: str | None) -> Jurisdiction:
