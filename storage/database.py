@@ -44,7 +44,12 @@ class Database(Protocol):
     where other processes may claim at the same moment, empty where writes are
     serialised anyway (SQLite)."""
 
-    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+    def transaction(self, durable: bool = True) -> AbstractAsyncContextManager[Transaction]:
+        """One write transaction. ``durable=False`` lets its commit return before it
+        reaches the disk: it survives the bot dying, not the machine or the database
+        server failing in the next moment, and the next durable commit carries it to
+        disk. For records that are cheap to lose and must not slow every request."""
+        ...
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
         """Rows of one query, from committed data."""

@@ -118,16 +118,24 @@ class SqliteDatabase:
         await self._writer.close()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
-        """BEGIN IMMEDIATE … COMMIT on the writer connection, one at a time."""
+    async def transaction(self, durable: bool = True) -> AsyncIterator[Connection]:
+        """BEGIN IMMEDIATE … COMMIT on the writer connection, one at a time. Not
+        ``durable``: committed without fsync (``synchronous = NORMAL``, in WAL mode); the
+        next durable commit syncs the log, and this transaction with it."""
         async with self._lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+            if not durable:
+                await self._writer.execute("PRAGMA synchronous = NORMAL")
             try:
-                yield Connection(self._writer)
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            await self._writer.execute("COMMIT")
+                await self._writer.execute("BEGIN IMMEDIATE")
+                try:
+                    yield Connection(self._writer)
+                except BaseException:
+                    await self._writer.execute("ROLLBACK")
+                    raise
+                await self._writer.execute("COMMIT")
+            finally:
+                if not durable:
+                    await self._writer.execute("PRAGMA synchronous = FULL")
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
         return await self._reader.fetch(sql, *args)
