@@ -22,6 +22,7 @@ ALTER TABLE outbox ADD COLUMN retry_at TEXT;     -- UTC; this notice is not trie
 ALTER TABLE outbox ADD COLUMN message_ts TEXT;   -- Slack's ts of the message, once posted
 ALTER TABLE outbox ADD COLUMN after_ts TEXT;     -- Slack's ts of the channel's newest
                                                  -- recorded message when first claimed
+                                                 -- ('' when there was none)
 ALTER TABLE outbox ADD COLUMN recheck INTEGER NOT NULL DEFAULT 0;  -- 1: it may be posted
                                                  -- already (a claim lapsed, an answer was lost)
 CREATE INDEX outbox_channel_ts ON outbox (channel, message_ts);
