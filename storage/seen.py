@@ -10,36 +10,23 @@ Each request waits for its signature to be written before it is acked, so the wr
 grouped: what arrives while one batch is being written goes into the next one, in one
 transaction (one commit however many it holds), and each request waits for its own
 batch. Under no load a batch is one signature written at once; under load, one commit
-serves many requests. The transaction is not durable (``Database.transaction``): it
-outlives the bot dying at once, and the next durable commit (whatever change the request
-goes on to make) takes it to disk.
+serves many requests. Each engine writes a batch as is cheap on it
+(``Database.remember``): on SQLite one trip to a worker thread and a commit without
+fsync, which the next durable commit (whatever change the request goes on to make)
+takes to disk; on PostgreSQL one statement, committed without waiting for the WAL flush.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from dataclasses import dataclass
-from functools import cache
 
-from storage.database import Database, Transaction
+from storage.database import Database, Ledger
 
 BATCH = 256
 """Most keys one transaction writes."""
 PRUNE_SECONDS = 60.0
 """How often a process deletes what has outlived the window."""
-
-
-@dataclass(frozen=True)
-class Ledger:
-    """One table of keys seen: ``column`` is its key, ``window`` (seconds) how long a
-    key is remembered."""
-
-    table: str
-    column: str
-    window: float
-
-
 REQUESTS = Ledger("seen_requests", "signature", 10 * 60)
 """Bolt's five minutes, twice: a replica whose clock is up to five minutes ahead of the
 others' still prunes no signature that another might accept."""
@@ -88,26 +75,14 @@ class Seen:
             self._writer = None
 
     async def _write(self, batch: dict[str, float]) -> set[str]:
-        """Insert the keys (or renew those older than the window) in one transaction;
-        returns the keys that were new."""
+        """Write the batch in one transaction (pruning now and then); returns the keys
+        that were new."""
         now = max(batch.values())
-        fresh: set[str] = set()
-        items = list(batch.items())
-        async with self.db.transaction(durable=False) as db:
-            for size in _chunks(len(items)):
-                chunk, items = items[:size], items[size:]
-                rows = await db.fetch(_upsert(self.ledger, size),
-                                      *[value for pair in chunk for value in pair])
-                fresh.update(str(row[self.ledger.column]) for row in rows)
-            await self._prune(db, now)
+        prune = now - self.ledger.window if now - self._pruned_at >= PRUNE_SECONDS else None
+        fresh = await self.db.remember(self.ledger, list(batch.items()), prune)
+        if prune is not None:
+            self._pruned_at = now
         return fresh
-
-    async def _prune(self, db: Transaction, now: float) -> None:
-        if now - self._pruned_at < PRUNE_SECONDS:
-            return
-        await db.execute(f"DELETE FROM {self.ledger.table} WHERE seen_at < ?",
-                         now - self.ledger.window)
-        self._pruned_at = now
 
 
 def _fail(waiters: Iterable[tuple[asyncio.Future[bool], float]], error: BaseException) -> None:
@@ -118,22 +93,3 @@ def _fail(waiters: Iterable[tuple[asyncio.Future[bool], float]], error: BaseExce
             future.set_exception(error)
         else:
             future.cancel()
-
-
-def _chunks(count: int) -> list[int]:
-    """``count`` as a sum of powers of two, largest first: a batch of any size is
-    written by statements of a few fixed shapes (PostgreSQL prepares each shape once
-    per connection)."""
-    return [1 << bit for bit in range(count.bit_length() - 1, -1, -1) if count >> bit & 1]
-
-
-@cache
-def _upsert(ledger: Ledger, size: int) -> str:
-    """Insert ``size`` (key, seen_at) rows; a key already there comes back only if it
-    was older than the window (pruning is housekeeping, not what decides)."""
-    table, column = ledger.table, ledger.column
-    values = ", ".join(f"(?{2 * n + 1}, ?{2 * n + 2})" for n in range(size))
-    return (f"INSERT INTO {table} ({column}, seen_at) VALUES {values}"
-            f" ON CONFLICT ({column}) DO UPDATE SET seen_at = excluded.seen_at"
-            f" WHERE {table}.seen_at < excluded.seen_at - {ledger.window!r}"
-            f" RETURNING {column}")

@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.database import DuplicateKey, Row
+from storage.database import DuplicateKey, Ledger, Row
 from storage.migrations import migrate
 from storage.store import Store
 
@@ -90,6 +90,44 @@ class Connection:
             return list(await cursor.fetchall())
 
 
+class _Ledgers:
+    """A plain sqlite3 connection for the tables of keys seen, used in a worker thread
+    under the writer's lock (so it never waits on SQLite's busy handler): a whole
+    transaction is one trip to the thread, and it commits without fsync (synchronous
+    NORMAL, in WAL mode), the next durable commit of the writer syncing it too."""
+
+    def __init__(self, path: str) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+
+    def remember(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
+                 prune_before: float | None) -> set[str]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            rows = self.conn.execute(_upsert(ledger, len(seen)),
+                                     [value for pair in seen for value in pair]).fetchall()
+            if prune_before is not None:
+                self.conn.execute(f"DELETE FROM {ledger.table} WHERE seen_at < ?",
+                                  (prune_before,))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        return {str(row[0]) for row in rows}
+
+
+def _upsert(ledger: Ledger, size: int) -> str:
+    """Insert ``size`` (key, seen_at) rows; a key already there comes back only if it
+    was seen longer than the window ago (pruning is housekeeping, not what decides)."""
+    table, column = ledger.table, ledger.column
+    return (f"INSERT INTO {table} ({column}, seen_at) VALUES {', '.join(['(?, ?)'] * size)}"
+            f" ON CONFLICT ({column}) DO UPDATE SET seen_at = excluded.seen_at"
+            f" WHERE {table}.seen_at < excluded.seen_at - {ledger.window!r}"
+            f" RETURNING {column}")
+
+
 class SqliteDatabase:
     skip_locked = ""
 
@@ -101,6 +139,7 @@ class SqliteDatabase:
         self._reader = Connection(reader)
         self._reader_db = reader
         self._lock = asyncio.Lock()
+        self._ledgers: _Ledgers | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteDatabase:
@@ -114,31 +153,37 @@ class SqliteDatabase:
         return cls(str(path), writer, reader, version)
 
     async def close(self) -> None:
+        async with self._lock:
+            if self._ledgers is not None:
+                self._ledgers.conn.close()
         await self._reader_db.close()
         await self._writer.close()
 
     @asynccontextmanager
-    async def transaction(self, durable: bool = True) -> AsyncIterator[Connection]:
-        """BEGIN IMMEDIATE … COMMIT on the writer connection, one at a time. Not
-        ``durable``: committed without fsync (``synchronous = NORMAL``, in WAL mode); the
-        next durable commit syncs the log, and this transaction with it."""
+    async def transaction(self) -> AsyncIterator[Connection]:
+        """BEGIN IMMEDIATE … COMMIT on the writer connection, one at a time."""
         async with self._lock:
-            if not durable:
-                await self._writer.execute("PRAGMA synchronous = NORMAL")
+            await self._writer.execute("BEGIN IMMEDIATE")
             try:
-                await self._writer.execute("BEGIN IMMEDIATE")
-                try:
-                    yield Connection(self._writer)
-                except BaseException:
-                    await self._writer.execute("ROLLBACK")
-                    raise
-                await self._writer.execute("COMMIT")
-            finally:
-                if not durable:
-                    await self._writer.execute("PRAGMA synchronous = FULL")
+                yield Connection(self._writer)
+            except BaseException:
+                await self._writer.execute("ROLLBACK")
+                raise
+            await self._writer.execute("COMMIT")
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
         return await self._reader.fetch(sql, *args)
+
+    async def remember(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
+                       prune_before: float | None) -> set[str]:
+        async with self._lock:
+            return await asyncio.to_thread(self._ledger_connection().remember, ledger, seen,
+                                           prune_before)
+
+    def _ledger_connection(self) -> _Ledgers:
+        if self._ledgers is None:
+            self._ledgers = _Ledgers(self.path)
+        return self._ledgers
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Connection]:

@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 
 from storage import open_store
-from storage.seen import PRUNE_SECONDS, REQUESTS, Ledger, Seen
+from storage.database import Ledger
+from storage.seen import PRUNE_SECONDS, REQUESTS, Seen
 from storage.store import Store
 from tests.storage.conftest import BOTH, Query
 
