@@ -5,6 +5,8 @@ database (two replicas) asking about the same key at the same instant get one ye
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from pathlib import Path
 
 from storage import open_store
 from storage.database import Ledger
@@ -80,3 +82,21 @@ async def test_a_failed_write_reaches_every_waiter_and_the_next_batch_works(
                                    return_exceptions=True)
     assert all(isinstance(r, Exception) for r in results), results
     assert await Seen(store.db, REQUESTS).first_time("v0=x", 2)
+
+
+async def test_a_batch_waits_for_another_process_holding_the_file(
+        store: Store, db_path: Path) -> None:
+    """Written on the event loop when the file is free, a batch that finds another
+    process writing waits for it in a worker thread, the loop free meanwhile."""
+    other = sqlite3.connect(db_path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        waiting = asyncio.create_task(Seen(store.db, REQUESTS).first_time("v0=later", 9000))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()
+        assert (await store.read("SELECT count(*) AS n FROM seen_requests"))[0]["n"] == 0
+        other.execute("COMMIT")
+        assert await asyncio.wait_for(waiting, 10)
+    finally:
+        other.close()
+    assert not await Seen(store.db, REQUESTS).first_time("v0=later", 9001)
