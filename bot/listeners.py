@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import secrets
 import time
-from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
@@ -27,15 +26,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import commands, render
 from bot.commands import SLASH, Caller
 from bot.render import Reply
+from storage.seen import EVENTS, REQUESTS, Seen
 from workflows.errors import BadInput, ReviewError
 
 if TYPE_CHECKING:
     from bot.app import Bot
 
 log = logging.getLogger(__name__)
-SEEN_EVENTS = 10_000
-REPLAY_WINDOW_SECONDS = 6 * 60
-"""A little over Bolt's five minutes, so no copy outlives its memory here."""
 
 
 def as_response(reply: Reply) -> dict[str, Any]:
@@ -60,35 +57,20 @@ async def answer(respond: Callable[..., Awaitable[Any]], work: Awaitable[Reply],
     await respond(**as_response(reply))
 
 
-class Replays:
-    """Signatures seen in the last few minutes. Bolt refuses a request signed more than
-    five minutes ago; within those minutes, a copy of a signed command or click is
-    refused here. Events are left to ``once_per_event``, which answers a copy (or one
-    of Slack's retries) with a 200 and does nothing, so Slack stops retrying."""
-
-    def __init__(self, window: float = REPLAY_WINDOW_SECONDS) -> None:
-        self.window = window
-        self._seen: OrderedDict[str, float] = OrderedDict()
-
-    def first_time(self, signature: str, now: float) -> bool:
-        while self._seen and next(iter(self._seen.values())) < now - self.window:
-            self._seen.popitem(last=False)
-        if signature in self._seen:
-            return False
-        self._seen[signature] = now
-        return True
-
-
 def register(app: AsyncApp, bot: Bot) -> None:
-    seen: OrderedDict[str, None] = OrderedDict()
-    replays = Replays()
+    requests, events = Seen(bot.store.db, REQUESTS), Seen(bot.store.db, EVENTS)
 
     @app.middleware
     async def once_per_signature(req: AsyncBoltRequest, next: Callable[[], Awaitable[None]]
                                  ) -> BoltResponse | None:
+        """Bolt refuses a request signed more than five minutes ago; a copy of one
+        signed since is refused here, whichever replica got the first (the signatures
+        are in the database). Events are left to ``once_per_event``, which answers a
+        copy (or one of Slack's retries) with a 200 and does nothing, so Slack stops
+        retrying."""
         signature = (req.headers.get("x-slack-signature") or [""])[0]
-        event = bool(req.body.get("event_id"))  # its copies are once_per_event's to answer
-        if signature and not event and not replays.first_time(signature, time.monotonic()):
+        event = bool(req.body.get("event_id"))
+        if signature and not event and not await requests.first_time(signature, time.time()):
             log.warning("refused a replayed request")
             return BoltResponse(status=401, body="")
         await next()
@@ -97,14 +79,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
     @app.middleware
     async def once_per_event(body: dict[str, Any], next: Callable[[], Awaitable[None]]
                              ) -> BoltResponse | None:
-        """Slack retries an event it thinks was missed; handle each event_id once."""
+        """Slack retries an event it thinks was missed; handle each event_id once,
+        across restarts and replicas."""
         event_id = body.get("event_id")
-        if event_id:
-            if event_id in seen:
-                return BoltResponse(status=200, body="")
-            seen[event_id] = None
-            if len(seen) > SEEN_EVENTS:
-                seen.popitem(last=False)
+        if event_id and not await events.first_time(str(event_id), time.time()):
+            return BoltResponse(status=200, body="")
         await next()
         return None
 

@@ -76,8 +76,20 @@ class SharedFile:
 
 @dataclass
 class Failure:
+    """The next Web API call fails: with HTTP ``status`` (429 with Retry-After, 500), or,
+    given ``error``, with Slack's own refusal of it (HTTP 200, ``ok: false``)."""
+
     status: int
     retry_after: int = 0
+    error: str = ""
+
+
+BOT_USER = "UREVIEWBOT"
+SCOPES = frozenset({"commands", "chat:write", "chat:write.public", "files:write", "files:read",
+                    "channels:history", "groups:history", "channels:read", "groups:read",
+                    "im:read", "mpim:read", "users:read"})
+"""The bot scopes manifest.yml asks for; a test takes some away to see the bot cope."""
+_NEEDS = {"public_channel": "channels:read", "private_channel": "groups:read"}
 
 
 @dataclass
@@ -98,6 +110,13 @@ class LocalSlack:
     downloads: list[tuple[str, str]] = field(default_factory=list)  # file id, Authorization
     members: dict[str, set[str]] = field(default_factory=dict)  # channel id -> its user ids
     guests: set[str] = field(default_factory=set)  # user ids Slack flags as guests
+    channels_on_demand: bool = True
+    """Any channel the bot names exists, made on the spot (the console, most tests). False:
+    only those in ``channels`` exist, as in a real workspace (see ``add_channel``)."""
+    private: set[str] = field(default_factory=set)  # channel ids of private channels
+    archived: set[str] = field(default_factory=set)
+    outside: set[str] = field(default_factory=set)  # channels the bot is not a member of
+    scopes: set[str] = field(default_factory=lambda: set(SCOPES))
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -194,8 +213,8 @@ class LocalSlack:
         if self.failures:
             failure = self.failures.popleft()
             headers = {"Retry-After": str(failure.retry_after)} if failure.status == 429 else {}
-            return web.json_response({"ok": False, "error": "ratelimited"
-                                      if failure.status == 429 else "internal_error"},
+            return web.json_response({"ok": False, "error": failure.error or (
+                "ratelimited" if failure.status == 429 else "internal_error")},
                                      status=failure.status, headers=headers)
         auth = request.headers.get("Authorization", "")
         expected = self.app_token if method == "apps.connections.open" else self.token
@@ -204,7 +223,8 @@ class LocalSlack:
         handler = getattr(self, "_m_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
-        return web.json_response(await handler(params))
+        return web.json_response(await handler(params),  # Slack names the token's scopes
+                                 headers={"X-OAuth-Scopes": ",".join(sorted(self.scopes))})
 
     async def _respond(self, request: web.Request) -> web.Response:
         """A response_url: a new message, or (replace_original) the clicked one redrawn."""
@@ -262,11 +282,9 @@ class LocalSlack:
                 "bot_id": "BREVIEWBOT", "user": "review-bot", "url": self.base_url + "/"}
 
     async def _m_chat_postMessage(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = str(params.get("channel", ""))
-        if not channel:
-            return {"ok": False, "error": "channel_not_found"}
-        if channel.startswith("#"):
-            channel = self.channel(channel)
+        channel, refused = self._postable(str(params.get("channel", "")))
+        if refused:
+            return {"ok": False, "error": refused}
         if self.post_delay:
             await asyncio.sleep(self.post_delay)
         ts = f"{int(time.time())}.{next(self._ts):06d}"
@@ -357,9 +375,11 @@ class LocalSlack:
         return web.Response(body=found.data, content_type="text/csv")
 
     async def _m_conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
-        channel = str(params.get("channel", ""))
-        if channel.startswith("#"):
-            channel = self.channel(channel)
+        channel = self._lookup(str(params.get("channel", "")), self.channels_on_demand)
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if channel in self.outside:
+            return {"ok": False, "error": "not_in_channel"}
         oldest = float(params.get("oldest") or 0)
         found = [{"type": "message", "ts": p.ts, "text": p.text,
                   **({"metadata": p.metadata} if p.metadata else {})}
@@ -369,6 +389,93 @@ class LocalSlack:
         end = start + min(int(params.get("limit") or 100), 999)
         more = end < len(found)
         return {"ok": True, "messages": found[start:end], "has_more": more,
+                "response_metadata": {"next_cursor": str(end) if more else ""}}
+
+    # -- channels as Slack shows them to the bot -----------------------------------------
+
+    def add_channel(self, name: str, private: bool = False, bot_in: bool = True,
+                    archived: bool = False) -> str:
+        """A channel of the workspace; returns its ID."""
+        channel = self.channel(name)
+        for flag, where in ((private, self.private), (not bot_in, self.outside),
+                            (archived, self.archived)):
+            if flag:
+                where.add(channel)
+        return channel
+
+    @staticmethod
+    def dm(user: str) -> str:
+        """The ID of the bot's direct-message conversation with ``user``."""
+        return "D" + user[1:]
+
+    def _lookup(self, channel: str, names: bool) -> str | None:
+        """The ID of ``channel`` (an ID, or a #name where ``names``), or None where Slack
+        answers the bot channel_not_found: no such channel, or a private one it is not in."""
+        if channel.startswith("#"):
+            if not names:
+                return None
+            name = channel[1:]
+            found = self.channel(name) if self.channels_on_demand else next(
+                (cid for cid, known in self.channels.items() if known == name), None)
+        else:
+            found = channel if channel and (
+                self.channels_on_demand or channel in self.channels) else None
+        if found is None or (found in self.private and found in self.outside):
+            return None
+        return found
+
+    def _postable(self, channel: str) -> tuple[str, str]:
+        """Where chat.postMessage to ``channel`` lands, or the error Slack gives."""
+        if channel[:1] in ("U", "W"):
+            return self.dm(channel), ""
+        found = self._lookup(channel, names=True)
+        if found is None:
+            return channel, "channel_not_found"
+        if found in self.archived:
+            return found, "is_archived"
+        if found in self.outside and "chat:write.public" not in self.scopes:
+            return found, "not_in_channel"
+        return found, ""
+
+    def _conversation(self, channel: str) -> dict[str, Any]:
+        private = channel in self.private
+        return {"id": channel, "name": self.channels.get(channel, channel.lower()),
+                "is_channel": not private, "is_group": private, "is_im": False,
+                "is_mpim": False, "is_private": private, "is_archived": channel in self.archived,
+                "is_member": channel not in self.outside, "is_general": False}
+
+    def _missing(self, needed: str) -> dict[str, Any] | None:
+        if needed in self.scopes:
+            return None
+        return {"ok": False, "error": "missing_scope", "needed": needed,
+                "provided": ",".join(sorted(self.scopes))}
+
+    async def _m_conversations_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """One channel by ID, as conversations.info answers (names are not IDs)."""
+        channel = self._lookup(str(params.get("channel", "")), names=False)
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        needed = _NEEDS["private_channel" if channel in self.private else "public_channel"]
+        return self._missing(needed) or {"ok": True, "channel": self._conversation(channel)}
+
+    async def _m_conversations_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The channels the bot can see (private ones only where it is a member), paged
+        by cursor; ``types`` defaults to public_channel, as Slack's does."""
+        types = str(params.get("types") or "public_channel").split(",")
+        for kind in types:
+            if kind not in _NEEDS:
+                return {"ok": False, "error": "invalid_types"}
+            if refusal := self._missing(_NEEDS[kind]):
+                return refusal
+        skip_archived = str(params.get("exclude_archived", "")).lower() in ("true", "1")
+        found = [self._conversation(cid) for cid in sorted(self.channels)
+                 if ("private_channel" if cid in self.private else "public_channel") in types
+                 and self._lookup(cid, names=False) and not (skip_archived
+                                                             and cid in self.archived)]
+        start = int(params.get("cursor") or 0)
+        end = start + min(int(params.get("limit") or 100), 1000)
+        more = end < len(found)
+        return {"ok": True, "channels": found[start:end],
                 "response_metadata": {"next_cursor": str(end) if more else ""}}
 
     def join(self, channel: str, *users: str) -> None:

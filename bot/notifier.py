@@ -2,24 +2,33 @@
 
 The outbox relay reads notices that committed changes left in the store and posts
 them in order; a notice is marked sent only after Slack accepted it, so a crash or an
-outage delays an announcement but never loses it.
+outage delays an announcement but never loses it. A channel that refuses them (gone,
+archived, the bot not in it) keeps its notices waiting, tried again later each time,
+and whoever took those steps is told once, in a direct message. Each announcement
+carries its outbox id in its message metadata: a relay that takes over notices a
+stopped one may have posted looks for them in the channel before posting them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta, tzinfo
+from enum import Enum
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import render
+from bot.channels import ChannelCheckFailed, Channels
 from bot.render import Reply
-from storage.store import Store
+from storage.outbox import Deliveries
+from storage.store import PendingNotice, Store
 from workflows.errors import DeliveryFailed
 from workflows.ports import Clock
 from workflows.reminders import Due
@@ -32,20 +41,113 @@ LEASE = timedelta(minutes=2)
 """How long a relay may hold notices it is posting before another relay may take them."""
 PERMANENT = frozenset({"channel_not_found", "not_in_channel", "is_archived", "invalid_blocks",
                        "msg_too_long", "no_text", "restricted_action"})
-"""Slack errors that a retry cannot fix: the notice is dropped (and logged)."""
+"""Slack errors that a retry cannot fix: the reminders for that channel are cancelled
+(announcements wait instead: see ``OutboxRelay``)."""
+ANNOUNCEMENT = "review_announcement"
+"""The metadata event type of announcements; the payload is ``{"id": outbox id}``."""
+HISTORY_PAGES = 25
+"""Pages of history read, at most, looking for announcements a stopped relay posted."""
+RETRY_FIRST = timedelta(minutes=1)
+RETRY_MOST = timedelta(hours=1)
+MESSAGE_ERRORS = frozenset({"invalid_blocks", "invalid_blocks_format", "msg_too_long", "no_text",
+                            "invalid_attachments", "too_many_attachments",
+                            "invalid_metadata_format", "invalid_metadata_schema",
+                            "metadata_too_large"})
+"""Slack refusing the message itself: the channel's other notices still go."""
+TRANSIENT_ERRORS = frozenset({"ratelimited", "rate_limited", "internal_error", "fatal_error",
+                              "service_unavailable", "request_timeout",
+                              "unreachable"})  # (ChannelCheckFailed's own code)
+"""Slack not answering properly (like an HTTP 5xx or a lost connection): what was sent
+may have been posted, so it is looked for before it is posted again."""
+
+
+class Refusal(Enum):
+    MESSAGE = "message"
+    CHANNEL = "channel"
+    TRANSIENT = "transient"
+
+
+def refusal(reason: str) -> Refusal:
+    """What a failure (``str(DeliveryFailed)``: Slack's error code, ``HTTP 503`` or a
+    network error) says about retrying: any other Slack error code is the channel's."""
+    if reason in MESSAGE_ERRORS:
+        return Refusal.MESSAGE
+    if reason in TRANSIENT_ERRORS or not re.fullmatch(r"[a-z_]+", reason):
+        return Refusal.TRANSIENT
+    return Refusal.CHANNEL
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long to wait after ``failures`` refusals in a row: 1, 2, 4 … minutes, then
+    an hour at most."""
+    return min(RETRY_FIRST * 2 ** min(max(failures, 1) - 1, 12), RETRY_MOST)
 
 
 class Notifier:
-    def __init__(self, client: AsyncWebClient, pacer: Pacer) -> None:
+    def __init__(self, client: AsyncWebClient, pacer: Pacer,
+                 channels: Channels | None = None) -> None:
         self.client = client
         self.pacer = pacer
+        self.channels = channels or Channels(client)
 
-    async def post(self, channel: str, reply: Reply) -> None:
-        """Post ``reply``; raises ``DeliveryFailed``."""
+    async def post(self, channel: str, reply: Reply,
+                   metadata: dict[str, Any] | None = None) -> str:
+        """Post ``reply`` (to a channel, or to a user ID: a direct message); returns
+        Slack's ts of the message. Raises ``DeliveryFailed``."""
         await self.pacer.wait(channel)
+        extra = {"metadata": metadata} if metadata else {}
         async with _delivery():
-            await self.client.chat_postMessage(channel=channel, text=reply.text,
-                                               blocks=reply.blocks, unfurl_links=False)
+            response = await self.client.chat_postMessage(
+                channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False,
+                **extra)
+        return str(response.get("ts", ""))
+
+    async def announce(self, notice_id: int, channel: str, reply: Reply) -> str:
+        """Post an announcement carrying its outbox id."""
+        return await self.post(channel, reply, {"event_type": ANNOUNCEMENT,
+                                                "event_payload": {"id": notice_id}})
+
+    async def announced(self, channel: str, wanted: set[int],
+                        after_ts: str | None) -> dict[int, str]:
+        """Which of the notices ``wanted`` are in ``channel`` already (id -> ts):
+        among the messages after ``after_ts`` (Slack's ts of a message posted before
+        they were first claimed, so Slack's clock against Slack's), or without one,
+        the newest ``HISTORY_PAGES`` pages. The bot's own clock is never compared."""
+        history = await self._history_id(channel)
+        found: dict[int, str] = {}
+        cursor = ""
+        for _ in range(HISTORY_PAGES):
+            async with _delivery():
+                response = await self.client.conversations_history(
+                    channel=history, oldest=after_ts, include_all_metadata=True,
+                    limit=HISTORY_PAGE, cursor=cursor or None)
+            found.update(_announcements(response.get("messages", []), wanted))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor", "")
+            if not cursor or found.keys() >= wanted:
+                break
+        return found
+
+    async def _history_id(self, channel: str) -> str:
+        """conversations.history takes IDs only: a #name is looked up."""
+        try:
+            found = await self.channels.id_of(channel)
+        except ChannelCheckFailed as why:
+            raise DeliveryFailed(why.code, permanent=why.code in PERMANENT) from None
+        if found is None:
+            raise DeliveryFailed("channel_not_found", permanent=True)
+        return found
+
+
+def _announcements(messages: Sequence[dict[str, Any]], wanted: set[int]) -> dict[int, str]:
+    found = {}
+    for message in messages:
+        metadata = message.get("metadata") or {}
+        if metadata.get("event_type") != ANNOUNCEMENT:
+            continue
+        notice_id = (metadata.get("event_payload") or {}).get("id")
+        if isinstance(notice_id, int) and notice_id in wanted:
+            found[notice_id] = str(message.get("ts", ""))
+    return found
 
 
 class Pacer:
@@ -133,6 +235,7 @@ class OutboxRelay:
                  label: render.Labels) -> None:
         self.label = label
         self.store = store
+        self.deliveries = Deliveries(store)
         self.notifier = notifier
         self.clock = clock
         self._lock = asyncio.Lock()
@@ -143,25 +246,112 @@ class OutboxRelay:
             return
 
     async def flush(self) -> int:
-        """Post every pending notice; returns how many went out. Stops at the first
-        failure so that a channel's messages keep their order."""
+        """Post every pending notice that may go now; returns how many went out. A
+        channel that refuses one keeps its others back (so they keep their order) while
+        other channels' go on; Slack out of reach stops the flush. Then whoever's steps
+        wait on a refusing channel is told, once."""
         sent = 0
         async with self._lock:
             while pending := await self.store.claim_notices(self.clock.now(), LEASE, BATCH):
-                for n, notice in enumerate(pending):
-                    try:
-                        reply = render.announcement(notice.event, label=self.label)
-                        await self.notifier.post(notice.channel, reply)
-                    except DeliveryFailed as failure:
-                        dropped = self.clock.now() if failure.permanent else None
-                        log.log(logging.ERROR if dropped else logging.WARNING,
-                                "notice %s to %s %s: %s", notice.id, notice.channel,
-                                "dropped" if dropped else "not posted yet", failure)
-                        await self.store.mark_failed(notice.id, str(failure), dropped)
-                        if dropped:
-                            continue
-                        await self.store.release_notices([p.id for p in pending[n + 1:]])
-                        return sent
-                    await self.store.mark_sent(notice.id, self.clock.now())
-                    sent += 1
+                posted, stopped = await self._deliver(pending)
+                sent += posted
+                if stopped:
+                    break
+            await self._tell()
         return sent
+
+    async def _deliver(self, pending: list[PendingNotice]) -> tuple[int, bool]:
+        """Post the claimed notices, in order; (how many went, whether to stop)."""
+        try:
+            pending = await self._skip_posted(pending)
+        except DeliveryFailed:
+            await self.store.release_notices([p.id for p in pending])
+            return 0, True
+        sent, refusing, held_back = 0, set(), []
+        for n, notice in enumerate(pending):
+            if notice.channel in refusing:
+                held_back.append(notice.id)
+                continue
+            kind = await self._post(notice)
+            if kind is Refusal.TRANSIENT:
+                await self.store.release_notices(held_back + [p.id for p in pending[n + 1:]])
+                return sent, True
+            sent += kind is None
+            if kind is Refusal.CHANNEL:
+                refusing.add(notice.channel)
+        await self.store.release_notices(held_back)
+        return sent, False
+
+    async def _post(self, notice: PendingNotice) -> Refusal | None:
+        """Post one notice and record what came of it: None if it went."""
+        try:
+            reply = render.announcement(notice.event, label=self.label)
+            ts = await self.notifier.announce(notice.id, notice.channel, reply)
+        except DeliveryFailed as failure:
+            return await self._failed(notice, str(failure))
+        await self.deliveries.posted(notice.id, ts, self.clock.now())
+        return None
+
+    async def _failed(self, notice: PendingNotice, reason: str) -> Refusal:
+        kind, now = refusal(reason), self.clock.now()
+        if kind is Refusal.MESSAGE:
+            until = await self.deliveries.held(notice.id, reason, now, retry_delay)
+        else:
+            until = await self.deliveries.refused(notice.id, reason, now, retry_delay,
+                                                  recheck=kind is Refusal.TRANSIENT)
+        log.log(logging.WARNING if kind is Refusal.TRANSIENT else logging.ERROR,
+                "notice %s to %s not posted (%s): it waits%s until %s", notice.id,
+                notice.channel, reason, "" if kind is Refusal.MESSAGE else
+                ", with the channel's others,", until.isoformat(timespec="seconds"))
+        return kind
+
+    async def _skip_posted(self, pending: list[PendingNotice]) -> list[PendingNotice]:
+        """Mark sent, and leave out, the notices that may have been posted (``recheck``)
+        and are in their channel. Raises ``DeliveryFailed`` if Slack cannot be asked
+        now; a channel whose history it will not show is posted to all the same (a
+        double there is better than a notice never posted)."""
+        by_channel: dict[str, list[PendingNotice]] = {}
+        for notice in pending:
+            if notice.recheck:
+                by_channel.setdefault(notice.channel, []).append(notice)
+        done: dict[int, str] = {}
+        for channel, notices in by_channel.items():
+            done.update(await self._look(channel, notices))
+        for notice_id, ts in done.items():
+            log.info("notice %s was in the channel already: marked sent, not posted again",
+                     notice_id)
+            await self.deliveries.posted(notice_id, ts, self.clock.now())
+        return [p for p in pending if p.id not in done]
+
+    async def _look(self, channel: str, notices: list[PendingNotice]) -> dict[int, str]:
+        anchors = [n.after_ts for n in notices]
+        after = None if None in anchors else min(a for a in anchors if a is not None)
+        try:
+            return await self.notifier.announced(channel, {n.id for n in notices}, after)
+        except DeliveryFailed as failure:
+            if refusal(str(failure)) is Refusal.TRANSIENT:
+                log.warning("cannot look in %s for notices a stopped relay may have "
+                            "posted yet: %s", channel, failure)
+                raise
+            log.warning("cannot look in %s for notices a stopped relay may have posted "
+                        "(%s): posting them", channel, failure)
+            return {}
+
+    async def _tell(self) -> None:
+        """A direct message, once per channel and person (until the channel takes a
+        message again), to whoever's announcements wait on a channel that refuses
+        them."""
+        for waiting in await self.deliveries.unwarned():
+            if refusal(waiting.error) is not Refusal.CHANNEL:
+                continue  # Slack out of reach: nothing to tell anyone yet
+            if not await self.deliveries.warn(waiting.channel, waiting.user, self.clock.now()):
+                continue
+            reply = render.undelivered(waiting.channel, waiting.error, waiting.count,
+                                       waiting.name)
+            try:
+                await self.notifier.post(waiting.user, reply)
+            except DeliveryFailed as failure:
+                log.warning("could not tell %s that %s refuses their announcements: %s",
+                            waiting.user, waiting.channel, failure)
+                if refusal(str(failure)) is Refusal.TRANSIENT:
+                    await self.deliveries.unwarn(waiting.channel, waiting.user)

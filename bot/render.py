@@ -463,3 +463,25 @@ def batch_report(batch: Batch) -> Reply:
     if done:
         blocks.append(section("Done: " + ", ".join(f"`{escape(j)}`" for j in done)))
     return Reply(text, blocks[:MAX_BLOCKS], in_channel=True)
+
+
+UNDELIVERED = {
+    "channel_not_found": "there is no such channel (or it is private and the bot is not in it)",
+    "not_in_channel": "the bot is not in that channel",
+    "is_archived": "the channel is archived",
+    "restricted_action": "the workspace does not let the bot post there",
+}
+
+
+def undelivered(channel_id: str, error: str, count: int, name: str) -> Reply:
+    """The direct message to someone whose announcements a channel refuses."""
+    name = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    what = (f"The announcement of your step on *{name}*" if count == 1 else
+            f"{count} announcements of your steps (*{name}* among them)")
+    why = UNDELIVERED.get(error, f"Slack refused it ({error})")
+    text = (f":warning: {what} could not be posted in {channel(channel_id)}: {why}. "
+            f"{'It stays' if count == 1 else 'They stay'} in the bot's outbox, tried again "
+            "less often each time, and go out once the bot can post there: invite the bot "
+            "(`/invite @review-bot`), have the channel made, or give the jurisdiction "
+            "another channel (`/review assign <jurisdiction> channel=#…`).")
+    return Reply(text, [section(text)])

@@ -10,6 +10,7 @@ import signal
 from aiohttp import web
 
 from bot.app import Bot
+from bot.channels import check_default_channel
 from bot.scheduler import build_scheduler
 from bot.settings import Settings
 from bot.summary import start_summaries
@@ -38,9 +39,11 @@ async def until_signalled() -> None:
 
 async def work_until_signalled(bot: Bot, settings: Settings) -> None:
     """Run the scheduled jobs (sweeps, outbox, summaries, with the summaries missed
-    while the bot was down) until SIGINT or SIGTERM."""
+    while the bot was down) until SIGINT or SIGTERM; check, meanwhile, that the default
+    channel will take announcements (one line in the log either way)."""
     scheduler = build_scheduler(bot, settings)
     scheduler.start()
+    bot.spawn(check_default_channel(bot.relay.notifier.channels, settings.review_channel))
     try:
         await start_summaries(scheduler, bot.summaries)
         await until_signalled()

@@ -13,10 +13,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
 Row: TypeAlias = Any
 """A result row: ``row["column"]`` (``sqlite3.Row`` or ``asyncpg.Record``)."""
+
+
+@dataclass(frozen=True)
+class Ledger:
+    """A table of keys seen (``storage.seen``): ``column`` is its key, ``window``
+    (seconds) how long a key is remembered."""
+
+    table: str
+    column: str
+    window: float
 
 
 class DuplicateKey(Exception):
@@ -48,6 +59,17 @@ class Database(Protocol):
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
         """Rows of one query, from committed data."""
+        ...
+
+    async def remember(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
+                       prune_before: float | None) -> set[str]:
+        """Write the keys ``seen`` (key, Unix seconds) into the ledger's table in one
+        transaction and return those that were new: absent, or last seen more than the
+        ledger's window before. Delete rows seen before ``prune_before`` if given.
+
+        The commit need not reach the disk before it returns (it outlives the process
+        dying at once, not the machine): the acks of requests wait on it. Each engine
+        does what is cheap on it."""
         ...
 
     def snapshot(self) -> AbstractAsyncContextManager[Reader]:

@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncpg
 
-from storage.database import DuplicateKey, Row, numbered
+from storage.database import DuplicateKey, Ledger, Row, numbered
 from storage.migrations import available
 from storage.store import Store
 
@@ -83,6 +83,24 @@ class PostgresDatabase:
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
         return list(await self._pool.fetch(_sql(sql), *args))
+
+    async def remember(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
+                       prune_before: float | None) -> set[str]:
+        """One statement whatever the number of keys (arrays, ``unnest``), in a
+        transaction that does not wait for the WAL flush; the primary key makes one of
+        two replicas inserting a key at once wait for the other, then see it."""
+        table, column = ledger.table, ledger.column
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SET LOCAL synchronous_commit = off")
+            rows = await conn.fetch(
+                f"INSERT INTO {table} ({column}, seen_at) SELECT * FROM"
+                " unnest($1::text[], $2::float8[]) ON CONFLICT"
+                f" ({column}) DO UPDATE SET seen_at = excluded.seen_at"
+                f" WHERE {table}.seen_at < excluded.seen_at - $3 RETURNING {column}",
+                [key for key, _ in seen], [at for _, at in seen], ledger.window)
+            if prune_before is not None:
+                await conn.execute(f"DELETE FROM {table} WHERE seen_at < $1", prune_before)
+        return {str(row[column]) for row in rows}
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Connection]:

@@ -17,7 +17,7 @@ from typing import Any
 
 import aiosqlite
 
-from storage.database import DuplicateKey, Row
+from storage.database import DuplicateKey, Ledger, Row
 from storage.migrations import migrate
 from storage.store import Store
 
@@ -90,6 +90,70 @@ class Connection:
             return list(await cursor.fetchall())
 
 
+class _Ledgers:
+    """A plain sqlite3 connection of its own for the tables of keys seen, used under the
+    writer's lock (so no transaction of this process is in its way). A batch is written
+    right on the event loop: one small transaction committed without fsync (synchronous
+    NORMAL, in WAL mode), about 0.1 ms, cheaper than a trip to a thread, whose wake-up
+    alone can take milliseconds on a busy machine (the GIL). It never waits there: if
+    another process holds the file (busy timeout 0) the batch goes to a worker thread
+    that waits, as it does for pruning and checkpointing the log, which this connection
+    leaves to that thread (so no commit on the loop ever does one)."""
+
+    def __init__(self, path: str) -> None:
+        self.conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self.conn.execute("PRAGMA busy_timeout = 0")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        self.conn.execute("PRAGMA wal_autocheckpoint = 0")
+
+    def write(self, ledger: Ledger, seen: Sequence[tuple[str, float]]) -> set[str] | None:
+        """The batch written now, or None if another process holds the file."""
+        try:
+            return self._transaction(ledger, seen, None)
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) and "busy" not in str(error):
+                raise
+            return None
+
+    def write_patiently(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
+                        prune_before: float | None) -> set[str]:
+        """In a worker thread: wait for the file, write, prune, checkpoint the log."""
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        try:
+            fresh = self._transaction(ledger, seen, prune_before)
+            if prune_before is not None:
+                self.conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            return fresh
+        finally:
+            self.conn.execute("PRAGMA busy_timeout = 0")
+
+    def _transaction(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
+                     prune_before: float | None) -> set[str]:
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            rows = self.conn.execute(_upsert(ledger, len(seen)),
+                                     [value for pair in seen for value in pair]).fetchall()
+            if prune_before is not None:
+                self.conn.execute(f"DELETE FROM {ledger.table} WHERE seen_at < ?",
+                                  (prune_before,))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        return {str(row[0]) for row in rows}
+
+
+def _upsert(ledger: Ledger, size: int) -> str:
+    """Insert ``size`` (key, seen_at) rows; a key already there comes back only if it
+    was seen longer than the window ago (pruning is housekeeping, not what decides)."""
+    table, column = ledger.table, ledger.column
+    return (f"INSERT INTO {table} ({column}, seen_at) VALUES {', '.join(['(?, ?)'] * size)}"
+            f" ON CONFLICT ({column}) DO UPDATE SET seen_at = excluded.seen_at"
+            f" WHERE {table}.seen_at < excluded.seen_at - {ledger.window!r}"
+            f" RETURNING {column}")
+
+
 class SqliteDatabase:
     skip_locked = ""
 
@@ -101,6 +165,7 @@ class SqliteDatabase:
         self._reader = Connection(reader)
         self._reader_db = reader
         self._lock = asyncio.Lock()
+        self._ledgers: _Ledgers | None = None
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteDatabase:
@@ -114,6 +179,9 @@ class SqliteDatabase:
         return cls(str(path), writer, reader, version)
 
     async def close(self) -> None:
+        async with self._lock:
+            if self._ledgers is not None:
+                self._ledgers.conn.close()
         await self._reader_db.close()
         await self._writer.close()
 
@@ -131,6 +199,20 @@ class SqliteDatabase:
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
         return await self._reader.fetch(sql, *args)
+
+    async def remember(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
+                       prune_before: float | None) -> set[str]:
+        async with self._lock:
+            ledgers = self._ledger_connection()
+            if prune_before is None and (fresh := ledgers.write(ledger, seen)) is not None:
+                return fresh
+            return await asyncio.to_thread(ledgers.write_patiently, ledger, seen,
+                                           prune_before)
+
+    def _ledger_connection(self) -> _Ledgers:
+        if self._ledgers is None:
+            self._ledgers = _Ledgers(self.path)
+        return self._ledgers
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Connection]:

@@ -35,7 +35,8 @@ from workflows.reminders import Due, Kind, Reminder
 
 T = TypeVar("T")
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
-_NOTICES = ("SELECT o.id AS outbox_id, o.channel, o.attempts, e.* FROM outbox o JOIN events e"
+_NOTICES = ("SELECT o.id AS outbox_id, o.channel, o.attempts, o.recheck, o.after_ts, e.*"
+            " FROM outbox o JOIN events e"
             " ON e.id = o.event_id WHERE o.sent_at IS NULL AND o.dropped_at IS NULL")
 
 
@@ -45,6 +46,13 @@ class PendingNotice:
     channel: str
     event: Event
     attempts: int
+    recheck: bool = False
+    """It may be in the channel already (another relay's claim lapsed, or Slack's answer
+    was lost): look there before posting it."""
+    after_ts: str | None = None
+    """Slack's ts of the newest message recorded in its channel when it was first
+    claimed: if it was posted, the message is newer than that (None: there was none,
+    so nothing bounds where to look)."""
 
 
 class Store:
@@ -289,14 +297,21 @@ class Store:
                             limit: int) -> list[PendingNotice]:
         """Take up to ``limit`` notices no relay is posting, oldest first, until
         ``now + lease``: relays on several replicas never take the same notice. A relay
-        that dies holding some leaves them to whoever flushes after the lease."""
+        that dies holding some leaves them to whoever flushes after the lease, and they
+        come marked ``recheck``. Notices waiting (their own ``retry_at``, or their
+        channel's in ``channel_waits``) are left until then."""
         claim = uuid.uuid4().hex
         async with self.transaction() as db:
             taken = await db.execute(
                 "WITH picked AS MATERIALIZED (SELECT id FROM outbox WHERE sent_at IS NULL"
                 " AND dropped_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?3)"
+                " AND (retry_at IS NULL OR retry_at <= ?3) AND channel NOT IN"
+                " (SELECT channel FROM channel_waits WHERE retry_at > ?3)"
                 f" ORDER BY id LIMIT ?4{self.db.skip_locked})"
-                " UPDATE outbox SET claim_id = ?1, claimed_until = ?2"
+                " UPDATE outbox SET claim_id = ?1, claimed_until = ?2,"
+                " recheck = CASE WHEN claim_id IS NULL THEN recheck ELSE 1 END,"
+                " after_ts = coalesce(after_ts, (SELECT coalesce(max(s.message_ts), '')"
+                " FROM outbox s WHERE s.channel = outbox.channel))"
                 " WHERE id IN (SELECT id FROM picked)",
                 claim, utc_text(now + lease), utc_text(now), limit)
         if not taken:
@@ -558,7 +573,8 @@ def _event(row: Row) -> Event:
 
 
 def _notice(row: Row) -> PendingNotice:
-    return PendingNotice(row["outbox_id"], row["channel"], _event(row), row["attempts"])
+    return PendingNotice(row["outbox_id"], row["channel"], _event(row), row["attempts"],
+                         bool(row["recheck"]), row["after_ts"] or None)
 
 
 def _listing(row: Row) -> Listing:

@@ -6,7 +6,6 @@ import json
 import time
 from datetime import UTC, datetime
 
-from bot.listeners import Replays
 from bot.local_slack import Failure, sign
 from tests.bot.conftest import ADMIN, Harness
 
@@ -64,13 +63,6 @@ async def test_a_replayed_request_is_refused_and_runs_once(harness: Harness) -> 
     await harness.slack.wait_for(lambda p: p.response_key == "r2")
     assert len([p for p in harness.slack.posted if p.response_key == "r1"]) == 1
     assert (await harness.bot.store.history("replayed", 0, 10))[1] == 1  # added once
-
-
-def test_replays_are_remembered_for_their_window_only() -> None:
-    replays = Replays(window=300)
-    assert replays.first_time("v0=a", 1000) and not replays.first_time("v0=a", 1299)
-    assert replays.first_time("v0=b", 1299)
-    assert replays.first_time("v0=a", 1301)  # forgotten: Bolt refuses it as stale by now
 
 
 async def test_healthz(harness: Harness) -> None:

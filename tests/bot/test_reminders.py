@@ -31,7 +31,8 @@ def ids_of(message: Posted) -> list[int]:
 
 
 def channel_posts(h: Harness, channel: str) -> list[Posted]:
-    return [p for p in h.slack.posted if p.channel == channel and p.metadata]
+    return [p for p in h.slack.posted if p.channel == channel and p.metadata
+            and p.metadata["event_type"] == "review_reminders"]
 
 
 async def lettered(h: Harness, jid: str = "chicago", channel: str = "CMIDWEST",

@@ -100,7 +100,8 @@ async def test_three_replicas_share_one_database_and_post_everything_once(
         await slack.stop()
     assert all(replica.returncode == 0 for replica in replicas), logs
 
-    posted = [i for p in slack.posted if p.metadata for i in p.metadata["event_payload"]["ids"]]
+    posted = [i for p in slack.posted if p.metadata and p.metadata["event_type"]
+              == "review_reminders" for i in p.metadata["event_payload"]["ids"]]
     twice = [i for i, n in Counter(posted).items() if n > 1]
     assert not twice, f"reminders posted twice: {twice}"
     store = await PostgresStore.open(database)
