@@ -62,7 +62,7 @@ async def test_from_slack_a_state_export_imports_back_with_the_same_names(
     exported = harness.slack.files[-1].data
     for jid in NAMES:  # the same names again, under other ids
         exported = exported.replace(f"\n{jid},".encode(), f"\n{jid}-2,".encode())
-    file_id = harness.slack.share("state.csv", exported)
+    file_id = harness.slack.share("state.csv", exported, ADMIN)
     reply = await harness.answer(ADMIN, f"import {file_id} apply")
     assert "4 jurisdiction(s) added" in reply.text, reply.text
     for jid, name in NAMES.items():

@@ -23,6 +23,7 @@ from urllib.parse import urlencode
 from bot import textview
 from bot.console import run_console
 from bot.local_slack import LocalSlack, Posted
+from bot.notifier import SlackReminders
 from bot.settings import load_settings
 from tests.bot.conftest import ADMIN, Harness
 
@@ -201,6 +202,10 @@ async def test_text_slack_sends_encoded_is_kept_as_it_was_typed(harness: Harness
     assert_clean(harness)
 
 
+def is_reminder(posted: Posted) -> bool:
+    return (posted.metadata or {}).get("event_type") == SlackReminders.EVENT_TYPE
+
+
 async def test_reminders_app_home_and_summaries_escape_the_name(harness: Harness) -> None:
     await staff(harness)
     await hostile(harness)
@@ -213,7 +218,7 @@ async def test_reminders_app_home_and_summaries_escape_the_name(harness: Harness
     report = await harness.bot.sweeper.sweep()
     assert report.posted == 1
     await home_of(harness, ANA)
-    [reminder] = [p for p in channel_posts(harness) if p.metadata]
+    [reminder] = [p for p in channel_posts(harness) if is_reminder(p)]
     assert "&lt;!channel&gt;" in reminder.blocks[1]["text"]["text"]
     assert "<@UANA>" in reminder.blocks[1]["text"]["text"]  # the owner: still a mention
     assert len(harness.slack.files) == 1 and harness.slack.files[0].alt
@@ -289,7 +294,7 @@ async def test_refusals_escape_what_was_typed_and_keep_the_bots_own_mentions(
     await harness.answer(ADMIN, "letter evil date=2018-02-01 due=2018-02-23")
     harness.clock.current = datetime(2018, 2, 20, 15, 0, tzinfo=UTC)
     await harness.bot.sweeper.sweep()
-    [reminder] = [p for p in channel_posts(harness) if p.metadata]
+    [reminder] = [p for p in channel_posts(harness) if is_reminder(p)]
     option = reminder.blocks[1]["accessory"]["options"][0]
     action = {"type": "overflow", "action_id": "reminder_snooze", "block_id": "b",
               "selected_option": option}

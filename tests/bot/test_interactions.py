@@ -172,10 +172,12 @@ async def click_only(h: Harness, user: str, action: dict[str, object],
                "response_url": h.slack.response_url("form"), "trigger_id": "t.form",
                "container": {"type": "message"}, "actions": [action]}
     seen = len(h.slack.modals)
-    answered = sum(p.response_key.startswith("form") for p in h.slack.posted)
+    # The click's own answer comes on "form"; "form:replaced" is a card redrawn after an
+    # earlier form was submitted, which may still be on its way.
+    answered = sum(p.response_key == "form" for p in h.slack.posted)
     status, text = await h.sender.post(h.session, urlencode({"payload": json.dumps(payload)}))
-    for _ in range(100):  # a form opened, or an answer to this click (not an earlier one)
-        if len(h.slack.modals) > seen or sum(p.response_key.startswith("form")
+    for _ in range(500):  # a form opened, or an answer to this click (not an earlier one)
+        if len(h.slack.modals) > seen or sum(p.response_key == "form"
                                              for p in h.slack.posted) > answered:
             break
         await asyncio.sleep(0.02)

@@ -1,4 +1,4 @@
--- The same table as sqlite/0006_form_replies.sql.
+-- The same table as sqlite/0007_form_replies.sql.
 
 CREATE TABLE form_replies (
     token TEXT COLLATE "C" PRIMARY KEY,
