@@ -98,6 +98,9 @@ class LocalSlack:
     downloads: list[tuple[str, str]] = field(default_factory=list)  # file id, Authorization
     members: dict[str, set[str]] = field(default_factory=dict)  # channel id -> its user ids
     guests: set[str] = field(default_factory=set)  # user ids Slack flags as guests
+    clock_offset: float = 0.0
+    """Seconds Slack's clock is ahead of this machine's (negative: behind): message
+    timestamps are Slack's own time, whatever the bot's clock says."""
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -177,6 +180,11 @@ class LocalSlack:
             self.posted.append(posted)
             self._changed.notify_all()
 
+    def _stamp(self) -> str:
+        """A new message timestamp by Slack's clock: seconds, then a sequence number, so
+        that timestamps sort in the order the messages came."""
+        return f"{int(time.time() + self.clock_offset)}.{next(self._ts):06d}"
+
     # -- handlers ------------------------------------------------------------------------
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -213,7 +221,7 @@ class LocalSlack:
         ephemeral = body.get("response_type", "ephemeral") == "ephemeral"
         channel, ts = "", ""
         if not ephemeral and key in self.response_channels:  # a message all the channel sees
-            channel, ts = self.response_channels[key], f"{int(time.time())}.{next(self._ts):06d}"
+            channel, ts = self.response_channels[key], self._stamp()
         if body.get("replace_original"):
             key = f"{key}:replaced"
         await self._record(Posted(
@@ -269,7 +277,7 @@ class LocalSlack:
             channel = self.channel(channel)
         if self.post_delay:
             await asyncio.sleep(self.post_delay)
-        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        ts = self._stamp()
         metadata = params.get("metadata")
         if isinstance(metadata, str):
             metadata = json.loads(metadata) if metadata else None
@@ -281,7 +289,7 @@ class LocalSlack:
         await self._record(Posted(str(params.get("channel", "")), str(params.get("text", "")),
                                   _blocks(params.get("blocks")), ephemeral=True,
                                   response_key=f"ephemeral:{params.get('user', '')}"))
-        return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+        return {"ok": True, "message_ts": self._stamp()}
 
     async def _m_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
@@ -361,10 +369,11 @@ class LocalSlack:
         if channel.startswith("#"):
             channel = self.channel(channel)
         oldest = float(params.get("oldest") or 0)
+        inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
         found = [{"type": "message", "ts": p.ts, "text": p.text,
                   **({"metadata": p.metadata} if p.metadata else {})}
                  for p in reversed(self.posted) if p.channel == channel and p.ts
-                 and float(p.ts) >= oldest]
+                 and (float(p.ts) > oldest or (inclusive and float(p.ts) == oldest))]
         start = int(params.get("cursor") or 0)  # pages newest first, as Slack does
         end = start + min(int(params.get("limit") or 100), 999)
         more = end < len(found)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, tzinfo
+from datetime import timedelta, tzinfo
+from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
@@ -28,6 +29,10 @@ log = logging.getLogger(__name__)
 BATCH = 50
 HISTORY_PAGE = 200
 """Messages a page when a sweep reads back a channel (Slack's advice: 200 or fewer)."""
+HISTORY_PAGES = 50
+"""At most this many pages (10,000 messages) are read back to find what a dead sweep
+posted: a generous bound for a channel with no earlier reminder message to stop at, or
+one that has been very busy since."""
 LEASE = timedelta(minutes=2)
 """How long a relay may hold notices it is posting before another relay may take them."""
 PERMANENT = frozenset({"channel_not_found", "not_in_channel", "is_archived", "invalid_blocks",
@@ -94,22 +99,36 @@ class SlackReminders:
                 metadata={"event_type": self.EVENT_TYPE, "event_payload": {"ids": ids}})
         return str(response.get("ts", ""))
 
-    async def delivered(self, channel: str, since: datetime) -> set[int]:
-        found: set[int] = set()
+    async def delivered(self, channel: str, after: str | None,
+                        wanted: Collection[int]) -> dict[int, str]:
+        """Read the channel back from its newest message to the one stamped ``after``
+        (Slack's ``oldest`` leaves that one out), at most ``HISTORY_PAGES`` pages, and
+        stop as soon as every wanted id is found."""
+        found: dict[int, str] = {}
         cursor = ""
-        while True:
+        for _ in range(HISTORY_PAGES):
             async with _delivery():
                 response = await self.client.conversations_history(
-                    channel=channel, oldest=f"{since.timestamp():.6f}",
-                    include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor or None)
+                    channel=channel, oldest=after or None, include_all_metadata=True,
+                    limit=HISTORY_PAGE, cursor=cursor or None)
             for message in response.get("messages", []):
-                metadata = message.get("metadata") or {}
-                if metadata.get("event_type") == self.EVENT_TYPE:
-                    payload = metadata.get("event_payload", {})
-                    found.update(int(i) for i in payload.get("ids", []))
+                found.update(dict.fromkeys(self._ids(message) & set(wanted),
+                                           str(message.get("ts", ""))))
             cursor = (response.get("response_metadata") or {}).get("next_cursor", "")
-            if not cursor:
+            if not cursor or len(found) == len(set(wanted)):
                 return found
+        log.warning("read %d pages of %s back without reaching the last recorded reminder;"
+                    " %d claimed reminder(s) not found there are taken as not posted",
+                    HISTORY_PAGES, channel, len(set(wanted)) - len(found))
+        return found
+
+    def _ids(self, message: dict[str, Any]) -> set[int]:
+        """The reminder ids a message of ours carries in its metadata (none for others)."""
+        metadata = message.get("metadata") or {}
+        if not isinstance(metadata, dict) or metadata.get("event_type") != self.EVENT_TYPE:
+            return set()
+        ids = (metadata.get("event_payload") or {}).get("ids")
+        return {int(i) for i in ids if str(i).isdecimal()} if isinstance(ids, list) else set()
 
 
 @asynccontextmanager

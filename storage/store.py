@@ -31,10 +31,13 @@ from workflows.model import (
     Round,
 )
 from workflows.ports import Filters, StagedChange
-from workflows.reminders import Due, Kind, Reminder
+from workflows.reminders import Due, Kind, Reminder, StaleClaim
 
 T = TypeVar("T")
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
+_CHANNEL = ("coalesce((SELECT channel FROM jurisdictions j WHERE j.id = reminders.jurisdiction_id),"
+            " ?3)")
+"""Where a claimed reminder goes: its jurisdiction's channel, else the default (?3)."""
 _NOTICES = ("SELECT o.id AS outbox_id, o.channel, o.attempts, e.* FROM outbox o JOIN events e"
             " ON e.id = o.event_id WHERE o.sent_at IS NULL AND o.dropped_at IS NULL")
 
@@ -355,13 +358,16 @@ class Store:
             # The limit picks reminders; their jurisdictions' other due reminders come
             # along, so a backlog is never split and the catch-up speaks of each
             # jurisdiction in one line.
+            # Each row also keeps the channel's last reminder message recorded so far
+            # (Slack's timestamp): what this claim posts comes after it, which is where
+            # a check after a crash starts reading (``stale_claims``).
             claimed = await db.execute(
                 "WITH picked AS MATERIALIZED (SELECT jurisdiction_id FROM reminders"
                 " WHERE status = 'pending' AND due_at <= ?2 ORDER BY due_at, id LIMIT ?4"
                 f"{self.db.skip_locked})"
-                " UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
-                " channel = coalesce((SELECT channel FROM jurisdictions j"
-                " WHERE j.id = reminders.jurisdiction_id), ?3)"
+                f" UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
+                f" channel = {_CHANNEL}, posted_after = (SELECT max(s.message_ts)"
+                f" FROM reminders s WHERE s.status = 'sent' AND s.channel = {_CHANNEL})"
                 " WHERE status = 'pending' AND due_at <= ?2"
                 " AND jurisdiction_id IN (SELECT jurisdiction_id FROM picked)",
                 claim, utc_text(now), default_channel, limit)
@@ -400,29 +406,30 @@ class Store:
                 "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
                 [(utc_text(now), i) for i in ids])
 
-    async def release_reminders(self, ids: Sequence[int]) -> None:
+    async def release_reminders(self, ids: Sequence[int], claim: str) -> None:
         async with self.transaction() as db:
             await db.executemany(
-                "UPDATE reminders SET status = 'pending', claim_id = NULL, claimed_at = NULL"
-                " WHERE id = ? AND status = 'sending'", [(i,) for i in ids])
+                "UPDATE reminders SET status = 'pending', claim_id = NULL, claimed_at = NULL,"
+                " posted_after = NULL WHERE id = ? AND status = 'sending' AND claim_id = ?",
+                [(i, claim) for i in ids])
 
     async def renew_claim(self, claim: str, now: datetime) -> None:
         async with self.transaction() as db:
             await db.execute("UPDATE reminders SET claimed_at = ? WHERE claim_id = ?"
                              " AND status = 'sending'", utc_text(now), claim)
 
-    async def stale_claims(self, before: datetime) -> list[tuple[str, datetime, list[int]]]:
+    async def stale_claims(self, before: datetime) -> list[StaleClaim]:
         rows = await self.read(
-            "SELECT claim_id, channel, claimed_at, id FROM reminders"
+            "SELECT claim_id, channel, posted_after, id FROM reminders"
             " WHERE status = 'sending' AND claimed_at < ? ORDER BY claim_id, channel, id",
             utc_text(before))
-        claims: dict[tuple[str, str], tuple[str, list[int]]] = {}
+        claims: dict[tuple[str, str], tuple[list[str | None], list[int]]] = {}
         for r in rows:
-            key = (r["claim_id"], r["channel"])
-            first, ids = claims.get(key, (r["claimed_at"], []))
-            claims[key] = (min(first, r["claimed_at"]), [*ids, int(r["id"])])
-        return [(channel, datetime.fromisoformat(at), ids)
-                for (_, channel), (at, ids) in claims.items()]
+            afters, ids = claims.setdefault((r["claim_id"], r["channel"]), ([], []))
+            afters.append(r["posted_after"] or None)
+            ids.append(int(r["id"]))
+        return [StaleClaim(claim, channel, _earliest(afters), tuple(ids))
+                for (claim, channel), (afters, ids) in claims.items()]
 
     async def reminder(self, reminder_id: int) -> tuple[Reminder, str, str | None] | None:
         rows = await self.read("SELECT * FROM reminders WHERE id = ?", reminder_id)
@@ -481,6 +488,12 @@ class Snapshot:
             "SELECT * FROM events WHERE (jurisdiction_id, seq) > (?, ?)"
             " ORDER BY jurisdiction_id, seq LIMIT ?", after[0], after[1], limit)
         return [_event(r) for r in rows]
+
+
+def _earliest(stamps: Sequence[str | None]) -> str | None:
+    """The earliest of Slack timestamps, None if any is unknown (so a check reads back
+    far enough for every row). Slack's "seconds.micros" text sorts as time does."""
+    return None if None in stamps else min(s for s in stamps if s is not None)
 
 
 def _grouped(rows: list[Row], make: Callable[[Row], T]) -> dict[str, list[T]]:

@@ -79,6 +79,19 @@ class Due:
     us_state: str
 
 
+@dataclass(frozen=True)
+class StaleClaim:
+    """Reminders a sweep claimed for one channel and never finished (it died, or is
+    stuck past its lease). ``after`` is the timestamp Slack gave the channel's last
+    reminder message recorded before the claim (None: none was): whatever the dead sweep
+    posted came after it, by Slack's own clock, whatever the bot's clock says."""
+
+    claim: str
+    channel: str
+    after: str | None
+    ids: tuple[int, ...]
+
+
 def plan(j: Jurisdiction, policy: Policy, today: date) -> list[Reminder]:
     """The reminders the deadline running on ``j`` implies from ``today`` on.
 

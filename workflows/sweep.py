@@ -5,6 +5,10 @@ sweeps never take the same reminder. A sweep that dies after claiming leaves row
 ``sending``; once their lease has run out, the next sweep asks the channel which of
 them were posted (each message carries its reminder ids) and marks those sent and
 puts the rest back. Nothing is doubled and nothing is lost.
+
+That check reads the channel back to the last reminder message recorded before the
+claim, by the timestamp Slack gave it: Slack's clock and the bot's (or a sweep's
+``--as-of``) may disagree by any amount, so the two are never compared.
 """
 
 from __future__ import annotations
@@ -18,7 +22,16 @@ from datetime import datetime, timedelta
 from workflows.errors import DeliveryFailed, NotFound, Person, StepRefused
 from workflows.model import Role
 from workflows.ports import Clock, ReminderNotifier, ReminderStore
-from workflows.reminders import Due, Kind, Policy, Reminder, collapse, follow_up, snoozed
+from workflows.reminders import (
+    Due,
+    Kind,
+    Policy,
+    Reminder,
+    StaleClaim,
+    collapse,
+    follow_up,
+    snoozed,
+)
 from workflows.rules import label_of
 
 log = logging.getLogger(__name__)
@@ -95,7 +108,7 @@ class Sweeper:
                     leads if escalating else [])
             except DeliveryFailed as failure:
                 rest = [d for head, riders in lines[start:] for d in (head, *riders)]
-                await self._give_back(channel, rest, failure, now, report)
+                await self._give_back(claim, channel, rest, failure, now, report)
                 return
             ids = [_id(d) for head, riders in chunk for d in (head, *riders)]
             await self.store.mark_reminders_sent(ids, ts, now, self._follow_ups(
@@ -110,8 +123,8 @@ class Sweeper:
         return [f for head, _ in collapse(posted)
                 if (f := follow_up(head.reminder, self.policy, head.us_state))]
 
-    async def _give_back(self, channel: str, rest: list[Due], failure: DeliveryFailed,
-                         now: datetime, report: SweepReport) -> None:
+    async def _give_back(self, claim: str, channel: str, rest: list[Due],
+                         failure: DeliveryFailed, now: datetime, report: SweepReport) -> None:
         ids = [_id(d) for d in rest]
         report.failed_channels.append(channel)
         if failure.permanent:
@@ -119,23 +132,34 @@ class Sweeper:
             await self.store.cancel_reminders(ids, now)
         else:
             log.warning("reminders for %s not posted yet: %s", channel, failure)
-            await self.store.release_reminders(ids)
+            await self.store.release_reminders(ids, claim)
             report.released += len(ids)
 
     async def _recover(self, now: datetime, report: SweepReport) -> None:
-        for channel, claimed_at, ids in await self.store.stale_claims(now - LEASE):
+        for stale in await self.store.stale_claims(now - LEASE):
             try:
-                posted = await self.notifier.delivered(channel, claimed_at - timedelta(seconds=1))
+                posted = await self.notifier.delivered(stale.channel, stale.after, stale.ids)
             except DeliveryFailed as failure:
-                log.warning("cannot check %s for claimed reminders yet: %s", channel, failure)
+                log.warning("cannot check %s for claimed reminders yet: %s", stale.channel,
+                            failure)
                 continue
-            done = [i for i in ids if i in posted]
-            if done:
-                await self.store.mark_reminders_sent(done, "", now,
-                                                     self._follow_ups(await self.store.dues(done)))
-            await self.store.release_reminders([i for i in ids if i not in posted])
+            await self._settle(stale, posted, now, report)
+
+    async def _settle(self, stale: StaleClaim, posted: dict[int, str], now: datetime,
+                      report: SweepReport) -> None:
+        """Record what the dead sweep posted (with each message's timestamp, so later
+        checks can start from it) and put the rest back for this sweep to post."""
+        by_message: dict[str, list[int]] = {}
+        for i in stale.ids:
+            if i in posted:
+                by_message.setdefault(posted[i], []).append(i)
+        for ts, done in by_message.items():
+            await self.store.mark_reminders_sent(done, ts, now,
+                                                 self._follow_ups(await self.store.dues(done)))
             report.recovered += len(done)
-            report.released += len(ids) - len(done)
+        rest = [i for i in stale.ids if i not in posted]
+        await self.store.release_reminders(rest, stale.claim)
+        report.released += len(rest)
 
     async def snooze(self, reminder_id: int, user: str, days: int) -> tuple[str, datetime]:
         """Remind again ``days`` business days from now; returns (name, when)."""

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from bot.app import Bot, SlackAccess, build
 from bot.local_slack import Failure, Posted
 from bot.settings import load_settings
 from tests.bot.conftest import ADMIN, SECRET, Harness
 from workflows.deadlines import DueSpec
-from workflows.reminders import Kind
+from workflows.reminders import Due, Kind, collapse
 from workflows.review import new_jurisdiction
 from workflows.sweep import Sweeper
 
@@ -190,6 +193,64 @@ async def test_a_restart_after_posting_does_not_post_again(harness: Harness) -> 
     assert await harness.bot.store.pending_reminders("chicago") != []
 
 
+@pytest.mark.parametrize("skew", [timedelta(minutes=-10), timedelta(minutes=10),
+                                  timedelta(days=-400), timedelta(days=400)],
+                         ids=["bot-10min-ahead", "bot-10min-behind", "bot-far-ahead",
+                              "bot-far-behind"])
+async def test_a_restart_after_posting_finds_the_post_whatever_slacks_clock_says(
+        harness: Harness, skew: timedelta) -> None:
+    """Slack stamps messages by its own clock (here the bot's plus ``skew``): the check
+    of what a dead sweep posted never compares the two clocks."""
+    def move_to(moment: datetime) -> None:
+        """Both clocks move on; Slack's stays ``skew`` off the bot's."""
+        harness.clock.current = moment
+        harness.slack.clock_offset = (moment + skew).timestamp() - time.time()
+
+    move_to(harness.clock.current)
+    await lettered(harness, "aurora", "CMIDWEST")
+    move_to(at("2018-02-20"))
+    await harness.bot.sweeper.sweep()  # an earlier reminder message in the channel
+    await lettered(harness)
+    move_to(now := at("2018-02-22"))
+    claimed = await harness.bot.store.claim_reminders(now, "dead-sweep", "#x", 100)
+    lines = [(head, [_id(d) for d in (head, *riders)]) for head, riders in collapse(claimed)]
+    await harness.bot.sweeper.notifier.remind("CMIDWEST", lines, [])
+    restarted = await restart(harness)  # died after posting, before recording it
+    try:
+        report = await restarted.sweeper.sweep(now + timedelta(minutes=5))
+    finally:
+        await restarted.close()
+    assert (report.recovered, report.posted) == (len(claimed), 0)
+    posted = [i for m in channel_posts(harness, "CMIDWEST") for i in ids_of(m)]
+    assert len(posted) == len(set(posted)), "posted twice"
+    assert {_id(d) for d in claimed} <= set(posted) and len(claimed) == 3
+
+
+async def test_a_restart_reads_the_channel_back_only_to_the_last_recorded_reminder(
+        harness: Harness) -> None:
+    """A sweep died after claiming, before posting: the check reads the busy channel
+    from its newest message back to the last reminder message the database recorded
+    (by Slack's timestamp), no further, then the reminder goes out once."""
+    slack = harness.slack
+    await lettered(harness)
+    harness.clock.current = at("2018-02-20")
+    for n in range(1000):  # older chatter, before any reminder
+        slack.posted.append(Posted("CMIDWEST", f"old {n}", [], ts=f"{1_500_000_000 + n}.000001"))
+    await harness.bot.sweeper.sweep()
+    [recorded] = channel_posts(harness, "CMIDWEST")
+    for n in range(450):  # chatter since, by Slack's clock
+        slack.posted.append(Posted("CMIDWEST", f"new {n}", [],
+                                   ts=f"{float(recorded.ts) + (n + 1) / 1000:.6f}"))
+    harness.clock.current = now = at("2018-02-22")
+    await harness.bot.store.claim_reminders(now, "dead-sweep", "#x", 100)
+    reads = len(slack.calls)
+    report = await harness.bot.sweeper.sweep(now + timedelta(minutes=5))
+    history = [p for method, p in slack.calls[reads:] if method == "conversations.history"]
+    assert [p.get("oldest") for p in history] == [recorded.ts] * 3  # 450 messages: 3 pages
+    assert (report.recovered, report.released, report.posted) == (0, 1, 1)
+    assert len(channel_posts(harness, "CMIDWEST")) == 2
+
+
 async def restart(h: Harness) -> Bot:
     """A second bot on the same database file, as after a restart."""
     settings = load_settings(None, database_url=f"sqlite:///{h.bot.store.path}",
@@ -279,8 +340,12 @@ async def test_reading_back_a_busy_channel_follows_every_page(harness: Harness) 
                                    metadata={"event_type": "review_reminders",
                                              "event_payload": {"ids": [n]}}
                                    if n % 100 == 0 else None))
-    found = await harness.bot.sweeper.notifier.delivered(
-        "CBUSY", datetime(2018, 1, 1, tzinfo=UTC))
-    assert found == {0, 100, 200, 300, 400}
+    found = await harness.bot.sweeper.notifier.delivered("CBUSY", None, range(0, 450, 100))
+    assert set(found) == {0, 100, 200, 300, 400}
     pages = [params for method, params in slack.calls if method == "conversations.history"]
     assert len(pages) == 3
+
+
+def _id(due: Due) -> int:
+    assert due.reminder.id is not None
+    return due.reminder.id
