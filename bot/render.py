@@ -354,6 +354,8 @@ def reminder_line(due: Due, count: int, today: date, label: Labels) -> str:
         when = f"due *{r.deadline}* ({'today' if late == 0 else 'in ' + days(-late)})"
     elif r.kind is Kind.ESCALATION:
         when = f":rotating_light: *very overdue*: {days(late)} past {r.deadline}"
+    elif calendar_for(due.us_state or None).tier(r.deadline, today) is Tier.VERY_OVERDUE:
+        when = f"*very overdue* since {r.deadline} ({days(late)})"  # as `list` says
     else:
         when = f"*overdue* since {r.deadline} ({days(late)})"
     owner = f" · owner {user(due.owner)}" if due.owner else " · no owner"

@@ -185,9 +185,16 @@ class Store:
 
     async def _insert_reminders(self, db: Transaction,
                                 reminders: Sequence[Reminder]) -> None:
+        """Add planned reminders. A deadline gets one overdue reminder and one
+        escalation, ever: a step taken while it is overdue (which plans them for today)
+        adds no second one, nor a second chain of follow-ups after it."""
         await db.executemany(
             "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            " SELECT CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT),"
+            " CAST(?4 AS TEXT), CAST(?5 AS TEXT) WHERE CAST(?4 AS TEXT) NOT IN"
+            " ('overdue', 'escalation') OR NOT EXISTS (SELECT 1 FROM reminders"
+            " WHERE jurisdiction_id = ?1 AND round = ?2 AND deadline = ?3 AND kind = ?4"
+            " AND status <> 'cancelled') ON CONFLICT DO NOTHING",
             [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
               utc_text(r.due_at)) for r in reminders])
 
@@ -392,13 +399,31 @@ class Store:
             await db.executemany(
                 "UPDATE reminders SET status = 'sent', sent_at = ?, message_ts = ?"
                 " WHERE id = ? AND status = 'sending'", [(utc_text(now), ts, i) for i in ids])
-            await db.executemany(
-                "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
-                " SELECT CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT),"
-                " CAST(?4 AS TEXT), CAST(?5 AS TEXT) WHERE EXISTS (SELECT 1 FROM"
-                " jurisdictions WHERE id = ?1 AND due_on = ?3) ON CONFLICT DO NOTHING",
-                [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
-                  utc_text(r.due_at)) for r in follow_ups])
+            await self._chain(db, follow_ups, now)
+
+    async def _chain(self, db: Transaction, follow_ups: Sequence[Reminder],
+                     now: datetime) -> None:
+        """One chain per deadline: a follow-up takes the place of an earlier one still
+        waiting for its deadline, and is dropped if one as late or later waits (or is
+        being posted). The unique index reminders_one_follow_up makes the database
+        itself refuse a second one, so two sweeps at once cannot start two chains."""
+        latest: dict[object, Reminder] = {}
+        for r in follow_ups:  # of two follow-ups for one deadline, the later one
+            key = (r.jurisdiction_id, r.round, r.deadline) if r.kind is Kind.FOLLOW_UP else r
+            if key not in latest or latest[key].due_at < r.due_at:
+                latest[key] = r
+        rows = [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
+                 utc_text(r.due_at)) for r in latest.values()]
+        await db.executemany(
+            "UPDATE reminders SET status = 'cancelled', cancelled_at = ?5"
+            " WHERE jurisdiction_id = ?1 AND round = ?2 AND deadline = ?3"
+            " AND kind = 'follow_up' AND status = 'pending' AND due_at < ?4",
+            [(*row[:3], row[4], utc_text(now)) for row in rows if row[3] == "follow_up"])
+        await db.executemany(
+            "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
+            " SELECT CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT),"
+            " CAST(?4 AS TEXT), CAST(?5 AS TEXT) WHERE EXISTS (SELECT 1 FROM"
+            " jurisdictions WHERE id = ?1 AND due_on = ?3) ON CONFLICT DO NOTHING", rows)
 
     async def cancel_reminders(self, ids: Sequence[int], now: datetime) -> None:
         async with self.transaction() as db:

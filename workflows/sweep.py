@@ -26,10 +26,9 @@ from workflows.reminders import (
     Due,
     Kind,
     Policy,
-    Reminder,
     StaleClaim,
     collapse,
-    follow_up,
+    follow_ups,
     snoozed,
 )
 from workflows.rules import label_of
@@ -111,17 +110,11 @@ class Sweeper:
                 await self._give_back(claim, channel, rest, failure, now, report)
                 return
             ids = [_id(d) for head, riders in chunk for d in (head, *riders)]
-            await self.store.mark_reminders_sent(ids, ts, now, self._follow_ups(
-                [head for head, _ in chunk]))
+            await self.store.mark_reminders_sent(ids, ts, now, follow_ups(
+                [head for head, _ in chunk], self.policy, now))
             await self.store.renew_claim(claim, self.clock.now())
             report.posted += len(ids)
             report.messages += 1
-
-    def _follow_ups(self, posted: list[Due]) -> list[Reminder]:
-        """What comes after the lines just posted (a line's head speaks for its riders,
-        so only heads chain a follow-up)."""
-        return [f for head, _ in collapse(posted)
-                if (f := follow_up(head.reminder, self.policy, head.us_state))]
 
     async def _give_back(self, claim: str, channel: str, rest: list[Due],
                          failure: DeliveryFailed, now: datetime, report: SweepReport) -> None:
@@ -154,8 +147,8 @@ class Sweeper:
             if i in posted:
                 by_message.setdefault(posted[i], []).append(i)
         for ts, done in by_message.items():
-            await self.store.mark_reminders_sent(done, ts, now,
-                                                 self._follow_ups(await self.store.dues(done)))
+            chained = follow_ups(await self.store.dues(done), self.policy, now)
+            await self.store.mark_reminders_sent(done, ts, now, chained)
             report.recovered += len(done)
         rest = [i for i in stale.ids if i not in posted]
         await self.store.release_reminders(rest, stale.claim)

@@ -110,6 +110,69 @@ async def test_overdue_reminders_follow_up_then_escalate_to_leads(harness: Harne
     assert "very overdue" in json.dumps(last.blocks) and f"<@{LEAD}>" in json.dumps(last.blocks)
 
 
+def days_heard(h: Harness, channel: str) -> list[str]:
+    """The days (team time) on which ``channel`` got a reminder message."""
+    zone = h.bot.review.config.timezone
+    return [datetime.fromtimestamp(float(m.ts), zone).date().isoformat()
+            for m in channel_posts(h, channel)]
+
+
+async def test_one_chain_after_the_escalation_and_its_lines_say_very_overdue(
+        harness: Harness) -> None:
+    """Chicago's deadline (2-23) goes by unanswered: a nudge every 5 Illinois business days,
+    the escalation once 20 late (3-26), then the same one chain from there, never two
+    nudges a week; lines after the escalation say "very overdue", as `list` does."""
+    await harness.answer(ADMIN, f"role <@{LEAD}|lead> lead")
+    await lettered(harness)
+    day = date(2018, 2, 26)
+    while day <= date(2018, 4, 13):
+        harness.clock.current = at(day.isoformat())
+        harness.slack.clock_offset = harness.clock.current.timestamp() - time.time()
+        await harness.bot.sweeper.sweep()
+        day += timedelta(days=1)
+    assert days_heard(harness, "CMIDWEST") == [
+        "2018-02-26", "2018-03-06", "2018-03-13", "2018-03-20", "2018-03-26", "2018-04-02",
+        "2018-04-09"]
+    *_, escalation, after, later = channel_posts(harness, "CMIDWEST")
+    assert "very overdue" in json.dumps(escalation.blocks) and f"<@{LEAD}>" in json.dumps(
+        escalation.blocks)
+    for message in (after, later):
+        text = json.dumps(message.blocks)
+        assert "*very overdue* since 2018-02-23" in text and f"<@{LEAD}>" not in text
+
+
+async def test_catch_up_after_downtime_nudges_again_in_a_week_not_each_minute(
+        harness: Harness) -> None:
+    """Down from before the deadline until 3-20: the catch-up line goes out once, and the
+    next nudge is five business days after it, not a follow-up a minute per week missed."""
+    await lettered(harness)
+    harness.clock.current = start = at("2018-03-20")
+    for minute in range(5):
+        await harness.bot.sweeper.sweep(start + timedelta(minutes=minute))
+    assert len(channel_posts(harness, "CMIDWEST")) == 1
+    waiting = [r.due_at.astimezone(harness.bot.review.config.timezone).date()
+               for r in await harness.bot.store.pending_reminders("chicago")
+               if r.kind is Kind.FOLLOW_UP]
+    assert waiting == [date(2018, 3, 27)]
+
+
+async def test_a_step_that_keeps_an_overdue_deadline_starts_no_second_chain(
+        harness: Harness) -> None:
+    """A subpoena requested on an overdue demand keeps its deadline: the overdue nudge
+    and the escalation it already has are not planned again."""
+    await harness.answer(ADMIN, f"role <@{LEAD}|lead> lead")
+    await lettered(harness)
+    harness.clock.current = at("2018-02-26")
+    await harness.answer(LEAD, "threaten chicago date=2018-02-26 due=2018-02-28")
+    harness.clock.current = at("2018-03-01")
+    await harness.bot.sweeper.sweep()  # overdue since 2-28
+    harness.clock.current = at("2018-03-02")
+    reply = await harness.answer(LEAD, "subpoena chicago date=2018-03-02")
+    assert "due 2018-02-28 (overdue)" in reply.text
+    waiting = sorted(r.kind for r in await harness.bot.store.pending_reminders("chicago"))
+    assert waiting == [Kind.ESCALATION, Kind.FOLLOW_UP]
+
+
 async def test_catch_up_after_downtime_is_one_message_per_channel(harness: Harness) -> None:
     for jid, channel in (("aurora", "CEAST"), ("boston", "CEAST"), ("camden", "CWEST")):
         await lettered(harness, jid, channel)

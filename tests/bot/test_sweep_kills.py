@@ -301,8 +301,9 @@ def a_year_from_now() -> datetime:
     return datetime.combine(day, time(10, 0), TEAM_TIME)
 
 
-@pytest.mark.parametrize("skew", [timedelta(minutes=-10), timedelta(minutes=10)],
-                         ids=["bot-10min-ahead-of-slack", "bot-10min-behind-slack"])
+@pytest.mark.parametrize("skew", [timedelta(minutes=-10), timedelta(minutes=10), None],
+                         ids=["bot-10min-ahead-of-slack", "bot-10min-behind-slack",
+                              "as-of-a-year-from-now"])
 async def test_a_kill_mid_post_is_not_doubled_whatever_slacks_clock_says(
         tmp_path: Path, towns_db: Path, skew: timedelta | None) -> None:
     """Slack stamps messages by its own clock, the sweep's clock is its --as-of: one
