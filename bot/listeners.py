@@ -11,6 +11,7 @@ Bolt's async runner drops the ack of a listener that fails within ~10 ms of acki
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from collections import OrderedDict
@@ -26,6 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands, render
 from bot.commands import SLASH, Caller
+from bot.notifier import SlackMembers
 from bot.render import Reply
 from workflows.errors import BadInput, ReviewError
 
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 SEEN_EVENTS = 10_000
+SNOOZE_VALUE = re.compile(r"(\d{1,18}):(\d{1,2})", re.ASCII)
+"""A snooze menu option's value: reminder id, business days."""
 REPLAY_WINDOW_SECONDS = 6 * 60
 """A little over Bolt's five minutes, so no copy outlives its memory here."""
 
@@ -127,12 +131,13 @@ def register(app: AsyncApp, bot: Bot) -> None:
         bot.workers.submit(lambda: answer(respond, run_command(command),
                                           silent_when_empty=True))
 
-    async def snooze(user: str, value: str) -> Reply:
-        reminder, _, days = value.partition(":")
-        if not (reminder.isdigit() and days.isdigit()):
+    async def snooze(user: str, value: str, clicked_in: str) -> Reply:
+        chosen = SNOOZE_VALUE.fullmatch(value)
+        if chosen is None:
             raise BadInput("That snooze button is out of date.")
         await bot.review.require_reader(user)
-        name, when = await bot.sweeper.snooze(int(reminder), user, int(days))
+        members = SlackMembers(bot.app.client, clicked_in)
+        name, when = await bot.sweeper.snooze(int(chosen[1]), user, int(chosen[2]), members)
         local = when.astimezone(bot.review.config.timezone)
         text = (f":zzz: Snoozed: this channel hears about {render.escape(name)} again on "
                 f"{local:%A %Y-%m-%d at %H:%M} ({bot.review.config.timezone.key}).")
@@ -142,8 +147,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def on_snooze(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                         respond: AsyncRespond) -> None:
         await ack()
-        value = (action.get("selected_option") or {}).get("value", "")
-        await answer(respond, snooze(body["user"]["id"], value))
+        value = str((action.get("selected_option") or {}).get("value", ""))
+        clicked_in = str((body.get("channel") or {}).get("id", ""))
+        await answer(respond, snooze(body["user"]["id"], value, clicked_in))
 
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:

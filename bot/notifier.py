@@ -33,6 +33,9 @@ HISTORY_PAGES = 50
 """At most this many pages (10,000 messages) are read back to find what a dead sweep
 posted: a generous bound for a channel with no earlier reminder message to stop at, or
 one that has been very busy since."""
+MEMBER_PAGE = 1000
+MEMBER_PAGES = 100
+"""A channel's members are read at most 100,000 deep to tell whether someone is in it."""
 LEASE = timedelta(minutes=2)
 """How long a relay may hold notices it is posting before another relay may take them."""
 PERMANENT = frozenset({"channel_not_found", "not_in_channel", "is_archived", "invalid_blocks",
@@ -129,6 +132,30 @@ class SlackReminders:
             return set()
         ids = (metadata.get("event_payload") or {}).get("ids")
         return {int(i) for i in ids if str(i).isdecimal()} if isinstance(ids, list) else set()
+
+
+class SlackMembers:
+    """The ``ChannelMembers`` port over conversations.members, for one click: paged, and
+    stopping at the user. Slack answers only for channel IDs; a channel stored by name
+    (the default channel given as ``#name``) is the one the clicked message is in."""
+
+    def __init__(self, client: AsyncWebClient, clicked_in: str) -> None:
+        self.client = client
+        self.clicked_in = clicked_in
+
+    async def is_member(self, channel: str, user: str) -> bool:
+        target = channel if channel and not channel.startswith("#") else self.clicked_in
+        cursor = ""
+        for _ in range(MEMBER_PAGES):
+            async with _delivery():
+                response = await self.client.conversations_members(
+                    channel=target, limit=MEMBER_PAGE, cursor=cursor or None)
+            if user in (response.get("members") or []):
+                return True
+            cursor = (response.get("response_metadata") or {}).get("next_cursor", "")
+            if not cursor:
+                return False
+        return False
 
 
 @asynccontextmanager

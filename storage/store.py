@@ -31,7 +31,7 @@ from workflows.model import (
     Round,
 )
 from workflows.ports import Filters, StagedChange
-from workflows.reminders import Due, Kind, Reminder, StaleClaim
+from workflows.reminders import Due, Kind, Reminder, StaleClaim, StoredReminder
 
 T = TypeVar("T")
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
@@ -456,11 +456,12 @@ class Store:
         return [StaleClaim(claim, channel, _earliest(afters), tuple(ids))
                 for (claim, channel), (afters, ids) in claims.items()]
 
-    async def reminder(self, reminder_id: int) -> tuple[Reminder, str, str | None] | None:
+    async def reminder(self, reminder_id: int) -> StoredReminder | None:
         rows = await self.read("SELECT * FROM reminders WHERE id = ?", reminder_id)
         if not rows:
             return None
-        return _reminder(rows[0]), rows[0]["status"], rows[0]["snoozed_by"]
+        row = rows[0]
+        return StoredReminder(_reminder(row), row["status"], row["snoozed_by"], row["channel"])
 
     async def snooze(self, reminder_id: int, by: str, again: Reminder) -> bool:
         async with self.transaction() as db:

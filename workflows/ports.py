@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from workflows.model import Event, Jurisdiction, Listing, Notice, Role
-from workflows.reminders import Due, Reminder, StaleClaim
+from workflows.reminders import Due, Reminder, StaleClaim, StoredReminder
 
 
 class Clock(Protocol):
@@ -158,9 +158,7 @@ class ReminderStore(Protocol):
         """Claims (per channel) that have not moved since ``before``."""
         ...
 
-    async def reminder(self, reminder_id: int) -> tuple[Reminder, str, str | None] | None:
-        """The reminder, its status and who snoozed it (if anyone)."""
-        ...
+    async def reminder(self, reminder_id: int) -> StoredReminder | None: ...
 
     async def snooze(self, reminder_id: int, by: str, again: Reminder) -> bool:
         """Mark it snoozed and plan ``again``; False if someone snoozed it first."""
@@ -169,6 +167,17 @@ class ReminderStore(Protocol):
     async def get(self, jurisdiction_id: str) -> Jurisdiction | None: ...
 
     async def users_with(self, role: Role) -> list[str]: ...
+
+    async def role(self, user: str) -> Role | None: ...
+
+
+class ChannelMembers(Protocol):
+    """Who is in a channel; the bot asks Slack (conversations.members)."""
+
+    async def is_member(self, channel: str, user: str) -> bool:
+        """Whether ``user`` is in ``channel`` (where a reminder was posted, as stored).
+        Raises ``DeliveryFailed`` when Slack cannot say."""
+        ...
 
 
 class ReminderNotifier(Protocol):

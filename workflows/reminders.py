@@ -80,6 +80,17 @@ class Due:
 
 
 @dataclass(frozen=True)
+class StoredReminder:
+    """A reminder as stored: its status (pending, sending, sent, cancelled), who
+    snoozed it, and the channel it went to (as given: an ID, or a name)."""
+
+    reminder: Reminder
+    status: str
+    snoozed_by: str | None
+    channel: str | None
+
+
+@dataclass(frozen=True)
 class StaleClaim:
     """Reminders a sweep claimed for one channel and never finished (it died, or is
     stuck past its lease). ``after`` is the timestamp Slack gave the channel's last

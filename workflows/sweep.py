@@ -19,14 +19,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from workflows.errors import DeliveryFailed, NotFound, Person, StepRefused
-from workflows.model import Role
-from workflows.ports import Clock, ReminderNotifier, ReminderStore
+from workflows.errors import (
+    BadInput,
+    DeliveryFailed,
+    NotFound,
+    NotPermitted,
+    Person,
+    StepRefused,
+)
+from workflows.model import Jurisdiction, Role
+from workflows.ports import ChannelMembers, Clock, ReminderNotifier, ReminderStore
 from workflows.reminders import (
     Due,
     Kind,
     Policy,
     StaleClaim,
+    StoredReminder,
     collapse,
     follow_ups,
     snoozed,
@@ -154,28 +162,57 @@ class Sweeper:
         await self.store.release_reminders(rest, stale.claim)
         report.released += len(rest)
 
-    async def snooze(self, reminder_id: int, user: str, days: int) -> tuple[str, datetime]:
-        """Remind again ``days`` business days from now; returns (name, when)."""
+    async def snooze(self, reminder_id: int, user: str, days: int,
+                     members: ChannelMembers) -> tuple[str, datetime]:
+        """Remind again ``days`` business days from now; returns (name, when). Only the
+        people of the channel the reminder was posted in, or a lead, may; nobody may
+        snooze an escalation, which tells the leads once that a deadline is very late."""
+        if days not in SNOOZE_SPANS:
+            raise BadInput("That snooze menu is out of date.")
         found = await self.store.reminder(reminder_id)
         if found is None:
             raise NotFound("That reminder no longer exists.")
-        original, status, snoozed_by = found
+        if found.reminder.kind is Kind.ESCALATION:
+            raise StepRefused("An escalation cannot be snoozed: it tells the leads, once, "
+                              "that a deadline is very overdue.")
+        await self._may_snooze(user, found.channel or self.default_channel, members)
+        j = await self._still_applies(found)
+        again = snoozed(found.reminder, self.clock.now(), self.policy, days)
+        if not await self.store.snooze(reminder_id, user, again):
+            raise StepRefused(f"Someone snoozed this reminder about {j.name} a moment ago.")
+        return j.name, again.due_at
+
+    async def _may_snooze(self, user: str, channel: str, members: ChannelMembers) -> None:
+        """The channel's people decide about its reminders; a lead may anywhere."""
+        if await self.store.role(user) is Role.LEAD:
+            return
+        try:
+            inside = await members.is_member(channel, user)
+        except DeliveryFailed as failure:
+            log.warning("cannot tell who is in %s: %s", channel, failure)
+            raise StepRefused("I could not check who is in the channel this reminder was "
+                              "posted in just now. Try again in a minute.") from None
+        if not inside:
+            raise NotPermitted("Only people in the channel this reminder was posted in, "
+                               "or a lead, may snooze it.")
+
+    async def _still_applies(self, found: StoredReminder) -> Jurisdiction:
+        """The jurisdiction, if the reminder was posted, is not snoozed yet and is still
+        about the deadline running."""
+        original = found.reminder
         j = await self.store.get(original.jurisdiction_id)
         if j is None:
             raise NotFound("That jurisdiction no longer exists.")
-        if status != "sent":
-            raise StepRefused(f"That reminder about {j.name} was {status}; there is "
+        if found.status != "sent":
+            raise StepRefused(f"That reminder about {j.name} was {found.status}; there is "
                               "nothing to snooze.")
-        if snoozed_by is not None:
-            raise StepRefused((Person(snoozed_by),
+        if found.snoozed_by is not None:
+            raise StepRefused((Person(found.snoozed_by),
                                f" already snoozed this reminder about {j.name}."))
         if j.due_on != original.deadline:
             raise StepRefused(f"This reminder no longer applies: {j.name} is now "
                               f"{self.label(j.state)}.")
-        again = snoozed(original, self.clock.now(), self.policy, days)
-        if not await self.store.snooze(reminder_id, user, again):
-            raise StepRefused(f"Someone snoozed this reminder about {j.name} a moment ago.")
-        return j.name, again.due_at
+        return j
 
 
 def _id(due: Due) -> int:

@@ -323,6 +323,7 @@ async def restart(h: Harness) -> Bot:
 
 async def test_snooze_from_the_reminder(harness: Harness) -> None:
     await lettered(harness)
+    harness.slack.join("CMIDWEST", "UANA", "UBOB")
     harness.clock.current = at("2018-02-20")
     await harness.bot.sweeper.sweep()
     [message] = channel_posts(harness, "CMIDWEST")
@@ -344,6 +345,7 @@ async def test_snooze_from_the_reminder(harness: Harness) -> None:
 
 async def test_a_snooze_after_the_answer_came_is_refused(harness: Harness) -> None:
     await lettered(harness)
+    harness.slack.join("CMIDWEST", "UANA")
     harness.clock.current = at("2018-02-20")
     await harness.bot.sweeper.sweep()
     [message] = channel_posts(harness, "CMIDWEST")
@@ -354,6 +356,94 @@ async def test_a_snooze_after_the_answer_came_is_refused(harness: Harness) -> No
     [refusal] = [p for p in harness.slack.posted if p.response_key == key]
     assert "no longer applies" in refusal.text and "response received" in refusal.text
     assert await harness.bot.store.pending_reminders("chicago") == []
+
+
+async def snooze_click(h: Harness, user: str, message: Posted, value: str) -> Posted:
+    """``user`` picks ``value`` in a snooze menu of ``message``; returns the answer."""
+    action = {"type": "overflow", "action_id": "reminder_snooze", "block_id": "b",
+              "selected_option": {"text": {"type": "plain_text", "text": "Remind me"},
+                                  "value": value}}
+    _, key = await h.sender.click(h.session, user, action, message)
+    [answer] = [p for p in h.slack.posted if p.response_key == key]
+    assert answer.ephemeral, answer
+    return answer
+
+
+async def snoozes(h: Harness, jid: str = "chicago") -> int:
+    return len([r for r in await h.bot.store.pending_reminders(jid) if r.kind is Kind.SNOOZED])
+
+
+async def test_only_the_channels_people_or_a_lead_may_snooze(harness: Harness) -> None:
+    """Slack shows the menu to whoever reads the channel; only its members (as
+    conversations.members tells) or a lead may use it, and a refusal changes nothing."""
+    await harness.answer(ADMIN, f"role <@{LEAD}|lead> lead")
+    await lettered(harness)
+    harness.slack.join("CMIDWEST", "UANA")
+    harness.slack.join("COTHER", "UEVE")
+    harness.clock.current = at("2018-02-20")
+    await harness.bot.sweeper.sweep()
+    [message] = channel_posts(harness, "CMIDWEST")
+    option = message.blocks[1]["accessory"]["options"][0]["value"]
+    refusal = await snooze_click(harness, "UEVE", message, option)
+    assert "Only people in the channel" in refusal.text and "or a lead" in refusal.text
+    rid = option.split(":")[0]
+    for crafted in (f"{rid}:30", f"{rid}:0", "9" * 30 + ":1", f"{rid}:1:1", "x:1"):
+        assert "out of date" in (await snooze_click(harness, "UANA", message, crafted)).text
+    assert await snoozes(harness) == 0
+    done = await snooze_click(harness, LEAD, message, option)  # not in it, but a lead
+    assert "Snoozed" in done.text and await snoozes(harness) == 1
+
+
+async def test_the_default_channel_by_name_is_checked_where_the_message_is(
+        harness: Harness) -> None:
+    """A jurisdiction with no team channel is reminded in REVIEW_CHANNEL, given by name:
+    its members are those of the channel the clicked message is in."""
+    await harness.answer(ADMIN, 'add aurora "Aurora, IL" state=IL')
+    await harness.answer(ADMIN, "letter aurora date=2018-02-01 due=2018-02-23")
+    review_channel = harness.slack.channel("compliance-review")
+    harness.slack.join(review_channel, "UANA")
+    harness.clock.current = at("2018-02-20")
+    await harness.bot.sweeper.sweep()
+    [message] = channel_posts(harness, review_channel)
+    option = message.blocks[1]["accessory"]["options"][1]["value"]
+    assert "Only people" in (await snooze_click(harness, "UEVE", message, option)).text
+    assert "Snoozed" in (await snooze_click(harness, "UANA", message, option)).text
+    assert await snoozes(harness, "aurora") == 1
+
+
+async def test_nobody_snoozes_an_escalation(harness: Harness) -> None:
+    """The escalation line offers no menu; a crafted click naming it is refused, even
+    a lead's, and nothing changes."""
+    await harness.answer(ADMIN, f"role <@{LEAD}|lead> lead")
+    await lettered(harness)
+    harness.slack.join("CMIDWEST", "UANA")
+    harness.clock.current = at("2018-03-26")
+    await harness.bot.sweeper.sweep()
+    [message] = channel_posts(harness, "CMIDWEST")
+    [line] = [b for b in message.blocks if "very overdue" in json.dumps(b)]
+    assert "accessory" not in line
+    [escalation] = [i for i in ids_of(message)
+                    if (found := await harness.bot.store.reminder(i)) is not None
+                    and found.reminder.kind is Kind.ESCALATION]
+    for user in ("UANA", LEAD):
+        refusal = await snooze_click(harness, user, message, f"{escalation}:5")
+        assert "escalation cannot be snoozed" in refusal.text
+    assert await snoozes(harness) == 0
+
+
+async def test_a_snooze_is_refused_when_slack_cannot_say_who_is_in_the_channel(
+        harness: Harness) -> None:
+    await lettered(harness)
+    harness.slack.join("CMIDWEST", "UANA")
+    harness.clock.current = at("2018-02-20")
+    await harness.bot.sweeper.sweep()
+    [message] = channel_posts(harness, "CMIDWEST")
+    await harness.answer("UANA", "list")  # the bot knows UANA as a member of the workspace
+    harness.slack.failures.extend([Failure(500)] * 4)  # more than the client retries
+    option = message.blocks[1]["accessory"]["options"][0]["value"]
+    refusal = await snooze_click(harness, "UANA", message, option)
+    assert "could not check" in refusal.text and "Try again" in refusal.text
+    assert await snoozes(harness) == 0
 
 
 async def test_app_home_shows_my_jurisdictions_and_handles_retries_once(
