@@ -239,7 +239,8 @@ async def catch_up(store: SqliteStore, world: Setting, until: datetime) -> int:
     sent, rounds = 0, 0
     while due := await store.claim_reminders(until, f"seed-{rounds}", DEFAULT_CHANNEL,
                                              CATCH_UP_BATCH):
-        chained = [f for d in due if (f := follow_up(d.reminder, world.policy, d.us_state))]
+        chained = [f for d in due if (f := follow_up(d.reminder, world.policy, d.us_state,
+                                                     d.reminder.due_at))]  # sent when due
         await store.mark_reminders_sent([_id(d) for d in due], "", until, chained)
         sent, rounds = sent + len(due), rounds + 1
     return sent

@@ -11,6 +11,7 @@ Bolt's async runner drops the ack of a listener that fails within ~10 ms of acki
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -25,6 +26,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import commands, render
 from bot.commands import SLASH, Caller
+from bot.notifier import SlackMembers
 from bot.render import Reply
 from storage.seen import EVENTS, REQUESTS, Seen
 from workflows.errors import BadInput, ReviewError
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
     from bot.app import Bot
 
 log = logging.getLogger(__name__)
+SNOOZE_VALUE = re.compile(r"(\d{1,18}):(\d{1,2})", re.ASCII)
+"""A snooze menu option's value: reminder id, business days."""
 
 
 def as_response(reply: Reply) -> dict[str, Any]:
@@ -106,12 +110,13 @@ def register(app: AsyncApp, bot: Bot) -> None:
         bot.workers.submit(lambda: answer(respond, run_command(command),
                                           silent_when_empty=True))
 
-    async def snooze(user: str, value: str) -> Reply:
-        reminder, _, days = value.partition(":")
-        if not (reminder.isdigit() and days.isdigit()):
+    async def snooze(user: str, value: str, clicked_in: str) -> Reply:
+        chosen = SNOOZE_VALUE.fullmatch(value)
+        if chosen is None:
             raise BadInput("That snooze button is out of date.")
         await bot.review.require_reader(user)
-        name, when = await bot.sweeper.snooze(int(reminder), user, int(days))
+        members = SlackMembers(bot.app.client, clicked_in)
+        name, when = await bot.sweeper.snooze(int(chosen[1]), user, int(chosen[2]), members)
         local = when.astimezone(bot.review.config.timezone)
         text = (f":zzz: Snoozed: this channel hears about {render.escape(name)} again on "
                 f"{local:%A %Y-%m-%d at %H:%M} ({bot.review.config.timezone.key}).")
@@ -121,8 +126,9 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def on_snooze(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                         respond: AsyncRespond) -> None:
         await ack()
-        value = (action.get("selected_option") or {}).get("value", "")
-        await answer(respond, snooze(body["user"]["id"], value))
+        value = str((action.get("selected_option") or {}).get("value", ""))
+        clicked_in = str((body.get("channel") or {}).get("id", ""))
+        await answer(respond, snooze(body["user"]["id"], value, clicked_in))
 
     @app.event("app_home_opened")
     async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:

@@ -117,6 +117,9 @@ class LocalSlack:
     archived: set[str] = field(default_factory=set)
     outside: set[str] = field(default_factory=set)  # channels the bot is not a member of
     scopes: set[str] = field(default_factory=lambda: set(SCOPES))
+    clock_offset: float = 0.0
+    """Seconds Slack's clock is ahead of this machine's (negative: behind): message
+    timestamps are Slack's own time, whatever the bot's clock says."""
 
     def __post_init__(self) -> None:
         self._changed = asyncio.Condition()
@@ -196,6 +199,11 @@ class LocalSlack:
             self.posted.append(posted)
             self._changed.notify_all()
 
+    def _stamp(self) -> str:
+        """A new message timestamp by Slack's clock: seconds, then a sequence number, so
+        that timestamps sort in the order the messages came."""
+        return f"{int(time.time() + self.clock_offset)}.{next(self._ts):06d}"
+
     # -- handlers ------------------------------------------------------------------------
 
     async def _params(self, request: web.Request) -> dict[str, Any]:
@@ -233,7 +241,7 @@ class LocalSlack:
         ephemeral = body.get("response_type", "ephemeral") == "ephemeral"
         channel, ts = "", ""
         if not ephemeral and key in self.response_channels:  # a message all the channel sees
-            channel, ts = self.response_channels[key], f"{int(time.time())}.{next(self._ts):06d}"
+            channel, ts = self.response_channels[key], self._stamp()
         if body.get("replace_original"):
             key = f"{key}:replaced"
         await self._record(Posted(
@@ -287,7 +295,7 @@ class LocalSlack:
             return {"ok": False, "error": refused}
         if self.post_delay:
             await asyncio.sleep(self.post_delay)
-        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        ts = self._stamp()
         metadata = params.get("metadata")
         if isinstance(metadata, str):
             metadata = json.loads(metadata) if metadata else None
@@ -299,7 +307,7 @@ class LocalSlack:
         await self._record(Posted(str(params.get("channel", "")), str(params.get("text", "")),
                                   _blocks(params.get("blocks")), ephemeral=True,
                                   response_key=f"ephemeral:{params.get('user', '')}"))
-        return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+        return {"ok": True, "message_ts": self._stamp()}
 
     async def _m_chat_update(self, params: dict[str, Any]) -> dict[str, Any]:
         channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
@@ -381,10 +389,11 @@ class LocalSlack:
         if channel in self.outside:
             return {"ok": False, "error": "not_in_channel"}
         oldest = float(params.get("oldest") or 0)
+        inclusive = str(params.get("inclusive", "")).lower() in ("1", "true")
         found = [{"type": "message", "ts": p.ts, "text": p.text,
                   **({"metadata": p.metadata} if p.metadata else {})}
                  for p in reversed(self.posted) if p.channel == channel and p.ts
-                 and float(p.ts) >= oldest]
+                 and (float(p.ts) > oldest or (inclusive and float(p.ts) == oldest))]
         start = int(params.get("cursor") or 0)  # pages newest first, as Slack does
         end = start + min(int(params.get("limit") or 100), 999)
         more = end < len(found)

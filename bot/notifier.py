@@ -14,9 +14,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta, tzinfo
+from datetime import timedelta, tzinfo
 from enum import Enum
 from typing import Any
 
@@ -37,6 +37,13 @@ log = logging.getLogger(__name__)
 BATCH = 50
 HISTORY_PAGE = 200
 """Messages a page when a sweep reads back a channel (Slack's advice: 200 or fewer)."""
+HISTORY_PAGES = 50
+"""At most this many pages (10,000 messages) are read back to find what a dead sweep
+posted: a generous bound for a channel with no earlier reminder message to stop at, or
+one that has been very busy since."""
+MEMBER_PAGE = 1000
+MEMBER_PAGES = 100
+"""A channel's members are read at most 100,000 deep to tell whether someone is in it."""
 LEASE = timedelta(minutes=2)
 """How long a relay may hold notices it is posting before another relay may take them."""
 PERMANENT = frozenset({"channel_not_found", "not_in_channel", "is_archived", "invalid_blocks",
@@ -196,22 +203,60 @@ class SlackReminders:
                 metadata={"event_type": self.EVENT_TYPE, "event_payload": {"ids": ids}})
         return str(response.get("ts", ""))
 
-    async def delivered(self, channel: str, since: datetime) -> set[int]:
-        found: set[int] = set()
+    async def delivered(self, channel: str, after: str | None,
+                        wanted: Collection[int]) -> dict[int, str]:
+        """Read the channel back from its newest message to the one stamped ``after``
+        (Slack's ``oldest`` leaves that one out), at most ``HISTORY_PAGES`` pages, and
+        stop as soon as every wanted id is found."""
+        found: dict[int, str] = {}
         cursor = ""
-        while True:
+        for _ in range(HISTORY_PAGES):
             async with _delivery():
                 response = await self.client.conversations_history(
-                    channel=channel, oldest=f"{since.timestamp():.6f}",
-                    include_all_metadata=True, limit=HISTORY_PAGE, cursor=cursor or None)
+                    channel=channel, oldest=after or None, include_all_metadata=True,
+                    limit=HISTORY_PAGE, cursor=cursor or None)
             for message in response.get("messages", []):
-                metadata = message.get("metadata") or {}
-                if metadata.get("event_type") == self.EVENT_TYPE:
-                    payload = metadata.get("event_payload", {})
-                    found.update(int(i) for i in payload.get("ids", []))
+                found.update(dict.fromkeys(self._ids(message) & set(wanted),
+                                           str(message.get("ts", ""))))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor", "")
+            if not cursor or len(found) == len(set(wanted)):
+                return found
+        log.warning("read %d pages of %s back without reaching the last recorded reminder;"
+                    " %d claimed reminder(s) not found there are taken as not posted",
+                    HISTORY_PAGES, channel, len(set(wanted)) - len(found))
+        return found
+
+    def _ids(self, message: dict[str, Any]) -> set[int]:
+        """The reminder ids a message of ours carries in its metadata (none for others)."""
+        metadata = message.get("metadata") or {}
+        if not isinstance(metadata, dict) or metadata.get("event_type") != self.EVENT_TYPE:
+            return set()
+        ids = (metadata.get("event_payload") or {}).get("ids")
+        return {int(i) for i in ids if str(i).isdecimal()} if isinstance(ids, list) else set()
+
+
+class SlackMembers:
+    """The ``ChannelMembers`` port over conversations.members, for one click: paged, and
+    stopping at the user. Slack answers only for channel IDs; a channel stored by name
+    (the default channel given as ``#name``) is the one the clicked message is in."""
+
+    def __init__(self, client: AsyncWebClient, clicked_in: str) -> None:
+        self.client = client
+        self.clicked_in = clicked_in
+
+    async def is_member(self, channel: str, user: str) -> bool:
+        target = channel if channel and not channel.startswith("#") else self.clicked_in
+        cursor = ""
+        for _ in range(MEMBER_PAGES):
+            async with _delivery():
+                response = await self.client.conversations_members(
+                    channel=target, limit=MEMBER_PAGE, cursor=cursor or None)
+            if user in (response.get("members") or []):
+                return True
             cursor = (response.get("response_metadata") or {}).get("next_cursor", "")
             if not cursor:
-                return found
+                return False
+        return False
 
 
 @asynccontextmanager

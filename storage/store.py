@@ -31,10 +31,13 @@ from workflows.model import (
     Round,
 )
 from workflows.ports import Filters, StagedChange
-from workflows.reminders import Due, Kind, Reminder
+from workflows.reminders import Due, Kind, Reminder, StaleClaim, StoredReminder
 
 T = TypeVar("T")
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
+_CHANNEL = ("coalesce((SELECT channel FROM jurisdictions j WHERE j.id = reminders.jurisdiction_id),"
+            " ?3)")
+"""Where a claimed reminder goes: its jurisdiction's channel, else the default (?3)."""
 _NOTICES = ("SELECT o.id AS outbox_id, o.channel, o.attempts, o.recheck, o.after_ts, e.*"
             " FROM outbox o JOIN events e"
             " ON e.id = o.event_id WHERE o.sent_at IS NULL AND o.dropped_at IS NULL")
@@ -190,9 +193,16 @@ class Store:
 
     async def _insert_reminders(self, db: Transaction,
                                 reminders: Sequence[Reminder]) -> None:
+        """Add planned reminders. A deadline gets one overdue reminder and one
+        escalation, ever: a step taken while it is overdue (which plans them for today)
+        adds no second one, nor a second chain of follow-ups after it."""
         await db.executemany(
             "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
-            " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            " SELECT CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT),"
+            " CAST(?4 AS TEXT), CAST(?5 AS TEXT) WHERE CAST(?4 AS TEXT) NOT IN"
+            " ('overdue', 'escalation') OR NOT EXISTS (SELECT 1 FROM reminders"
+            " WHERE jurisdiction_id = ?1 AND round = ?2 AND deadline = ?3 AND kind = ?4"
+            " AND status <> 'cancelled') ON CONFLICT DO NOTHING",
             [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
               utc_text(r.due_at)) for r in reminders])
 
@@ -370,13 +380,16 @@ class Store:
             # The limit picks reminders; their jurisdictions' other due reminders come
             # along, so a backlog is never split and the catch-up speaks of each
             # jurisdiction in one line.
+            # Each row also keeps the channel's last reminder message recorded so far
+            # (Slack's timestamp): what this claim posts comes after it, which is where
+            # a check after a crash starts reading (``stale_claims``).
             claimed = await db.execute(
                 "WITH picked AS MATERIALIZED (SELECT jurisdiction_id FROM reminders"
                 " WHERE status = 'pending' AND due_at <= ?2 ORDER BY due_at, id LIMIT ?4"
                 f"{self.db.skip_locked})"
-                " UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
-                " channel = coalesce((SELECT channel FROM jurisdictions j"
-                " WHERE j.id = reminders.jurisdiction_id), ?3)"
+                f" UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
+                f" channel = {_CHANNEL}, posted_after = (SELECT max(s.message_ts)"
+                f" FROM reminders s WHERE s.status = 'sent' AND s.channel = {_CHANNEL})"
                 " WHERE status = 'pending' AND due_at <= ?2"
                 " AND jurisdiction_id IN (SELECT jurisdiction_id FROM picked)",
                 claim, utc_text(now), default_channel, limit)
@@ -401,13 +414,31 @@ class Store:
             await db.executemany(
                 "UPDATE reminders SET status = 'sent', sent_at = ?, message_ts = ?"
                 " WHERE id = ? AND status = 'sending'", [(utc_text(now), ts, i) for i in ids])
-            await db.executemany(
-                "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
-                " SELECT CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT),"
-                " CAST(?4 AS TEXT), CAST(?5 AS TEXT) WHERE EXISTS (SELECT 1 FROM"
-                " jurisdictions WHERE id = ?1 AND due_on = ?3) ON CONFLICT DO NOTHING",
-                [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
-                  utc_text(r.due_at)) for r in follow_ups])
+            await self._chain(db, follow_ups, now)
+
+    async def _chain(self, db: Transaction, follow_ups: Sequence[Reminder],
+                     now: datetime) -> None:
+        """One chain per deadline: a follow-up takes the place of an earlier one still
+        waiting for its deadline, and is dropped if one as late or later waits (or is
+        being posted). The unique index reminders_one_follow_up makes the database
+        itself refuse a second one, so two sweeps at once cannot start two chains."""
+        latest: dict[object, Reminder] = {}
+        for r in follow_ups:  # of two follow-ups for one deadline, the later one
+            key = (r.jurisdiction_id, r.round, r.deadline) if r.kind is Kind.FOLLOW_UP else r
+            if key not in latest or latest[key].due_at < r.due_at:
+                latest[key] = r
+        rows = [(r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
+                 utc_text(r.due_at)) for r in latest.values()]
+        await db.executemany(
+            "UPDATE reminders SET status = 'cancelled', cancelled_at = ?5"
+            " WHERE jurisdiction_id = ?1 AND round = ?2 AND deadline = ?3"
+            " AND kind = 'follow_up' AND status = 'pending' AND due_at < ?4",
+            [(*row[:3], row[4], utc_text(now)) for row in rows if row[3] == "follow_up"])
+        await db.executemany(
+            "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
+            " SELECT CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT),"
+            " CAST(?4 AS TEXT), CAST(?5 AS TEXT) WHERE EXISTS (SELECT 1 FROM"
+            " jurisdictions WHERE id = ?1 AND due_on = ?3) ON CONFLICT DO NOTHING", rows)
 
     async def cancel_reminders(self, ids: Sequence[int], now: datetime) -> None:
         async with self.transaction() as db:
@@ -415,35 +446,37 @@ class Store:
                 "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
                 [(utc_text(now), i) for i in ids])
 
-    async def release_reminders(self, ids: Sequence[int]) -> None:
+    async def release_reminders(self, ids: Sequence[int], claim: str) -> None:
         async with self.transaction() as db:
             await db.executemany(
-                "UPDATE reminders SET status = 'pending', claim_id = NULL, claimed_at = NULL"
-                " WHERE id = ? AND status = 'sending'", [(i,) for i in ids])
+                "UPDATE reminders SET status = 'pending', claim_id = NULL, claimed_at = NULL,"
+                " posted_after = NULL WHERE id = ? AND status = 'sending' AND claim_id = ?",
+                [(i, claim) for i in ids])
 
     async def renew_claim(self, claim: str, now: datetime) -> None:
         async with self.transaction() as db:
             await db.execute("UPDATE reminders SET claimed_at = ? WHERE claim_id = ?"
                              " AND status = 'sending'", utc_text(now), claim)
 
-    async def stale_claims(self, before: datetime) -> list[tuple[str, datetime, list[int]]]:
+    async def stale_claims(self, before: datetime) -> list[StaleClaim]:
         rows = await self.read(
-            "SELECT claim_id, channel, claimed_at, id FROM reminders"
+            "SELECT claim_id, channel, posted_after, id FROM reminders"
             " WHERE status = 'sending' AND claimed_at < ? ORDER BY claim_id, channel, id",
             utc_text(before))
-        claims: dict[tuple[str, str], tuple[str, list[int]]] = {}
+        claims: dict[tuple[str, str], tuple[list[str | None], list[int]]] = {}
         for r in rows:
-            key = (r["claim_id"], r["channel"])
-            first, ids = claims.get(key, (r["claimed_at"], []))
-            claims[key] = (min(first, r["claimed_at"]), [*ids, int(r["id"])])
-        return [(channel, datetime.fromisoformat(at), ids)
-                for (_, channel), (at, ids) in claims.items()]
+            afters, ids = claims.setdefault((r["claim_id"], r["channel"]), ([], []))
+            afters.append(r["posted_after"] or None)
+            ids.append(int(r["id"]))
+        return [StaleClaim(claim, channel, _earliest(afters), tuple(ids))
+                for (claim, channel), (afters, ids) in claims.items()]
 
-    async def reminder(self, reminder_id: int) -> tuple[Reminder, str, str | None] | None:
+    async def reminder(self, reminder_id: int) -> StoredReminder | None:
         rows = await self.read("SELECT * FROM reminders WHERE id = ?", reminder_id)
         if not rows:
             return None
-        return _reminder(rows[0]), rows[0]["status"], rows[0]["snoozed_by"]
+        row = rows[0]
+        return StoredReminder(_reminder(row), row["status"], row["snoozed_by"], row["channel"])
 
     async def snooze(self, reminder_id: int, by: str, again: Reminder) -> bool:
         async with self.transaction() as db:
@@ -496,6 +529,12 @@ class Snapshot:
             "SELECT * FROM events WHERE (jurisdiction_id, seq) > (?, ?)"
             " ORDER BY jurisdiction_id, seq LIMIT ?", after[0], after[1], limit)
         return [_event(r) for r in rows]
+
+
+def _earliest(stamps: Sequence[str | None]) -> str | None:
+    """The earliest of Slack timestamps, None if any is unknown (so a check reads back
+    far enough for every row). Slack's "seconds.micros" text sorts as time does."""
+    return None if None in stamps else min(s for s in stamps if s is not None)
 
 
 def _grouped(rows: list[Row], make: Callable[[Row], T]) -> dict[str, list[T]]:

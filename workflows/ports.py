@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
 from workflows.model import Event, Jurisdiction, Listing, Notice, Role
-from workflows.reminders import Due, Reminder
+from workflows.reminders import Due, Reminder, StaleClaim, StoredReminder
 
 
 class Clock(Protocol):
@@ -139,7 +139,10 @@ class ReminderStore(Protocol):
         """Follow-ups are kept only while their deadline is still the running one."""
         ...
 
-    async def release_reminders(self, ids: Sequence[int]) -> None: ...
+    async def release_reminders(self, ids: Sequence[int], claim: str) -> None:
+        """Put back those of ``ids`` that ``claim`` still holds (a reminder another
+        sweep took since is that sweep's)."""
+        ...
 
     async def dues(self, ids: Sequence[int]) -> list[Due]:
         """The reminders ``ids`` as a sweep claims them (with their jurisdiction)."""
@@ -151,13 +154,11 @@ class ReminderStore(Protocol):
 
     async def cancel_reminders(self, ids: Sequence[int], now: datetime) -> None: ...
 
-    async def stale_claims(self, before: datetime) -> list[tuple[str, datetime, list[int]]]:
-        """(channel, claimed_at, reminder ids) of claims older than ``before``."""
+    async def stale_claims(self, before: datetime) -> list[StaleClaim]:
+        """Claims (per channel) that have not moved since ``before``."""
         ...
 
-    async def reminder(self, reminder_id: int) -> tuple[Reminder, str, str | None] | None:
-        """The reminder, its status and who snoozed it (if anyone)."""
-        ...
+    async def reminder(self, reminder_id: int) -> StoredReminder | None: ...
 
     async def snooze(self, reminder_id: int, by: str, again: Reminder) -> bool:
         """Mark it snoozed and plan ``again``; False if someone snoozed it first."""
@@ -167,6 +168,17 @@ class ReminderStore(Protocol):
 
     async def users_with(self, role: Role) -> list[str]: ...
 
+    async def role(self, user: str) -> Role | None: ...
+
+
+class ChannelMembers(Protocol):
+    """Who is in a channel; the bot asks Slack (conversations.members)."""
+
+    async def is_member(self, channel: str, user: str) -> bool:
+        """Whether ``user`` is in ``channel`` (where a reminder was posted, as stored).
+        Raises ``DeliveryFailed`` when Slack cannot say."""
+        ...
+
 
 class ReminderNotifier(Protocol):
     """Posts reminder messages; the bot implements it over Slack."""
@@ -174,10 +186,14 @@ class ReminderNotifier(Protocol):
     async def remind(self, channel: str, lines: Sequence[tuple[Due, Sequence[int]]],
                      leads: Sequence[str]) -> str:
         """Post one message, a line per reminder with the ids of all the reminders it
-        stands for; return the message's timestamp. The message carries those ids, so
-        ``delivered`` can find them. Raises ``DeliveryFailed``."""
+        stands for; return the message's timestamp (Slack's). The message carries those
+        ids, so ``delivered`` can find them. Raises ``DeliveryFailed``."""
         ...
 
-    async def delivered(self, channel: str, since: datetime) -> set[int]:
-        """Reminder ids found in the channel's messages posted since ``since``."""
+    async def delivered(self, channel: str, after: str | None,
+                        wanted: Collection[int]) -> dict[int, str]:
+        """Which of ``wanted`` the channel's messages after the message stamped
+        ``after`` carry, each with the timestamp of its message. Read newest first and
+        stop once all are found; without ``after``, read back a bounded way. Only
+        Slack's timestamps bound the read, never the bot's clock."""
         ...

@@ -79,6 +79,30 @@ class Due:
     us_state: str
 
 
+@dataclass(frozen=True)
+class StoredReminder:
+    """A reminder as stored: its status (pending, sending, sent, cancelled), who
+    snoozed it, and the channel it went to (as given: an ID, or a name)."""
+
+    reminder: Reminder
+    status: str
+    snoozed_by: str | None
+    channel: str | None
+
+
+@dataclass(frozen=True)
+class StaleClaim:
+    """Reminders a sweep claimed for one channel and never finished (it died, or is
+    stuck past its lease). ``after`` is the timestamp Slack gave the channel's last
+    reminder message recorded before the claim (None: none was): whatever the dead sweep
+    posted came after it, by Slack's own clock, whatever the bot's clock says."""
+
+    claim: str
+    channel: str
+    after: str | None
+    ids: tuple[int, ...]
+
+
 def plan(j: Jurisdiction, policy: Policy, today: date) -> list[Reminder]:
     """The reminders the deadline running on ``j`` implies from ``today`` on.
 
@@ -105,15 +129,31 @@ def plan(j: Jurisdiction, policy: Policy, today: date) -> list[Reminder]:
     return planned
 
 
-def follow_up(sent: Reminder, policy: Policy, us_state: str) -> Reminder | None:
-    """The next nudge after an overdue reminder went out. The store keeps it only while
-    the same deadline is still the one running."""
-    if sent.kind not in (Kind.OVERDUE, Kind.FOLLOW_UP, Kind.ESCALATION):
+CHAIN = frozenset({Kind.OVERDUE, Kind.FOLLOW_UP, Kind.ESCALATION})
+"""The nudges of a deadline's one follow-up chain (a snooze is a one-off)."""
+
+
+def follow_up(sent: Reminder, policy: Policy, us_state: str,
+              posted: datetime) -> Reminder | None:
+    """The next nudge after a nudge of the chain went out at ``posted``: counted from the
+    day it went out, not the day it was due, so that a catch-up after downtime is not
+    followed at once by the follow-ups of every week missed. The store keeps it only
+    while the same deadline is still the one running."""
+    if sent.kind not in CHAIN:
         return None
-    sent_on = sent.due_at.astimezone(policy.timezone).date()
+    sent_on = max(sent.due_at, posted).astimezone(policy.timezone).date()
     day = calendar_for(us_state or None).add_business_days(sent_on, policy.follow_up_every)
     return Reminder(sent.jurisdiction_id, sent.round, sent.deadline, Kind.FOLLOW_UP,
                     policy.opening(day))
+
+
+def follow_ups(posted: list[Due], policy: Policy, at: datetime) -> list[Reminder]:
+    """One chain per deadline: the follow-up that comes after the lines just posted at
+    ``at``. A line's head speaks for its riders, so one line chains once; the store keeps
+    a single follow-up waiting per deadline, the later one, so that after the
+    escalation the chain goes on from it rather than beside it."""
+    return [f for head, _ in collapse(posted)
+            if (f := follow_up(head.reminder, policy, head.us_state, at))]
 
 
 def snoozed(original: Reminder, now: datetime, policy: Policy, span_days: int) -> Reminder:

@@ -5,6 +5,10 @@ sweeps never take the same reminder. A sweep that dies after claiming leaves row
 ``sending``; once their lease has run out, the next sweep asks the channel which of
 them were posted (each message carries its reminder ids) and marks those sent and
 puts the rest back. Nothing is doubled and nothing is lost.
+
+That check reads the channel back to the last reminder message recorded before the
+claim, by the timestamp Slack gave it: Slack's clock and the bot's (or a sweep's
+``--as-of``) may disagree by any amount, so the two are never compared.
 """
 
 from __future__ import annotations
@@ -15,10 +19,26 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from workflows.errors import DeliveryFailed, NotFound, Person, StepRefused
-from workflows.model import Role
-from workflows.ports import Clock, ReminderNotifier, ReminderStore
-from workflows.reminders import Due, Kind, Policy, Reminder, collapse, follow_up, snoozed
+from workflows.errors import (
+    BadInput,
+    DeliveryFailed,
+    NotFound,
+    NotPermitted,
+    Person,
+    StepRefused,
+)
+from workflows.model import Jurisdiction, Role
+from workflows.ports import ChannelMembers, Clock, ReminderNotifier, ReminderStore
+from workflows.reminders import (
+    Due,
+    Kind,
+    Policy,
+    StaleClaim,
+    StoredReminder,
+    collapse,
+    follow_ups,
+    snoozed,
+)
 from workflows.rules import label_of
 
 log = logging.getLogger(__name__)
@@ -95,23 +115,17 @@ class Sweeper:
                     leads if escalating else [])
             except DeliveryFailed as failure:
                 rest = [d for head, riders in lines[start:] for d in (head, *riders)]
-                await self._give_back(channel, rest, failure, now, report)
+                await self._give_back(claim, channel, rest, failure, now, report)
                 return
             ids = [_id(d) for head, riders in chunk for d in (head, *riders)]
-            await self.store.mark_reminders_sent(ids, ts, now, self._follow_ups(
-                [head for head, _ in chunk]))
+            await self.store.mark_reminders_sent(ids, ts, now, follow_ups(
+                [head for head, _ in chunk], self.policy, now))
             await self.store.renew_claim(claim, self.clock.now())
             report.posted += len(ids)
             report.messages += 1
 
-    def _follow_ups(self, posted: list[Due]) -> list[Reminder]:
-        """What comes after the lines just posted (a line's head speaks for its riders,
-        so only heads chain a follow-up)."""
-        return [f for head, _ in collapse(posted)
-                if (f := follow_up(head.reminder, self.policy, head.us_state))]
-
-    async def _give_back(self, channel: str, rest: list[Due], failure: DeliveryFailed,
-                         now: datetime, report: SweepReport) -> None:
+    async def _give_back(self, claim: str, channel: str, rest: list[Due],
+                         failure: DeliveryFailed, now: datetime, report: SweepReport) -> None:
         ids = [_id(d) for d in rest]
         report.failed_channels.append(channel)
         if failure.permanent:
@@ -119,46 +133,86 @@ class Sweeper:
             await self.store.cancel_reminders(ids, now)
         else:
             log.warning("reminders for %s not posted yet: %s", channel, failure)
-            await self.store.release_reminders(ids)
+            await self.store.release_reminders(ids, claim)
             report.released += len(ids)
 
     async def _recover(self, now: datetime, report: SweepReport) -> None:
-        for channel, claimed_at, ids in await self.store.stale_claims(now - LEASE):
+        for stale in await self.store.stale_claims(now - LEASE):
             try:
-                posted = await self.notifier.delivered(channel, claimed_at - timedelta(seconds=1))
+                posted = await self.notifier.delivered(stale.channel, stale.after, stale.ids)
             except DeliveryFailed as failure:
-                log.warning("cannot check %s for claimed reminders yet: %s", channel, failure)
+                log.warning("cannot check %s for claimed reminders yet: %s", stale.channel,
+                            failure)
                 continue
-            done = [i for i in ids if i in posted]
-            if done:
-                await self.store.mark_reminders_sent(done, "", now,
-                                                     self._follow_ups(await self.store.dues(done)))
-            await self.store.release_reminders([i for i in ids if i not in posted])
-            report.recovered += len(done)
-            report.released += len(ids) - len(done)
+            await self._settle(stale, posted, now, report)
 
-    async def snooze(self, reminder_id: int, user: str, days: int) -> tuple[str, datetime]:
-        """Remind again ``days`` business days from now; returns (name, when)."""
+    async def _settle(self, stale: StaleClaim, posted: dict[int, str], now: datetime,
+                      report: SweepReport) -> None:
+        """Record what the dead sweep posted (with each message's timestamp, so later
+        checks can start from it) and put the rest back for this sweep to post."""
+        by_message: dict[str, list[int]] = {}
+        for i in stale.ids:
+            if i in posted:
+                by_message.setdefault(posted[i], []).append(i)
+        for ts, done in by_message.items():
+            chained = follow_ups(await self.store.dues(done), self.policy, now)
+            await self.store.mark_reminders_sent(done, ts, now, chained)
+            report.recovered += len(done)
+        rest = [i for i in stale.ids if i not in posted]
+        await self.store.release_reminders(rest, stale.claim)
+        report.released += len(rest)
+
+    async def snooze(self, reminder_id: int, user: str, days: int,
+                     members: ChannelMembers) -> tuple[str, datetime]:
+        """Remind again ``days`` business days from now; returns (name, when). Only the
+        people of the channel the reminder was posted in, or a lead, may; nobody may
+        snooze an escalation, which tells the leads once that a deadline is very late."""
+        if days not in SNOOZE_SPANS:
+            raise BadInput("That snooze menu is out of date.")
         found = await self.store.reminder(reminder_id)
         if found is None:
             raise NotFound("That reminder no longer exists.")
-        original, status, snoozed_by = found
+        if found.reminder.kind is Kind.ESCALATION:
+            raise StepRefused("An escalation cannot be snoozed: it tells the leads, once, "
+                              "that a deadline is very overdue.")
+        await self._may_snooze(user, found.channel or self.default_channel, members)
+        j = await self._still_applies(found)
+        again = snoozed(found.reminder, self.clock.now(), self.policy, days)
+        if not await self.store.snooze(reminder_id, user, again):
+            raise StepRefused(f"Someone snoozed this reminder about {j.name} a moment ago.")
+        return j.name, again.due_at
+
+    async def _may_snooze(self, user: str, channel: str, members: ChannelMembers) -> None:
+        """The channel's people decide about its reminders; a lead may anywhere."""
+        if await self.store.role(user) is Role.LEAD:
+            return
+        try:
+            inside = await members.is_member(channel, user)
+        except DeliveryFailed as failure:
+            log.warning("cannot tell who is in %s: %s", channel, failure)
+            raise StepRefused("I could not check who is in the channel this reminder was "
+                              "posted in just now. Try again in a minute.") from None
+        if not inside:
+            raise NotPermitted("Only people in the channel this reminder was posted in, "
+                               "or a lead, may snooze it.")
+
+    async def _still_applies(self, found: StoredReminder) -> Jurisdiction:
+        """The jurisdiction, if the reminder was posted, is not snoozed yet and is still
+        about the deadline running."""
+        original = found.reminder
         j = await self.store.get(original.jurisdiction_id)
         if j is None:
             raise NotFound("That jurisdiction no longer exists.")
-        if status != "sent":
-            raise StepRefused(f"That reminder about {j.name} was {status}; there is "
+        if found.status != "sent":
+            raise StepRefused(f"That reminder about {j.name} was {found.status}; there is "
                               "nothing to snooze.")
-        if snoozed_by is not None:
-            raise StepRefused((Person(snoozed_by),
+        if found.snoozed_by is not None:
+            raise StepRefused((Person(found.snoozed_by),
                                f" already snoozed this reminder about {j.name}."))
         if j.due_on != original.deadline:
             raise StepRefused(f"This reminder no longer applies: {j.name} is now "
                               f"{self.label(j.state)}.")
-        again = snoozed(original, self.clock.now(), self.policy, days)
-        if not await self.store.snooze(reminder_id, user, again):
-            raise StepRefused(f"Someone snoozed this reminder about {j.name} a moment ago.")
-        return j.name, again.due_at
+        return j
 
 
 def _id(due: Due) -> int:

@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from bot.app import Bot, SlackAccess, build
 from bot.local_slack import Failure, Posted
 from bot.settings import load_settings
 from tests.bot.conftest import ADMIN, SECRET, Harness
 from workflows.deadlines import DueSpec
-from workflows.reminders import Kind
+from workflows.reminders import Due, Kind, collapse
 from workflows.review import new_jurisdiction
 from workflows.sweep import Sweeper
 
@@ -110,6 +113,69 @@ async def test_overdue_reminders_follow_up_then_escalate_to_leads(harness: Harne
     assert "very overdue" in json.dumps(last.blocks) and f"<@{LEAD}>" in json.dumps(last.blocks)
 
 
+def days_heard(h: Harness, channel: str) -> list[str]:
+    """The days (team time) on which ``channel`` got a reminder message."""
+    zone = h.bot.review.config.timezone
+    return [datetime.fromtimestamp(float(m.ts), zone).date().isoformat()
+            for m in channel_posts(h, channel)]
+
+
+async def test_one_chain_after_the_escalation_and_its_lines_say_very_overdue(
+        harness: Harness) -> None:
+    """Chicago's deadline (2-23) goes by unanswered: a nudge every 5 Illinois business days,
+    the escalation once 20 late (3-26), then the same one chain from there, never two
+    nudges a week; lines after the escalation say "very overdue", as `list` does."""
+    await harness.answer(ADMIN, f"role <@{LEAD}|lead> lead")
+    await lettered(harness)
+    day = date(2018, 2, 26)
+    while day <= date(2018, 4, 13):
+        harness.clock.current = at(day.isoformat())
+        harness.slack.clock_offset = harness.clock.current.timestamp() - time.time()
+        await harness.bot.sweeper.sweep()
+        day += timedelta(days=1)
+    assert days_heard(harness, "CMIDWEST") == [
+        "2018-02-26", "2018-03-06", "2018-03-13", "2018-03-20", "2018-03-26", "2018-04-02",
+        "2018-04-09"]
+    *_, escalation, after, later = channel_posts(harness, "CMIDWEST")
+    assert "very overdue" in json.dumps(escalation.blocks) and f"<@{LEAD}>" in json.dumps(
+        escalation.blocks)
+    for message in (after, later):
+        text = json.dumps(message.blocks)
+        assert "*very overdue* since 2018-02-23" in text and f"<@{LEAD}>" not in text
+
+
+async def test_catch_up_after_downtime_nudges_again_in_a_week_not_each_minute(
+        harness: Harness) -> None:
+    """Down from before the deadline until 3-20: the catch-up line goes out once, and the
+    next nudge is five business days after it, not a follow-up a minute per week missed."""
+    await lettered(harness)
+    harness.clock.current = start = at("2018-03-20")
+    for minute in range(5):
+        await harness.bot.sweeper.sweep(start + timedelta(minutes=minute))
+    assert len(channel_posts(harness, "CMIDWEST")) == 1
+    waiting = [r.due_at.astimezone(harness.bot.review.config.timezone).date()
+               for r in await harness.bot.store.pending_reminders("chicago")
+               if r.kind is Kind.FOLLOW_UP]
+    assert waiting == [date(2018, 3, 27)]
+
+
+async def test_a_step_that_keeps_an_overdue_deadline_starts_no_second_chain(
+        harness: Harness) -> None:
+    """A subpoena requested on an overdue demand keeps its deadline: the overdue nudge
+    and the escalation it already has are not planned again."""
+    await harness.answer(ADMIN, f"role <@{LEAD}|lead> lead")
+    await lettered(harness)
+    harness.clock.current = at("2018-02-26")
+    await harness.answer(LEAD, "threaten chicago date=2018-02-26 due=2018-02-28")
+    harness.clock.current = at("2018-03-01")
+    await harness.bot.sweeper.sweep()  # overdue since 2-28
+    harness.clock.current = at("2018-03-02")
+    reply = await harness.answer(LEAD, "subpoena chicago date=2018-03-02")
+    assert "due 2018-02-28 (overdue)" in reply.text
+    waiting = sorted(r.kind for r in await harness.bot.store.pending_reminders("chicago"))
+    assert waiting == [Kind.ESCALATION, Kind.FOLLOW_UP]
+
+
 async def test_catch_up_after_downtime_is_one_message_per_channel(harness: Harness) -> None:
     for jid, channel in (("aurora", "CEAST"), ("boston", "CEAST"), ("camden", "CWEST")):
         await lettered(harness, jid, channel)
@@ -193,6 +259,64 @@ async def test_a_restart_after_posting_does_not_post_again(harness: Harness) -> 
     assert await harness.bot.store.pending_reminders("chicago") != []
 
 
+@pytest.mark.parametrize("skew", [timedelta(minutes=-10), timedelta(minutes=10),
+                                  timedelta(days=-400), timedelta(days=400)],
+                         ids=["bot-10min-ahead", "bot-10min-behind", "bot-far-ahead",
+                              "bot-far-behind"])
+async def test_a_restart_after_posting_finds_the_post_whatever_slacks_clock_says(
+        harness: Harness, skew: timedelta) -> None:
+    """Slack stamps messages by its own clock (here the bot's plus ``skew``): the check
+    of what a dead sweep posted never compares the two clocks."""
+    def move_to(moment: datetime) -> None:
+        """Both clocks move on; Slack's stays ``skew`` off the bot's."""
+        harness.clock.current = moment
+        harness.slack.clock_offset = (moment + skew).timestamp() - time.time()
+
+    move_to(harness.clock.current)
+    await lettered(harness, "aurora", "CMIDWEST")
+    move_to(at("2018-02-20"))
+    await harness.bot.sweeper.sweep()  # an earlier reminder message in the channel
+    await lettered(harness)
+    move_to(now := at("2018-02-22"))
+    claimed = await harness.bot.store.claim_reminders(now, "dead-sweep", "#x", 100)
+    lines = [(head, [_id(d) for d in (head, *riders)]) for head, riders in collapse(claimed)]
+    await harness.bot.sweeper.notifier.remind("CMIDWEST", lines, [])
+    restarted = await restart(harness)  # died after posting, before recording it
+    try:
+        report = await restarted.sweeper.sweep(now + timedelta(minutes=5))
+    finally:
+        await restarted.close()
+    assert (report.recovered, report.posted) == (len(claimed), 0)
+    posted = [i for m in channel_posts(harness, "CMIDWEST") for i in ids_of(m)]
+    assert len(posted) == len(set(posted)), "posted twice"
+    assert {_id(d) for d in claimed} <= set(posted) and len(claimed) == 3
+
+
+async def test_a_restart_reads_the_channel_back_only_to_the_last_recorded_reminder(
+        harness: Harness) -> None:
+    """A sweep died after claiming, before posting: the check reads the busy channel
+    from its newest message back to the last reminder message the database recorded
+    (by Slack's timestamp), no further, then the reminder goes out once."""
+    slack = harness.slack
+    await lettered(harness)
+    harness.clock.current = at("2018-02-20")
+    for n in range(1000):  # older chatter, before any reminder
+        slack.posted.append(Posted("CMIDWEST", f"old {n}", [], ts=f"{1_500_000_000 + n}.000001"))
+    await harness.bot.sweeper.sweep()
+    [recorded] = channel_posts(harness, "CMIDWEST")
+    for n in range(450):  # chatter since, by Slack's clock
+        slack.posted.append(Posted("CMIDWEST", f"new {n}", [],
+                                   ts=f"{float(recorded.ts) + (n + 1) / 1000:.6f}"))
+    harness.clock.current = now = at("2018-02-22")
+    await harness.bot.store.claim_reminders(now, "dead-sweep", "#x", 100)
+    reads = len(slack.calls)
+    report = await harness.bot.sweeper.sweep(now + timedelta(minutes=5))
+    history = [p for method, p in slack.calls[reads:] if method == "conversations.history"]
+    assert [p.get("oldest") for p in history] == [recorded.ts] * 3  # 450 messages: 3 pages
+    assert (report.recovered, report.released, report.posted) == (0, 1, 1)
+    assert len(channel_posts(harness, "CMIDWEST")) == 2
+
+
 async def restart(h: Harness) -> Bot:
     """A second bot on the same database file, as after a restart."""
     settings = load_settings(None, database_url=f"sqlite:///{h.bot.store.path}",
@@ -202,6 +326,7 @@ async def restart(h: Harness) -> Bot:
 
 async def test_snooze_from_the_reminder(harness: Harness) -> None:
     await lettered(harness)
+    harness.slack.join("CMIDWEST", "UANA", "UBOB")
     harness.clock.current = at("2018-02-20")
     await harness.bot.sweeper.sweep()
     [message] = channel_posts(harness, "CMIDWEST")
@@ -223,6 +348,7 @@ async def test_snooze_from_the_reminder(harness: Harness) -> None:
 
 async def test_a_snooze_after_the_answer_came_is_refused(harness: Harness) -> None:
     await lettered(harness)
+    harness.slack.join("CMIDWEST", "UANA")
     harness.clock.current = at("2018-02-20")
     await harness.bot.sweeper.sweep()
     [message] = channel_posts(harness, "CMIDWEST")
@@ -233,6 +359,94 @@ async def test_a_snooze_after_the_answer_came_is_refused(harness: Harness) -> No
     [refusal] = [p for p in harness.slack.posted if p.response_key == key]
     assert "no longer applies" in refusal.text and "response received" in refusal.text
     assert await harness.bot.store.pending_reminders("chicago") == []
+
+
+async def snooze_click(h: Harness, user: str, message: Posted, value: str) -> Posted:
+    """``user`` picks ``value`` in a snooze menu of ``message``; returns the answer."""
+    action = {"type": "overflow", "action_id": "reminder_snooze", "block_id": "b",
+              "selected_option": {"text": {"type": "plain_text", "text": "Remind me"},
+                                  "value": value}}
+    _, key = await h.sender.click(h.session, user, action, message)
+    [answer] = [p for p in h.slack.posted if p.response_key == key]
+    assert answer.ephemeral, answer
+    return answer
+
+
+async def snoozes(h: Harness, jid: str = "chicago") -> int:
+    return len([r for r in await h.bot.store.pending_reminders(jid) if r.kind is Kind.SNOOZED])
+
+
+async def test_only_the_channels_people_or_a_lead_may_snooze(harness: Harness) -> None:
+    """Slack shows the menu to whoever reads the channel; only its members (as
+    conversations.members tells) or a lead may use it, and a refusal changes nothing."""
+    await harness.answer(ADMIN, f"role <@{LEAD}|lead> lead")
+    await lettered(harness)
+    harness.slack.join("CMIDWEST", "UANA")
+    harness.slack.join("COTHER", "UEVE")
+    harness.clock.current = at("2018-02-20")
+    await harness.bot.sweeper.sweep()
+    [message] = channel_posts(harness, "CMIDWEST")
+    option = message.blocks[1]["accessory"]["options"][0]["value"]
+    refusal = await snooze_click(harness, "UEVE", message, option)
+    assert "Only people in the channel" in refusal.text and "or a lead" in refusal.text
+    rid = option.split(":")[0]
+    for crafted in (f"{rid}:30", f"{rid}:0", "9" * 30 + ":1", f"{rid}:1:1", "x:1"):
+        assert "out of date" in (await snooze_click(harness, "UANA", message, crafted)).text
+    assert await snoozes(harness) == 0
+    done = await snooze_click(harness, LEAD, message, option)  # not in it, but a lead
+    assert "Snoozed" in done.text and await snoozes(harness) == 1
+
+
+async def test_the_default_channel_by_name_is_checked_where_the_message_is(
+        harness: Harness) -> None:
+    """A jurisdiction with no team channel is reminded in REVIEW_CHANNEL, given by name:
+    its members are those of the channel the clicked message is in."""
+    await harness.answer(ADMIN, 'add aurora "Aurora, IL" state=IL')
+    await harness.answer(ADMIN, "letter aurora date=2018-02-01 due=2018-02-23")
+    review_channel = harness.slack.channel("compliance-review")
+    harness.slack.join(review_channel, "UANA")
+    harness.clock.current = at("2018-02-20")
+    await harness.bot.sweeper.sweep()
+    [message] = channel_posts(harness, review_channel)
+    option = message.blocks[1]["accessory"]["options"][1]["value"]
+    assert "Only people" in (await snooze_click(harness, "UEVE", message, option)).text
+    assert "Snoozed" in (await snooze_click(harness, "UANA", message, option)).text
+    assert await snoozes(harness, "aurora") == 1
+
+
+async def test_nobody_snoozes_an_escalation(harness: Harness) -> None:
+    """The escalation line offers no menu; a crafted click naming it is refused, even
+    a lead's, and nothing changes."""
+    await harness.answer(ADMIN, f"role <@{LEAD}|lead> lead")
+    await lettered(harness)
+    harness.slack.join("CMIDWEST", "UANA")
+    harness.clock.current = at("2018-03-26")
+    await harness.bot.sweeper.sweep()
+    [message] = channel_posts(harness, "CMIDWEST")
+    [line] = [b for b in message.blocks if "very overdue" in json.dumps(b)]
+    assert "accessory" not in line
+    [escalation] = [i for i in ids_of(message)
+                    if (found := await harness.bot.store.reminder(i)) is not None
+                    and found.reminder.kind is Kind.ESCALATION]
+    for user in ("UANA", LEAD):
+        refusal = await snooze_click(harness, user, message, f"{escalation}:5")
+        assert "escalation cannot be snoozed" in refusal.text
+    assert await snoozes(harness) == 0
+
+
+async def test_a_snooze_is_refused_when_slack_cannot_say_who_is_in_the_channel(
+        harness: Harness) -> None:
+    await lettered(harness)
+    harness.slack.join("CMIDWEST", "UANA")
+    harness.clock.current = at("2018-02-20")
+    await harness.bot.sweeper.sweep()
+    [message] = channel_posts(harness, "CMIDWEST")
+    await harness.answer("UANA", "list")  # the bot knows UANA as a member of the workspace
+    harness.slack.failures.extend([Failure(500)] * 4)  # more than the client retries
+    option = message.blocks[1]["accessory"]["options"][0]["value"]
+    refusal = await snooze_click(harness, "UANA", message, option)
+    assert "could not check" in refusal.text and "Try again" in refusal.text
+    assert await snoozes(harness) == 0
 
 
 async def test_app_home_shows_my_jurisdictions_and_handles_retries_once(
@@ -282,8 +496,12 @@ async def test_reading_back_a_busy_channel_follows_every_page(harness: Harness) 
                                    metadata={"event_type": "review_reminders",
                                              "event_payload": {"ids": [n]}}
                                    if n % 100 == 0 else None))
-    found = await harness.bot.sweeper.notifier.delivered(
-        "CBUSY", datetime(2018, 1, 1, tzinfo=UTC))
-    assert found == {0, 100, 200, 300, 400}
+    found = await harness.bot.sweeper.notifier.delivered("CBUSY", None, range(0, 450, 100))
+    assert set(found) == {0, 100, 200, 300, 400}
     pages = [params for method, params in slack.calls if method == "conversations.history"]
     assert len(pages) == 3
+
+
+def _id(due: Due) -> int:
+    assert due.reminder.id is not None
+    return due.reminder.id

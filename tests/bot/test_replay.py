@@ -38,6 +38,26 @@ async def test_on_2018_02_01_the_record_stands_as_the_news_said(tmp_path: Path) 
     assert "10 letter sent, awaiting response, overdue since 2017-12-08" in summary
     assert "cleared (monitoring) 4" in summary and "1 blocked by court orders" in summary
     assert standing.chart is not None and standing.chart.read_bytes().startswith(b"\x89PNG")
+    # One chain of nudges per deadline: Contra Costa's letter was due 2017-12-08, the
+    # escalation came 20 business days late (1-09) and the chain went on from it, once a
+    # week (MLK Day skipped), saying "very overdue" as `list` does.
+    heard = reminder_lines(printed, "Contra Costa County, CA")
+    assert [day for day, _ in heard] == [
+        "2017-12-05", "2017-12-07", "2017-12-11", "2017-12-18", "2017-12-26", "2018-01-03",
+        "2018-01-09", "2018-01-17", "2018-01-24", "2018-01-31"]
+    assert all("very overdue" in line for day, line in heard if day >= "2018-01-09")
+    assert not any("very overdue" in line for day, line in heard if day < "2018-01-09")
+
+
+def reminder_lines(printed: str, name: str) -> list[tuple[str, str]]:
+    """(day, line) of every reminder line the replay printed about ``name``."""
+    day, found = "", []
+    for line in printed.splitlines():
+        if line.startswith("=== "):
+            day = line.split()[-1]
+        elif line.strip().startswith(f"*{name}* —"):
+            found.append((day, line))
+    return found
 
 
 async def test_the_replay_refuses_to_overwrite_a_database(tmp_path: Path) -> None:

@@ -21,8 +21,9 @@ import sys
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from time import time as unix_time
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,7 +35,7 @@ from storage.sqlite import SqliteStore
 from storage.store import utc_text
 from tests.bot import test_cli
 from tests.storage.conftest import Clock
-from workflows.deadlines import DueSpec
+from workflows.deadlines import DueSpec, calendar_for
 from workflows.review import Review, ReviewConfig, new_jurisdiction
 from workflows.sweep import LEASE, LINES_PER_MESSAGE
 
@@ -292,6 +293,46 @@ async def test_kills_while_slack_is_slow_and_rate_limiting(
     assert not slack.failures
     assert_exactly_once(tmp_path, slack, due, run)
     assert run.kills == 3, "a sweep ended before it could be killed"
+
+
+def a_year_from_now() -> datetime:
+    """10:00 team time on the first business day a year from now."""
+    day = calendar_for(None).roll_forward(datetime.now(TEAM_TIME).date() + timedelta(days=365))
+    return datetime.combine(day, time(10, 0), TEAM_TIME)
+
+
+@pytest.mark.parametrize("skew", [timedelta(minutes=-10), timedelta(minutes=10), None],
+                         ids=["bot-10min-ahead-of-slack", "bot-10min-behind-slack",
+                              "as-of-a-year-from-now"])
+async def test_a_kill_mid_post_is_not_doubled_whatever_slacks_clock_says(
+        tmp_path: Path, towns_db: Path, skew: timedelta | None) -> None:
+    """Slack stamps messages by its own clock, the sweep's clock is its --as-of: one
+    sweep is killed while a post is in flight (Slack takes it, the database never
+    hears), and the next sweep must find that post in the channel whatever the two
+    clocks say. With ``skew`` the stand-in runs that far off the sweeps' --as-of; with
+    None the sweeps run "as of" a year from now against the stand-in's real clock."""
+    shutil.copy(towns_db, tmp_path / "review.db")
+    at = FIRST_SWEEP if skew is not None else a_year_from_now()
+    due = due_ids(tmp_path, at)
+    slack = LocalSlack(token="xoxb-skew", post_delay=0.2)
+    await slack.start()
+    run = Run()
+
+    def skewed(moment: datetime) -> datetime:
+        if skew is not None:  # Slack's clock stays ``skew`` off the sweep's
+            slack.clock_offset = (moment + skew).timestamp() - unix_time()
+        return moment
+
+    try:
+        env = environment(tmp_path, slack)
+        kill = Kill("post", slack.post_delay / 2, nth=3)
+        await sweep_and_kill(env, tmp_path, slack, skewed(at), kill, run)
+        slack.post_delay = 0.01
+        assert await finish(env, tmp_path, skewed(at + GAP), run) == 0, run.outputs[-1]
+    finally:
+        await slack.stop()
+    assert (run.kills, run.posted_unrecorded) == (1, 1), "the kill missed the post in flight"
+    assert_exactly_once(tmp_path, slack, due, run)
 
 
 async def test_a_reminder_recovered_after_a_crash_keeps_its_follow_up(tmp_path: Path) -> None:

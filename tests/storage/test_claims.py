@@ -124,7 +124,7 @@ async def test_a_renewed_claim_is_not_stale(review: Review, store: Store) -> Non
     await letters(review, 2)
     due = await store.claim_reminders(SWEEP_AT, "slow-sweep", "#review", 100)
     later = SWEEP_AT + timedelta(minutes=3)
-    assert [ids for _, _, ids in await store.stale_claims(later - LEASE)] == [
+    assert [list(c.ids) for c in await store.stale_claims(later - LEASE)] == [
         sorted(d.reminder.id for d in due)]
     await store.renew_claim("slow-sweep", later)
     assert await store.stale_claims(later - LEASE) == []
@@ -143,3 +143,41 @@ async def test_a_claim_takes_a_jurisdictions_whole_backlog(review: Review, store
     assert {d.reminder.id for d in due} == backlog and len(backlog) > 2
     rest = await store.claim_reminders(late, "next", "#review", 100)
     assert towns.isdisjoint(d.reminder.jurisdiction_id for d in rest) and rest
+
+
+async def test_a_claim_keeps_where_its_channel_history_stood(review: Review,
+                                                             store: Store) -> None:
+    """Each claimed reminder keeps the Slack timestamp of its channel's last reminder
+    message recorded so far: a check after a crash reads that channel back to there,
+    whatever the clocks say. A channel with none has nothing to stop at."""
+    await letters(review, 4)
+    for n, channel in enumerate(("CEAST", "CEAST", "CWEST", "CNORTH")):
+        await review.assign("UADMIN", f"town-{n:03d}", channel=channel)
+    first = {d.reminder.jurisdiction_id: d.reminder.id
+             for d in await store.claim_reminders(SWEEP_AT, "first", "#review", 100)}
+    for town, ts in (("town-000", "1517400009.000300"), ("town-001", "1517400000.000100"),
+                     ("town-002", "1517400005.000200")):
+        await store.mark_reminders_sent([first[town]], ts, SWEEP_AT, [])
+    await store.release_reminders([first["town-003"]], "first")  # never posted
+    await store.claim_reminders(SWEEP_AT + timedelta(days=2), "dead", "#review", 100)
+    stale = await store.stale_claims(SWEEP_AT + timedelta(days=3))
+    assert {c.channel: c.after for c in stale} == {
+        "CEAST": "1517400009.000300", "CWEST": "1517400005.000200", "CNORTH": None}
+    assert {c.claim for c in stale} == {"dead"}
+
+
+async def test_a_late_put_back_does_not_undo_a_newer_claim(review: Review,
+                                                           store: Store) -> None:
+    """Two sweeps check the same dead claim; the first puts its reminders back and claims
+    them again. The second one's put-back, coming late, must leave them to that claim
+    (else they would be posted, then posted again by the next sweep)."""
+    await letters(review, 2)
+    dead = await store.claim_reminders(SWEEP_AT, "dead", "#review", 100)
+    ids = [d.reminder.id for d in dead if d.reminder.id is not None]
+    await store.release_reminders(ids, "dead")
+    again = await store.claim_reminders(SWEEP_AT, "second", "#review", 100)
+    assert sorted(d.reminder.id for d in again) == sorted(ids)
+    await store.release_reminders(ids, "dead")
+    rows = await store.read("SELECT DISTINCT status, claim_id FROM reminders"
+                            " WHERE claim_id IS NOT NULL")
+    assert [(r["status"], r["claim_id"]) for r in rows] == [("sending", "second")]

@@ -8,7 +8,16 @@ from zoneinfo import ZoneInfo
 from workflows.deadlines import DueSpec
 from workflows.machine import StepContext, Workflow
 from workflows.model import Jurisdiction, Role
-from workflows.reminders import Due, Kind, Policy, Reminder, collapse, follow_up, plan
+from workflows.reminders import (
+    Due,
+    Kind,
+    Policy,
+    Reminder,
+    collapse,
+    follow_up,
+    follow_ups,
+    plan,
+)
 
 NY = ZoneInfo("America/New_York")
 POLICY = Policy(timezone=NY)
@@ -58,11 +67,41 @@ def test_no_running_deadline_plans_nothing() -> None:
 
 def test_follow_ups_chain_every_n_business_days_for_late_reminders_only() -> None:
     sent = Reminder("x", 1, date(2018, 2, 23), Kind.OVERDUE, POLICY.opening(date(2018, 2, 26)))
-    nxt = follow_up(sent, POLICY, "CA")
+    nxt = follow_up(sent, POLICY, "CA", sent.due_at)
     assert nxt is not None and nxt.kind is Kind.FOLLOW_UP
     assert nxt.due_at.astimezone(NY).date() == date(2018, 3, 5)
     early = Reminder("x", 1, date(2018, 2, 23), Kind.BEFORE, POLICY.opening(date(2018, 2, 20)))
-    assert follow_up(early, POLICY, "CA") is None
+    assert follow_up(early, POLICY, "CA", early.due_at) is None
+
+
+def posted(kind: Kind, day: date, jid: str = "x", n: int = 1) -> Due:
+    return Due(Reminder(jid, 1, date(2017, 12, 8), kind, POLICY.opening(day), id=n), jid,
+               None, "#c", "awaiting_response", "CA")
+
+
+def test_the_next_follow_up_counts_from_the_day_a_nudge_went_out() -> None:
+    """After downtime, an overdue reminder due weeks ago goes out today: the next nudge
+    is in five business days from today, not at once (nor one a minute after)."""
+    [nxt] = follow_ups([posted(Kind.OVERDUE, date(2017, 12, 11))], POLICY,
+                       POLICY.opening(date(2018, 1, 3)))
+    assert days([nxt]) == [(Kind.FOLLOW_UP, date(2018, 1, 10))]
+
+
+def test_one_chain_per_deadline_the_escalation_included() -> None:
+    """The escalation is a nudge of the one chain: a follow-up due with it rides along,
+    and one follow-up comes five business days after it (MLK Day skipped), never one
+    for each; a snooze or a reminder before the deadline starts no chain."""
+    escalation_day = date(2018, 1, 9)
+    lines = follow_ups([posted(Kind.ESCALATION, escalation_day, n=1),
+                        posted(Kind.FOLLOW_UP, escalation_day, n=2),
+                        posted(Kind.SNOOZED, escalation_day, n=3),
+                        posted(Kind.OVERDUE, escalation_day, "y", n=4)],
+                       POLICY, POLICY.opening(escalation_day))
+    assert [(r.jurisdiction_id, *days([r])[0]) for r in lines] == [
+        ("x", Kind.FOLLOW_UP, date(2018, 1, 17)), ("y", Kind.FOLLOW_UP, date(2018, 1, 17))]
+    assert follow_ups([posted(Kind.SNOOZED, escalation_day), posted(Kind.BEFORE, escalation_day,
+                                                                   "y")],
+                      POLICY, POLICY.opening(escalation_day)) == []
 
 
 def test_business_hours_are_weekdays_between_opening_and_closing() -> None:
