@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
 IMPORTER = "import"
 """Who the history names for what the command line imports."""
+COMMAND_LINE_ROWS = 250_000
+"""Rows one import from the command line takes. All of a file is written in one
+transaction, which on SQLite holds up every other writer (the running bot's too) while
+it lasts: 250,000 jurisdictions take some seconds, under the 10 seconds a writer waits
+before it gives up."""
 
 
 def _settings_epilog() -> str:
@@ -204,23 +209,27 @@ async def _open_review(settings: Settings) -> tuple[Store, Review]:
 async def _import(settings: Settings, path: Path, dry_run: bool) -> int:
     """Import a jurisdictions or events file (told apart by its header), all or nothing."""
     from workflows.errors import ReviewError
+    from workflows.imports import RowLimit
     from workflows.transfer import import_csv
 
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        handle = path.open(newline="", encoding="utf-8-sig")  # read as it is checked
     except OSError as error:
         print(f"review-bot: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 2
-    except UnicodeDecodeError:
-        print(f"review-bot: {path} is not UTF-8 text; save it as CSV (UTF-8)", file=sys.stderr)
-        return 2
     store, review = await _open_review(settings)
     try:
-        report = await import_csv(review, IMPORTER, text, dry_run)
+        limit = RowLimit(COMMAND_LINE_ROWS, f"Split it into files of at most "
+                                            f"{COMMAND_LINE_ROWS:,} rows.")
+        report = await import_csv(review, IMPORTER, handle, dry_run, limit)
     except ReviewError as refusal:
         print(f"{path}: {refusal.message}")
         return 1
+    except UnicodeDecodeError:
+        print(f"review-bot: {path} is not UTF-8 text; save it as CSV (UTF-8)", file=sys.stderr)
+        return 2
     finally:
+        handle.close()
         await store.close()
     for line in report.errors:
         print(f"{path}:{line}")

@@ -16,6 +16,7 @@ line is listed. Only analysts, leads and admins may import. The bot needs the
 
 from __future__ import annotations
 
+import io
 import re
 import tempfile
 from dataclasses import dataclass
@@ -26,15 +27,21 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import render
+from bot.cli import COMMAND_LINE_ROWS
 from bot.parsing import Args
 from bot.render import Block, Reply
 from bot.subcommand import CallerLike, Subcommand
 from workflows.errors import BadInput
-from workflows.imports import ImportReport
+from workflows.imports import ImportReport, RowLimit
 from workflows.review import Review
 from workflows.transfer import EXPORTS, import_csv
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = RowLimit(100_000, "Split it, or import it with the command line "
+                           f"(review-bot import FILE), which takes up to "
+                           f"{COMMAND_LINE_ROWS:,} rows.")
+"""Rows one import from Slack takes: the 100,000 jurisdictions the review is built and
+measured for, checked in a few seconds while everyone else goes on working."""
 DOWNLOAD_SECONDS = 60
 CHUNK = 64 * 1024
 MAX_LISTED_ERRORS = 40
@@ -128,12 +135,12 @@ async def handle_import_file(review: Review, client: AsyncWebClient, user: str,
     Bad lines that do not fit in the reply are uploaded to ``channel`` as a file."""
     await review.require(user, "add")
     name, data = await fetch(client, file_id)
-    try:
-        text = data.decode("utf-8-sig")
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    try:  # decoded line by line as it is read: no second copy of the whole file
+        report = await import_csv(review, user, lines, dry_run, MAX_IMPORT_ROWS)
     except UnicodeDecodeError:
         raise BadInput(f"{name} is not UTF-8 text; in a spreadsheet, save it as "
                        "“CSV UTF-8”.") from None
-    report = await import_csv(review, user, text, dry_run)
     if report.errors:
         return await _bad_lines(client, channel, name, report)
     return _done(name, file_id, user, report)
