@@ -92,6 +92,7 @@ class Connection:
 
 class SqliteDatabase:
     skip_locked = ""
+    for_update = ""
 
     def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
                  schema_version: int) -> None:
