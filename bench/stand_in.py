@@ -1,7 +1,8 @@
 """The stand-in Slack for the ack benchmark, in a process of its own at the lowest priority.
 
 It is ``LocalSlack`` (the Web API the apps call, the ``response_url``s the bot answers
-on) plus one method for the benchmark, ``bench.answers``: how many answers arrived.
+on) plus two methods for the benchmarks: ``bench.answers``, how many answers arrived,
+and ``bench.share``, a file on this machine shared as someone shares a file in Slack.
 Slack's side is not what is measured, so it runs at nice 19 and takes only the CPU
 that the apps and the load leave idle; otherwise, on a small machine, the bot's
 answers would slow the bot by the stand-in's work of receiving them.
@@ -13,6 +14,7 @@ SIGTERM.
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 from typing import Any
 
 from bot.local_slack import LocalSlack
@@ -28,6 +30,13 @@ class BenchSlack(LocalSlack):
         if params.get("reset"):
             self.posted.clear()
         return {"ok": True, "answers": count}
+
+    async def _m_bench_share(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Share the file at ``path`` (on this machine) as ``name``, uploaded by
+        ``user``; returns its id."""
+        path = Path(str(params["path"]))
+        return {"ok": True, "file": self.share(str(params.get("name") or path.name),
+                                               path.read_bytes(), str(params.get("user", "")))}
 
 
 async def serve() -> None:

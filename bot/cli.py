@@ -26,6 +26,11 @@ OPERATOR = "cli"
 """The person at the command line when no ``--as`` names a Slack user: an admin (they
 hold the database), who may take only what the workflow gives admins. The history
 names them so. It can never be a Slack user's ID (those are U… or W…)."""
+COMMAND_LINE_ROWS = 250_000
+"""Rows one import from the command line takes. All of a file is written in one
+transaction, which on SQLite holds up every other writer (the running bot's too) while
+it lasts: 250,000 jurisdictions take some seconds, under the 10 seconds a writer waits
+before it gives up."""
 
 
 def _settings_epilog() -> str:
@@ -261,26 +266,30 @@ async def _import(settings: Settings, path: Path, dry_run: bool, user: str | Non
     """Import a jurisdictions or events file (told apart by its header), all or nothing,
     as ``user`` (a Slack user ID) or, without one, as the operator."""
     from workflows.errors import ReviewError
+    from workflows.imports import RowLimit
     from workflows.transfer import import_csv
 
     actor = _slack_user(user) if user is not None else OPERATOR
     if actor is None:
         return 2
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        handle = path.open(newline="", encoding="utf-8-sig")  # read as it is checked
     except OSError as error:
         print(f"review-bot: cannot read {path}: {error.strerror}", file=sys.stderr)
         return 2
-    except UnicodeDecodeError:
-        print(f"review-bot: {path} is not UTF-8 text; save it as CSV (UTF-8)", file=sys.stderr)
-        return 2
     store, review = await _open_review(settings)
     try:
-        report = await import_csv(review, actor, text, dry_run)
+        limit = RowLimit(COMMAND_LINE_ROWS, f"Split it into files of at most "
+                                            f"{COMMAND_LINE_ROWS:,} rows.")
+        report = await import_csv(review, actor, handle, dry_run, limit)
     except ReviewError as refusal:
         print(f"{path}: {refusal.message}")
         return 1
+    except UnicodeDecodeError:
+        print(f"review-bot: {path} is not UTF-8 text; save it as CSV (UTF-8)", file=sys.stderr)
+        return 2
     finally:
+        handle.close()
         await store.close()
     for line in report.errors:
         print(f"{path}:{line}")

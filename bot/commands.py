@@ -36,6 +36,11 @@ RECENT = 5
 OPEN_TO_ALL = frozenset({"help", "whoami", "workflow"})
 """Commands that show nothing of the review (only how it works, and who you are):
 every other one is for its readers (``REVIEW_READERS``)."""
+MAX_TEXT = 4_000
+"""Characters of command text taken: Slack asks clients to keep a message to 4,000
+characters, and the longest command a person types (a step with a 3,000-character
+note) fits. Longer text is refused before it is parsed, which costs time in
+proportion to its length on the event loop everyone's commands share."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ def command(name: str, usage: str, summary: str, keys: tuple[str, ...] = (),
 
 async def run(services: Services, caller: Caller, text: str) -> Reply:
     """Answer one slash command. Raises ``ReviewError`` for anything the user can fix."""
+    _check_length(text)
     args = split(text)
     if not args.words:
         return help_reply(None, services.review.workflow.definition)
@@ -99,6 +105,13 @@ async def run(services: Services, caller: Caller, text: str) -> Reply:
     rest = Args(args.words[1:], args.options)
     check_keys(rest, cmd.keys, cmd.usage)
     return await cmd.handler(services, caller, rest)
+
+
+def _check_length(text: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise BadInput(f"That command is {len(text):,} characters long; a command takes at "
+                       f"most {MAX_TEXT:,}. To act on many jurisdictions, list them in a CSV file "
+                       "shared in Slack (`batch … file=<link>`). Nothing was changed.")
 
 
 # -- reading -------------------------------------------------------------------------

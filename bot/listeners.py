@@ -108,7 +108,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await ack()
         respond = bot.responder.to(command["response_url"])
         bot.workers.submit(lambda: answer(respond, run_command(command),
-                                          silent_when_empty=True))
+                                          silent_when_empty=True), command["user_id"])
 
     async def snooze(user: str, value: str, clicked_in: str) -> Reply:
         chosen = SNOOZE_VALUE.fullmatch(value)

@@ -18,7 +18,7 @@ who is in the ones a file is shared in, and ``files:write`` to upload.
 
 from __future__ import annotations
 
-import asyncio
+import io
 import re
 import tempfile
 from dataclasses import dataclass
@@ -28,19 +28,22 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import render
+from bot.cli import COMMAND_LINE_ROWS
 from bot.parsing import Args
 from bot.render import Block, Reply
 from bot.shared_files import SharedFiles
 from bot.subcommand import CallerLike, Subcommand
 from workflows.errors import BadInput
-from workflows.imports import ImportReport, Table, read_csv
+from workflows.imports import ImportReport, RowLimit
 from workflows.review import Review
-from workflows.transfer import EXPORTS, import_table
+from workflows.transfer import EXPORTS, import_csv
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
-MAX_IMPORT_ROWS = 200_000
-"""Lines after the header of a file imported from Slack (blank lines count: each
-takes memory while the file is checked)."""
+MAX_IMPORT_ROWS = RowLimit(100_000, "Split it, or import it with the command line "
+                           f"(review-bot import FILE), which takes up to "
+                           f"{COMMAND_LINE_ROWS:,} rows.")
+"""Rows one import from Slack takes: the 100,000 jurisdictions the review is built and
+measured for, checked in a few seconds while everyone else goes on working."""
 MAX_LISTED_ERRORS = 40
 """Bad lines listed in the reply; past that, the whole list is uploaded as a file."""
 
@@ -134,24 +137,15 @@ async def handle_import_file(review: Review, files: SharedFiles, user: str,
     Bad lines that do not fit in the reply are uploaded to ``channel`` as a file."""
     await review.require(user, "add")  # before anything is asked of Slack
     name, data = await files.fetch(file_id, user, MAX_IMPORT_BYTES)
-    table = await asyncio.to_thread(read_upload, name, data)
-    report = await import_table(review, user, table, dry_run)
-    if report.errors:
-        return await _bad_lines(files.client, channel, name, report)
-    return _done(name, file_id, user, report)
-
-
-def read_upload(name: str, data: bytes) -> Table:
-    """Decode and split a downloaded file, at most ``MAX_IMPORT_ROWS`` lines of it. CPU
-    work on up to 5 MB: callers run it in a worker thread, off the event loop."""
-    try:
-        text = data.decode("utf-8-sig")
+    lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    try:  # decoded line by line as it is read: no second copy of the whole file
+        report = await import_csv(review, user, lines, dry_run, MAX_IMPORT_ROWS)
     except UnicodeDecodeError:
         raise BadInput(f"{name} is not UTF-8 text; in a spreadsheet, save it as "
                        "“CSV UTF-8”.") from None
-    table = read_csv(text, MAX_IMPORT_ROWS)
-    _ = table.lines  # counted here, in the worker thread, not on the event loop
-    return table
+    if report.errors:
+        return await _bad_lines(files.client, channel, name, report)
+    return _done(name, file_id, user, report)
 
 
 async def _bad_lines(client: AsyncWebClient, channel: str, name: str,

@@ -1,17 +1,25 @@
-"""The work behind an ack: a fixed pool of tasks, and answers over one HTTP session.
+"""The work behind an ack: a few workers shared fairly, and answers over one HTTP session.
 
 A listener acks at once and leaves the command here. Under a burst the commands wait
-in a queue for one of a few workers instead of thousands of tasks (each holding its
-request, client and half-done work) competing for the event loop and the garbage
-collector: acks stay quick, and memory stays flat. Answers to ``response_url`` go
-through one shared aiohttp session, so each does not open a connection of its own.
+instead of thousands of tasks (each holding its request, client and half-done work)
+competing for the event loop and the garbage collector: acks stay quick, and memory
+stays flat. Answers to ``response_url`` go through one shared aiohttp session, so each
+does not open a connection of its own.
+
+The workers are shared fairly between people: each person's commands wait in a queue
+of their own, the queues are served in turn (round robin), and one person has at most
+``per_person`` commands running at once. So one person's long work (eight imports, a
+batch of a long list) takes at most that many of the ``size`` workers, and everyone
+else's commands start as soon as a worker is free, ahead of that person's backlog.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import logging
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,36 +30,78 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
 WORKERS = 8
+PER_PERSON = 2
+"""Commands of one person running at once: two, so that while one long command of
+theirs runs (an import) their next quick one (a ``show``) is still answered."""
 
 
 class Workers:
-    """``submit`` work (it must handle its own errors); ``close`` lets what was
-    submitted finish, for up to ``timeout`` seconds."""
+    """``submit`` work (it must handle its own errors) on behalf of a person; ``close``
+    lets what was submitted finish, for up to ``timeout`` seconds."""
 
-    def __init__(self, size: int = WORKERS) -> None:
+    def __init__(self, size: int = WORKERS, per_person: int = PER_PERSON) -> None:
         self.size = size
-        self._queue: asyncio.Queue[Job] = asyncio.Queue()
-        self._tasks: list[asyncio.Task[None]] = []
+        self.per_person = per_person
+        self._waiting: dict[str, deque[Job]] = {}
+        """Each person's commands not yet started."""
+        self._running: dict[str, int] = {}
+        self._served: dict[str, int] = {}
+        """When each person with work here last had a command started (a count)."""
+        self._starts = itertools.count()
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._idle = asyncio.Event()
+        self._idle.set()
 
-    def submit(self, job: Job) -> None:
-        if not self._tasks:  # started on first use, inside the running loop
-            self._tasks = [asyncio.create_task(self._work()) for _ in range(self.size)]
-        self._queue.put_nowait(job)
+    def submit(self, job: Job, who: str = "") -> None:
+        self._waiting.setdefault(who, deque()).append(job)
+        self._idle.clear()
+        self._start_what_can_run()
 
-    async def _work(self) -> None:
-        while True:
-            job = await self._queue.get()
-            try:
-                await job()
-            except Exception:
-                log.exception("work after an ack failed")
-            finally:
-                self._queue.task_done()
+    def _start_what_can_run(self) -> None:
+        while len(self._tasks) < self.size:
+            who = self._next_turn()
+            if who is None:
+                return
+            job = self._waiting[who].popleft()
+            if not self._waiting[who]:
+                del self._waiting[who]
+            self._running[who] = self._running.get(who, 0) + 1
+            self._served[who] = next(self._starts)
+            task = asyncio.create_task(self._run(who, job))
+            self._tasks.add(task)
+
+    def _next_turn(self) -> str | None:
+        """Of the people with work waiting and their share of workers not all taken,
+        the one served longest ago (or never)."""
+        ready = [who for who in self._waiting if self._running.get(who, 0) < self.per_person]
+        return min(ready, key=lambda who: self._served.get(who, -1), default=None)
+
+    async def _run(self, who: str, job: Job) -> None:
+        try:
+            await job()
+        except Exception:
+            log.exception("work after an ack failed")
+        finally:
+            self._finished(who)
+
+    def _finished(self, who: str) -> None:
+        self._running[who] -= 1
+        if not self._running[who]:
+            del self._running[who]
+            if who not in self._waiting:  # nothing of theirs left: forget them
+                del self._served[who]
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.discard(task)
+        self._start_what_can_run()
+        if not self._tasks and not self._waiting:
+            self._idle.set()
 
     async def close(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._queue.join(), timeout)
-        for task in self._tasks:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        self._waiting.clear()
+        for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
 

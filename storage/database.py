@@ -54,6 +54,10 @@ class Database(Protocol):
     """Appended to the ``SELECT`` that picks rows to claim: ``FOR UPDATE SKIP LOCKED``
     where other processes may claim at the same moment, empty where writes are
     serialised anyway (SQLite)."""
+    for_update: str
+    """Appended to a ``SELECT`` of rows the transaction is about to change, so that no
+    one else changes them before it ends: ``FOR UPDATE`` where other processes write at
+    the same moment, empty where a write transaction holds the whole file (SQLite)."""
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 

@@ -57,6 +57,7 @@ class Connection:
 
 class PostgresDatabase:
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    for_update = " FOR UPDATE"
 
     def __init__(self, pool: Any, schema_version: int) -> None:
         self._pool = pool

@@ -156,6 +156,7 @@ def _upsert(ledger: Ledger, size: int) -> str:
 
 class SqliteDatabase:
     skip_locked = ""
+    for_update = ""
 
     def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
                  schema_version: int) -> None:

@@ -1,4 +1,4 @@
-"""The benchmark runs end to end in a tiny mode and writes its figures (it times nothing
+"""The benchmarks run end to end in a tiny mode and write their figures (they time nothing
 against a target here: the figures of a tiny run mean nothing)."""
 
 from __future__ import annotations
@@ -30,3 +30,18 @@ def test_the_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
     [size] = figures["scale"]
     assert size["seed"]["rows"]["jurisdictions"] == 200
     assert size["measure"]["claimed"] == size["seed"]["due_now"] > 0
+
+
+def test_the_stall_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
+    out = tmp_path / "stall.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.stall", "--rows", "300", "--size", "50",
+         "--idle-seconds", "0.5", "--out", str(out)],
+        cwd=REPOSITORY, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert "300 jurisdiction(s) added" in done.stdout
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert figures["rows"] == 300 and "300 jurisdiction(s) added" in figures["import_answer"]
+    for when in ("idle", "during_import"):
+        assert figures[when]["reads"]["failed"] == figures[when]["writes"]["failed"] == 0
+    assert figures["idle"]["reads"]["answers"] > 0 and figures["idle"]["writes"]["answers"] > 0

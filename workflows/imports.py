@@ -47,53 +47,82 @@ class Shape(StrEnum):
 
 
 @dataclass(frozen=True)
+class RowLimit:
+    """The most rows one import takes (the lines that hold something, after the
+    header), and what to tell someone whose file has more: where the limit is set
+    differs (Slack, the command line), and so does the way round it."""
+
+    rows: int
+    advice: str
+
+    def refusal(self) -> BadInput:
+        return BadInput(f"The file has more than {self.rows:,} rows; an import takes at "
+                        f"most {self.rows:,} here. {self.advice} Nothing was imported.")
+
+
+MAX_COLUMNS = 100
+"""Columns a header may name: a file has a dozen; a header of thousands is not one."""
+COLUMNS_KEPT = frozenset((*REQUIRED, *OPTIONAL, *EVENT_COLUMNS))
+"""The columns an import reads; the others are dropped as each line is read."""
+
+
+@dataclass(frozen=True)
 class Table:
-    """A CSV file: its header (trimmed, lowercase) and one mapping per line after it.
-    Blank lines and lines that could not be read are empty mappings, so that the
-    planners, which number rows by position, name the right line; ``errors`` says
-    what was wrong with the unreadable ones."""
+    """A CSV file: its header (trimmed, lowercase) and the lines that hold something,
+    each as (line number, its cells by column). Line numbers count the header as line
+    1, as a spreadsheet shows them. Blank lines are skipped and not kept (a file of
+    millions of them costs no memory); lines that could not be read are not kept
+    either, and ``errors`` says what was wrong with them."""
 
     header: list[str]
-    rows: list[dict[str, str]]
+    rows: list[tuple[int, dict[str, str]]]
     errors: list[str]
 
     @cached_property
     def lines(self) -> int:
-        """Lines that hold something (the header and blank lines left out). Counted
-        once: a caller that reads the file in a worker thread counts them there too."""
-        return sum(1 for row in self.rows if not blank(row))
+        """Lines that hold something and could be read."""
+        return len(self.rows)
 
 
-def read_csv(text: str, max_rows: int | None = None) -> Table:
-    """Split CSV text into a ``Table``; a line with more fields than the header is an
-    error (a comma in an unquoted field, most often). With ``max_rows``, a file with
-    more lines than that after its header (blank ones too, since each takes memory)
-    is refused as soon as the line past it is read. A cell an export guarded against
-    formula injection (``'=…``) is read without its guard quote."""
-    reader = csv.reader(io.StringIO(text))
+def read_csv(source: str | Iterable[str], limit: RowLimit | None = None) -> Table:
+    """Read CSV text, or its lines as they come (an open file), into a ``Table``; a line
+    with more fields than the header is an error (a comma in an unquoted field, most
+    often). Raises ``BadInput`` for text that is not CSV, a header of more than
+    ``MAX_COLUMNS`` columns, or more rows than ``limit`` allows. A cell an export
+    guarded against formula injection (``'=…``) is read without its guard quote."""
+    reader = csv.reader(io.StringIO(source) if isinstance(source, str) else source)
     try:
-        header = [name.strip().lower() for name in next(reader, [])]
-        rows: list[dict[str, str]] = []
-        errors: list[str] = []
+        header = _header(next(reader, []))
+        table = Table(header, [], [])
         for line, fields in enumerate(reader, start=2):
-            if max_rows is not None and line - 1 > max_rows:
-                raise too_many_lines(max_rows)
-            if len(fields) > len(header):
-                errors.append(f"line {line}: {len(fields)} fields but the header has "
-                              f"{len(header)}; quote a field that holds a comma")
-                rows.append({})
-                continue
-            rows.append(dict(zip(header, map(unguard, fields), strict=False)))
+            _keep(table, line, fields)
+            if limit is not None and len(table.rows) + len(table.errors) > limit.rows:
+                raise limit.refusal()
     except csv.Error as error:
         raise BadInput(f"line {reader.line_num}: this is not CSV the bot can read "
                        f"({error}).") from None
-    return Table(header, rows, errors)
+    return table
 
 
-def too_many_lines(limit: int) -> BadInput:
-    return BadInput(f"The file has more than {limit:,} lines after its header; the bot "
-                    f"reads at most {limit:,} at a time. Split it into smaller files. "
-                    "Nothing was imported.")
+def _header(names: list[str]) -> list[str]:
+    if len(names) > MAX_COLUMNS:
+        raise BadInput(f"line 1: the header has {len(names):,} columns; an import file has "
+                       f"at most {MAX_COLUMNS} (expected {', '.join(REQUIRED + OPTIONAL)} or "
+                       f"{', '.join(EVENT_COLUMNS)}).")
+    return [name.strip().lower() for name in names]
+
+
+def _keep(table: Table, line: int, fields: list[str]) -> None:
+    """Keep one line's cells of the columns an import reads, unless they are all blank;
+    or note why the line cannot be read."""
+    if len(fields) > len(table.header):
+        table.errors.append(f"line {line}: {len(fields)} fields but the header has "
+                            f"{len(table.header)}; quote a field that holds a comma")
+        return
+    cells = {name: unguard(value) for name, value in zip(table.header, fields, strict=False)
+             if name in COLUMNS_KEPT}
+    if not blank(cells):
+        table.rows.append((line, cells))
 
 
 def shape_of(header: Sequence[str]) -> Shape | None:
@@ -124,7 +153,16 @@ class ImportPlan:
 
 def plan_jurisdictions(header: Iterable[str], rows: Iterable[Mapping[str, str | None]],
                        taken: set[str]) -> ImportPlan:
-    """Validate every row; ``taken`` holds ids and aliases that already exist."""
+    """Validate every row, numbered from line 2; ``taken`` holds ids and aliases that
+    already exist."""
+    return plan_numbered(header, enumerate(rows, start=2), taken)
+
+
+def plan_numbered(header: Iterable[str],
+                  rows: Iterable[tuple[int, Mapping[str, str | None]]],
+                  taken: set[str]) -> ImportPlan:
+    """Validate every (line number, row); ``taken`` holds ids and aliases that already
+    exist."""
     plan = ImportPlan()
     columns = [c.strip() for c in header]
     missing = [c for c in REQUIRED if c not in columns]
@@ -133,7 +171,7 @@ def plan_jurisdictions(header: Iterable[str], rows: Iterable[Mapping[str, str | 
                            f"expected {', '.join(REQUIRED + OPTIONAL)}")
         return plan
     seen = set(taken)
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         if blank(row):
             continue
         try:

@@ -62,12 +62,18 @@ class Action:
 
 def read_rows(header: Iterable[str], rows: Iterable[Mapping[str, str | None]]
               ) -> tuple[list[Row], list[str]]:
-    """Validate every line of a record file; errors name the line."""
+    """Validate every line of a record file, numbered from line 2; errors name the line."""
+    return read_numbered(header, enumerate(rows, start=2))
+
+
+def read_numbered(header: Iterable[str], rows: Iterable[tuple[int, Mapping[str, str | None]]]
+                  ) -> tuple[list[Row], list[str]]:
+    """Validate every (line number, line) of a record file; errors name the line."""
     missing = [c for c in COLUMNS[:3] if c not in list(header)]
     if missing:
         return [], [f"line 1: missing column(s) {', '.join(missing)}"]
     result, errors = [], []
-    for line, raw in enumerate(rows, start=2):
+    for line, raw in rows:
         if blank(raw):
             continue
         event = (raw.get("event") or "").strip()

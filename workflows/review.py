@@ -7,6 +7,7 @@ state, its event and the notice to the team channel in one transaction. Refusals
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -221,15 +222,22 @@ class Review:
         return Change(j, replace(event, seq=1))
 
     async def import_jurisdictions(self, actor: str, batch: list[Jurisdiction]) -> int:
-        """Add many validated jurisdictions at once, all or none, without announcing each."""
+        """Add many validated jurisdictions at once, all or none, without announcing each.
+        Their events are made in a worker thread: for a big import that is a second or
+        more of work the event loop need not wait for."""
+        items = await asyncio.to_thread(self._additions, actor, batch, self.today())
+        await self.repo.add_many(items)
+        return len(items)
+
+    def _additions(self, actor: str, batch: list[Jurisdiction], today: date
+                   ) -> list[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]]:
         items: list[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]] = []
         for j in batch:
             j.version, j.state = 1, self.workflow.definition.initial
-            event = self._event(j, "added", actor, self.today(), None, j.state,
+            event = self._event(j, "added", actor, today, None, j.state,
                                 {"kind": j.kind, "us_state": j.us_state, "source": "import"})
             items.append((j, [event], []))
-        await self.repo.add_many(items)
-        return len(items)
+        return items
 
     async def take(self, actor: str, ref: str, step: str, on: date | None = None,
                    due: DueSpec | None = None, note: str = "", link: str = "",

@@ -11,6 +11,7 @@ snapshot.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from datetime import date
 from typing import TextIO
@@ -27,10 +28,11 @@ from workflows.imports import (
     EventPlan,
     ImportReport,
     Recorder,
+    RowLimit,
     Shape,
     Table,
     Targets,
-    plan_jurisdictions,
+    plan_numbered,
     read_csv,
     shape_of,
     simulate,
@@ -38,26 +40,24 @@ from workflows.imports import (
 )
 from workflows.machine import article, roles_phrase
 from workflows.model import Jurisdiction
-from workflows.replay import blank, read_rows
+from workflows.replay import read_numbered
 from workflows.review import Review
 
 
-async def import_csv(review: Review, actor: str, text: str, dry_run: bool) -> ImportReport:
-    """Check every line of ``text``; unless it is a dry run or a line is bad, import
-    them all, recorded as done by ``actor`` and judged with ``actor``'s own role.
-    Raises ``NotPermitted`` when that role may not import at all (it may not ``add``),
-    ``BadInput`` for text that is not CSV, and ``Conflict`` or ``AlreadyExists`` when
+async def import_csv(review: Review, actor: str, source: str | Iterable[str], dry_run: bool,
+                     limit: RowLimit | None = None) -> ImportReport:
+    """Check every line of ``source`` (CSV text, or its lines as an open file gives
+    them); unless it is a dry run or a line is bad, import them all, recorded as done
+    by ``actor`` and judged with ``actor``'s own role. Raises ``NotPermitted`` when
+    that role may not import at all (it may not ``add``), ``BadInput`` for text that is
+    not CSV or has more rows than ``limit``, and ``Conflict`` or ``AlreadyExists`` when
     someone changed the review while the file was checked (then nothing was imported
-    either)."""
-    await _may_import(review, actor)
-    return await import_table(review, actor, read_csv(text), dry_run)
+    either).
 
-
-async def import_table(review: Review, actor: str, table: Table,
-                       dry_run: bool) -> ImportReport:
-    """``import_csv`` of a file already read (``read_csv``): the bot reads a file from
-    Slack in a worker thread, away from the event loop, then hands the table here."""
+    Reading and checking a big file is seconds of work for the processor: it is done
+    in a worker thread, so that the event loop goes on answering everyone else."""
     await _may_import(review, actor)
+    table = await asyncio.to_thread(read_csv, source, limit)
     shape = shape_of(table.header)
     if shape is None:
         return ImportReport(None, dry_run, table.lines, [unknown_shape(table.header)])
@@ -83,7 +83,8 @@ async def _may_import(review: Review, actor: str) -> None:
 
 async def _import_jurisdictions(review: Review, actor: str, table: Table,
                                 dry_run: bool) -> ImportReport:
-    plan = plan_jurisdictions(table.header, table.rows, await review.repo.taken_keys())
+    taken = await review.repo.taken_keys()
+    plan = await asyncio.to_thread(plan_numbered, table.header, table.rows, taken)
     report = ImportReport(Shape.JURISDICTIONS, dry_run, table.lines,
                           by_line([*table.errors, *plan.errors]), len(plan.jurisdictions))
     if report.applied:
@@ -94,18 +95,19 @@ async def _import_jurisdictions(review: Review, actor: str, table: Table,
 async def plan_events(review: Review, actor: str, table: Table) -> EventPlan:
     """Every line of an events file checked, nothing written: the changes to make, or
     every bad line."""
-    rows, unread = read_rows(table.header, table.rows)
+    rows, unread = await asyncio.to_thread(read_numbered, table.header, table.rows)
     parsed = {row.line for row in rows}
     failed: dict[str, int] = {}
-    for line, raw in enumerate(table.rows, start=2):
-        if line not in parsed and not blank(raw):
+    for line, raw in table.rows:
+        if line not in parsed:
             failed.setdefault((raw.get("jurisdiction") or "").strip(), line)
     targets = await _find(review, {row.jurisdiction for row in rows} | set(failed))
     recorder = Recorder(actor, await review.role_of(actor), review.now(), review.today(),
                         review.workflow, review.config.policy)
     found = targets.found
-    plan = simulate(rows, targets, recorder, {(found[ref].id if ref in found else ref): line
-                                              for ref, line in failed.items()})
+    plan = await asyncio.to_thread(simulate, rows, targets, recorder,
+                                   {(found[ref].id if ref in found else ref): line
+                                    for ref, line in failed.items()})
     plan.errors = by_line([*table.errors, *unread, *plan.errors])
     return plan
 

@@ -122,3 +122,27 @@ def test_export_to_a_file_follows_no_symlink_planted_beside_it(tmp_path: Path) -
     assert not (out / "state.csv").is_symlink()
     assert (out / "state.csv").read_text(encoding="utf-8").startswith("id,name,kind")
     assert sorted(p.name for p in out.iterdir()) == ["state.csv", "state.csv.partial"]
+
+
+def test_an_import_of_more_rows_than_the_command_line_takes_is_refused(tmp_path: Path) -> None:
+    from bot.cli import COMMAND_LINE_ROWS
+
+    many = tmp_path / "many.csv"
+    with many.open("w", encoding="utf-8") as out:
+        out.write("id,name\n")
+        out.writelines(f"town-{n},Town {n}\n" for n in range(COMMAND_LINE_ROWS + 1))
+    result = review_bot(tmp_path, "import", str(many), "--dry-run")
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert result.stdout == (f"{many}: The file has more than {COMMAND_LINE_ROWS:,} rows; an "
+                             f"import takes at most {COMMAND_LINE_ROWS:,} here. Split it into "
+                             f"files of at most {COMMAND_LINE_ROWS:,} rows. Nothing was "
+                             "imported.\n")
+    assert "Traceback" not in result.stderr
+
+
+def test_a_file_that_is_not_utf8_is_refused_in_one_line(tmp_path: Path) -> None:
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("id,name\nbogota,Bogotá\n".encode("latin-1"))
+    result = review_bot(tmp_path, "import", str(latin))
+    assert result.returncode == 2
+    assert result.stderr == f"review-bot: {latin} is not UTF-8 text; save it as CSV (UTF-8)\n"

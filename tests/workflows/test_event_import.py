@@ -58,8 +58,8 @@ async def loaded(staffed: Review) -> Review:
 def test_a_csv_is_read_with_every_line_numbered_as_a_spreadsheet_shows_it() -> None:
     table = read_csv(" ID , Name\nchicago,Chicago\n\nalbany,Albany,NY\n,\nx,y\n")
     assert table.header == ["id", "name"]
-    assert table.rows[0] == {"id": "chicago", "name": "Chicago"}
-    assert table.rows[4] == {"id": "x", "name": "y"}  # line 6, after a blank line
+    assert table.rows == [(2, {"id": "chicago", "name": "Chicago"}),
+                          (6, {"id": "x", "name": "y"})]  # line 6, after blank lines
     assert table.errors == ["line 4: 3 fields but the header has 2; quote a field that "
                             "holds a comma"]
     assert table.lines == 2

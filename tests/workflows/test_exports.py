@@ -17,7 +17,7 @@ from workflows.exports import (
     state_pages,
     write_csv,
 )
-from workflows.imports import plan_jurisdictions, read_csv
+from workflows.imports import plan_numbered, read_csv
 from workflows.model import Event, Jurisdiction
 
 TODAY = date(2018, 2, 1)
@@ -95,7 +95,7 @@ async def test_the_history_export_guards_its_cells_too() -> None:
 async def test_a_state_export_imports_back_as_the_same_names() -> None:
     names = {**HOSTILE, **HARMLESS}
     table = read_csv(await exported_state(names))
-    plan = plan_jurisdictions(table.header, table.rows, set())
+    plan = plan_numbered(table.header, table.rows, set())
     assert plan.errors == []
     imported = {j.id: j.name for j in plan.jurisdictions}
     # A name is trimmed when it is added (by hand or imported), so the tab and the
@@ -106,13 +106,13 @@ async def test_a_state_export_imports_back_as_the_same_names() -> None:
 @pytest.mark.parametrize("cell", ["'=1", "'+1", "'-1", "'@x", "'\tx", "'\rx"])
 def test_only_the_guard_quote_is_taken_off_on_import(cell: str) -> None:
     table = read_csv(f"id,name\nx,\"{cell}\"\n")
-    assert table.rows[0]["name"] == cell[1:]
+    assert table.rows[0][1]["name"] == cell[1:]
 
 
 @pytest.mark.parametrize("cell", ["'Ohana", "'", "''", "don't", "x'=1"])
 def test_other_quotes_are_kept_on_import(cell: str) -> None:
     table = read_csv(f"id,name\nx,\"{cell}\"\n")
-    assert table.rows[0]["name"] == cell
+    assert table.rows[0][1]["name"] == cell
 
 
 async def test_a_carriage_return_inside_a_cell_cannot_start_a_row_of_its_own() -> None:

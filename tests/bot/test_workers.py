@@ -1,0 +1,85 @@
+"""The workers behind the acks, shared fairly: one person's long work never takes them
+all, and people's waiting commands are served in turn."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from bot.workers import Workers
+
+
+def noting(order: list[str], name: str, until: asyncio.Event | None = None
+           ) -> Callable[[], Awaitable[None]]:
+    """A job that notes its name when it starts, then waits for ``until`` if given."""
+    async def run() -> None:
+        order.append(name)
+        if until is not None:
+            await until.wait()
+    return run
+
+
+async def test_one_persons_long_work_leaves_workers_for_everyone_else() -> None:
+    workers = Workers(size=8, per_person=2)
+    release = asyncio.Event()
+    started: list[str] = []
+    for n in range(8):  # eight long imports from one person
+        workers.submit(noting(started, f"hog{n}", release), "UHOG")
+    workers.submit(noting(started, "whoami"), "UADMIN")
+    await asyncio.sleep(0.05)
+    assert "whoami" in started  # answered while the long work goes on
+    assert sorted(n for n in started if n.startswith("hog")) == ["hog0", "hog1"]
+
+    release.set()
+    await workers.close(5)
+    assert len(started) == 9  # the rest of the long work ran once it had a turn
+
+
+async def test_waiting_commands_are_served_in_turn_person_by_person() -> None:
+    workers = Workers(size=1, per_person=1)
+    order: list[str] = []
+    gate = asyncio.Event()
+    workers.submit(noting(order, "a1", gate), "A")
+    for name, who in (("a2", "A"), ("a3", "A"), ("b1", "B"), ("c1", "C"), ("b2", "B")):
+        workers.submit(noting(order, name), who)
+    gate.set()
+    await workers.close(5)
+    assert order == ["a1", "b1", "c1", "a2", "b2", "a3"]
+
+
+async def test_close_waits_for_the_work_then_cancels_what_is_left() -> None:
+    workers = Workers(size=2, per_person=2)
+    done: list[str] = []
+    forever = asyncio.Event()
+
+    async def quick() -> None:
+        await asyncio.sleep(0.01)
+        done.append("quick")
+
+    async def stuck() -> None:
+        await forever.wait()
+        done.append("stuck")
+
+    workers.submit(quick, "A")
+    workers.submit(stuck, "B")
+    await workers.close(0.2)
+    assert done == ["quick"]
+    workers.submit(quick, "A")  # a closed pool still takes work: it starts again
+    await workers.close(1)
+    assert done == ["quick", "quick"]
+
+
+async def test_a_failing_job_is_logged_and_frees_its_worker() -> None:
+    workers = Workers(size=1, per_person=1)
+    ran: list[str] = []
+
+    async def broken() -> None:
+        raise RuntimeError("boom")
+
+    async def after() -> None:
+        ran.append("after")
+
+    workers.submit(broken, "A")
+    workers.submit(after, "A")
+    await workers.close(1)
+    assert ran == ["after"]

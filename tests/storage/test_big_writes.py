@@ -1,0 +1,119 @@
+"""Big imports on the real store: written in one transaction, all or nothing, without
+holding up another person's write for long, and without holding up the event loop."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable
+from datetime import date, timedelta
+
+import pytest
+
+from storage.store import Store
+from tests.storage.conftest import BOTH
+from tests.storage.test_repository import AT, Query, event, jurisdiction
+from workflows.errors import AlreadyExists
+from workflows.imports import ImportReport
+from workflows.model import Event, Jurisdiction, Notice, Role
+from workflows.review import Review
+from workflows.transfer import import_csv
+
+pytestmark = BOTH  # every check here holds on SQLite and on PostgreSQL
+
+ROWS = 10_000
+"""Written one round trip a row, this held the write lock for some 30 seconds."""
+
+
+def towns(rows: int, first: int = 0) -> list[tuple[Jurisdiction, list[Event], list[Notice]]]:
+    return [(jurisdiction(f"town-{n:06d}", f"Town {n}", aliases=(f"t{n}",)),
+             [event(f"town-{n:06d}")], []) for n in range(first, first + rows)]
+
+
+async def waits(store: Store, work: Awaitable[object]) -> tuple[float, int]:
+    """Run ``work`` while another person's writes (role grants) go on one after the
+    other; return the longest any of them waited, and how many ran meanwhile."""
+    done = asyncio.Event()
+    longest, count = 0.0, 0
+
+    async def another_person() -> None:
+        nonlocal longest, count
+        while not done.is_set():
+            started = time.perf_counter()
+            await store.set_role(f"U{count}", Role.ANALYST, "UADMIN", AT)
+            longest, count = max(longest, time.perf_counter() - started), count + 1
+            await asyncio.sleep(0.01)
+
+    meanwhile = asyncio.create_task(another_person())
+    try:
+        await work
+    finally:
+        done.set()
+        await meanwhile
+    return longest, count
+
+
+async def test_a_big_import_holds_up_another_persons_write_briefly(store: Store,
+                                                                  query: Query) -> None:
+    longest, count = await waits(store, store.add_many(towns(ROWS)))
+    assert query("SELECT count(*) FROM jurisdictions") == [(ROWS,)]
+    assert query("SELECT count(*) FROM aliases") == [(ROWS,)]
+    assert query("SELECT min(seq), max(seq), count(*) FROM events") == [(1, 1, ROWS)]
+    assert count >= 1
+    assert longest < 1.0, f"a role change waited {longest:.2f} s for the import"
+
+
+async def test_a_big_import_with_one_taken_id_at_its_end_writes_nothing(
+        store: Store, query: Query) -> None:
+    await store.add_many(towns(1, first=ROWS - 1))
+    with pytest.raises(AlreadyExists):
+        await store.add_many(towns(ROWS))
+    assert query("SELECT count(*) FROM jurisdictions") == [(1,)]
+    assert query("SELECT count(*) FROM events") == [(1,)]
+    assert query("SELECT count(*) FROM aliases") == [(1,)]
+
+
+async def test_checking_and_writing_a_big_file_leaves_the_event_loop_free(
+        review: Review, query: Query) -> None:
+    """Reading, checking and writing 30,000 lines is seconds of processor work: done on
+    the event loop, it kept every other answer waiting that long."""
+    text = "id,name,kind,state\n" + "".join(f"town-{n:06d},Town {n},city,CA\n"
+                                           for n in range(30_000))
+    lags = await _lags(import_csv(review, "UADMIN", text, dry_run=False))
+    assert query("SELECT count(*) FROM jurisdictions") == [(30_000,)]
+    assert max(lags) < 0.5, f"the event loop was held for {max(lags):.2f} s"
+
+
+async def test_checking_a_big_events_file_leaves_the_event_loop_free(review: Review,
+                                                                     query: Query) -> None:
+    """Playing 12,000 steps on the jurisdictions' copies kept the event loop that long."""
+    towns_csv = "id,name\n" + "".join(f"town-{n:03d},Town {n}\n" for n in range(300))
+    assert (await import_csv(review, "UADMIN", towns_csv, dry_run=False)).applied
+    first = date(2017, 1, 2)
+    text = "date,jurisdiction,event,due\n" + "".join(
+        f"{first + timedelta(days=d)},town-{n:03d},letter_sent,"
+        f"{first + timedelta(days=d + 30)}\n" for n in range(300) for d in range(40))
+    lags = await _lags(import_csv(review, "UADMIN", text, dry_run=True))
+    assert max(lags) < 0.5, f"the event loop was held for {max(lags):.2f} s"
+    assert query("SELECT count(*) FROM events") == [(300,)]  # a dry run writes nothing
+
+
+async def _lags(work: Awaitable[ImportReport]) -> list[float]:
+    """How late a ticker woke, every 10 ms, while ``work`` ran (it must succeed)."""
+    lags: list[float] = []
+    done = asyncio.Event()
+
+    async def ticker() -> None:
+        while not done.is_set():
+            started = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lags.append(time.perf_counter() - started - 0.01)
+
+    ticking = asyncio.create_task(ticker())
+    try:
+        report = await work
+    finally:
+        done.set()
+        await ticking
+    assert not report.errors, report.errors[:3]
+    return lags
