@@ -66,7 +66,7 @@ async def test_big_imports_leave_everyone_elses_commands_answered_within_a_secon
     await setup(harness)
     keys = {}
     for name, rows, mode in (("checked.csv", CHECKED, ""), ("written.csv", ROWS, " apply")):
-        file_id = harness.slack.share(name, towns(rows))
+        file_id = harness.slack.share(name, towns(rows), ANALYST)
         link = f"<https://local.slack.com/files/{ANALYST}/{file_id}/{name}>"
         keys[name] = f"import-{name}"
         body = harness.sender.form(ANALYST, f"import {link}{mode}", "CREVIEW", keys[name])
@@ -124,7 +124,7 @@ async def test_command_text_of_the_longest_allowed_length_is_taken(harness: Harn
 async def test_an_import_from_slack_of_more_rows_than_it_takes_is_refused(
         harness: Harness) -> None:
     await setup(harness)
-    file_id = harness.slack.share("many.csv", towns(MAX_IMPORT_ROWS.rows + 1))
+    file_id = harness.slack.share("many.csv", towns(MAX_IMPORT_ROWS.rows + 1), ANALYST)
     link = f"<https://local.slack.com/files/{ANALYST}/{file_id}/many.csv>"
     refused = await harness.answer(ANALYST, f"import {link}")
     assert refused.ephemeral
@@ -137,7 +137,8 @@ async def test_an_import_from_slack_of_more_rows_than_it_takes_is_refused(
 async def test_an_import_from_slack_of_exactly_the_rows_it_takes_is_checked(
         harness: Harness) -> None:
     await setup(harness)
-    file_id = harness.slack.share("many.csv", towns(MAX_IMPORT_ROWS.rows) + b"\n\n\n")
+    file_id = harness.slack.share("many.csv", towns(MAX_IMPORT_ROWS.rows) + b"\n\n\n",
+                                  ANALYST)
     link = f"<https://local.slack.com/files/{ANALYST}/{file_id}/many.csv>"
     dry = await harness.answer(ANALYST, f"import {link}")
     assert f"{MAX_IMPORT_ROWS.rows} jurisdiction(s) would be added" in dry.text, dry.text
