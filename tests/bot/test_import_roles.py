@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.local_slack import Posted
 from tests.bot.conftest import ADMIN, Harness
 from tests.bot.test_cli import review_bot
+from tests.bot.test_cli_transfer import count
 
 ANALYST, LEAD = "UANA", "ULENA"
 JURISDICTIONS = ('id,name,kind,state\nalbany,"Albany, NY",city,NY\n'
@@ -83,14 +84,6 @@ async def test_from_slack_an_admin_takes_only_what_the_workflow_gives_admins(
 
 
 # -- the command line ----------------------------------------------------------------
-
-
-def count(tmp_path: Path, table: str) -> int:
-    conn = sqlite3.connect(tmp_path / "review.db")
-    try:
-        return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-    finally:
-        conn.close()
 
 
 def cli_staffed(tmp_path: Path) -> Path:

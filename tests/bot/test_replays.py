@@ -12,7 +12,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
 from aiohttp import ClientSession
 
 from bot.app import EVENTS_PATH, Bot, SlackAccess, build
@@ -35,14 +34,6 @@ async def serving(database_url: str, slack: LocalSlack) -> AsyncIterator[tuple[B
     finally:
         await runner.cleanup()
         await bot.close()
-
-
-@pytest.fixture
-async def slack() -> AsyncIterator[LocalSlack]:
-    stand_in = LocalSlack()
-    await stand_in.start()
-    yield stand_in
-    await stand_in.stop()
 
 
 def signed(sender: SlackSender, text: str, key: str) -> tuple[str, str, str]:
