@@ -7,7 +7,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from storage.database import Row
-from storage.store import Store, utc_text
+from storage.store import Store
+from storage.writes import utc_text
 from workflows.batches import Batch
 
 

@@ -48,6 +48,20 @@ class Transaction(Reader, Protocol):
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None: ...
 
 
+class Staging(Protocol):
+    """Where a big write's rows wait, outside any transaction, until one short
+    transaction moves them into the tables (``storage.writes``)."""
+
+    async def table(self, rows: Sequence[Sequence[Any]]) -> str:
+        """A temporary table of ``rows``: its columns p1, p2, … are each row's values in
+        order, its rowid the rows' order. Filling it locks nothing others need."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]:
+        """One write transaction that can read the staged tables."""
+        ...
+
+
 class Database(Protocol):
     schema_version: int
     skip_locked: str
@@ -60,6 +74,12 @@ class Database(Protocol):
     the same moment, empty where a write transaction holds the whole file (SQLite)."""
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+    def staging(self) -> AbstractAsyncContextManager[Staging] | None:
+        """Somewhere to stage a big write, or None where writing it row by row in one
+        transaction holds up no one else for long (PostgreSQL: its writers lock only
+        the rows they change)."""
+        ...
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
         """Rows of one query, from committed data."""

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from storage.database import Transaction
-from storage.store import Store, utc_text
+from storage.store import Store
+from storage.writes import utc_text
 
 Delay = Callable[[int], timedelta]
 """The wait after the Nth refusal in a row."""

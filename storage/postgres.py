@@ -82,6 +82,11 @@ class PostgresDatabase:
         async with self._pool.acquire() as conn, conn.transaction():
             yield Connection(conn)
 
+    def staging(self) -> None:
+        """Big writes go row by row, in one transaction: PostgreSQL's writers lock only
+        the rows they change, and its readers never wait."""
+        return None
+
     async def read(self, sql: str, *args: Any) -> list[Row]:
         return list(await self._pool.fetch(_sql(sql), *args))
 

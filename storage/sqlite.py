@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,10 @@ from storage.migrations import migrate
 from storage.store import Store
 
 BUSY_TIMEOUT_MS = 10_000
+STAGING_CACHE_KIB = -65_536
+"""Page cache of a staging connection: 64 MiB (SQLite's default is 2 MiB), so that
+moving 100,000 rows in does not spill pages to the log and read them back while the
+file is locked. Freed when the write ends."""
 
 
 async def _connect(path: str) -> aiosqlite.Connection:
@@ -154,6 +158,52 @@ def _upsert(ledger: Ledger, size: int) -> str:
             f" RETURNING {column}")
 
 
+@asynccontextmanager
+async def _transaction(conn: aiosqlite.Connection, lock: asyncio.Lock
+                       ) -> AsyncIterator[Connection]:
+    """BEGIN IMMEDIATE … COMMIT on ``conn``, under the lock of this process's writers."""
+    async with lock:
+        await conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield Connection(conn)
+        except BaseException:
+            await conn.execute("ROLLBACK")
+            raise
+        await conn.execute("COMMIT")
+
+
+class _Staging:
+    """A big write staged on a connection of its own (``storage.writes``): its rows go
+    into that connection's temporary tables, which live outside the file, so filling
+    them takes none of the file's locks however long it takes; then one transaction of
+    that connection moves them. It runs under the writer's lock, so this process's
+    other writes wait their turn in it rather than on the file's busy timeout. Closing
+    the connection drops the tables."""
+
+    def __init__(self, conn: aiosqlite.Connection, writer_lock: asyncio.Lock) -> None:
+        self._conn = conn
+        self._writer_lock = writer_lock
+        self._tables = 0
+
+    async def table(self, rows: Sequence[Sequence[Any]]) -> str:
+        self._tables += 1
+        name, width = f"temp.staged_{self._tables}", len(rows[0])
+        await self._conn.execute(
+            f"CREATE TABLE {name} ({', '.join(f'p{n}' for n in range(1, width + 1))})")
+        await self._conn.execute("BEGIN")  # touches only the temporary database
+        try:
+            await self._conn.executemany(
+                f"INSERT INTO {name} VALUES ({', '.join('?' * width)})", rows)
+        except BaseException:
+            await self._conn.execute("ROLLBACK")
+            raise
+        await self._conn.execute("COMMIT")
+        return name
+
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
+        return _transaction(self._conn, self._writer_lock)
+
+
 class SqliteDatabase:
     skip_locked = ""
     for_update = ""
@@ -166,6 +216,7 @@ class SqliteDatabase:
         self._reader = Connection(reader)
         self._reader_db = reader
         self._lock = asyncio.Lock()
+        self._staging_lock = asyncio.Lock()
         self._ledgers: _Ledgers | None = None
 
     @classmethod
@@ -186,17 +237,20 @@ class SqliteDatabase:
         await self._reader_db.close()
         await self._writer.close()
 
-    @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
         """BEGIN IMMEDIATE … COMMIT on the writer connection, one at a time."""
-        async with self._lock:
-            await self._writer.execute("BEGIN IMMEDIATE")
+        return _transaction(self._writer, self._lock)
+
+    @asynccontextmanager
+    async def staging(self) -> AsyncIterator[_Staging]:
+        """A connection of its own for one big write at a time (``_Staging``)."""
+        async with self._staging_lock:
+            conn = await _connect(self.path)
             try:
-                yield Connection(self._writer)
-            except BaseException:
-                await self._writer.execute("ROLLBACK")
-                raise
-            await self._writer.execute("COMMIT")
+                await conn.execute(f"PRAGMA cache_size = {STAGING_CACHE_KIB}")
+                yield _Staging(conn, self._lock)
+            finally:
+                await conn.close()
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
         return await self._reader.fetch(sql, *args)

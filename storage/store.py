@@ -10,20 +10,18 @@ replicas never claim the same reminder.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import re
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
-from itertools import chain
+from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
+from storage import writes
 from storage.database import Database, DuplicateKey, Reader, Row, Transaction
-from workflows.errors import AlreadyExists, Conflict
+from storage.writes import utc_text
+from workflows.errors import AlreadyExists
 from workflows.model import (
     CourtOrder,
     Event,
@@ -42,8 +40,6 @@ _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdict
 _CHANNEL = ("coalesce((SELECT channel FROM jurisdictions j WHERE j.id = reminders.jurisdiction_id),"
             " ?3)")
 """Where a claimed reminder goes: its jurisdiction's channel, else the default (?3)."""
-_IDS_PER_QUERY = 500
-"""Ids in one ``IN (…)`` list: well under each engine's limit on parameters."""
 _NOTICES = ("SELECT o.id AS outbox_id, o.channel, o.attempts, o.recheck, o.after_ts, e.*"
             " FROM outbox o JOIN events e"
             " ON e.id = o.event_id WHERE o.sent_at IS NULL AND o.dropped_at IS NULL")
@@ -71,6 +67,8 @@ class Store:
         self.db = db
         self.notices_written = 0
         """Counts notices this process wrote to the outbox: a relay flushes when it moved."""
+        self.staged_from = writes.STAGED_FROM
+        """Changes from which a write is staged, where the engine stages (``writes``)."""
 
     @property
     def schema_version(self) -> int:
@@ -139,10 +137,8 @@ class Store:
     async def add_many(self, batch: Sequence[tuple[Jurisdiction, Sequence[Event],
                                                    Sequence[Notice]]]) -> None:
         """Insert new jurisdictions, all in one transaction (all or none)."""
-        writes = await _prepare(_additions, batch)
         try:
-            async with self.transaction() as db:
-                await _run(db, writes)
+            await writes.write(self.db, writes.additions, batch, staged_from=self.staged_from)
         except DuplicateKey:
             raise AlreadyExists("An id or alias was taken a moment ago; nothing was "
                                 "added.") from None
@@ -161,31 +157,13 @@ class Store:
         """All the changes in one transaction: a ``Conflict`` on any of them, or any
         other failure part-way, rolls back the ones already written. The versions are
         checked first, with the rows locked until the end of the transaction."""
-        writes = await _prepare(_updates, changes)
-        async with self.transaction() as db:
-            await self._check_versions(db, changes)
-            await _run(db, writes)
+        await writes.write(self.db, writes.updates, changes, changes, self.staged_from)
         self.notices_written += sum(len(c.notices) for c in changes)
-
-    async def _check_versions(self, db: Transaction, changes: Sequence[StagedChange]) -> None:
-        """Raise ``Conflict`` unless every jurisdiction is still at its expected version;
-        where other processes write at the same time (PostgreSQL) the rows stay locked."""
-        for start in range(0, len(changes), _IDS_PER_QUERY):
-            chunk = changes[start:start + _IDS_PER_QUERY]
-            rows = await db.fetch(
-                f"SELECT id, version FROM jurisdictions WHERE id IN"
-                f" ({', '.join('?' * len(chunk))}){self.db.for_update}",
-                *(c.jurisdiction.id for c in chunk))
-            stored = {r["id"]: r["version"] for r in rows}
-            for change in chunk:
-                if stored.get(change.jurisdiction.id) != change.expected_version:
-                    raise Conflict(f"{change.jurisdiction.id} is no longer at version "
-                                   f"{change.expected_version}")
 
     async def _insert_reminders(self, db: Transaction,
                                 reminders: Sequence[Reminder]) -> None:
-        """Add planned reminders (``_INSERT_REMINDERS``)."""
-        await db.executemany(_INSERT_REMINDERS, [_reminder_row(r) for r in reminders])
+        """Add planned reminders (``writes.INSERT_REMINDERS``)."""
+        await db.executemany(writes.INSERT_REMINDERS, [writes.reminder_row(r) for r in reminders])
 
     async def deadlines(self, first: date, last: date, filters: Filters,
                         limit: int) -> tuple[list[Listing], int]:
@@ -436,182 +414,6 @@ class Store:
         return [_reminder(r) for r in rows]
 
 
-# -- writing many changes at once ------------------------------------------------------
-#
-# An import writes 100,000 jurisdictions in one transaction. Each table is written with
-# one statement run over all their rows (``executemany``), not a round trip per row, and
-# the rows are made before the transaction begins (in a worker thread when there are
-# many), so the write lock is held only for the database's own work.
-
-Write = tuple[str, list[tuple[Any, ...]]]
-"""A statement and the rows it runs for."""
-_VALUES = re.compile(r"VALUES (\([?, ]+\))")
-_ROWS_PER_STATEMENT = 500
-_PARAMETERS_PER_STATEMENT = 10_000
-"""Under each engine's limit on the parameters of one statement (32,766; 32,767)."""
-_IN_A_THREAD = 200
-"""Changes from which their rows are made in a worker thread, off the event loop."""
-_INSERT_JURISDICTIONS = (
-    "INSERT INTO jurisdictions (id, name, name_key, kind, us_state, state, owner, channel,"
-    " held_from, held_by, last_step_on, due_on, updated_at, version)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_UPDATE_JURISDICTIONS = (
-    "UPDATE jurisdictions SET name = ?, name_key = ?, kind = ?, us_state = ?, state = ?,"
-    " owner = ?, channel = ?, held_from = ?, held_by = ?, last_step_on = ?, due_on = ?,"
-    " updated_at = ?, version = ? WHERE id = ? AND version = ?")
-_DELETE_ALIASES = "DELETE FROM aliases WHERE jurisdiction_id = ?"
-_INSERT_ALIASES = "INSERT INTO aliases (alias, jurisdiction_id) VALUES (?, ?)"
-_UPSERT_ROUNDS = (
-    "INSERT INTO rounds (jurisdiction_id, number, kind, sent_on, due_on, due_rule,"
-    " business_days, outcome, closed_on, paused_on, days_left)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (jurisdiction_id, number)"
-    " DO UPDATE SET kind = excluded.kind, sent_on = excluded.sent_on,"
-    " due_on = excluded.due_on, due_rule = excluded.due_rule,"
-    " business_days = excluded.business_days, outcome = excluded.outcome,"
-    " closed_on = excluded.closed_on, paused_on = excluded.paused_on,"
-    " days_left = excluded.days_left")
-_UPSERT_ORDERS = (
-    "INSERT INTO court_orders (jurisdiction_id, id, kind, on_date, case_number,"
-    " court, scope, blocks, lifted_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (jurisdiction_id, id) DO UPDATE SET kind = excluded.kind,"
-    " on_date = excluded.on_date, case_number = excluded.case_number,"
-    " court = excluded.court, scope = excluded.scope, blocks = excluded.blocks,"
-    " lifted_on = excluded.lifted_on")
-_INSERT_EVENTS = (
-    "INSERT INTO events (jurisdiction_id, seq, kind, actor, on_date, recorded_at,"
-    " from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_INSERT_NOTICES = (
-    "INSERT INTO outbox (channel, event_id, created_at) SELECT CAST(? AS TEXT), id,"
-    " CAST(? AS TEXT) FROM events WHERE jurisdiction_id = ? AND seq = ?")
-_CANCEL_REMINDERS = (
-    "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE"
-    " jurisdiction_id = ? AND status = 'pending' AND NOT (round = ? AND deadline = ?)")
-_INSERT_REMINDERS = (
-    "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
-    " SELECT CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT),"
-    " CAST(?4 AS TEXT), CAST(?5 AS TEXT) WHERE CAST(?4 AS TEXT) NOT IN"
-    " ('overdue', 'escalation') OR NOT EXISTS (SELECT 1 FROM reminders"
-    " WHERE jurisdiction_id = ?1 AND round = ?2 AND deadline = ?3 AND kind = ?4"
-    " AND status <> 'cancelled') ON CONFLICT DO NOTHING")
-"""Add a planned reminder. A deadline gets one overdue reminder and one escalation,
-ever: a step taken while it is overdue (which plans them for today) adds no second
-one, nor a second chain of follow-ups after it."""
-
-
-async def _prepare(make: Callable[[Sequence[T]], list[Write]], items: Sequence[T]
-                   ) -> list[Write]:
-    """The writes of ``items``, made in a worker thread when there are many."""
-    if len(items) >= _IN_A_THREAD:
-        return await asyncio.to_thread(_statements, make, items)
-    return _statements(make, items)
-
-
-def _statements(make: Callable[[Sequence[T]], list[Write]], items: Sequence[T]) -> list[Write]:
-    return [statement for sql, rows in make(items) if rows
-            for statement in _grouped_rows(sql, rows)]
-
-
-def _grouped_rows(sql: str, rows: list[tuple[Any, ...]]) -> list[Write]:
-    """An ``INSERT … VALUES (?, …)`` for many rows as statements of many rows each
-    (``VALUES (…), (…), …``): a statement takes the driver a round trip, and SQLite's
-    lets go of the interpreter's lock (the GIL) for each, so that row by row a busy
-    event loop would hold up the write, and the write the loop."""
-    values = _VALUES.search(sql)
-    per = min(_ROWS_PER_STATEMENT, _PARAMETERS_PER_STATEMENT // len(rows[0]))
-    if values is None or len(rows) < 2 * per:
-        return [(sql, rows)]
-    group = values[1]
-    whole = len(rows) - len(rows) % per
-
-    def statement(count: int) -> str:
-        return f"{sql[:values.start(1)]}{', '.join([group] * count)}{sql[values.end(1):]}"
-
-    result: list[Write] = [(statement(per), [
-        tuple(chain.from_iterable(rows[start:start + per])) for start in range(0, whole, per)])]
-    if whole < len(rows):
-        result.append((sql, rows[whole:]))
-    return result
-
-
-async def _run(db: Transaction, writes: list[Write]) -> None:
-    for sql, rows in writes:
-        await db.executemany(sql, rows)
-
-
-def _additions(batch: Sequence[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]]
-               ) -> list[Write]:
-    """New jurisdictions (in id order, which is the order of their index) and their parts."""
-    ordered = sorted((StagedChange(j, 0, events, notices) for j, events, notices in batch),
-                     key=lambda c: c.jurisdiction.id)
-    return [(_INSERT_JURISDICTIONS, [_columns(c) for c in ordered]),
-            *_parts(ordered)]
-
-
-def _updates(changes: Sequence[StagedChange]) -> list[Write]:
-    """Changed jurisdictions: their rows at the expected version, their parts (the
-    aliases replaced) and the reminders their running deadlines imply."""
-    ordered = sorted(changes, key=lambda c: c.jurisdiction.id)
-    with_reminders = [c for c in ordered if c.reminders is not None]
-    return [(_UPDATE_JURISDICTIONS, [(*_columns(c)[1:], c.jurisdiction.id,
-                                      c.expected_version) for c in ordered]),
-            (_DELETE_ALIASES, [(c.jurisdiction.id,) for c in ordered]),
-            *_parts(ordered),
-            (_CANCEL_REMINDERS, [(_now(c.events), c.jurisdiction.id,
-                                  _round_number(c.jurisdiction), _iso(c.jurisdiction.due_on)
-                                  or "") for c in with_reminders]),
-            (_INSERT_REMINDERS, [_reminder_row(r) for c in with_reminders
-                                 for r in c.reminders or ()])]
-
-
-def _parts(changes: Sequence[StagedChange]) -> list[Write]:
-    """Everything but the jurisdiction rows: aliases, rounds, court orders, events
-    (numbered on from each change's expected version) and the notices about them."""
-    return [
-        (_INSERT_ALIASES, [(alias, c.jurisdiction.id) for c in changes
-                           for alias in c.jurisdiction.aliases]),
-        (_UPSERT_ROUNDS, [
-            (c.jurisdiction.id, r.number, r.kind, r.sent_on.isoformat(), _iso(r.due_on),
-             r.due_rule, int(r.business_days), r.outcome, _iso(r.closed_on),
-             _iso(r.paused_on), r.days_left) for c in changes for r in c.jurisdiction.rounds]),
-        (_UPSERT_ORDERS, [
-            (c.jurisdiction.id, o.id, o.kind.value, o.on.isoformat(), o.case, o.court,
-             o.scope, ",".join(sorted(o.blocks)), _iso(o.lifted_on))
-            for c in changes for o in c.jurisdiction.orders]),
-        (_INSERT_EVENTS, [
-            (e.jurisdiction_id, c.expected_version + n, e.kind, e.actor, e.on.isoformat(),
-             utc_text(e.at), e.from_state, e.to_state, json.dumps(e.detail, sort_keys=True))
-            for c in changes for n, e in enumerate(c.events, start=1)]),
-        (_INSERT_NOTICES, [
-            (notice.channel, utc_text(notice.event.at), c.jurisdiction.id,
-             c.expected_version + _position(c.events, notice.event))
-            for c in changes for notice in c.notices]),
-    ]
-
-
-def _columns(change: StagedChange) -> tuple[Any, ...]:
-    """The jurisdiction row a change writes: its id, then the columns in the order the
-    INSERT and the UPDATE name them, the new version last."""
-    j = change.jurisdiction
-    return (j.id, j.name, j.name.lower(), j.kind, j.us_state, j.state, j.owner, j.channel,
-            j.held_from, j.held_by, _iso(j.last_step_on), _iso(j.due_on), _now(change.events),
-            change.expected_version + max(len(change.events), 1))
-
-
-def _reminder_row(r: Reminder) -> tuple[Any, ...]:
-    return (r.jurisdiction_id, r.round, r.deadline.isoformat(), r.kind.value,
-            utc_text(r.due_at))
-
-
-def _round_number(j: Jurisdiction) -> int:
-    current = j.current_round
-    return current.number if current else -1
-
-
-def _position(events: Sequence[Event], event: Event) -> int:
-    """Where ``event`` (that very object) is among ``events``, counting from 1."""
-    return next(n for n, e in enumerate(events, start=1) if e is event)
-
-
 class Snapshot:
     """Everything stored, page by page (keyset pagination), as of the first read of its
     transaction: the domain's ``ExportSource``."""
@@ -663,13 +465,6 @@ def _reminder(row: Row) -> Reminder:
                     Kind(row["kind"]), datetime.fromisoformat(row["due_at"]), row["id"])
 
 
-@lru_cache(maxsize=1024)
-def utc_text(moment: datetime) -> str:
-    """How times are stored: UTC ISO 8601 text, which sorts and compares as time does.
-    (Remembered: the thousands of rows an import writes share one moment.)"""
-    return moment.astimezone(UTC).isoformat()
-
-
 def _where(filters: Filters) -> tuple[str, list[str]]:
     clauses, args = [], []
     for column, value in (("state", filters.state), ("kind", filters.kind),
@@ -680,16 +475,8 @@ def _where(filters: Filters) -> tuple[str, list[str]]:
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
-
-
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
-
-
-def _now(events: Sequence[Event]) -> str:
-    return utc_text(events[-1].at) if events else ""
 
 
 def _jurisdiction(row: Row, aliases: list[str], rounds: list[Round],

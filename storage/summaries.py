@@ -16,7 +16,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from storage.database import Row
-from storage.store import Store, utc_text
+from storage.store import Store
+from storage.writes import utc_text
 from workflows.model import CourtOrder, OrderKind
 from workflows.summary import (
     Activity,

@@ -32,7 +32,7 @@ from bot.app import SlackAccess, build
 from bot.local_slack import Failure, LocalSlack
 from bot.settings import load_settings
 from storage.sqlite import SqliteStore
-from storage.store import utc_text
+from storage.writes import utc_text
 from tests.bot import test_cli
 from tests.storage.conftest import Clock
 from workflows.deadlines import DueSpec, calendar_for

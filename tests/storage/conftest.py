@@ -26,6 +26,9 @@ CHANNEL = "#compliance-review"
 Query = Callable[..., list[tuple[Any, ...]]]
 BOTH = pytest.mark.parametrize("engine", ["sqlite", "postgres"])
 """For a module or test whose checks hold on both engines."""
+EVERY_WAY = pytest.mark.parametrize("engine", ["sqlite", "staged", "postgres"])
+"""For checks of writing many changes: on SQLite row by row and staged ("staged":
+every write is, however small; ``storage.writes``), and on PostgreSQL."""
 
 
 class Clock:
@@ -55,7 +58,7 @@ def engine() -> str:
 
 @pytest.fixture
 async def database_url(engine: str, db_path: Path) -> AsyncIterator[str]:
-    if engine == "sqlite":
+    if engine in ("sqlite", "staged"):
         yield f"sqlite:///{db_path}"
         return
     async with fresh_database() as url:
@@ -63,8 +66,10 @@ async def database_url(engine: str, db_path: Path) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def store(database_url: str) -> AsyncIterator[Store]:
+async def store(database_url: str, engine: str) -> AsyncIterator[Store]:
     opened = await open_store(database_url)
+    if engine == "staged":
+        opened.staged_from = 1
     yield opened
     await opened.close()
 
@@ -105,4 +110,4 @@ def query(engine: str, db_path: Path, database_url: str) -> Query:
         with ThreadPoolExecutor(1) as thread:  # the test's own loop is busy running it
             return thread.submit(asyncio.run, fetch()).result()
 
-    return on_sqlite if engine == "sqlite" else on_postgres
+    return on_postgres if engine == "postgres" else on_sqlite

@@ -55,12 +55,15 @@ async def waits(store: Store, work: Awaitable[object]) -> tuple[float, int]:
 
 async def test_a_big_import_holds_up_another_persons_write_briefly(store: Store,
                                                                   query: Query) -> None:
-    longest, count = await waits(store, store.add_many(towns(ROWS)))
-    assert query("SELECT count(*) FROM jurisdictions") == [(ROWS,)]
-    assert query("SELECT count(*) FROM aliases") == [(ROWS,)]
-    assert query("SELECT min(seq), max(seq), count(*) FROM events") == [(1, 1, ROWS)]
+    """50,000 rows handed over inside one transaction held SQLite's write lock for
+    1.05 s; staged, their move holds it about half as long (``storage.writes``)."""
+    rows = 5 * ROWS
+    longest, count = await waits(store, store.add_many(towns(rows)))
+    assert query("SELECT count(*) FROM jurisdictions") == [(rows,)]
+    assert query("SELECT count(*) FROM aliases") == [(rows,)]
+    assert query("SELECT min(seq), max(seq), count(*) FROM events") == [(1, 1, rows)]
     assert count >= 1
-    assert longest < 1.0, f"a role change waited {longest:.2f} s for the import"
+    assert longest < 0.8, f"a role change waited {longest:.2f} s for the import"
 
 
 async def test_a_big_import_with_one_taken_id_at_its_end_writes_nothing(

@@ -10,7 +10,8 @@ import pytest
 
 from storage import open_store
 from storage.database import DuplicateKey
-from storage.store import Store, utc_text
+from storage.store import Store
+from storage.writes import utc_text
 from tests.storage.test_claims import letters
 from workflows.reminders import Kind, Reminder
 from workflows.review import Review

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from storage.store import Store
-from tests.storage.conftest import BOTH
+from tests.storage.conftest import EVERY_WAY
 from tests.storage.test_repository import Query, event, jurisdiction
 from workflows.errors import Conflict
 from workflows.imports import read_csv
@@ -17,7 +17,7 @@ from workflows.reminders import Kind, Reminder
 from workflows.review import Review
 from workflows.transfer import apply_events, import_csv, plan_events
 
-pytestmark = BOTH  # every check here holds on SQLite and on PostgreSQL
+pytestmark = EVERY_WAY  # every check holds on SQLite, staged or not, and PostgreSQL
 
 DUE = date(2018, 2, 23)
 
