@@ -123,6 +123,48 @@ class Store:
             key, end, limit)
         return [], [_listing(r) for r in prefixed]
 
+    async def exact_many(self, texts: Sequence[str]) -> dict[str, list[str]]:
+        found: dict[str, set[str]] = {}
+        for chunk in _chunks(sorted(set(texts))):
+            marks = ", ".join("?" * len(chunk))
+            for row in await self.read(
+                    f"SELECT id, name_key FROM jurisdictions WHERE id IN ({marks})"
+                    f" UNION ALL SELECT id, name_key FROM jurisdictions"
+                    f" WHERE name_key IN ({marks})", *chunk, *chunk):
+                for key in {row["id"], row["name_key"]}:
+                    found.setdefault(key, set()).add(row["id"])
+            for row in await self.read(f"SELECT alias, jurisdiction_id FROM aliases"
+                                       f" WHERE alias IN ({marks})", *chunk):
+                found.setdefault(row["alias"], set()).add(row["jurisdiction_id"])
+        return {text: sorted(found[text]) for text in texts if text in found}
+
+    async def get_many(self, ids: Sequence[str]) -> dict[str, Jurisdiction]:
+        result: dict[str, Jurisdiction] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            marks = ", ".join("?" * len(chunk))
+            rows = await self.read(f"SELECT * FROM jurisdictions WHERE id IN ({marks})", *chunk)
+            aliases = _grouped(await self.read(
+                f"SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id IN ({marks})"
+                " ORDER BY jurisdiction_id, alias", *chunk), lambda r: r["alias"])
+            rounds = _grouped(await self.read(
+                f"SELECT * FROM rounds WHERE jurisdiction_id IN ({marks})"
+                " ORDER BY jurisdiction_id, number", *chunk), _round)
+            orders = _grouped(await self.read(
+                f"SELECT * FROM court_orders WHERE jurisdiction_id IN ({marks})"
+                " ORDER BY jurisdiction_id, id", *chunk), _order)
+            result.update((r["id"], _jurisdiction(r, aliases.get(r["id"], []),
+                                                  rounds.get(r["id"], []),
+                                                  orders.get(r["id"], []))) for r in rows)
+        return result
+
+    async def events_of(self, ids: Sequence[str]) -> dict[str, list[Event]]:
+        result: dict[str, list[Event]] = {}
+        for chunk in _chunks(sorted(set(ids))):
+            result.update(_grouped(await self.read(
+                f"SELECT * FROM events WHERE jurisdiction_id IN ({', '.join('?' * len(chunk))})"
+                " ORDER BY jurisdiction_id, seq", *chunk), _event))
+        return result
+
     async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
         where, args = _where(filters)
         total = await self.read(f"SELECT count(*) AS n FROM jurisdictions{where}", *args)
@@ -450,6 +492,12 @@ def _earliest(stamps: Sequence[str | None]) -> str | None:
     """The earliest of Slack timestamps, None if any is unknown (so a check reads back
     far enough for every row). Slack's "seconds.micros" text sorts as time does."""
     return None if None in stamps else min(s for s in stamps if s is not None)
+
+
+def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
+    """``items`` in lists short enough for one ``IN (…)`` (well under each engine's
+    limit on the parameters of a statement)."""
+    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 def _grouped(rows: list[Row], make: Callable[[Row], T]) -> dict[str, list[T]]:

@@ -77,6 +77,20 @@ class Repository(Protocol):
         those for which it is only a prefix."""
         ...
 
+    async def exact_many(self, texts: Sequence[str]) -> dict[str, list[str]]:
+        """For each of ``texts`` (already lower case), the ids, in order, of the
+        jurisdictions whose id, alias or name equals it, as ``lookup`` finds them; a
+        text that names none is left out. A few queries for thousands of texts."""
+        ...
+
+    async def get_many(self, ids: Sequence[str]) -> dict[str, Jurisdiction]:
+        """The jurisdictions of ``ids`` that exist, as ``get`` reads each."""
+        ...
+
+    async def events_of(self, ids: Sequence[str]) -> dict[str, list[Event]]:
+        """Every event of each of ``ids``, oldest first (none: left out)."""
+        ...
+
     async def add(self, j: Jurisdiction, events: Sequence[Event],
                   notices: Sequence[Notice]) -> None: ...
 

@@ -101,6 +101,28 @@ async def test_checking_a_big_events_file_leaves_the_event_loop_free(review: Rev
     assert query("SELECT count(*) FROM events") == [(300,)]  # a dry run writes nothing
 
 
+async def test_checking_an_events_file_reads_many_jurisdictions_to_a_query(
+        review: Review, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Seven reads a line (lookup, get, history) took 100,000 lines some ten minutes."""
+    towns_csv = "id,name\n" + "".join(f"town-{n:04d},Town {n}\n" for n in range(1000))
+    assert (await import_csv(review, "UADMIN", towns_csv, dry_run=False)).applied
+    reads = 0
+    read = store.read
+
+    async def counted(sql: str, *args: object) -> list[object]:
+        nonlocal reads
+        reads += 1
+        return await read(sql, *args)
+
+    monkeypatch.setattr(store, "read", counted)  # the real reads, counted
+    text = "date,jurisdiction,event,due\n" + "".join(
+        f"2017-06-01,{ref},letter_sent,2017-07-14\n"
+        for ref in (*(f"town-{n:04d}" for n in range(999)), "Town 999"))
+    report = await import_csv(review, "UADMIN", text, dry_run=True)
+    assert not report.errors, report.errors[:3]
+    assert reads <= 40, f"{reads} reads for 1,000 lines"
+
+
 async def _lags(work: Awaitable[ImportReport]) -> list[float]:
     """How late a ticker woke, every 10 ms, while ``work`` ran (it must succeed)."""
     lags: list[float] = []

@@ -250,6 +250,41 @@ async def test_taken_keys_are_every_id_and_alias(five: Store) -> None:
 # -- history ----------------------------------------------------------------------------
 
 
+async def test_exact_many_finds_what_lookup_finds_for_each_text(five: Store) -> None:
+    texts = ["chicago", "chi", "cook", "cook county, il", "state of texas", "texas",
+             "chic", "zurich", "chicago%"]
+    found = await five.exact_many(texts)
+    for text in texts:
+        exact, _ = await five.lookup(text, 10)
+        assert found.get(text, []) == ids(exact), text
+    assert "chic" not in found and "zurich" not in found
+
+
+async def test_exact_many_gives_every_jurisdiction_a_text_names(store: Store) -> None:
+    await add(store, jurisdiction("springfield-il", "Springfield"))
+    await add(store, jurisdiction("springfield-mo", "Springfield"))
+    await add(store, jurisdiction("mo", "Missouri", aliases=("springfield",)))
+    assert await store.exact_many(["springfield"]) == {
+        "springfield": ["mo", "springfield-il", "springfield-mo"]}
+
+
+async def test_get_many_and_events_of_read_as_get_and_history_do(five: Store) -> None:
+    chicago = await five.get("chicago")
+    assert chicago is not None
+    chicago.rounds.append(Round(1, "letter", DAY, DAY + timedelta(days=30), "30 days"))
+    later = event("chicago", "letter", at=AT + timedelta(hours=1), before="new",
+                  after="awaiting_response")
+    await five.save(chicago, 1, [later], [])
+    ids_ = [f"town-{n}" for n in range(1200)]  # more than one query's worth of ids
+    got = await five.get_many(["chicago", "tx", "nowhere", *ids_])
+    assert sorted(got) == ["chicago", "tx"]
+    for jid in ("chicago", "tx"):
+        assert got[jid] == await five.get(jid)
+    history = await five.events_of(["chicago", "houston", "nowhere"])
+    assert sorted(history) == ["chicago", "houston"]
+    assert history["chicago"] == list(reversed((await five.history("chicago", 0, 10))[0]))
+
+
 async def test_history_is_newest_first_with_sequence_numbers(store: Store) -> None:
     j = jurisdiction("chicago", "Chicago, IL")
     added = await add(store, j)

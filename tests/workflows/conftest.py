@@ -116,6 +116,18 @@ class FakeRepository:
         prefixed = [j for j in ordered if any(k.startswith(key) for k in self._keys(j))]
         return [], [self._listing(j) for j in prefixed[:limit]]
 
+    async def exact_many(self, texts: Sequence[str]) -> dict[str, list[str]]:
+        found = {text: [j.id for j in sorted(self.jurisdictions.values(), key=lambda j: j.id)
+                        if text in self._keys(j)] for text in texts}
+        return {text: ids for text, ids in found.items() if ids}
+
+    async def get_many(self, ids: Sequence[str]) -> dict[str, Jurisdiction]:
+        return {jid: copy.deepcopy(self.jurisdictions[jid]) for jid in ids
+                if jid in self.jurisdictions}
+
+    async def events_of(self, ids: Sequence[str]) -> dict[str, list[Event]]:
+        return {jid: list(self.events[jid]) for jid in ids if self.events.get(jid)}
+
     def _append(self, j: Jurisdiction, version: int, events: Sequence[Event],
                 notices: Sequence[Notice]) -> None:
         stored = copy.deepcopy(j)
