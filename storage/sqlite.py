@@ -177,8 +177,10 @@ class _Staging:
     into that connection's temporary tables, which live outside the file, so filling
     them takes none of the file's locks however long it takes; then one transaction of
     that connection moves them. It runs under the writer's lock, so this process's
-    other writes wait their turn in it rather than on the file's busy timeout. Closing
-    the connection drops the tables."""
+    other writes wait their turn in it rather than on the file's busy timeout. Its
+    commit leaves the log to be copied into the file after the lock is let go (a
+    commit of 100,000 changes that did it took 0.9 s instead of 0.4). Closing the
+    connection drops the tables."""
 
     def __init__(self, conn: aiosqlite.Connection, writer_lock: asyncio.Lock) -> None:
         self._conn = conn
@@ -248,7 +250,11 @@ class SqliteDatabase:
             conn = await _connect(self.path)
             try:
                 await conn.execute(f"PRAGMA cache_size = {STAGING_CACHE_KIB}")
+                await conn.execute("PRAGMA wal_autocheckpoint = 0")
                 yield _Staging(conn, self._lock)
+                # Copy the write from the log into the file now, outside the lock, not in
+                # the commit (which the lock's next holders would wait for).
+                await conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             finally:
                 await conn.close()
 

@@ -45,3 +45,16 @@ def test_the_stall_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None
     for when in ("idle", "during_import"):
         assert figures[when]["reads"]["failed"] == figures[when]["writes"]["failed"] == 0
     assert figures["idle"]["reads"]["answers"] > 0 and figures["idle"]["writes"]["answers"] > 0
+
+
+def test_the_big_writes_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
+    out = tmp_path / "big_writes.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.big_writes", "--rows", "300", "--out", str(out)],
+        cwd=REPOSITORY, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    for way in ("row by row", "staged"):
+        for kind in ("jurisdictions", "steps"):
+            assert figures[way][kind]["other_writes"] >= 1, (way, kind)
+    assert done.stdout.count("another person's write waited at most") == 4
