@@ -179,8 +179,9 @@ async def _sweep(settings: Settings, as_of: str | None) -> int:
             report = await bot.sweeper.sweep()
         finally:
             await bot.close()
-        for message in slack.posted if slack else []:
-            print(show(slack, message))
+        if slack is not None:
+            for message in slack.posted:
+                print(show(slack, message))
     finally:
         if slack:
             await slack.stop()

@@ -321,8 +321,9 @@ class LocalSlack:
         return {"ok": False, "error": "message_not_found"}
 
     async def _m_views_open(self, params: dict[str, Any]) -> dict[str, Any]:
-        view = params.get("view")
-        view = json.loads(view) if isinstance(view, str) else view
+        view = _view(params)
+        if view is None:
+            return {"ok": False, "error": "invalid_arguments"}
         if not params.get("trigger_id"):
             return {"ok": False, "error": "invalid_trigger_id"}
         async with self._changed:
@@ -505,8 +506,9 @@ class LocalSlack:
                 "response_metadata": {"next_cursor": str(end) if more else ""}}
 
     async def _m_views_publish(self, params: dict[str, Any]) -> dict[str, Any]:
-        view = params.get("view")
-        view = json.loads(view) if isinstance(view, str) else view
+        view = _view(params)
+        if view is None:
+            return {"ok": False, "error": "invalid_arguments"}
         async with self._changed:
             self.views[str(params.get("user_id"))] = view
             self._changed.notify_all()
@@ -574,6 +576,13 @@ def _directory_id(book: dict[str, str], prefix: str, name: str) -> str:
     return new_id
 
 
+def _view(params: dict[str, Any]) -> dict[str, Any] | None:
+    """A view argument, sent as JSON text or as an object; None if there is none."""
+    view = params.get("view")
+    view = json.loads(view) if isinstance(view, str) else view
+    return view if isinstance(view, dict) else None
+
+
 def _blocks(value: Any) -> list[dict[str, Any]]:
     if isinstance(value, str):
         return list(json.loads(value)) if value else []
@@ -593,7 +602,7 @@ class SlackSender:
     signing_secret: str
     slack: LocalSlack
     command: str = "/review"
-    _keys: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _keys: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def form(self, user: str, text: str, channel: str, key: str) -> str:
         return urlencode(self.fields(user, text, channel, key))

@@ -87,7 +87,7 @@ def refusal(reason: str) -> Refusal:
 def retry_delay(failures: int) -> timedelta:
     """How long to wait after ``failures`` refusals in a row: 1, 2, 4 … minutes, then
     an hour at most."""
-    return min(RETRY_FIRST * 2 ** min(max(failures, 1) - 1, 12), RETRY_MOST)
+    return min(RETRY_FIRST * (1 << min(max(failures, 1) - 1, 12)), RETRY_MOST)
 
 
 class Notifier:
@@ -102,11 +102,10 @@ class Notifier:
         """Post ``reply`` (to a channel, or to a user ID: a direct message); returns
         Slack's ts of the message. Raises ``DeliveryFailed``."""
         await self.pacer.wait(channel)
-        extra = {"metadata": metadata} if metadata else {}
-        async with _delivery():
+        async with _delivery():  # the SDK leaves out arguments that are None
             response = await self.client.chat_postMessage(
                 channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False,
-                **extra)
+                metadata=metadata or None)
         return str(response.get("ts", ""))
 
     async def announce(self, notice_id: int, channel: str, reply: Reply) -> str:
@@ -215,7 +214,8 @@ class SlackReminders:
                 response = await self.client.conversations_history(
                     channel=channel, oldest=after or None, include_all_metadata=True,
                     limit=HISTORY_PAGE, cursor=cursor or None)
-            for message in response.get("messages", []):
+            messages: list[dict[str, Any]] = response.get("messages", [])
+            for message in messages:
                 found.update(dict.fromkeys(self._ids(message) & set(wanted),
                                            str(message.get("ts", ""))))
             cursor = (response.get("response_metadata") or {}).get("next_cursor", "")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import sys
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -31,7 +31,7 @@ from workflows.errors import ReviewError
 from workflows.imports import plan_jurisdictions
 from workflows.model import Role
 from workflows.ports import Filters
-from workflows.replay import Action, acting_role, actions, read_rows
+from workflows.replay import Action, Row, acting_role, actions, read_rows
 from workflows.rules import label_of
 from workflows.summary import Subscription, parse_schedule
 
@@ -131,7 +131,9 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
         await slack.stop()
 
 
-def _read(path: Path, reader: Callable[..., tuple[list, list[str]]]) -> tuple[list, list[str]]:
+def _read(path: Path, reader: Callable[[Iterable[str], Iterable[Mapping[str, str | None]]],
+                                       tuple[list[Row], list[str]]]
+          ) -> tuple[list[Row], list[str]]:
     with path.open(newline="", encoding="utf-8") as handle:
         rows = csv.DictReader(handle)
         return reader(rows.fieldnames or [], rows)

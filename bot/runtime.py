@@ -65,7 +65,7 @@ async def serve_socket(bot: Bot, settings: Settings, app_token: str) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(bot.app, app_token)
-    await handler.connect_async()
+    await handler.connect_async()  # type: ignore[no-untyped-call]  # Bolt leaves it unannotated
     log.info("Socket Mode: connected")
     try:
         await work_until_signalled(bot, settings)
@@ -73,4 +73,5 @@ async def serve_socket(bot: Bot, settings: Settings, app_token: str) -> None:
         # The SDK's close waits up to its ping interval (10 s) for the socket to wind
         # down; the process is leaving anyway.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(handler.close_async(), SOCKET_CLOSE_SECONDS)
+            await asyncio.wait_for(handler.close_async(),  # type: ignore[no-untyped-call]  # as above
+                                   SOCKET_CLOSE_SECONDS)

@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import time
 from enum import StrEnum
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -234,9 +235,10 @@ def _hours(text: str) -> tuple[time, time]:
     return opens, closes
 
 
-def load_settings(env_file: str | None = ".env", **overrides: object) -> Settings:
+def load_settings(env_file: str | None = ".env", **overrides: Any) -> Settings:
     """Read and validate the settings, or raise ``SettingsError`` with one line."""
     try:
+        # pydantic-settings takes _env_file at run time; its typed signature omits it.
         return Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
     except ValidationError as error:
         first = error.errors()[0]

@@ -56,3 +56,21 @@ def test_importing_every_module_loads_no_adapter_library() -> None:
                             text=True, timeout=60, check=False)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == {"loaded": [], "ok": True}
+
+
+LAYERS = {"workflows": {"storage", "bot", "bench", "tests"},
+          "storage": {"bot", "bench", "tests"}}
+"""Each layer and the parts of the project it may not import: the domain nothing but
+itself, the storage the domain but never the bot."""
+
+
+def test_each_layer_imports_only_the_layers_beneath_it() -> None:
+    offending = {
+        f"{layer}/{path.relative_to(ROOT / layer)}": sorted(
+            name for name in imported_modules(path) if name.split(".")[0] in forbidden)
+        for layer, forbidden in LAYERS.items()
+        for path in sorted((ROOT / layer).rglob("*.py"))
+    }
+    assert {name: found for name, found in offending.items() if found} == {}
+    # The check does see imports between layers: the store imports the domain's ports.
+    assert "workflows.ports" in imported_modules(ROOT / "storage" / "store.py")
