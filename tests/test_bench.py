@@ -58,3 +58,15 @@ def test_the_big_writes_benchmark_runs_and_writes_its_figures(tmp_path: Path) ->
         for kind in ("jurisdictions", "steps"):
             assert figures[way][kind]["other_writes"] >= 1, (way, kind)
     assert done.stdout.count("another person's write waited at most") == 4
+
+
+def test_the_announcement_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
+    out = tmp_path / "announce.json"
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.announce", "--commands", "3", "--size", "20",
+         "--settle", "30", "--out", str(out)],
+        cwd=REPOSITORY, capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(out.read_text(encoding="utf-8"))
+    assert (figures["commands"], figures["failed"], figures["announced"]) == (3, 0, 3)
+    assert figures["announced_once"] and figures["announced_in_order"]
