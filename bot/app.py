@@ -122,6 +122,7 @@ class Bot:
         # A flush in progress finishes, rather than leave its notices to a lease.
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self.relay.settle(), FINAL_FLUSH_SECONDS)
+        await self.relay.stop()
         await self.responder.close()
         await self.store.close()
 
@@ -166,6 +167,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     pacer = Pacer(pace_seconds)
     label = review.workflow.definition.label_of
     relay = OutboxRelay(store, Notifier(client, pacer), clock, label)
+    store.notices_added = relay.nudge  # every surface's announcements, drained at once
     sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer, label),
                       clock, policy, settings.review_channel, label)
     summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone, label)

@@ -87,12 +87,16 @@ class Console:
             self.say(f"Commands start with {SLASH} (try {SLASH} help), or : for the console.")
             return True
         text = self.slack.escape(line[len(SLASH):].strip())
+        start = len(self.slack.posted)
         try:
             posted = await self.sender.run(self.session, self.user, text, self.channel)
         except (TimeoutError, RuntimeError) as error:
             self.say(f"(no answer from the bot: {error or 'timed out'})")
             return True
-        for message in posted:
+        # The answer comes at once; the announcements its change wrote follow as the
+        # outbox drains, and the console shows them too before the next prompt.
+        await self.bot.relay.settle()
+        for message in [*posted, *self.slack.posted[start + len(posted):]]:
             self.say(self.show(message))
         self.show_files()
         return True

@@ -87,7 +87,6 @@ def register(app: AsyncApp, bot: Bot) -> None:
                 j, candidates[0], review.today(), meta, review.workflow.definition.label_of))
             return Reply("")
         change = await review.take(user, j.id, step, expected_version=j.version)
-        await bot.relay.flush()
         await redraw(respond, user, change.jurisdiction)
         return render.done(change.event, change.jurisdiction,
                            await review.allowed(user, change.jurisdiction), review.today(),
@@ -138,7 +137,6 @@ def register(app: AsyncApp, bot: Bot) -> None:
         await respond(**{**as_response(render.batch_report(batch)), "replace_original": True})
         # A batch announces each step in its team channel, about one a second per
         # channel: the report goes first, the announcements follow on their own.
-        bot.spawn(bot.relay.flush())
         return Reply("")
 
     @app.action(re.compile(f"^({render.BATCH_APPROVE}|{render.BATCH_REJECT})$"))
@@ -165,7 +163,6 @@ def register(app: AsyncApp, bot: Bot) -> None:
                                                         error.message[:2000]})
             return
         await ack()
-        await bot.relay.flush()
         j = change.jurisdiction
         await _after_form(client, user, meta, j, render.done(
             change.event, j, await review.allowed(user, j), review.today(),

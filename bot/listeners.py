@@ -93,14 +93,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
     async def run_command(command: dict[str, Any]) -> Reply:
         caller = Caller(command["user_id"], command.get("channel_id", ""))
-        written = bot.store.notices_written
         reply = await commands.run(bot.services, caller, command.get("text", ""))
         if reply.modal is not None:
             await bot.app.client.views_open(trigger_id=command["trigger_id"],
                                             view=reply.modal)
             return Reply("")
-        if bot.store.notices_written != written:  # this command (or another) announced
-            await bot.relay.flush()
         return reply
 
     @app.command(SLASH)

@@ -12,6 +12,7 @@ stopped one may have posted looks for them in the channel before posting them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
 from collections.abc import AsyncIterator, Collection, Sequence
@@ -284,11 +285,42 @@ class OutboxRelay:
         self.notifier = notifier
         self.clock = clock
         self._lock = asyncio.Lock()
+        self._draining: asyncio.Task[None] | None = None
+        self._again = False
+
+    def nudge(self) -> None:
+        """Drain the outbox in the background, now: whoever's change announced something
+        is answered without waiting for Slack's pace. A nudge while a drain runs makes
+        it go round once more, so nothing written meanwhile waits for the next tick."""
+        if self._draining is not None and not self._draining.done():
+            self._again = True
+            return
+        self._draining = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        self._again = True
+        while self._again:
+            self._again = False
+            try:
+                await self.flush()
+            except Exception:  # the scheduled drain tries again; nobody waits on this one
+                log.exception("draining the outbox failed")
+                return
 
     async def settle(self) -> None:
-        """Wait until no flush is in progress here."""
+        """Wait until no flush or drain is in progress here."""
+        if self._draining is not None:
+            await asyncio.wait({self._draining})
         async with self._lock:
             return
+
+    async def stop(self) -> None:
+        """Stop a drain still running (at shutdown, once ``settle`` took too long): what
+        it had claimed, a later relay looks for in the channel before posting it."""
+        if self._draining is not None and not self._draining.done():
+            self._draining.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._draining
 
     async def flush(self) -> int:
         """Post every pending notice that may go now; returns how many went out. A

@@ -65,8 +65,8 @@ class Store:
 
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.notices_written = 0
-        """Counts notices this process wrote to the outbox: a relay flushes when it moved."""
+        self.notices_added: Callable[[], None] = _nothing
+        """Called after a change wrote notices to the outbox (the bot drains it then)."""
         self.staged_from = writes.STAGED_FROM
         """Changes from which a write is staged, where the engine stages (``writes``)."""
 
@@ -184,7 +184,8 @@ class Store:
         except DuplicateKey:
             raise AlreadyExists("An id or alias was taken a moment ago; nothing was "
                                 "added.") from None
-        self.notices_written += sum(len(notices) for _, _, notices in batch)
+        if any(notices for _, _, notices in batch):
+            self.notices_added()
 
     async def taken_keys(self) -> set[str]:
         rows = await self.read("SELECT id AS k FROM jurisdictions UNION SELECT alias FROM aliases")
@@ -200,7 +201,8 @@ class Store:
         other failure part-way, rolls back the ones already written. The versions are
         checked first, with the rows locked until the end of the transaction."""
         await writes.write(self.db, writes.updates, changes, changes, self.staged_from)
-        self.notices_written += sum(len(c.notices) for c in changes)
+        if any(c.notices for c in changes):
+            self.notices_added()
 
     async def _insert_reminders(self, db: Transaction,
                                 reminders: Sequence[Reminder]) -> None:
@@ -492,6 +494,10 @@ def _earliest(stamps: Sequence[str | None]) -> str | None:
     """The earliest of Slack timestamps, None if any is unknown (so a check reads back
     far enough for every row). Slack's "seconds.micros" text sorts as time does."""
     return None if None in stamps else min(s for s in stamps if s is not None)
+
+
+def _nothing() -> None:
+    return None
 
 
 def _chunks(items: list[str], size: int = 500) -> list[list[str]]:

@@ -42,7 +42,16 @@ class Harness:
     url: str
 
     async def command(self, user: str, text: str, channel: str = "CREVIEW") -> list[Posted]:
-        return await self.sender.run(self.session, user, text, channel)
+        """Everything posted for one command: channel messages first, its answers last.
+        The answer comes first; the announcements its change wrote are drained in the
+        background, and this waits for that too."""
+        start = len(self.slack.posted)
+        posted = await self.sender.run(self.session, user, text, channel)
+        await self.bot.relay.settle()
+        key = posted[-1].response_key
+        since = self.slack.posted[start:]
+        return ([p for p in since if p.response_key != key]
+                + [p for p in since if p.response_key == key])
 
     async def answer(self, user: str, text: str) -> Posted:
         """The ephemeral answer to one command (the last thing posted for it)."""

@@ -189,7 +189,7 @@ async def test_http_mode_process_against_the_stand_in(tmp_path: Path) -> None:
             sender = SlackSender(f"http://127.0.0.1:{port}/slack/events", "s3cret", slack)
             posted = await sender.run(session, "UBOSS", 'add denver "Denver, CO" state=CO')
             assert "added *Denver, CO*" in posted[-1].text
-            assert any("added *Denver, CO*" in p.text for p in posted if p.channel)
+            await slack.wait_for(lambda p: "added *Denver, CO*" in p.text and not p.response_key)
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=20)
@@ -214,7 +214,7 @@ async def test_socket_mode_process_against_the_stand_in(tmp_path: Path) -> None:
         assert ack["envelope_id"]
         posted = await slack.wait_for(lambda p: p.response_key == "s1", timeout=10)
         assert "added *Denver, CO*" in posted[-1].text
-        assert any("added *Denver, CO*" in p.text for p in slack.posted if p.channel)
+        await slack.wait_for(lambda p: "added *Denver, CO*" in p.text and not p.response_key)
     finally:
         process.send_signal(signal.SIGTERM)
         output, _ = process.communicate(timeout=20)

@@ -353,12 +353,16 @@ async def test_a_reminder_recovered_after_a_crash_keeps_its_follow_up(tmp_path: 
             await bot.review.assign("UBOSS", f"town-{n}", channel=f"CTEAM0{n}")
             await bot.review.take("UBOSS", f"town-{n}", "letter", date(2018, 2, 1),
                                   DueSpec(on=date(2018, 2, 23)))
+        await bot.relay.settle()  # the steps' announcements, drained in the background
+        announced = [m for m, _ in slack.calls].count(POST)
+        in_second = len([p for p in slack.posted if p.channel == "CTEAM01"])
         dying = asyncio.create_task(bot.sweeper.sweep())
-        await until(lambda: [m for m, _ in slack.calls].count(POST) == 2)
+        await until(lambda: [m for m, _ in slack.calls].count(POST) == announced + 2)
         dying.cancel()
         with pytest.raises(asyncio.CancelledError):
             await dying
-        await slack.wait_for(lambda p: p.channel == "CTEAM01")
+        await slack.wait_for(  # the reminder in flight lands
+            lambda _: len([p for p in slack.posted if p.channel == "CTEAM01"]) > in_second)
         status = dict(rows(tmp_path, "SELECT jurisdiction_id, status FROM reminders"
                                      " WHERE kind = 'overdue'"))
         assert status == {"town-0": "sent", "town-1": "sending"}

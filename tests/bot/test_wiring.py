@@ -78,8 +78,8 @@ async def test_a_custom_workflow_file_adds_a_step_the_bot_understands(tmp_path: 
             assert event.kind == "remind" and event.detail["note"] == "second notice"
             posted = await sender.run(session, ADMIN, "refer chicago")
             assert "is now referred to the Attorney General" in posted[-1].text
-            assert any("*referred to the Attorney General*" in p.text for p in posted
-                       if not p.response_key)
+            await slack.wait_for(lambda p: "*referred to the Attorney General*" in p.text
+                                 and not p.response_key)  # announced after the answer
             listing = await sender.run(session, ADMIN, "list status=referred")
             assert "Chicago, IL" in str(listing[-1].blocks)
             card = await sender.run(session, ADMIN, "show chicago")
