@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from storage import writes
 from storage.database import Database, DuplicateKey, Reader, Row, Transaction
-from storage.writes import utc_text
+from storage.writes import chunks, utc_text
 from workflows.errors import AlreadyExists
 from workflows.model import (
     CourtOrder,
@@ -95,17 +95,7 @@ class Store:
     # -- jurisdictions -------------------------------------------------------------------
 
     async def get(self, jurisdiction_id: str) -> Jurisdiction | None:
-        rows = await self.read("SELECT * FROM jurisdictions WHERE id = ?", jurisdiction_id)
-        if not rows:
-            return None
-        aliases = await self.read(
-            "SELECT alias FROM aliases WHERE jurisdiction_id = ? ORDER BY alias", jurisdiction_id)
-        rounds = await self.read(
-            "SELECT * FROM rounds WHERE jurisdiction_id = ? ORDER BY number", jurisdiction_id)
-        orders = await self.read(
-            "SELECT * FROM court_orders WHERE jurisdiction_id = ? ORDER BY id", jurisdiction_id)
-        return _jurisdiction(rows[0], [a["alias"] for a in aliases],
-                             [_round(r) for r in rounds], [_order(o) for o in orders])
+        return (await self.get_many([jurisdiction_id])).get(jurisdiction_id)
 
     async def lookup(self, text: str, limit: int) -> tuple[list[Listing], list[Listing]]:
         key = text.strip().lower()
@@ -125,7 +115,7 @@ class Store:
 
     async def exact_many(self, texts: Sequence[str]) -> dict[str, list[str]]:
         found: dict[str, set[str]] = {}
-        for chunk in _chunks(sorted(set(texts))):
+        for chunk in chunks(sorted(set(texts))):
             marks = ", ".join("?" * len(chunk))
             for row in await self.read(
                     f"SELECT id, name_key FROM jurisdictions WHERE id IN ({marks})"
@@ -140,9 +130,11 @@ class Store:
 
     async def get_many(self, ids: Sequence[str]) -> dict[str, Jurisdiction]:
         result: dict[str, Jurisdiction] = {}
-        for chunk in _chunks(sorted(set(ids))):
+        for chunk in chunks(sorted(set(ids))):
             marks = ", ".join("?" * len(chunk))
             rows = await self.read(f"SELECT * FROM jurisdictions WHERE id IN ({marks})", *chunk)
+            if not rows:
+                continue
             aliases = _grouped(await self.read(
                 f"SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id IN ({marks})"
                 " ORDER BY jurisdiction_id, alias", *chunk), lambda r: r["alias"])
@@ -159,7 +151,7 @@ class Store:
 
     async def events_of(self, ids: Sequence[str]) -> dict[str, list[Event]]:
         result: dict[str, list[Event]] = {}
-        for chunk in _chunks(sorted(set(ids))):
+        for chunk in chunks(sorted(set(ids))):
             result.update(_grouped(await self.read(
                 f"SELECT * FROM events WHERE jurisdiction_id IN ({', '.join('?' * len(chunk))})"
                 " ORDER BY jurisdiction_id, seq", *chunk), _event))
@@ -498,12 +490,6 @@ def _earliest(stamps: Sequence[str | None]) -> str | None:
 
 def _nothing() -> None:
     return None
-
-
-def _chunks(items: list[str], size: int = 500) -> list[list[str]]:
-    """``items`` in lists short enough for one ``IN (…)`` (well under each engine's
-    limit on the parameters of a statement)."""
-    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 def _grouped(rows: list[Row], make: Callable[[Row], T]) -> dict[str, list[T]]:

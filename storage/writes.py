@@ -41,6 +41,11 @@ _IDS_PER_QUERY = 500
 """Ids in one ``IN (…)`` list: well under each engine's limit on parameters."""
 
 
+def chunks(items: Sequence[T], size: int = _IDS_PER_QUERY) -> list[Sequence[T]]:
+    """``items`` in runs short enough for one ``IN (…)`` list."""
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
 async def write(database: Database, make: Make[T], items: Sequence[T],
                 checked: Sequence[StagedChange] = (), staged_from: int = STAGED_FROM
                 ) -> None:
@@ -68,8 +73,7 @@ async def _check_versions(db: Transaction, for_update: str,
                           changes: Sequence[StagedChange]) -> None:
     """Raise ``Conflict`` unless every jurisdiction is still at its expected version;
     where other processes write at the same time (PostgreSQL) the rows stay locked."""
-    for start in range(0, len(changes), _IDS_PER_QUERY):
-        chunk = changes[start:start + _IDS_PER_QUERY]
+    for chunk in chunks(changes):
         rows = await db.fetch(
             f"SELECT id, version FROM jurisdictions WHERE id IN"
             f" ({', '.join('?' * len(chunk))}){for_update}",
