@@ -18,9 +18,6 @@ import argparse
 import asyncio
 import json
 import re
-import shutil
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -29,7 +26,7 @@ from aiohttp import ClientSession, ClientTimeout
 
 from bench.ack import SECRET, TOKEN, StandIn
 from bench.load import percentile
-from bench.processes import ChildFailed
+from bench.processes import measured
 from bench.seed import ADMIN, DEFAULT_CHANNEL
 from bench.stall import ANSWER_TIMEOUT, Other, Receiver, running_bot
 from bot.app import EVENTS_PATH
@@ -106,14 +103,9 @@ def render(f: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     opts = parser().parse_args(argv)
-    workdir = Path(tempfile.mkdtemp(prefix="review-announce-"))
-    try:
-        figures = asyncio.run(measure(opts, workdir.resolve()))
-    except ChildFailed as failure:
-        print(f"bench: {failure}", file=sys.stderr)
+    figures = measured(lambda folder: measure(opts, folder), None, "review-announce-")
+    if figures is None:
         return 1
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
     print(render(figures), end="")
     if opts.out:
         opts.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

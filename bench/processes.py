@@ -13,14 +13,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import shutil
 import signal
 import socket
 import sys
-from collections.abc import AsyncIterator, Mapping
+import tempfile
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import ClientError, ClientSession
 
@@ -35,6 +37,25 @@ _NAMES = frozenset({"DATABASE_URL", "HOST", "PORT", "LOG_LEVEL"})
 
 class ChildFailed(RuntimeError):
     """A child exited badly or never became ready; the message ends with its output."""
+
+
+T = TypeVar("T")
+
+
+def measured(measure: Callable[[Path], Coroutine[Any, Any, T]], workdir: Path | None,
+             prefix: str) -> T | None:
+    """Run ``measure`` in ``workdir`` (default: a temporary folder, removed at the end).
+    None, with why on standard error, when one of its child processes failed."""
+    folder = workdir or Path(tempfile.mkdtemp(prefix=prefix))
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        return asyncio.run(measure(folder.resolve()))
+    except ChildFailed as failure:
+        print(f"bench: {failure}", file=sys.stderr)
+        return None
+    finally:
+        if workdir is None:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def environment(extra: Mapping[str, str]) -> dict[str, str]:

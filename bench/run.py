@@ -19,17 +19,15 @@ import asyncio
 import json
 import os
 import platform
-import shutil
 import sqlite3
 import sys
-import tempfile
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.ack import Load, measure_ack
-from bench.processes import ChildFailed, run_json
+from bench.processes import measured, run_json
 from bench.report import Results, SizeFigures, render
 
 HERE = Path(__file__).resolve().parent
@@ -137,16 +135,9 @@ def write(results: Results, text: str, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     opts = parser().parse_args(argv)
-    workdir = opts.workdir or Path(tempfile.mkdtemp(prefix="review-bench-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    try:
-        results = asyncio.run(run(opts, workdir.resolve()))
-    except ChildFailed as failure:
-        print(f"bench: {failure}", file=sys.stderr)
+    results = measured(lambda folder: run(opts, folder), opts.workdir, "review-bench-")
+    if results is None:
         return 1
-    finally:
-        if opts.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
     text = render(results)
     print(text, end="")
     write(results, text, opts.out)

@@ -22,10 +22,7 @@ import argparse
 import asyncio
 import json
 import secrets
-import shutil
 import sqlite3
-import sys
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,7 +34,7 @@ from aiohttp import ClientSession, ClientTimeout
 
 from bench.ack import SECRET, TOKEN, StandIn
 from bench.load import percentile
-from bench.processes import ChildFailed, Server, niced, run_json, server
+from bench.processes import Server, measured, niced, run_json, server
 from bench.seed import ADMIN, ANALYST, CHANNELS
 from bench.stand_in import NICENESS
 from bot.app import EVENTS_PATH
@@ -273,16 +270,9 @@ def render(figures: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     opts = parser().parse_args(argv)
-    workdir = opts.workdir or Path(tempfile.mkdtemp(prefix="review-stall-"))
-    workdir.mkdir(parents=True, exist_ok=True)
-    try:
-        figures = asyncio.run(measure(opts, workdir.resolve()))
-    except ChildFailed as failure:
-        print(f"bench: {failure}", file=sys.stderr)
+    figures = measured(lambda folder: measure(opts, folder), opts.workdir, "review-stall-")
+    if figures is None:
         return 1
-    finally:
-        if opts.workdir is None:
-            shutil.rmtree(workdir, ignore_errors=True)
     print(render(figures), end="")
     if opts.out:
         opts.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")

@@ -7,8 +7,18 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+def figures_of(module: str, out: Path, *args: str) -> tuple[str, Any]:
+    """Run ``python -m module *args --out out``; what it printed and the JSON it wrote."""
+    done = subprocess.run([sys.executable, "-m", module, *args, "--out", str(out)],
+                          cwd=REPOSITORY, capture_output=True, text=True, timeout=120,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, json.loads(out.read_text(encoding="utf-8"))
 
 
 def test_the_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
@@ -33,14 +43,9 @@ def test_the_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
 
 
 def test_the_stall_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
-    out = tmp_path / "stall.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.stall", "--rows", "300", "--size", "50",
-         "--idle-seconds", "0.5", "--out", str(out)],
-        cwd=REPOSITORY, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    assert "300 jurisdiction(s) added" in done.stdout
-    figures = json.loads(out.read_text(encoding="utf-8"))
+    printed, figures = figures_of("bench.stall", tmp_path / "stall.json", "--rows", "300",
+                                  "--size", "50", "--idle-seconds", "0.5")
+    assert "300 jurisdiction(s) added" in printed
     assert figures["rows"] == 300 and "300 jurisdiction(s) added" in figures["import_answer"]
     for when in ("idle", "during_import"):
         assert figures[when]["reads"]["failed"] == figures[when]["writes"]["failed"] == 0
@@ -48,25 +53,16 @@ def test_the_stall_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None
 
 
 def test_the_big_writes_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
-    out = tmp_path / "big_writes.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.big_writes", "--rows", "300", "--out", str(out)],
-        cwd=REPOSITORY, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    figures = json.loads(out.read_text(encoding="utf-8"))
+    printed, figures = figures_of("bench.big_writes", tmp_path / "big_writes.json",
+                                  "--rows", "300")
     for way in ("row by row", "staged"):
         for kind in ("jurisdictions", "steps"):
             assert figures[way][kind]["other_writes"] >= 1, (way, kind)
-    assert done.stdout.count("another person's write waited at most") == 4
+    assert printed.count("another person's write waited at most") == 4
 
 
 def test_the_announcement_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
-    out = tmp_path / "announce.json"
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.announce", "--commands", "3", "--size", "20",
-         "--settle", "30", "--out", str(out)],
-        cwd=REPOSITORY, capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
-    figures = json.loads(out.read_text(encoding="utf-8"))
+    _, figures = figures_of("bench.announce", tmp_path / "announce.json", "--commands", "3",
+                            "--size", "20", "--settle", "30")
     assert (figures["commands"], figures["failed"], figures["announced"]) == (3, 0, 3)
     assert figures["announced_once"] and figures["announced_in_order"]
