@@ -26,8 +26,8 @@ from bench.load import LoadReport, merge
 from bench.processes import Server, niced, run_json, server
 from bench.seed import ADMIN
 from bench.stand_in import NICENESS
-from bot.app import EVENTS_PATH
-from bot.local_slack import LocalSlack
+from bot.console.local_slack import LocalSlack
+from bot.wiring.app import EVENTS_PATH
 
 SECRET = "bench-signing-secret"
 TOKEN = LocalSlack.token

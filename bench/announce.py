@@ -29,8 +29,8 @@ from bench.load import percentile
 from bench.processes import measured
 from bench.seed import ADMIN, DEFAULT_CHANNEL
 from bench.stall import ANSWER_TIMEOUT, Other, Receiver, running_bot
-from bot.app import EVENTS_PATH
-from bot.local_slack import SlackSender
+from bot.console.local_slack import SlackSender
+from bot.wiring.app import EVENTS_PATH
 
 NAME = "Announce Town {n:03d}"
 ANNOUNCED = re.compile(r"Announce Town (\d{3})")

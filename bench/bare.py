@@ -22,8 +22,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 EVENTS_PATH = "/slack/events"
 SLASH = "/review"
-"""The bot's (``bot.app.EVENTS_PATH``, ``bot.commands.SLASH``), written out so that
-this process imports Bolt alone and not the bot: its memory is Bolt's."""
+"""The bot's (``bot.wiring.app.EVENTS_PATH``, ``bot.subcommands.commands.SLASH``),
+written out so that this process imports Bolt alone and not the bot: its memory is
+Bolt's."""
 
 
 def bare_app(token: str, signing_secret: str, api_url: str) -> AsyncApp:

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.app import FixedClock
+from bot.wiring.app import FixedClock
 from storage.sqlite import SqliteStore
 from workflows.model import Role
 from workflows.review import Review, ReviewConfig

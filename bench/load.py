@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from aiohttp import ClientSession, ClientTimeout, TCPConnector
 
 from bench.seed import ANALYST, CHANNELS
-from bot.local_slack import LocalSlack, SlackSender, sign
+from bot.console.local_slack import LocalSlack, SlackSender, sign
 
 TIMEOUT_SECONDS = 60
 

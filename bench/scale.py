@@ -8,7 +8,7 @@ Each operation is the bot's own code path, minus Slack:
   as ``SummaryService`` does before posting (subscription read, ``build``,
   ``summary_reply``); **chart**: its PNG, drawn as the bot draws it before uploading;
 - **list first / last page**: ``/review list`` and ``/review list page=N`` through the
-  slash command's own handler (``bot.commands.run``), rendered to Block Kit.
+  slash command's own handler (``bot.subcommands.commands.run``), rendered to Block Kit.
 
 ``python -m bench.scale FILE`` runs in a fresh process, so that its peak RSS
 (``ru_maxrss``) is what these operations need at this size, and prints JSON.
@@ -40,10 +40,10 @@ from bench.seed import (
     peak_rss_kib,
     setting,
 )
-from bot.app import FixedClock
-from bot.commands import PAGE_SIZE, Caller, Services, run
-from bot.render import Reply
+from bot.subcommands.commands import PAGE_SIZE, Caller, Services, run
 from bot.summary import SummaryService, chart_png, summary_reply
+from bot.ui.render import Reply
+from bot.wiring.app import FixedClock
 from storage.sqlite import SqliteStore
 from storage.summaries import SummaryStore
 from workflows.ports import Filters

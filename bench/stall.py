@@ -37,8 +37,8 @@ from bench.load import percentile
 from bench.processes import Server, measured, niced, run_json, server
 from bench.seed import ADMIN, ANALYST, CHANNELS
 from bench.stand_in import NICENESS
-from bot.app import EVENTS_PATH
-from bot.local_slack import LocalSlack, Posted, SlackSender
+from bot.console.local_slack import LocalSlack, Posted, SlackSender
+from bot.wiring.app import EVENTS_PATH
 
 ANSWER_TIMEOUT = 120.0
 """Seconds an answer is waited for; one that never comes counts as this long."""

@@ -17,8 +17,8 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from bot.local_slack import LocalSlack
-from bot.runtime import until_signalled
+from bot.console.local_slack import LocalSlack
+from bot.wiring.runtime import until_signalled
 
 NICENESS = 19
 

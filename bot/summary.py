@@ -28,10 +28,10 @@ from apscheduler.triggers.cron import CronTrigger
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import render
-from bot.parsing import Args, channel_id
-from bot.render import MAX_SECTION, Block, Reply
-from bot.subcommand import CallerLike, Subcommand
+from bot.subcommands.parsing import Args, channel_id
+from bot.subcommands.subcommand import CallerLike, Subcommand
+from bot.ui import render
+from bot.ui.render import MAX_SECTION, Block, Reply
 from storage.summaries import SummaryStore
 from workflows.deadlines import Tier
 from workflows.errors import BadInput, Channel, DeliveryFailed, NotFound

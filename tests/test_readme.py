@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.settings import describe
+from bot.wiring.settings import describe
 from workflows.rules import RETURN, STATES, STEPS
 
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

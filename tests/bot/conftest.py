@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
-from bot.app import EVENTS_PATH, Bot, SlackAccess, build
-from bot.local_slack import LocalSlack, Posted, SlackSender
-from bot.runtime import start_http
-from bot.settings import load_settings
+from bot.console.local_slack import LocalSlack, Posted, SlackSender
+from bot.wiring.app import EVENTS_PATH, Bot, SlackAccess, build
+from bot.wiring.runtime import start_http
+from bot.wiring.settings import load_settings
 
 SECRET = "test-signing-secret"
 PACE = 0.01

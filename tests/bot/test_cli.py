@@ -15,7 +15,7 @@ from pathlib import Path
 
 from aiohttp import ClientSession
 
-from bot.local_slack import LocalSlack, SlackSender
+from bot.console.local_slack import LocalSlack, SlackSender
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -285,7 +285,7 @@ def test_debug_logs_print_no_response_url_and_no_sql_parameters(tmp_path: Path) 
 
 
 def test_a_response_url_in_any_log_record_is_blotted_out() -> None:
-    from bot.logs import Redact
+    from bot.wiring.logs import Redact
 
     record = logging.LogRecord("slack_bolt", logging.WARNING, __file__, 1,
                                "Unhandled request (%s)", ({

@@ -125,7 +125,7 @@ def test_export_to_a_file_follows_no_symlink_planted_beside_it(tmp_path: Path) -
 
 
 def test_an_import_of_more_rows_than_the_command_line_takes_is_refused(tmp_path: Path) -> None:
-    from bot.cli import COMMAND_LINE_ROWS
+    from bot.cli.main import COMMAND_LINE_ROWS
 
     many = tmp_path / "many.csv"
     with many.open("w", encoding="utf-8") as out:

@@ -25,12 +25,12 @@ import pytest
 import yaml
 from aiohttp import ClientSession, web
 
-from bot.app import EVENTS_PATH, SlackAccess, build, slack_client
-from bot.channels import Channels, check_default_channel
-from bot.local_slack import SCOPES, Failure, LocalSlack, Posted, SlackSender
-from bot.notifier import ANNOUNCEMENT, LEASE, retry_delay
-from bot.runtime import start_http
-from bot.settings import load_settings
+from bot.console.local_slack import SCOPES, Failure, LocalSlack, Posted, SlackSender
+from bot.slack.channels import Channels, check_default_channel
+from bot.slack.posting import ANNOUNCEMENT, LEASE, retry_delay
+from bot.wiring.app import EVENTS_PATH, SlackAccess, build, slack_client
+from bot.wiring.runtime import start_http
+from bot.wiring.settings import load_settings
 from tests.bot import test_cli
 from tests.bot.conftest import ADMIN, PACE, SECRET, Clock, Harness
 
@@ -109,10 +109,10 @@ def waiting_until(tmp_path: Path, channel: str) -> datetime:
 
 async def check(slack: LocalSlack, channel: str, caplog: pytest.LogCaptureFixture) -> str:
     client = slack_client(SlackAccess(slack.token, None, slack.api_url))
-    with caplog.at_level(logging.INFO, logger="bot.channels"):
+    with caplog.at_level(logging.INFO, logger="bot.slack.channels"):
         caplog.clear()
         await check_default_channel(Channels(client), channel)
-    [line] = [r.getMessage() for r in caplog.records if r.name == "bot.channels"]
+    [line] = [r.getMessage() for r in caplog.records if r.name == "bot.slack.channels"]
     return line
 
 

@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.diagram import (
+from bot.console.local_slack import Failure, LocalSlack
+from bot.subcommands.parsing import Args
+from bot.ui.diagram import (
     code_sections,
     diagram_png,
     edges,
@@ -18,9 +20,7 @@ from bot.diagram import (
     mermaid,
     upload_png,
 )
-from bot.local_slack import Failure, LocalSlack
-from bot.parsing import Args
-from bot.render import MAX_BLOCKS, MAX_SECTION
+from bot.ui.render import MAX_BLOCKS, MAX_SECTION
 from workflows.definition import RETURN, default_definition, load_definition
 from workflows.errors import BadInput
 

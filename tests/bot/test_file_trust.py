@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 
-from bot.app import SlackAccess, slack_client
-from bot.local_slack import TEAM, Posted
-from bot.settings import load_settings
-from bot.shared_files import FileHosts, SharedFiles
+from bot.console.local_slack import TEAM, Posted
+from bot.slack.shared_files import FileHosts, SharedFiles
+from bot.wiring.app import SlackAccess, slack_client
+from bot.wiring.settings import load_settings
 from tests.bot.conftest import ADMIN, Harness
 from workflows.errors import BadInput
 from workflows.review import new_jurisdiction

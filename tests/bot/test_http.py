@@ -6,7 +6,7 @@ import json
 import time
 from datetime import UTC, datetime
 
-from bot.local_slack import Failure, sign
+from bot.console.local_slack import Failure, sign
 from tests.bot.conftest import ADMIN, Harness
 
 LEAD, ANALYST, COUNSEL, COUNSEL2 = "ULEAD", "UANALYST", "UCOUNSEL", "UCOUNSELB"

@@ -10,9 +10,9 @@ import time
 import pytest
 from aiohttp import web
 
-from bot import http_edge
-from bot.app import EVENTS_PATH
-from bot.local_slack import sign
+from bot.console.local_slack import sign
+from bot.slack import http_edge
+from bot.wiring.app import EVENTS_PATH
 from tests.bot.conftest import SECRET, Harness
 
 MALFORMED = [("application/json", b"{not json"),

@@ -20,11 +20,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bot import textview
-from bot.console import run_console
-from bot.local_slack import LocalSlack, Posted
-from bot.notifier import SlackReminders
-from bot.settings import load_settings
+from bot.console.local_slack import LocalSlack, Posted
+from bot.console.repl import run_console, textview
+from bot.slack.posting import SlackReminders
+from bot.wiring.settings import load_settings
 from tests.bot.conftest import ADMIN, Harness
 
 ATTACK = ("<!channel> <!here> <!everyone> <!subteam^S0EVIL> <@UEVIL> <#CEVIL> "

@@ -9,8 +9,8 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import commands
-from bot.commands import Caller, Services
+from bot.subcommands import commands
+from bot.subcommands.commands import Caller, Services
 from storage.sqlite import SqliteStore
 from workflows.errors import ReviewError
 from workflows.review import Review, ReviewConfig

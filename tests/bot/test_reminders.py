@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.app import Bot, SlackAccess, build
-from bot.local_slack import Failure, Posted
-from bot.settings import load_settings
+from bot.console.local_slack import Failure, Posted
+from bot.wiring.app import Bot, SlackAccess, build
+from bot.wiring.settings import load_settings
 from tests.bot.conftest import ADMIN, SECRET, Harness
 from workflows.deadlines import DueSpec
 from workflows.reminders import Due, Kind, collapse
@@ -469,7 +469,7 @@ async def test_app_home_shows_my_jurisdictions_and_handles_retries_once(
 
 
 async def test_the_scheduler_sweeps_on_its_own(harness: Harness) -> None:
-    from bot.scheduler import build_scheduler
+    from bot.wiring.schedule import build_scheduler
 
     await lettered(harness)
     harness.clock.current = at("2018-02-20")

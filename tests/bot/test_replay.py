@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.replay import replay
-from bot.settings import load_settings
+from bot.cli.replay import replay
+from bot.wiring.settings import load_settings
 from workflows.rules import SCOPES
 
 FEB_23 = date(2018, 2, 23)

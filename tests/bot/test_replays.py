@@ -14,10 +14,10 @@ from pathlib import Path
 
 from aiohttp import ClientSession
 
-from bot.app import EVENTS_PATH, Bot, SlackAccess, build
-from bot.local_slack import LocalSlack, SlackSender, sign
-from bot.runtime import start_http
-from bot.settings import load_settings
+from bot.console.local_slack import LocalSlack, SlackSender, sign
+from bot.wiring.app import EVENTS_PATH, Bot, SlackAccess, build
+from bot.wiring.runtime import start_http
+from bot.wiring.settings import load_settings
 from tests.bot.conftest import ADMIN, PACE, SECRET, Clock
 from tests.postgres import fresh_database
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable
 
-from bot.cli import COMMAND_LINE_ROWS
-from bot.commands import MAX_TEXT
-from bot.local_slack import Posted
-from bot.transfer import MAX_IMPORT_ROWS
+from bot.cli.main import COMMAND_LINE_ROWS
+from bot.console.local_slack import Posted
+from bot.subcommands.commands import MAX_TEXT
+from bot.subcommands.transfer import MAX_IMPORT_ROWS
 from tests.bot.conftest import ADMIN, Harness
 from workflows.ports import Filters
 

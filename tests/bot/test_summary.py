@@ -16,10 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app import SlackAccess, slack_client
-from bot.local_slack import LocalSlack, Posted
-from bot.parsing import Args, check_keys, split
-from bot.render import Reply
+from bot.console.local_slack import LocalSlack, Posted
+from bot.subcommands.parsing import Args, check_keys, split
 from bot.summary import (
     COMMANDS,
     SummaryService,
@@ -30,6 +28,8 @@ from bot.summary import (
     start_summaries,
     summary_reply,
 )
+from bot.ui.render import Reply
+from bot.wiring.app import SlackAccess, slack_client
 from storage.sqlite import SqliteStore
 from storage.summaries import SummaryStore
 from tests.bot.conftest import Clock
@@ -417,7 +417,7 @@ async def test_a_summary_slack_refuses_is_not_recorded_as_sent(
 
 async def run(service: SummaryService, user: str, text: str,
               channel: str = LEAD_CHANNEL) -> Reply:
-    """What ``bot.commands.run`` does with a subcommand: split, check the keys, call."""
+    """What ``bot.subcommands.commands.run`` does with a subcommand: split, check the keys, call."""
     args = split(text)
     [command] = [c for c in COMMANDS if c.name == args.words[0]]
     rest = Args(args.words[1:], args.options)

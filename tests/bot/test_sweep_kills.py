@@ -28,9 +28,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import SlackAccess, build
-from bot.local_slack import Failure, LocalSlack
-from bot.settings import load_settings
+from bot.console.local_slack import Failure, LocalSlack
+from bot.wiring.app import SlackAccess, build
+from bot.wiring.settings import load_settings
 from storage.sqlite import SqliteStore
 from storage.writes import utc_text
 from tests.bot import test_cli

@@ -1,4 +1,4 @@
-"""Import and export from Slack: the handlers of ``bot.transfer`` against a real SQLite
+"""Import and export from Slack: the handlers of ``bot.subcommands.transfer`` against a real SQLite
 store and the Slack stand-in on loopback, through a real AsyncWebClient."""
 
 from __future__ import annotations
@@ -19,14 +19,12 @@ from typing import Any
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import FixedClock, SlackAccess, slack_client
-from bot.commands import Caller
-from bot.local_slack import Failure, LocalSlack
-from bot.parsing import Args
-from bot.replay import replay
-from bot.settings import load_settings
-from bot.shared_files import FileHosts, SharedFiles
-from bot.transfer import (
+from bot.cli.replay import replay
+from bot.console.local_slack import Failure, LocalSlack
+from bot.slack.shared_files import FileHosts, SharedFiles
+from bot.subcommands.commands import Caller
+from bot.subcommands.parsing import Args
+from bot.subcommands.transfer import (
     MAX_IMPORT_BYTES,
     MAX_LISTED_ERRORS,
     Transfers,
@@ -35,6 +33,8 @@ from bot.transfer import (
     handle_import,
     handle_import_file,
 )
+from bot.wiring.app import FixedClock, SlackAccess, slack_client
+from bot.wiring.settings import load_settings
 from storage.sqlite import SqliteStore
 from workflows.errors import BadInput, NotPermitted
 from workflows.model import Jurisdiction, Role

@@ -39,10 +39,10 @@ async def test_a_bad_file_imports_nothing(harness: Harness) -> None:
 async def test_a_custom_workflow_file_adds_a_step_the_bot_understands(tmp_path: Path) -> None:
     from aiohttp import ClientSession
 
-    from bot.app import EVENTS_PATH, SlackAccess, build
-    from bot.local_slack import LocalSlack, SlackSender
-    from bot.runtime import start_http
-    from bot.settings import load_settings
+    from bot.console.local_slack import LocalSlack, SlackSender
+    from bot.wiring.app import EVENTS_PATH, SlackAccess, build
+    from bot.wiring.runtime import start_http
+    from bot.wiring.settings import load_settings
     from tests.bot.conftest import SECRET
 
     text = (Path(__file__).resolve().parents[2] / "workflows" / "review.yml").read_text()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot.workers import Workers
+from bot.slack.workers import Workers
 
 
 def noting(order: list[str], name: str, until: asyncio.Event | None = None

@@ -19,12 +19,12 @@ from typing import TextIO
 
 from aiohttp import ClientSession
 
-from bot.app import EVENTS_PATH, Bot, SlackAccess, build
-from bot.commands import SLASH
-from bot.local_slack import LocalSlack, Posted, SlackSender
-from bot.runtime import start_http
-from bot.settings import Settings
-from bot.textview import blocks_to_text
+from bot.console.local_slack import LocalSlack, Posted, SlackSender
+from bot.console.textview import blocks_to_text
+from bot.subcommands.commands import SLASH
+from bot.wiring.app import EVENTS_PATH, Bot, SlackAccess, build
+from bot.wiring.runtime import start_http
+from bot.wiring.settings import Settings
 
 CONSOLE_CHANNEL = "review-console"
 HELP = f"""\

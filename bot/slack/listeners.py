@@ -2,7 +2,7 @@
 
 Every listener acks first (Slack's 3-second limit), then works, then answers through
 ``respond`` (ephemeral); a slash command's work waits for one of a few workers
-(``bot/workers.py``). ``answer`` turns a domain refusal into its own words and any
+(``bot/slack/workers.py``). ``answer`` turns a domain refusal into its own words and any
 other failure into a short apology with a reference that is also in the log: no stack
 trace reaches Slack. (Errors are handled here rather than in ``app.error`` because
 Bolt's async runner drops the ack of a listener that fails within ~10 ms of acking.)
@@ -24,15 +24,16 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import commands, render
-from bot.commands import SLASH, Caller
-from bot.notifier import SlackMembers
-from bot.render import Reply
+from bot.slack.posting import SlackMembers
+from bot.subcommands import commands
+from bot.subcommands.commands import SLASH, Caller
+from bot.ui import render
+from bot.ui.render import Reply
 from storage.seen import EVENTS, REQUESTS, Seen
 from workflows.errors import BadInput, ReviewError
 
 if TYPE_CHECKING:
-    from bot.app import Bot
+    from bot.wiring.app import Bot
 
 log = logging.getLogger(__name__)
 SNOOZE_VALUE = re.compile(r"(\d{1,18}):(\d{1,2})", re.ASCII)

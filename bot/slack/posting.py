@@ -25,9 +25,9 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import render
-from bot.channels import ChannelCheckFailed, Channels
-from bot.render import Reply
+from bot.slack.channels import ChannelCheckFailed, Channels
+from bot.ui import render
+from bot.ui.render import Reply
 from storage.outbox import Deliveries
 from storage.store import PendingNotice, Store
 from workflows.errors import DeliveryFailed

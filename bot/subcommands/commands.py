@@ -13,11 +13,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import diagram, forms, render, summary, transfer
-from bot.parsing import Args, channel_id, check_keys, link, split, user_id
-from bot.render import Reply
-from bot.shared_files import SharedFiles
-from bot.subcommand import Subcommand
+from bot import summary
+from bot.slack.shared_files import SharedFiles
+from bot.subcommands import transfer
+from bot.subcommands.parsing import Args, channel_id, check_keys, link, split, user_id
+from bot.subcommands.subcommand import Subcommand
+from bot.ui import diagram, forms, render
+from bot.ui.render import Reply
 from workflows.batches import Batches, names_in_csv
 from workflows.definition import Definition
 from workflows.errors import BadInput
@@ -403,7 +405,7 @@ def _status_key(text: str, states: Mapping[str, str]) -> str:
 
 
 # -- commands other modules declare: summaries (bot/summary.py), import and export
-# (bot/transfer.py) ------------------------------------------------------------------
+# (bot/subcommands/transfer.py) ------------------------------------------------------------------
 
 
 def _feature_commands(specs: Iterable[Subcommand[S]], service: Callable[[Services], S | None],

@@ -23,17 +23,17 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot import forms, render
-from bot.commands import card
-from bot.listeners import answer, as_response
-from bot.render import Reply
+from bot.slack.listeners import answer, as_response
+from bot.subcommands.commands import card
+from bot.ui import forms, render
+from bot.ui.render import Reply
 from workflows.deadlines import DueSpec, parse_date
 from workflows.errors import BadInput, ReviewError, Stale
 from workflows.model import CourtOrder, Jurisdiction, OrderKind
 from workflows.review import Change
 
 if TYPE_CHECKING:
-    from bot.app import Bot
+    from bot.wiring.app import Bot
 
 log = logging.getLogger(__name__)
 REPLY_URL_LIFETIME = timedelta(minutes=30)

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import render
-from bot.parsing import Args
-from bot.render import Block, Reply
+from bot.subcommands.parsing import Args
+from bot.ui import render
+from bot.ui.render import Block, Reply
 from workflows.definition import RETURN, Definition
 from workflows.errors import BadInput
 
 if TYPE_CHECKING:
-    from bot.subcommand import CallerLike
+    from bot.subcommands.subcommand import CallerLike
 
 DOT_SECONDS = 30
 FENCE = "```"

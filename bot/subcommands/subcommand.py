@@ -1,7 +1,7 @@
 """What a feature module declares for each of its ``/review`` subcommands.
 
-``bot/summary.py`` and ``bot/transfer.py`` list theirs as ``Subcommand`` values;
-``bot.commands`` registers them, handing each handler its feature's service."""
+``bot/summary.py`` and ``bot/subcommands/transfer.py`` list theirs as ``Subcommand`` values;
+``bot.subcommands.commands`` registers them, handing each handler its feature's service."""
 
 from __future__ import annotations
 
@@ -9,14 +9,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
-from bot.parsing import Args
-from bot.render import Reply
+from bot.subcommands.parsing import Args
+from bot.ui.render import Reply
 
 S = TypeVar("S")
 
 
 class CallerLike(Protocol):
-    """Who ran a command and where (``bot.commands.Caller`` fits)."""
+    """Who ran a command and where (``bot.subcommands.commands.Caller`` fits)."""
 
     @property
     def user(self) -> str: ...

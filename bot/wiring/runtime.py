@@ -9,11 +9,11 @@ import signal
 
 from aiohttp import web
 
-from bot.app import Bot
-from bot.channels import check_default_channel
-from bot.scheduler import build_scheduler
-from bot.settings import Settings
+from bot.slack.channels import check_default_channel
 from bot.summary import start_summaries
+from bot.wiring.app import Bot
+from bot.wiring.schedule import build_scheduler
+from bot.wiring.settings import Settings
 
 log = logging.getLogger(__name__)
 SOCKET_CLOSE_SECONDS = 2

@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot import logs
-from bot.settings import Mode, Settings, SettingsError, describe, load_settings
+from bot.wiring import logs
+from bot.wiring.settings import Mode, Settings, SettingsError, describe, load_settings
 from storage import StoreUnavailable
 from workflows.ports import Clock
 
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "replay":
             return asyncio.run(_replay(settings, args.until, args.database, args.quiet))
         if command == "console" or settings.mode is Mode.CONSOLE:
-            from bot.console import run_console
+            from bot.console.repl import run_console
 
             asyncio.run(run_console(settings, getattr(args, "user", "you")))
             return 0
@@ -128,8 +128,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 async def _serve(settings: Settings) -> None:
-    from bot.app import SlackAccess, build
-    from bot.runtime import serve_http, serve_socket
+    from bot.wiring.app import SlackAccess, build
+    from bot.wiring.runtime import serve_http, serve_socket
 
     assert settings.slack_bot_token is not None
     secret = settings.slack_signing_secret
@@ -153,9 +153,9 @@ async def _serve(settings: Settings) -> None:
 
 async def _sweep(settings: Settings, as_of: str | None) -> int:
     """One sweep at ``as_of``: to Slack when configured, else to a stand-in, printed."""
-    from bot.app import FixedClock, SlackAccess, SystemClock, build
-    from bot.console import parse_when, show
-    from bot.local_slack import LocalSlack
+    from bot.console.local_slack import LocalSlack
+    from bot.console.repl import parse_when, show
+    from bot.wiring.app import FixedClock, SlackAccess, SystemClock, build
 
     clock: Clock = SystemClock()
     if as_of:
@@ -197,7 +197,7 @@ async def _replay(settings: Settings, until: str | None, database: Path | None,
     import tempfile
     from datetime import date
 
-    from bot.replay import replay
+    from bot.cli.replay import replay
 
     try:
         last = date.fromisoformat(until) if until else None
@@ -217,7 +217,7 @@ async def _replay(settings: Settings, until: str | None, database: Path | None,
 
 
 async def _open_review(settings: Settings) -> tuple[Store, Review]:
-    from bot.app import SystemClock, make_review
+    from bot.wiring.app import SystemClock, make_review
     from storage import open_store
 
     store = await open_store(settings.database_url)
@@ -226,7 +226,7 @@ async def _open_review(settings: Settings) -> tuple[Store, Review]:
 
 def _slack_user(text: str) -> str | None:
     """A Slack user ID as given on the command line, or None (after saying why)."""
-    from bot.parsing import user_id
+    from bot.subcommands.parsing import user_id
     from workflows.errors import BadInput
 
     try:

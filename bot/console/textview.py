@@ -35,7 +35,7 @@ def _emoji(text: str) -> str:
 
 
 def unescape(text: str) -> str:
-    """Undo ``bot.render.escape``: the text as the person typed it."""
+    """Undo ``bot.ui.render.escape``: the text as the person typed it."""
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

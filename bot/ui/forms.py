@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from bot.render import escape
+from bot.ui.render import escape
 from workflows.definition import Definition
 from workflows.model import Jurisdiction, OrderKind
 from workflows.rules import Step

@@ -22,11 +22,11 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from bot.app import Bot, FixedClock, SlackAccess, build
-from bot.console import show
-from bot.local_slack import LocalSlack
-from bot.settings import Settings
+from bot.console.local_slack import LocalSlack
+from bot.console.repl import show
 from bot.summary import catch_up
+from bot.wiring.app import Bot, FixedClock, SlackAccess, build
+from bot.wiring.settings import Settings
 from workflows.errors import ReviewError
 from workflows.imports import plan_jurisdictions
 from workflows.model import Role

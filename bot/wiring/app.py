@@ -24,14 +24,15 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import diagram, http_edge, interactions, listeners
-from bot.commands import Services
-from bot.directory import SlackDirectory
-from bot.notifier import Notifier, OutboxRelay, Pacer, SlackReminders
-from bot.settings import Settings
-from bot.shared_files import FileHosts, SharedFiles
+from bot.slack import http_edge, interactions, listeners
+from bot.slack.directory import SlackDirectory
+from bot.slack.posting import Notifier, OutboxRelay, Pacer, SlackReminders
+from bot.slack.shared_files import FileHosts, SharedFiles
+from bot.slack.workers import Responder, Workers
+from bot.subcommands.commands import Services
 from bot.summary import SummaryService
-from bot.workers import Responder, Workers
+from bot.ui import diagram
+from bot.wiring.settings import Settings
 from storage import open_store
 from storage.batches import StoredBatches
 from storage.store import Store

@@ -10,8 +10,8 @@ from datetime import datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.app import Bot
-from bot.settings import Settings
+from bot.wiring.app import Bot
+from bot.wiring.settings import Settings
 
 OUTBOX_SECONDS = 30
 

@@ -7,7 +7,7 @@ file and uploads it with files_upload_v2 to the channel the command came from.
 Slack. A slash command carries no attachment, so the file is first uploaded to Slack
 (in a channel the bot is in, or in a direct message to the bot); its link ("Copy link
 to file", https://team.slack.com/files/U…/F…/name.csv) or its id (F…) is given to the
-command. The bot reads it (``bot.shared_files``: only a file the caller can see, only
+command. The bot reads it (``bot.slack.shared_files``: only a file the caller can see, only
 from Slack's own file hosts, at most 5 MB), parses it in a worker thread and checks
 every line. It is a dry run (nothing changes) unless the command ends with ``apply``; a
 file with any bad line imports nothing and every bad line is listed. Only analysts,
@@ -27,12 +27,12 @@ from pathlib import Path
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import render
-from bot.cli import COMMAND_LINE_ROWS
-from bot.parsing import Args
-from bot.render import Block, Reply
-from bot.shared_files import SharedFiles
-from bot.subcommand import CallerLike, Subcommand
+from bot.cli.main import COMMAND_LINE_ROWS
+from bot.slack.shared_files import SharedFiles
+from bot.subcommands.parsing import Args
+from bot.subcommands.subcommand import CallerLike, Subcommand
+from bot.ui import render
+from bot.ui.render import Block, Reply
 from workflows.errors import BadInput
 from workflows.imports import ImportReport, RowLimit
 from workflows.review import Review

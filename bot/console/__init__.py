@@ -1,0 +1,1 @@
+"""The local console: the real bot against a Slack stand-in on loopback, read as text."""

@@ -1,0 +1,2 @@
+"""The Slack surfaces (commands, actions, views, events) and the adapters that call
+Slack's Web API."""

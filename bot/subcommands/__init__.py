@@ -1,0 +1,1 @@
+"""The words after ``/review``: parsing them, the table of subcommands, and their handlers."""

@@ -1,0 +1,1 @@
+"""What people see: Block Kit messages and modals, charts and diagrams (pure builders)."""
