@@ -26,7 +26,7 @@ from bench.load import LoadReport, merge
 from bench.processes import Server, niced, run_json, server
 from bench.seed import ADMIN
 from bench.stand_in import NICENESS
-from bot.console.local_slack import LocalSlack
+from bot.console.stand_in.server import LocalSlack
 from bot.wiring.app import EVENTS_PATH
 
 SECRET = "bench-signing-secret"

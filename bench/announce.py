@@ -29,7 +29,7 @@ from bench.load import percentile
 from bench.processes import measured
 from bench.seed import ADMIN, DEFAULT_CHANNEL
 from bench.stall import ANSWER_TIMEOUT, Other, Receiver, running_bot
-from bot.console.local_slack import SlackSender
+from bot.console.stand_in.sender import SlackSender
 from bot.wiring.app import EVENTS_PATH
 
 NAME = "Announce Town {n:03d}"

@@ -23,7 +23,8 @@ from dataclasses import asdict, dataclass
 from aiohttp import ClientSession, ClientTimeout, TCPConnector
 
 from bench.seed import ANALYST, CHANNELS
-from bot.console.local_slack import LocalSlack, SlackSender, sign
+from bot.console.stand_in.sender import SlackSender, sign
+from bot.console.stand_in.server import LocalSlack
 
 TIMEOUT_SECONDS = 60
 

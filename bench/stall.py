@@ -37,7 +37,9 @@ from bench.load import percentile
 from bench.processes import Server, measured, niced, run_json, server
 from bench.seed import ADMIN, ANALYST, CHANNELS
 from bench.stand_in import NICENESS
-from bot.console.local_slack import LocalSlack, Posted, SlackSender
+from bot.console.stand_in.records import Posted
+from bot.console.stand_in.sender import SlackSender
+from bot.console.stand_in.server import LocalSlack
 from bot.wiring.app import EVENTS_PATH
 
 ANSWER_TIMEOUT = 120.0

@@ -17,7 +17,7 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
-from bot.console.local_slack import LocalSlack
+from bot.console.stand_in.server import LocalSlack
 from bot.wiring.runtime import until_signalled
 
 NICENESS = 19

@@ -153,8 +153,8 @@ async def _serve(settings: Settings) -> None:
 
 async def _sweep(settings: Settings, as_of: str | None) -> int:
     """One sweep at ``as_of``: to Slack when configured, else to a stand-in, printed."""
-    from bot.console.local_slack import LocalSlack
     from bot.console.repl import parse_when, show
+    from bot.console.stand_in.server import LocalSlack
     from bot.wiring.app import FixedClock, SlackAccess, SystemClock, build
 
     clock: Clock = SystemClock()

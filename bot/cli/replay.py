@@ -22,8 +22,8 @@ from typing import TextIO
 
 from tqdm import tqdm
 
-from bot.console.local_slack import LocalSlack
 from bot.console.repl import show
+from bot.console.stand_in.server import LocalSlack
 from bot.summary import catch_up
 from bot.wiring.app import Bot, FixedClock, SlackAccess, build
 from bot.wiring.settings import Settings

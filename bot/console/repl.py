@@ -19,7 +19,9 @@ from typing import TextIO
 
 from aiohttp import ClientSession
 
-from bot.console.local_slack import LocalSlack, Posted, SlackSender
+from bot.console.stand_in.records import Posted
+from bot.console.stand_in.sender import SlackSender
+from bot.console.stand_in.server import LocalSlack
 from bot.console.textview import blocks_to_text
 from bot.subcommands.commands import SLASH
 from bot.wiring.app import EVENTS_PATH, Bot, SlackAccess, build

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
-from bot.console.local_slack import LocalSlack, Posted, SlackSender
+from bot.console.stand_in.records import Posted
+from bot.console.stand_in.sender import SlackSender
+from bot.console.stand_in.server import LocalSlack
 from bot.wiring.app import EVENTS_PATH, Bot, SlackAccess, build
 from bot.wiring.runtime import start_http
 from bot.wiring.settings import load_settings

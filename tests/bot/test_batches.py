@@ -8,7 +8,7 @@ from datetime import date
 
 import pytest
 
-from bot.console.local_slack import Posted
+from bot.console.stand_in.records import Posted
 from tests.bot.conftest import ADMIN, Harness
 from workflows.batches import MAX_FILE_ROWS, MAX_TARGETS
 from workflows.deadlines import DueSpec

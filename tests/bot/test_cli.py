@@ -15,7 +15,8 @@ from pathlib import Path
 
 from aiohttp import ClientSession
 
-from bot.console.local_slack import LocalSlack, SlackSender
+from bot.console.stand_in.sender import SlackSender
+from bot.console.stand_in.server import LocalSlack
 
 REPO = Path(__file__).resolve().parents[2]
 

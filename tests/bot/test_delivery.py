@@ -25,7 +25,10 @@ import pytest
 import yaml
 from aiohttp import ClientSession, web
 
-from bot.console.local_slack import SCOPES, Failure, LocalSlack, Posted, SlackSender
+from bot.console.stand_in.records import Failure, Posted
+from bot.console.stand_in.sender import SlackSender
+from bot.console.stand_in.server import LocalSlack
+from bot.console.stand_in.workspace import SCOPES
 from bot.slack.channels import Channels, check_default_channel
 from bot.slack.posting import ANNOUNCEMENT, LEASE, retry_delay
 from bot.wiring.app import EVENTS_PATH, SlackAccess, build, slack_client

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.console.local_slack import Failure, LocalSlack
+from bot.console.stand_in.records import Failure
+from bot.console.stand_in.server import LocalSlack
 from bot.subcommands.parsing import Args
 from bot.ui.diagram import (
     code_sections,

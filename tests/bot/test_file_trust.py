@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 import pytest
 from aiohttp import web
 
-from bot.console.local_slack import TEAM, Posted
+from bot.console.stand_in.records import Posted
+from bot.console.stand_in.workspace import TEAM
 from bot.slack.shared_files import FileHosts, SharedFiles
 from bot.wiring.app import SlackAccess, slack_client
 from bot.wiring.settings import load_settings

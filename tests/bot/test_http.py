@@ -6,7 +6,8 @@ import json
 import time
 from datetime import UTC, datetime
 
-from bot.console.local_slack import Failure, sign
+from bot.console.stand_in.records import Failure
+from bot.console.stand_in.sender import sign
 from tests.bot.conftest import ADMIN, Harness
 
 LEAD, ANALYST, COUNSEL, COUNSEL2 = "ULEAD", "UANALYST", "UCOUNSEL", "UCOUNSELB"

@@ -10,7 +10,7 @@ import time
 import pytest
 from aiohttp import web
 
-from bot.console.local_slack import sign
+from bot.console.stand_in.sender import sign
 from bot.slack import http_edge
 from bot.wiring.app import EVENTS_PATH
 from tests.bot.conftest import SECRET, Harness

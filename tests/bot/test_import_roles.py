@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from bot.console.local_slack import Posted
+from bot.console.stand_in.records import Posted
 from tests.bot.conftest import ADMIN, Harness
 from tests.bot.test_cli import review_bot
 from tests.bot.test_cli_transfer import count

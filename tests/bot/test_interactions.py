@@ -6,7 +6,7 @@ import asyncio
 import json
 from urllib.parse import urlencode
 
-from bot.console.local_slack import Posted
+from bot.console.stand_in.records import Posted
 from tests.bot.conftest import ADMIN, Harness
 
 ANALYST, LEAD, COUNSEL, VIEWER = "UANALYST", "ULEAD", "UCOUNSEL", "UVIEWER"

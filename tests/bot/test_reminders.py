@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from bot.console.local_slack import Failure, Posted
+from bot.console.stand_in.records import Failure, Posted
 from bot.wiring.app import Bot, SlackAccess, build
 from bot.wiring.settings import load_settings
 from tests.bot.conftest import ADMIN, SECRET, Harness

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from aiohttp import ClientSession
 
-from bot.console.local_slack import LocalSlack, SlackSender, sign
+from bot.console.stand_in.sender import SlackSender, sign
+from bot.console.stand_in.server import LocalSlack
 from bot.wiring.app import EVENTS_PATH, Bot, SlackAccess, build
 from bot.wiring.runtime import start_http
 from bot.wiring.settings import load_settings

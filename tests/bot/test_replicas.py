@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession
 
-from bot.console.local_slack import LocalSlack, SlackSender
+from bot.console.stand_in.sender import SlackSender
+from bot.console.stand_in.server import LocalSlack
 from storage.postgres import PostgresStore
 from tests.bot.test_cli import env, free_port, healthy
 from tests.postgres import fresh_database

@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable
 
 from bot.cli.main import COMMAND_LINE_ROWS
-from bot.console.local_slack import Posted
+from bot.console.stand_in.records import Posted
 from bot.subcommands.commands import MAX_TEXT
 from bot.subcommands.transfer import MAX_IMPORT_ROWS
 from tests.bot.conftest import ADMIN, Harness

@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.console.local_slack import LocalSlack, Posted
+from bot.console.stand_in.records import Posted
+from bot.console.stand_in.server import LocalSlack
 from bot.subcommands.parsing import Args, check_keys, split
 from bot.summary import (
     COMMANDS,

@@ -28,7 +28,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.console.local_slack import Failure, LocalSlack
+from bot.console.stand_in.records import Failure
+from bot.console.stand_in.server import LocalSlack
 from bot.wiring.app import SlackAccess, build
 from bot.wiring.settings import load_settings
 from storage.sqlite import SqliteStore

@@ -20,7 +20,8 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.cli.replay import replay
-from bot.console.local_slack import Failure, LocalSlack
+from bot.console.stand_in.records import Failure
+from bot.console.stand_in.server import LocalSlack
 from bot.slack.shared_files import FileHosts, SharedFiles
 from bot.subcommands.commands import Caller
 from bot.subcommands.parsing import Args

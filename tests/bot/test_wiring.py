@@ -39,7 +39,8 @@ async def test_a_bad_file_imports_nothing(harness: Harness) -> None:
 async def test_a_custom_workflow_file_adds_a_step_the_bot_understands(tmp_path: Path) -> None:
     from aiohttp import ClientSession
 
-    from bot.console.local_slack import LocalSlack, SlackSender
+    from bot.console.stand_in.sender import SlackSender
+    from bot.console.stand_in.server import LocalSlack
     from bot.wiring.app import EVENTS_PATH, SlackAccess, build
     from bot.wiring.runtime import start_http
     from bot.wiring.settings import load_settings

@@ -1,0 +1,95 @@
+"""files.*: files people share (and their downloads, as Slack guards them), and the
+files the bot uploads (files_upload_v2: an upload URL, the bytes, then completion)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from bot.console.stand_in.records import SharedFile, Uploaded
+from bot.console.stand_in.workspace import TEAM, Workspace
+
+
+class FileMethods(Workspace):
+    """Files shared in the workspace, and files the bot uploads."""
+
+    def share(self, name: str, data: bytes, user: str = "", channel: str = "",
+              **more: Any) -> str:
+        """A file ``user`` uploaded and shared in ``channel`` (an ID: C…, G… or D…, or
+        none); returns its id. ``more`` sets the other fields of ``SharedFile``
+        (``external_url``, ``url``, ``redirect``)."""
+        file_id = f"F{next(self._ts):08d}"
+        self.shared[file_id] = SharedFile(file_id, name, data, user,
+                                          (channel,) if channel else (), **more)
+        return file_id
+
+    async def _m_files_info(self, params: dict[str, Any]) -> dict[str, Any]:
+        """What Slack's files.info says of a file: who uploaded it, where it is shared
+        (channels, groups, ims and shares), whether it is hosted or remote, and where
+        to download it."""
+        found = self.shared.get(str(params.get("file", "")))
+        if found is None:
+            return {"ok": False, "error": "file_not_found"}
+        own = f"{self.base_url}/files-pri/{TEAM}-{found.id}/{found.name}"
+        url = found.external_url or found.url or own
+        kinds = {"C": "channels", "G": "groups", "D": "ims"}
+        where: dict[str, list[str]] = {kind: [] for kind in kinds.values()}
+        for conversation in found.conversations:
+            where[kinds.get(conversation[:1], "channels")].append(conversation)
+        shares: dict[str, dict[str, list[dict[str, str]]]] = {}
+        for conversation in found.conversations:
+            kind = "public" if conversation.startswith("C") else "private"
+            shares.setdefault(kind, {})[conversation] = [{"ts": "1.000001"}]
+        return {"ok": True, "file": {
+            "id": found.id, "name": found.name, "title": found.name, "user": found.user,
+            "size": 0 if found.external_url else len(found.data),
+            "mode": "external" if found.external_url else "hosted",
+            "is_external": bool(found.external_url),
+            "external_type": "gdrive" if found.external_url else "",
+            "url_private": url, "url_private_download": url, **where, "shares": shares}}
+
+    async def _download(self, request: web.Request) -> web.StreamResponse:
+        """url_private: the file's bytes for the bot's token, a sign-in page (as Slack
+        answers) for anyone else; every request is recorded."""
+        file_id = request.match_info["file_id"]
+        self.downloads.append((file_id, request.headers.get("Authorization", "")))
+        found = self.shared.get(file_id)
+        if found is None:
+            return web.Response(status=404)
+        if request.headers.get("Authorization") != f"Bearer {self.token}":
+            return web.Response(text="<html>Sign in</html>", content_type="text/html")
+        if found.redirect:
+            raise web.HTTPFound(found.redirect)
+        return web.Response(body=found.data, content_type="text/csv")
+
+    async def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ts):08d}"
+        self._pending_uploads[file_id] = b""
+        self._alt_texts[file_id] = str(params.get("alt_txt") or "")
+        return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["file_id"]
+        if file_id not in self._pending_uploads:
+            return web.Response(status=404)
+        self._pending_uploads[file_id] = await request.read()
+        return web.Response(text=f"OK - {len(self._pending_uploads[file_id])}")
+
+    async def _m_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
+        files = params.get("files")
+        files = json.loads(files) if isinstance(files, str) else files or []
+        channel = str(params.get("channel_id") or "")
+        done = []
+        for item in files:
+            data = self._pending_uploads.pop(item["id"], None)
+            if data is None:
+                return {"ok": False, "error": "file_not_found"}
+            done.append(Uploaded(item["id"], item.get("title", ""), channel, data,
+                                 str(params.get("initial_comment") or ""),
+                                 self._alt_texts.pop(item["id"], "")))
+        async with self._changed:
+            self.files.extend(done)
+            self._changed.notify_all()
+        return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in done]}
