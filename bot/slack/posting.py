@@ -28,8 +28,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.channels import ChannelCheckFailed, Channels
 from bot.ui import render
 from bot.ui.render import Reply
+from storage.notices import PendingNotice
 from storage.outbox import Deliveries
-from storage.store import PendingNotice, Store
+from storage.store import Store
 from workflows.errors import DeliveryFailed
 from workflows.ports import Clock
 from workflows.reminders import Due

@@ -1,0 +1,39 @@
+"""The export's reads: everything stored, page by page, from one snapshot."""
+
+from __future__ import annotations
+
+from storage.database import Reader
+from storage.rows import event_from, grouped, jurisdiction_from, order_from, round_from
+from workflows.model import Event, Jurisdiction
+
+
+class Snapshot:
+    """Everything stored, page by page (keyset pagination), as of the first read of its
+    transaction: the domain's ``ExportSource``."""
+
+    def __init__(self, reader: Reader) -> None:
+        self._rows = reader.fetch
+
+    async def jurisdictions_after(self, after: str, limit: int) -> list[Jurisdiction]:
+        rows = await self._rows("SELECT * FROM jurisdictions WHERE id > ? ORDER BY id LIMIT ?",
+                                after, limit)
+        if not rows:
+            return []
+        span = (rows[0]["id"], rows[-1]["id"])  # the page is every id in this range
+        aliases = grouped(await self._rows(
+            "SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id BETWEEN ? AND ?"
+            " ORDER BY jurisdiction_id, alias", *span), lambda r: r["alias"])
+        rounds = grouped(await self._rows(
+            "SELECT * FROM rounds WHERE jurisdiction_id BETWEEN ? AND ?"
+            " ORDER BY jurisdiction_id, number", *span), round_from)
+        orders = grouped(await self._rows(
+            "SELECT * FROM court_orders WHERE jurisdiction_id BETWEEN ? AND ?"
+            " ORDER BY jurisdiction_id, id", *span), order_from)
+        return [jurisdiction_from(r, aliases.get(r["id"], []), rounds.get(r["id"], []),
+                                  orders.get(r["id"], [])) for r in rows]
+
+    async def events_after(self, after: tuple[str, int], limit: int) -> list[Event]:
+        rows = await self._rows(
+            "SELECT * FROM events WHERE (jurisdiction_id, seq) > (?, ?)"
+            " ORDER BY jurisdiction_id, seq LIMIT ?", after[0], after[1], limit)
+        return [event_from(r) for r in rows]
