@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from bot.console.repl import run_console, textview
+from bot.console import textview
+from bot.console.repl import run_console
 from bot.console.stand_in.records import Posted
 from bot.console.stand_in.server import LocalSlack
 from bot.slack.posting import SlackReminders
