@@ -3,7 +3,7 @@
 ``import_csv`` tells a file's shape by its header and imports it all or nothing:
 jurisdictions through ``Review.import_jurisdictions`` (one transaction), past events
 by checking every line against the workflow on in-memory copies
-(``workflows.imports.simulate``) and writing every jurisdiction they change in one
+(``workflows.playback.simulate``) and writing every jurisdiction they change in one
 ``Repository.save_many`` transaction. A dry run does all the checking and writes
 nothing. ``export_state`` and ``export_history`` write CSV page by page from one read
 snapshot.
@@ -24,20 +24,17 @@ from workflows.exports import (
     write_csv,
 )
 from workflows.imports import (
-    EventPlan,
     ImportReport,
-    Recorder,
     RowLimit,
     Shape,
     Table,
-    Targets,
     plan_numbered,
     read_csv,
     shape_of,
-    simulate,
     unknown_shape,
 )
 from workflows.machine import article, roles_phrase
+from workflows.playback import EventPlan, Recorder, Targets, simulate
 from workflows.replay import read_numbered
 from workflows.review import Review
 
