@@ -25,7 +25,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack.listeners import answer, as_response
 from bot.subcommands.commands import card
-from bot.ui import forms, render
+from bot.ui import batches, cards, changes, forms, render
 from bot.ui.render import Reply
 from workflows.deadlines import DueSpec, parse_date
 from workflows.errors import BadInput, ReviewError, Stale
@@ -68,7 +68,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
     async def click(user: str, action: dict[str, Any], body: dict[str, Any],
                     respond: AsyncRespond, client: AsyncWebClient) -> Reply:
         value = _clicked(action)
-        step = action["action_id"].removeprefix(render.STEP_ACTION)
+        step = action["action_id"].removeprefix(cards.STEP_ACTION)
         await review.require_reader(user)
         j = await review.resolve(value["j"])
         if j.version != value["v"]:
@@ -88,11 +88,11 @@ def register(app: AsyncApp, bot: Bot) -> None:
             return Reply("")
         change = await review.take(user, j.id, step, expected_version=j.version)
         await redraw(respond, user, change.jurisdiction)
-        return render.done(change.event, change.jurisdiction,
-                           await review.allowed(user, change.jurisdiction), review.today(),
-                           label=review.workflow.definition.label_of)
+        return changes.done(change.event, change.jurisdiction,
+                            await review.allowed(user, change.jurisdiction), review.today(),
+                            label=review.workflow.definition.label_of)
 
-    @app.action(re.compile(f"^{render.STEP_ACTION}"))
+    @app.action(re.compile(f"^{cards.STEP_ACTION}"))
     async def on_step(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                       respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
@@ -110,7 +110,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                                                        review.workflow.definition))
         return Reply("")
 
-    @app.action(render.ORDER_ACTION)
+    @app.action(cards.ORDER_ACTION)
     async def on_order(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                        respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
@@ -134,16 +134,16 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
         batch = await bot.services.batches.decide(int(action["value"]), user, approve,
                                                   progress)
-        await respond(**{**as_response(render.batch_report(batch)), "replace_original": True})
+        await respond(**{**as_response(batches.batch_report(batch)), "replace_original": True})
         # A batch announces each step in its team channel, about one a second per
         # channel: the report goes first, the announcements follow on their own.
         return Reply("")
 
-    @app.action(re.compile(f"^({render.BATCH_APPROVE}|{render.BATCH_REJECT})$"))
+    @app.action(re.compile(f"^({batches.BATCH_APPROVE}|{batches.BATCH_REJECT})$"))
     async def on_decide(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                         respond: AsyncRespond, client: AsyncWebClient) -> None:
         await ack()
-        approve = action["action_id"] == render.BATCH_APPROVE
+        approve = action["action_id"] == batches.BATCH_APPROVE
         await answer(respond, decide(body["user"]["id"], action, approve, body, respond,
                                      client), silent_when_empty=True)
 
@@ -164,7 +164,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
             return
         await ack()
         j = change.jurisdiction
-        await _after_form(client, user, meta, j, render.done(
+        await _after_form(client, user, meta, j, changes.done(
             change.event, j, await review.allowed(user, j), review.today(),
             label=review.workflow.definition.label_of))
 

@@ -27,7 +27,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.posting import SlackMembers
 from bot.subcommands import commands
 from bot.subcommands.commands import SLASH, Caller
-from bot.ui import render
+from bot.ui import app_home, reminders, render
 from bot.ui.render import Reply
 from storage.seen import EVENTS, REQUESTS, Seen
 from workflows.errors import BadInput, ReviewError
@@ -120,7 +120,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                 f"{local:%A %Y-%m-%d at %H:%M} ({bot.review.config.timezone.key}).")
         return Reply(text, [render.section(text)])
 
-    @app.action(render.SNOOZE_ACTION)
+    @app.action(reminders.SNOOZE_ACTION)
     async def on_snooze(ack: AsyncAck, body: dict[str, Any], action: dict[str, Any],
                         respond: AsyncRespond) -> None:
         await ack()
@@ -134,8 +134,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
         try:
             await bot.review.require_reader(user)
         except ReviewError as refusal:
-            await client.views_publish(user_id=user, view=render.home_closed(refusal))
+            await client.views_publish(user_id=user, view=app_home.home_closed(refusal))
             return
-        view = render.home(user, await bot.review.home(user), bot.review.today(),
-                           label=bot.review.workflow.definition.label_of)
+        view = app_home.home(user, await bot.review.home(user), bot.review.today(),
+                             label=bot.review.workflow.definition.label_of)
         await client.views_publish(user_id=user, view=view)

@@ -26,7 +26,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.channels import ChannelCheckFailed, Channels
-from bot.ui import render
+from bot.ui import changes, reminders, render
 from bot.ui.render import Reply
 from storage.notices import PendingNotice
 from storage.outbox import Deliveries
@@ -195,7 +195,7 @@ class SlackReminders:
     async def remind(self, channel: str, lines: Sequence[tuple[Due, Sequence[int]]],
                      leads: Sequence[str]) -> str:
         today = self.clock.now().astimezone(self.timezone).date()
-        reply = render.reminders(lines, leads, today, label=self.label)
+        reply = reminders.reminders(lines, leads, today, label=self.label)
         ids = [i for _, line_ids in lines for i in line_ids]
         await self.pacer.wait(channel)
         async with _delivery():
@@ -363,7 +363,7 @@ class OutboxRelay:
     async def _post(self, notice: PendingNotice) -> Refusal | None:
         """Post one notice and record what came of it: None if it went."""
         try:
-            reply = render.announcement(notice.event, label=self.label)
+            reply = changes.announcement(notice.event, label=self.label)
             ts = await self.notifier.announce(notice.id, notice.channel, reply)
         except DeliveryFailed as failure:
             return await self._failed(notice, str(failure))
@@ -424,8 +424,8 @@ class OutboxRelay:
                 continue  # Slack out of reach: nothing to tell anyone yet
             if not await self.deliveries.warn(waiting.channel, waiting.user, self.clock.now()):
                 continue
-            reply = render.undelivered(waiting.channel, waiting.error, waiting.count,
-                                       waiting.name)
+            reply = changes.undelivered(waiting.channel, waiting.error, waiting.count,
+                                        waiting.name)
             try:
                 await self.notifier.post(waiting.user, reply)
             except DeliveryFailed as failure:

@@ -18,7 +18,7 @@ from bot.slack.shared_files import SharedFiles
 from bot.subcommands import transfer
 from bot.subcommands.parsing import Args, channel_id, check_keys, link, split, user_id
 from bot.subcommands.subcommand import Subcommand
-from bot.ui import diagram, forms, render
+from bot.ui import batches, cards, changes, diagram, forms, pages, render
 from bot.ui.render import Reply
 from workflows.batches import Batches, names_in_csv
 from workflows.definition import Definition
@@ -131,7 +131,7 @@ def help_reply(name: str | None, definition: Definition) -> Reply:
         lines = [f"*{cmd.usage}*", cmd.summary] + ([f"Example: `{cmd.example}`"]
                                                    if cmd.example else [])
         if cmd.name == "list":
-            lines.append("Statuses:\n" + render.states_help(definition.states))
+            lines.append("Statuses:\n" + pages.states_help(definition.states))
         return Reply(cmd.usage, render.sections(lines))
     lines = [f"`{cmd.usage}` — {cmd.summary}" for cmd in commands.values()]
     blocks = [render.header("Compliance review commands"), *render.sections(lines)]
@@ -160,8 +160,8 @@ async def _list(s: Services, caller: Caller, args: Args) -> Reply:
     page = args.page()
     items, total = await s.review.page(filters, page, PAGE_SIZE)
     shown = " ".join(f"{k}={v}" for k, v in args.options.items() if k != "page")
-    return render.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown,
-                               label=s.review.workflow.definition.label_of)
+    return pages.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown,
+                              label=s.review.workflow.definition.label_of)
 
 
 @command("show", "show <jurisdiction>",
@@ -175,8 +175,8 @@ async def _show(s: Services, caller: Caller, args: Args) -> Reply:
 async def card(review: Review, user: str, j: Jurisdiction) -> Reply:
     """The jurisdiction's card as ``user`` sees it: buttons for what they may do now."""
     recent, _ = await review.history(j, 1, RECENT)
-    return render.card(j, recent, await review.allowed(user, j), review.today(),
-                       await review.may(user, "order"), label=review.workflow.definition.label_of)
+    return cards.card(j, recent, await review.allowed(user, j), review.today(),
+                      await review.may(user, "order"), label=review.workflow.definition.label_of)
 
 
 @command("history", "history <jurisdiction> [page=N]",
@@ -186,8 +186,8 @@ async def _history(s: Services, caller: Caller, args: Args) -> Reply:
     j = await s.review.resolve(" ".join(args.words))
     page = args.page()
     events, total = await s.review.history(j, page, PAGE_SIZE)
-    return render.history_page(j, events, total, page, PAGE_SIZE,
-                               label=s.review.workflow.definition.label_of)
+    return pages.history_page(j, events, total, page, PAGE_SIZE,
+                              label=s.review.workflow.definition.label_of)
 
 
 @command("whoami", "whoami", "Your role, and what it lets you do.")
@@ -202,7 +202,7 @@ async def _whoami(s: Services, caller: Caller, args: Args) -> Reply:
 
 @command("roles", "roles", "Who has which role.")
 async def _roles(s: Services, caller: Caller, args: Args) -> Reply:
-    return render.roles(await s.review.roles())
+    return pages.roles(await s.review.roles())
 
 
 # -- changing ------------------------------------------------------------------------
@@ -336,7 +336,7 @@ async def _batch(s: Services, caller: Caller, args: Args) -> Reply:
     if proposal.change is not None:
         return await _done(s.review, caller, proposal.change.event, proposal.change.jurisdiction)
     assert proposal.batch is not None
-    return render.batch_request(proposal.batch)
+    return batches.batch_request(proposal.batch)
 
 
 @command("workflow", "workflow [text]", "The workflow in force as a diagram: Mermaid text, "
@@ -391,8 +391,8 @@ for _name in dict.fromkeys(step.name for step in STEPS):
 
 
 async def _done(review: Review, caller: Caller, event: Event, j: Jurisdiction) -> Reply:
-    return render.done(event, j, await review.allowed(caller.user, j), review.today(),
-                       label=review.workflow.definition.label_of)
+    return changes.done(event, j, await review.allowed(caller.user, j), review.today(),
+                        label=review.workflow.definition.label_of)
 
 
 def _status_key(text: str, states: Mapping[str, str]) -> str:

@@ -1,0 +1,56 @@
+"""The App Home tab: one's jurisdictions, what is due and overdue, the latest changes."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from bot.ui.changes import history_line
+from bot.ui.render import (
+    MAX_HOME_BLOCKS,
+    Block,
+    Labels,
+    context,
+    deadline,
+    escape,
+    header,
+    refusal_text,
+    section,
+    sections,
+    user,
+)
+from workflows.errors import ReviewError
+from workflows.model import Listing
+from workflows.review import Home
+
+
+def home(who: str, view: Home, today: date, *, label: Labels) -> dict[str, Any]:
+    """The App Home tab (at most 100 blocks)."""
+
+    def rows(items: Sequence[Listing], total: int, empty: str) -> list[Block]:
+        lines = [f"*{escape(i.name)}* `{escape(i.id)}` — {label(i.state)}, "
+                 f"{deadline(i.due_on, i.us_state, today)}" for i in items] or [empty]
+        if total > len(items):
+            lines.append(f"…and {total - len(items)} more (`/review list`)")
+        return sections(lines)
+
+    blocks: list[Block] = [header("Compliance review"),
+                           context(f"For {user(who)} · {today}")]
+    blocks += [header("Your jurisdictions")]
+    blocks += rows(view.mine, view.mine_total, "None assigned to you.")
+    blocks += [header("Due within a week")]
+    blocks += rows(view.due_soon, view.due_soon_total, "Nothing due this week.")
+    blocks += [header("Overdue")]
+    blocks += rows(view.overdue, view.overdue_total, "Nothing overdue.")
+    blocks += [header("Latest changes")]
+    blocks += sections([history_line(e, label)
+                        + f" · *{escape(e.detail.get('name', e.jurisdiction_id))}*"
+                        for e in view.recent] or ["No changes yet."])
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+def home_closed(refusal: ReviewError) -> dict[str, Any]:
+    """The App Home of someone who may not read the review: why, and nothing of it."""
+    return {"type": "home", "blocks": [header("Compliance review"),
+                                       section(f":lock: {refusal_text(refusal)}")]}

@@ -1,0 +1,101 @@
+"""A jurisdiction's card: where it stands, and a button for each step one may take now."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import date
+
+from bot.ui.changes import history_line
+from bot.ui.render import (
+    Block,
+    Labels,
+    Reply,
+    channel,
+    clip,
+    context,
+    deadline,
+    escape,
+    header,
+    section,
+    steps_hint,
+    user,
+)
+from workflows.model import Event, Jurisdiction
+
+STEP_ACTION = "step_"
+ORDER_ACTION = "order_open"
+CONFIRM = {"subpoena", "approve", "deny", "clear", "close"}
+"""Steps a click takes at once that deserve an "are you sure?" first."""
+
+
+def card_value(j: Jurisdiction, step: str = "") -> str:
+    """What a card's button carries: the jurisdiction and the version it was drawn from."""
+    return json.dumps({"j": j.id, "v": j.version, "s": step}, separators=(",", ":"))
+
+
+def card_buttons(j: Jurisdiction, allowed: Sequence[str], can_order: bool) -> Block | None:
+    elements: list[Block] = []
+    for name in allowed:
+        button: Block = {"type": "button", "action_id": f"{STEP_ACTION}{name}",
+                         "text": {"type": "plain_text", "text": name.capitalize()},
+                         "value": card_value(j, name)}
+        if name in CONFIRM:
+            button["style"] = "danger" if name != "approve" else "primary"
+            button["confirm"] = {
+                "title": {"type": "plain_text", "text": "Are you sure?"},
+                "text": {"type": "mrkdwn",
+                         "text": f"{name.capitalize()} *{escape(j.name)}* today."},
+                "confirm": {"type": "plain_text", "text": name.capitalize()},
+                "deny": {"type": "plain_text", "text": "Cancel"}}
+        elements.append(button)
+    if can_order:
+        elements.append({"type": "button", "action_id": ORDER_ACTION, "value": card_value(j),
+                         "text": {"type": "plain_text", "text": "Court order…"}})
+    return {"type": "actions", "block_id": "card", "elements": elements[:25]} if elements else None
+
+
+def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
+         today: date, can_order: bool = False, *, label: Labels) -> Reply:
+    orders = _order_lines(j, today)
+    fields = [
+        f"*Status*\n{label(j.state)}",
+        f"*Deadline*\n{deadline(j.due_on, j.us_state, today)}",
+        f"*Round*\n{_round_text(j)}",
+        f"*Owner*\n{user(j.owner)} in {channel(j.channel)}",
+    ]
+    blocks: list[Block] = [
+        header(j.name),
+        {"type": "section",
+         "fields": [{"type": "mrkdwn", "text": clip(f, 2000)} for f in fields]},
+        context(escape(f"`{j.id}`" + "".join(f" · `{a}`" for a in j.aliases)
+                       + f" · {j.kind or 'kind not set'} · {j.us_state or 'state not set'}")),
+    ]
+    if orders:
+        blocks.append(section("*Court orders*\n" + "\n".join(orders)))
+    if recent:
+        blocks.append(section("*Recent history*\n"
+                              + "\n".join(history_line(e, label) for e in recent)))
+    buttons = card_buttons(j, allowed, can_order)
+    blocks.append(buttons or context(steps_hint(allowed)))
+    text = f"{escape(j.name)}: {label(j.state)}, {deadline(j.due_on, j.us_state, today)}"
+    return Reply(text, blocks)
+
+
+def _round_text(j: Jurisdiction) -> str:
+    """The round under way: its number, kind and letter, and a paused clock."""
+    current = j.current_round
+    if current is None:
+        return "none yet"
+    text = f"{current.number} ({current.kind}, sent {current.sent_on})"
+    if current.paused_on:
+        text += f", clock paused on {current.paused_on} with {current.days_left} days left"
+    return text
+
+
+def _order_lines(j: Jurisdiction, today: date) -> list[str]:
+    """One line per court order: what it blocks while active, when it was lifted."""
+    return [f"• {escape(o.label())}" + (" — *active*, blocks "
+                                         + escape(", ".join(sorted(o.blocks)))
+                                         if o.is_active(today) and o.blocks else "")
+            + (f" — lifted {o.lifted_on}" if o.lifted_on else "") for o in j.orders]

@@ -1,0 +1,120 @@
+"""What a change says: to the person who made it, to the team channel, in a history
+line, and to its author when the channel refuses the announcement."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from bot.ui.render import (
+    Labels,
+    Reply,
+    channel,
+    context,
+    deadline,
+    escape,
+    section,
+    steps_hint,
+    user,
+)
+from workflows.model import Event, Jurisdiction
+
+VERBS = {
+    "added": "added {name}",
+    "aliased": "added an alias to {name}",
+    "assigned": "assigned {name}",
+    "letter": "sent a letter to {name}",
+    "response": "recorded a response from {name}",
+    "clarify": "requested clarification for {name} (clock paused)",
+    "resume": "resumed the clock for {name}",
+    "insufficient": "found the answer from {name} insufficient",
+    "finding": "issued a preliminary finding to {name}",
+    "threaten": "threatened {name} with a subpoena (document demand)",
+    "subpoena": "requested a subpoena for {name} (needs counsel's approval)",
+    "approve": "approved the subpoena for {name}",
+    "deny": "denied the subpoena request for {name}",
+    "clear": "cleared {name}",
+    "close": "closed the review of {name}",
+    "lawsuit": "recorded a lawsuit for {name}",
+    "injunction": "recorded an injunction for {name}",
+    "ruling": "recorded a ruling for {name}",
+    "lifted": "recorded the end of an injunction for {name}",
+}
+
+
+def history_line(event: Event, label: Labels) -> str:
+    move = ""
+    if event.from_state != event.to_state and event.to_state:
+        move = f" · {label(event.from_state or '') or 'new'} → {label(event.to_state)}"
+    extra = [f"due {event.detail['due_on']}"] if _sets_deadline(event) else []
+    for key in ("order", "note", "link", "alias"):
+        if event.detail.get(key):
+            extra.append(escape(event.detail[key]))
+    if event.kind == "assigned":
+        extra.append(f"owner {user(event.detail.get('owner'))}, "
+                     f"channel {channel(event.detail.get('channel'))}")
+    tail = (" — " + "; ".join(extra)) if extra else ""
+    return f"`{event.on}` *{event.kind}*{move} · by {user(event.actor)}{tail}"
+
+
+def done(change_event: Event, j: Jurisdiction, allowed: Sequence[str], today: date, *,
+         label: Labels) -> Reply:
+    text = (f":white_check_mark: {_sentence('You', change_event, j.name)} "
+            f"{escape(j.name)} is now {label(j.state)}, "
+            f"{deadline(j.due_on, j.us_state, today)}.")
+    return Reply(text, [section(text), context(steps_hint(allowed))])
+
+
+def announcement(event: Event, *, label: Labels) -> Reply:
+    """What the team channel sees when a change commits."""
+    name = str(event.detail.get("name", event.jurisdiction_id))
+    text = _sentence(user(event.actor), event, name)
+    if event.from_state and event.to_state and event.from_state != event.to_state:
+        text += f" {label(event.from_state)} → *{label(event.to_state)}*."
+    if _sets_deadline(event):
+        text += f" Due {event.detail['due_on']}."
+    return Reply(text, [section(text),
+                        context(f"`{escape(event.jurisdiction_id)}` · {event.on}")],
+                 in_channel=True)
+
+
+def _sets_deadline(event: Event) -> bool:
+    return bool(event.detail.get("due_on")) and event.kind in ("letter", "finding", "threaten",
+                                                               "resume")
+
+
+def _sentence(who: str, event: Event, name: str) -> str:
+    """"{who} {did something to} *{name}*…": ``who`` is mrkdwn already (a mention);
+    the name, alias, order and note are escaped here."""
+    template = VERBS.get(event.kind, event.kind + " {name}")
+    detail = event.detail
+    what = f"{who} {template.format(name=f'*{escape(name)}*')}"
+    if event.kind == "aliased":
+        what += f": `{escape(detail.get('alias'))}`"
+    if detail.get("order"):
+        what += f": {escape(detail['order'])}"
+    if detail.get("note"):
+        what += f" ({escape(detail['note'])})"
+    return what + "."
+
+
+UNDELIVERED = {
+    "channel_not_found": "there is no such channel (or it is private and the bot is not in it)",
+    "not_in_channel": "the bot is not in that channel",
+    "is_archived": "the channel is archived",
+    "restricted_action": "the workspace does not let the bot post there",
+}
+
+
+def undelivered(channel_id: str, error: str, count: int, name: str) -> Reply:
+    """The direct message to someone whose announcements a channel refuses."""
+    name = name.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    what = (f"The announcement of your step on *{name}*" if count == 1 else
+            f"{count} announcements of your steps (*{name}* among them)")
+    why = UNDELIVERED.get(error, f"Slack refused it ({error})")
+    text = (f":warning: {what} could not be posted in {channel(channel_id)}: {why}. "
+            f"{'It stays' if count == 1 else 'They stay'} in the bot's outbox, tried again "
+            "less often each time, and go out once the bot can post there: invite the bot "
+            "(`/invite @review-bot`), have the channel made, or give the jurisdiction "
+            "another channel (`/review assign <jurisdiction> channel=#…`).")
+    return Reply(text, [section(text)])

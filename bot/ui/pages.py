@@ -1,0 +1,57 @@
+"""Pages of lists: jurisdictions, a history, the roles, and the statuses ``help`` names."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+from bot.ui.changes import history_line
+from bot.ui.render import (
+    MAX_BLOCKS,
+    Labels,
+    Reply,
+    context,
+    deadline,
+    escape,
+    header,
+    sections,
+    user,
+)
+from workflows.model import Event, Jurisdiction, Listing, Role
+
+
+def history_page(j: Jurisdiction, events: Sequence[Event], total: int, page: int,
+                 size: int, *, label: Labels) -> Reply:
+    pages = max(1, -(-total // size))
+    blocks = [header(f"History of {j.name}"),
+              context(f"{total} events, newest first · page {page} of {pages}")]
+    blocks += sections([history_line(e, label) for e in events] or ["No events on this page."])
+    if page < pages:
+        blocks.append(context(f"More: `history {j.id} page={page + 1}`"))
+    return Reply(f"History of {escape(j.name)}, page {page} of {pages}", blocks)
+
+
+def listing_page(items: Sequence[Listing], total: int, page: int, size: int, today: date,
+                 filters: str, *, label: Labels) -> Reply:
+    pages = max(1, -(-total // size))
+    title = f"Jurisdictions{' (' + filters + ')' if filters else ''}"
+    lines = [f"*{escape(i.name)}* `{escape(i.id)}` — {label(i.state)}, "
+             f"{deadline(i.due_on, i.us_state, today)}"
+             + (f", owner {user(i.owner)}" if i.owner else "") for i in items]
+    blocks = [header(title), context(f"{total} in all · page {page} of {pages}")]
+    blocks += sections(lines or ["None match. `add` creates one; `help` lists the commands."])
+    if page < pages:
+        more = f" {filters}" if filters else ""
+        blocks.append(context(f"More: `list{escape(more)} page={page + 1}`"))
+    return Reply(f"{escape(title)}: page {page} of {pages}", blocks)
+
+
+def roles(pairs: Sequence[tuple[str, Role]]) -> Reply:
+    lines = [f"{user(u)}: {role.value}" for u, role in pairs] or ["No roles given yet."]
+    blocks = [header("Roles"), *sections(lines)[:MAX_BLOCKS - 2]]
+    blocks.append(context("Everyone else is a viewer. `role @someone analyst` changes one."))
+    return Reply("Roles", blocks)
+
+
+def states_help(states: Mapping[str, str]) -> str:
+    return "\n".join(f"`{key}`: {label}" for key, label in states.items())
