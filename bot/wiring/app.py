@@ -26,7 +26,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack import http_edge, interactions, listeners
 from bot.slack.directory import SlackDirectory
-from bot.slack.posting import Notifier, OutboxRelay, Pacer, SlackReminders
+from bot.slack.posting.announcements import Notifier, OutboxRelay
+from bot.slack.posting.pacing import Pacer
+from bot.slack.posting.reminders import SlackReminders
 from bot.slack.shared_files import FileHosts, SharedFiles
 from bot.slack.workers import Responder, Workers
 from bot.subcommands.commands import Services
