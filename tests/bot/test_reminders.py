@@ -502,6 +502,20 @@ async def test_reading_back_a_busy_channel_follows_every_page(harness: Harness) 
     assert len(pages) == 3
 
 
+async def test_reading_back_goes_as_deep_as_ten_thousand_messages(harness: Harness) -> None:
+    """A dead sweep's reminder under 6,000 later messages (30 pages) is found, so it is
+    not posted again: the read-back's bound is 50 pages, and no other constant of the
+    posting code stands in for it."""
+    slack = harness.slack
+    for n in range(6000):
+        slack.posted.append(Posted("CBUSY", f"chatter {n}", [], ts=f"{1_517_500_000 + n}.000001",
+                                   metadata={"event_type": "review_reminders",
+                                             "event_payload": {"ids": [7]}}
+                                   if n == 0 else None))
+    found = await harness.bot.sweeper.notifier.delivered("CBUSY", None, [7])
+    assert found == {7: "1517500000.000001"}
+
+
 def _id(due: Due) -> int:
     assert due.reminder.id is not None
     return due.reminder.id

@@ -17,9 +17,10 @@ from workflows.ports import Clock
 from workflows.reminders import Due
 
 log = logging.getLogger(__name__)
-HISTORY_PAGES = 25
-"""At most this many pages (5,000 messages) are read back to find what a dead sweep
-posted."""
+HISTORY_PAGES = 50
+"""At most this many pages (10,000 messages) are read back to find what a dead sweep
+posted: a generous bound for a channel with no earlier reminder message to stop at, or
+one that has been very busy since."""
 MEMBER_PAGE = 1000
 MEMBER_PAGES = 100
 """A channel's members are read at most 100,000 deep to tell whether someone is in it."""
