@@ -469,12 +469,13 @@ async def test_app_home_shows_my_jurisdictions_and_handles_retries_once(
 
 
 async def test_the_scheduler_sweeps_on_its_own(harness: Harness) -> None:
-    from bot.wiring.schedule import build_scheduler
+    from bot.wiring.schedule import add_periodic_jobs
 
     await lettered(harness)
     harness.clock.current = at("2018-02-20")
     settings = load_settings(None, review_sweep_seconds=5)
-    scheduler = build_scheduler(harness.bot, settings)
+    scheduler = harness.bot.scheduler
+    add_periodic_jobs(scheduler, harness.bot.sweeper, harness.bot.relay, settings)
     scheduler.start()
     try:
         for _ in range(200):
