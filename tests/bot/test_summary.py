@@ -44,6 +44,7 @@ from workflows.summary import (
     Move,
     Schedule,
     StateCount,
+    Subscription,
     Summary,
     build_summary,
 )
@@ -544,6 +545,23 @@ async def scheduler() -> AsyncIterator[AsyncIOScheduler]:
     started.start(paused=True)
     yield started
     started.shutdown(wait=False)
+
+
+def test_jobs_made_before_the_scheduler_starts_are_replaced_and_removed_alike() -> None:
+    """A command may subscribe before the scheduler starts (or in the console, where it
+    never does): the channel still has one job, and none once it unsubscribes."""
+    idle = AsyncIOScheduler(timezone=UTC)
+    jobs = SummaryJobs(idle)
+
+    async def job(channel: str) -> None: ...
+
+    for hour in (9, 10):
+        jobs.add(Subscription(LEAD_CHANNEL, Schedule(Cadence.DAILY, clock_time(hour), "UTC"),
+                              ADMIN, NOW), job)
+    [pending] = idle.get_jobs()
+    assert pending.id == job_id(LEAD_CHANNEL) and "10:00" in pending.name
+    jobs.remove(LEAD_CHANNEL)
+    assert idle.get_jobs() == []
 
 
 async def test_one_cron_job_per_subscription_in_its_own_zone(
