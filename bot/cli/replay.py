@@ -24,7 +24,6 @@ from tqdm import tqdm
 
 from bot.console.local_slack import LocalSlack
 from bot.console.repl import show
-from bot.summary import catch_up
 from bot.wiring.app import Bot, FixedClock, SlackAccess, build
 from bot.wiring.settings import Settings
 from workflows.errors import ReviewError
@@ -112,7 +111,7 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
             report = await bot.sweeper.sweep()
             standing.reminders += report.posted
             charts = len(slack.files)
-            await catch_up(bot.summaries, await bot.summaries.store.subscriptions())
+            await bot.summaries.catch_up()
             if day == last:
                 await bot.summaries.send(LEADERSHIP)
             if len(slack.files) > charts:

@@ -24,7 +24,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.posting import SlackMembers
+from bot.slack.posting.reminders import SlackMembers
 from bot.subcommands import commands
 from bot.subcommands.commands import SLASH, Caller
 from bot.ui import render
