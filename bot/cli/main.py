@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.wiring import logs
 from bot.wiring.settings import Mode, Settings, SettingsError, describe, load_settings
 from storage import StoreUnavailable
@@ -29,11 +30,6 @@ OPERATOR = "cli"
 """The person at the command line when no ``--as`` names a Slack user: an admin (they
 hold the database), who may take only what the workflow gives admins. The history
 names them so. It can never be a Slack user's ID (those are U… or W…)."""
-COMMAND_LINE_ROWS = 250_000
-"""Rows one import from the command line takes. All of a file is written in one
-transaction, which on SQLite holds up every other writer (the running bot's too) while
-it lasts: 250,000 jurisdictions take some seconds, under the 10 seconds a writer waits
-before it gives up."""
 
 
 def _settings_epilog() -> str:
