@@ -26,7 +26,8 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import http_edge, interactions, listeners
+from bot.slack import actions, commands, events, http_edge, middleware, views
+from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.posting.announcements import Notifier, OutboxRelay
 from bot.slack.posting.pacing import Pacer
@@ -34,12 +35,14 @@ from bot.slack.posting.reminders import SlackReminders
 from bot.slack.posting.summaries import SlackSummaries
 from bot.slack.shared_files import FileHosts, SharedFiles
 from bot.slack.workers import Responder, Workers
+from bot.subcommands import commands as subcommands
 from bot.subcommands.commands import Services
 from bot.ui import diagram
 from bot.wiring.schedule import SummaryJobs
 from bot.wiring.settings import Settings
 from storage import open_store
 from storage.batches import StoredBatches
+from storage.seen import EVENTS, REQUESTS, Seen
 from storage.store import Store
 from storage.summaries import SummaryStore
 from workflows.batches import Batches
@@ -197,6 +200,14 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     files = SharedFiles(client, FileHosts.for_api(access.api_url))
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, files,
               access.signing_secret)
-    listeners.register(app, bot)
-    interactions.register(app, bot)
+    deps = listener_deps(bot)
+    for surface in (middleware, commands, actions, views, events):
+        surface.register(app, deps)
     return bot
+
+
+def listener_deps(bot: Bot) -> Deps:
+    """What the listeners may use of the bot (``bot/slack/deps.py``)."""
+    return Deps(bot.review, bot.app.client, partial(subcommands.run, bot.services),
+                bot.batches, bot.sweeper.snooze, bot.store, Seen(bot.store.db, REQUESTS),
+                Seen(bot.store.db, EVENTS), bot.workers, bot.responder)
