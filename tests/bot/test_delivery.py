@@ -30,7 +30,7 @@ from bot.console.stand_in.sender import SlackSender
 from bot.console.stand_in.server import LocalSlack
 from bot.console.stand_in.workspace import SCOPES
 from bot.slack.channels import Channels, check_default_channel
-from bot.slack.posting import ANNOUNCEMENT, LEASE, retry_delay
+from bot.slack.posting.announcements import ANNOUNCEMENT, LEASE, retry_delay
 from bot.wiring.app import EVENTS_PATH, SlackAccess, build, slack_client
 from bot.wiring.runtime import start_http
 from bot.wiring.settings import load_settings

@@ -24,7 +24,7 @@ from bot.console import textview
 from bot.console.repl import run_console
 from bot.console.stand_in.records import Posted
 from bot.console.stand_in.server import LocalSlack
-from bot.slack.posting import SlackReminders
+from bot.slack.posting.reminders import SlackReminders
 from bot.wiring.settings import load_settings
 from tests.bot.conftest import ADMIN, Harness
 
