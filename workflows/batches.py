@@ -91,16 +91,18 @@ class Batches:
                            "filed.")
         if names:
             ids: list[str] = []
-            problems: list[str] = []
+            problems: list[tuple[Part, ...]] = []
             for name in names:
                 try:
                     ids.append((await self.review.resolve(name)).id)
                 except ReviewError as error:
-                    problems.append(error.message)
+                    problems.append((" ", *error.parts))
             if problems:
                 more = len(problems) - LISTED_PROBLEMS
-                raise BadInput("Nothing was filed: " + " ".join(problems[:LISTED_PROBLEMS])
-                               + (f" …and {more:,} more names like these." if more > 0 else ""))
+                raise BadInput(["Nothing was filed:",
+                                *(part for problem in problems[:LISTED_PROBLEMS]
+                                  for part in problem),
+                                f" …and {more:,} more names like these." if more > 0 else ""])
             return list(dict.fromkeys(ids))
         if filters is None or filters == Filters():
             raise BadInput("Name the jurisdictions (chicago, cook, nyc) or filter them "

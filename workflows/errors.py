@@ -4,7 +4,8 @@ The bot turns them into ephemeral replies in one place; nothing else catches the
 A sentence is plain words: it may quote what someone typed, and the bot escapes all of
 it before Slack sees it. A person or channel the review knows by its Slack id is given
 as a ``Person`` or ``Channel`` part instead, so that the bot, and only the bot, can
-make that one mention live.
+make that one mention live; a word to type as it is (a command, an id) is a ``Code``
+part, which the bot shows as code. No sentence holds markup of its own.
 """
 
 from __future__ import annotations
@@ -34,14 +35,26 @@ class Channel:
         return self.id
 
 
-Part = str | Person | Channel
+@dataclass(frozen=True)
+class Code:
+    """A word to type as it is, such as a command (``list``) or an id. The bot shows it
+    as code; in plain text (the command line, a form's error) it reads as it always
+    has, between backticks."""
+
+    text: str
+
+    def __str__(self) -> str:
+        return f"`{self.text}`"
+
+
+Part = str | Person | Channel | Code
 
 
 class ReviewError(Exception):
     """A refusal that is the user's to fix. Nothing was changed when it is raised.
 
     ``message`` is the sentence as plain text; ``parts`` is the same sentence with the
-    people and channels it names kept apart from its words."""
+    people, channels and words to type it names kept apart from its words."""
 
     def __init__(self, message: str | Sequence[Part]) -> None:
         parts: tuple[Part, ...] = (message,) if isinstance(message, str) else tuple(message)
@@ -63,8 +76,11 @@ class Ambiguous(ReviewError):
     """A name matches several jurisdictions; the candidates are listed."""
 
     def __init__(self, text: str, candidates: Sequence[tuple[str, str]]) -> None:
-        names = ", ".join(f"`{jid}` ({name})" for jid, name in candidates)
-        super().__init__(f"“{text}” matches several jurisdictions: {names}. Use one of the ids.")
+        names: list[Part] = []
+        for number, (jid, name) in enumerate(candidates):
+            names += [", "] * bool(number) + [Code(jid), f" ({name})"]
+        super().__init__([f"“{text}” matches several jurisdictions: ", *names,
+                          ". Use one of the ids."])
         self.candidates = list(candidates)
 
 

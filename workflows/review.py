@@ -20,6 +20,7 @@ from workflows.errors import (
     AlreadyExists,
     Ambiguous,
     BadInput,
+    Code,
     Conflict,
     NotFound,
     NotPermitted,
@@ -129,11 +130,11 @@ class Review:
         if user in self.config.admins or await self.repo.role(user) is not None:
             return
         if self.config.readers is Readers.ROLES:
-            raise NotPermitted("Only people with a role may read this review; ask an admin "
-                               "to give you one (`role`).")
+            raise NotPermitted(["Only people with a role may read this review; ask an admin "
+                                "to give you one (", Code("role"), ")."])
         if await self.directory.is_guest(user):
-            raise NotPermitted("Guests may read this review only once an admin gives them a "
-                               "role (`role`).")
+            raise NotPermitted(["Guests may read this review only once an admin gives them a "
+                                "role (", Code("role"), ")."])
 
     async def may(self, user: str, command: str) -> bool:
         return await self.role_of(user) in self.workflow.definition.permissions[command]
@@ -160,7 +161,8 @@ class Review:
         exact, prefixed = await self.repo.lookup(text, LOOKUP_LIMIT + 1)
         found = exact or prefixed
         if not found:
-            raise NotFound(f"No jurisdiction matches “{text}”. `list` shows them all.")
+            raise NotFound([f"No jurisdiction matches “{text}”. ", Code("list"),
+                            " shows them all."])
         if len(found) > 1:
             raise Ambiguous(text, [(item.id, item.name) for item in found[:LOOKUP_LIMIT]])
         j = await self.repo.get(found[0].id)
@@ -318,8 +320,8 @@ class Review:
         for key in keys:
             exact, _ = await self.repo.lookup(key, 1)
             if exact:
-                raise AlreadyExists(
-                    f"“{key}” is already taken by {exact[0].name} (`{exact[0].id}`).")
+                raise AlreadyExists([f"“{key}” is already taken by {exact[0].name} (",
+                                     Code(exact[0].id), ")."])
 
     def _event(self, j: Jurisdiction, kind: str, actor: str, on: date, before: str | None,
                after: str | None, detail: Mapping[str, object]) -> Event:
@@ -341,7 +343,7 @@ class Review:
     async def _conflict(self, jid: str) -> Conflict:
         current = await self.repo.get(jid)
         if current is None:
-            return Conflict(f"`{jid}` was removed a moment ago; nothing was changed.")
+            return Conflict([Code(jid), " was removed a moment ago; nothing was changed."])
         events, _ = await self.repo.history(jid, 0, 1)
         last = f" (after “{events[0].kind}” on {events[0].on})" if events else ""
         label = self.workflow.definition.label_of(current.state)
