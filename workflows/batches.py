@@ -127,7 +127,7 @@ class Batches:
     async def propose(self, actor: str, step: str, ids: Sequence[str], channel: str,
                       on: date | None, due: DueSpec | None, note: str) -> Proposal:
         await self.may_propose(actor, step)
-        check_length(note, "note", MAX_NOTE)
+        check_length(note, "note", MAX_NOTE, "note")
         if on is not None:
             self.review.day_of(on)  # refused now, not once per jurisdiction when run
         if len(ids) == 1:

@@ -121,7 +121,8 @@ class Definition:
                 steps.add(word)
             else:
                 known = ", ".join(sorted(self.scopes) + list(self.step_names))
-                raise BadInput(f"“{word}” is not a step an order can block. Known: {known}.")
+                raise BadInput(f"“{word}” is not a step an order can block. Known: {known}.",
+                               field="blocks")
         return frozenset(steps)
 
     def held_sources(self, state: str) -> list[str]:

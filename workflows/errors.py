@@ -6,12 +6,16 @@ it before Slack sees it. A person or channel the review knows by its Slack id is
 as a ``Person`` or ``Channel`` part instead, so that the bot, and only the bot, can
 make that one mention live; a word to type as it is (a command, an id) is a ``Code``
 part, which the bot shows as code. No sentence holds markup of its own.
+
+A refusal about the value of one field of a request names that ``field`` (one of
+``Field``): a form shows it under that field, whatever its words say.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -49,19 +53,28 @@ class Code:
 
 Part = str | Person | Channel | Code
 
+Field = Literal["date", "due", "note", "link", "id", "name", "kind", "state", "aliases",
+                "case", "court", "scope", "blocks"]
+"""The fields of the requests the review takes: a step's ``date``, ``due``, ``note`` and
+``link``; a jurisdiction's ``id``, ``name``, ``kind``, (US) ``state`` and ``aliases``; a
+court order's ``case`` number, ``court``, ``scope``, ``blocks`` and ``date``."""
+
 
 class ReviewError(Exception):
     """A refusal that is the user's to fix. Nothing was changed when it is raised.
 
     ``message`` is the sentence as plain text; ``parts`` is the same sentence with the
-    people, channels and words to type it names kept apart from its words."""
+    people, channels and words to type it names kept apart from its words. ``field``
+    is the one field whose value is refused, or None when the refusal is about the
+    request as a whole (a role, a state, a court order, someone else's change)."""
 
-    def __init__(self, message: str | Sequence[Part]) -> None:
+    def __init__(self, message: str | Sequence[Part], *, field: Field | None = None) -> None:
         parts: tuple[Part, ...] = (message,) if isinstance(message, str) else tuple(message)
         text = "".join(str(part) for part in parts)
         super().__init__(text)
         self.message = text
         self.parts = parts
+        self.field: Field | None = field
 
 
 class BadInput(ReviewError):
@@ -91,8 +104,9 @@ class AlreadyExists(ReviewError):
 class StepRefused(ReviewError):
     """A workflow step is not allowed now; ``allowed`` names what is."""
 
-    def __init__(self, message: str | Sequence[Part], allowed: Sequence[str] = ()) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Sequence[Part], allowed: Sequence[str] = (), *,
+                 field: Field | None = None) -> None:
+        super().__init__(message, field=field)
         self.allowed = list(allowed)
 
 

@@ -22,6 +22,7 @@ from workflows.errors import (
     BadInput,
     Code,
     Conflict,
+    Field,
     NotFound,
     NotPermitted,
     Stale,
@@ -212,14 +213,16 @@ class Review:
                   aliases: tuple[str, ...] = ()) -> Change:
         await self.require(actor, "add")
         j = new_jurisdiction(jid, name, kind, us_state, aliases)
-        await self._check_free(j.id, *j.aliases)
+        await self._check_free("id", j.id)
+        await self._check_free("aliases", *j.aliases)
         j.version, j.state = 1, self.workflow.definition.initial
         event = self._event(j, "added", actor, self.today(), None, j.state,
                             {"kind": j.kind, "us_state": j.us_state})
         try:
             await self.repo.add(j, [event], [self._notice(j, event)])
         except AlreadyExists:
-            await self._check_free(j.id, *j.aliases)  # names the key taken meanwhile
+            await self._check_free("id", j.id)  # names the key taken meanwhile
+            await self._check_free("aliases", *j.aliases)
             raise
         return Change(j, replace(event, seq=1))
 
@@ -306,8 +309,8 @@ class Review:
     async def add_alias(self, actor: str, ref: str, alias: str) -> Change:
         await self.require(actor, "alias")
         j = await self.resolve(ref)
-        alias = _slug(alias, "alias")
-        await self._check_free(alias)
+        alias = _slug(alias, "alias", "aliases")
+        await self._check_free("aliases", alias)
         version = j.version
         j.aliases = (*j.aliases, alias)
         event = self._event(j, "aliased", actor, self.today(), j.state, j.state, {"alias": alias})
@@ -315,13 +318,13 @@ class Review:
 
     # -- helpers -------------------------------------------------------------------------
 
-    async def _check_free(self, *keys: str) -> None:
-        """Refuse ids or aliases that already name a jurisdiction."""
+    async def _check_free(self, field: Field, *keys: str) -> None:
+        """Refuse ids or aliases (given as ``field``) that already name a jurisdiction."""
         for key in keys:
             exact, _ = await self.repo.lookup(key, 1)
             if exact:
                 raise AlreadyExists([f"“{key}” is already taken by {exact[0].name} (",
-                                     Code(exact[0].id), ")."])
+                                     Code(exact[0].id), ")."], field=field)
 
     def _event(self, j: Jurisdiction, kind: str, actor: str, on: date, before: str | None,
                after: str | None, detail: Mapping[str, object]) -> Event:
@@ -362,9 +365,9 @@ def step_detail(j: Jurisdiction, note: str, link: str) -> dict[str, object]:
 def attach(j: Jurisdiction, order: CourtOrder) -> dict[str, object]:
     """Number ``order`` after ``j``'s others and attach it (in memory); return what its
     event records."""
-    check_length(order.case, "case number", MAX_CASE)
-    check_length(order.court, "court", MAX_CASE)
-    check_length(order.scope, "scope", MAX_NOTE)
+    check_length(order.case, "case number", MAX_CASE, "case")
+    check_length(order.court, "court", MAX_CASE, "court")
+    check_length(order.scope, "scope", MAX_NOTE, "scope")
     order = replace(order, id=max((o.id or 0 for o in j.orders), default=0) + 1)
     j.orders.append(order)
     return {"order_id": order.id, "order": order.label(), "scope": order.scope,
@@ -374,25 +377,28 @@ def attach(j: Jurisdiction, order: CourtOrder) -> dict[str, object]:
 def new_jurisdiction(jid: str, name: str, kind: str = "", us_state: str = "",
                      aliases: tuple[str, ...] = ()) -> Jurisdiction:
     """Validate the fields of a jurisdiction to add (also used by imports)."""
-    jid = _slug(jid, "id")
-    name = check_length(name.strip(), "name", MAX_NAME)
+    jid = _slug(jid, "id", "id")
+    name = check_length(name.strip(), "name", MAX_NAME, "name")
     if not name:
-        raise BadInput("Give the jurisdiction a name, e.g. add chicago \"Chicago, IL\".")
+        raise BadInput("Give the jurisdiction a name, e.g. add chicago \"Chicago, IL\".",
+                       field="name")
     us_state = us_state.strip().upper()
     if us_state and not is_us_state(us_state):
-        raise BadInput(f"“{us_state}” is not a US state code (IL, CA, DC, …).")
+        raise BadInput(f"“{us_state}” is not a US state code (IL, CA, DC, …).", field="state")
     kind = kind.strip().lower()
     if kind and not _ID.match(kind):
-        raise BadInput(f"“{kind}” is not a kind; use a word such as city, county or state.")
-    slugs = tuple(dict.fromkeys(_slug(alias, "alias") for alias in aliases if alias.strip()))
+        raise BadInput(f"“{kind}” is not a kind; use a word such as city, county or state.",
+                       field="kind")
+    slugs = tuple(dict.fromkeys(_slug(alias, "alias", "aliases") for alias in aliases
+                                if alias.strip()))
     return Jurisdiction(jid, name, kind, us_state, tuple(a for a in slugs if a != jid))
 
 
-def _slug(text: str, what: str) -> str:
+def _slug(text: str, what: str, field: Field) -> str:
     slug = text.strip().lower()
     if not _ID.match(slug):
         raise BadInput(f"“{text}” is not a valid {what}: use lowercase letters, digits and "
-                       "dashes, e.g. cook-county.")
+                       "dashes, e.g. cook-county.", field=field)
     return slug
 
 

@@ -13,8 +13,9 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from slack_bolt.async_app import AsyncApp
@@ -149,7 +150,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
 
     async def submit(ack: AsyncAck, client: AsyncWebClient, user: str, meta: dict[str, Any],
                      errors: dict[str, str], work: Callable[[], Awaitable[Change]],
-                     where: Callable[[str], str]) -> None:
+                     where: Callable[[ReviewError], str]) -> None:
         """Show field errors in the form, or run the change and show its refusal under
         the field ``where`` picks; on success close the form, redraw the card the form
         came from and tell the person."""
@@ -159,8 +160,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         try:
             change = await work()
         except ReviewError as error:
-            await ack(response_action="errors", errors={where(error.message):
-                                                        error.message[:2000]})
+            await ack(response_action="errors", errors={where(error): error.message[:2000]})
             return
         await ack()
         j = change.jurisdiction
@@ -179,7 +179,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
             errors["note"] = "Give the rationale for the document demand."
         await submit(ack, client, user, meta, errors, lambda: review.take(
             user, str(meta.get("j")), str(meta.get("s")), on, due, fields.get("note", ""),
-            fields.get("link", ""), expected_version=meta.get("v")), _step_field)
+            fields.get("link", ""), expected_version=meta.get("v")),
+            partial(_step_field, fields))
 
     @app.view(forms.ORDER_FORM)
     async def on_order_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
@@ -195,7 +196,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
                            fields.get("scope", ""), blocks or frozenset())
         await submit(ack, client, user, meta, errors,
                      lambda: review.attach_order(user, str(meta.get("j")), order),
-                     _order_field)
+                     partial(_order_field, fields))
 
     @app.view(forms.ADD_FORM)
     async def on_add_form(ack: AsyncAck, body: dict[str, Any], view: dict[str, Any],
@@ -204,7 +205,7 @@ def register(app: AsyncApp, bot: Bot) -> None:
         aliases = tuple(a for a in fields.get("aliases", "").split(",") if a.strip())
         await submit(ack, client, user, meta, {}, lambda: review.add(
             user, fields.get("id", ""), fields.get("name", ""), fields.get("kind", ""),
-            fields.get("state", ""), aliases), _add_field)
+            fields.get("state", ""), aliases), partial(_add_field, fields))
 
     async def _after_form(client: AsyncWebClient, user: str, meta: dict[str, Any],
                           j: Jurisdiction, reply: Reply) -> None:
@@ -237,34 +238,22 @@ def _field(errors: dict[str, str], name: str, fields: dict[str, Any], parse: Any
         return None
 
 
-def _named_field(message: str, fields: dict[str, str], otherwise: str) -> str:
-    """The field a refusal about one field's text names (``workflows.lengths`` begins
-    "The note is …"), else ``otherwise``."""
-    for words, block_id in fields.items():
-        if message.startswith(f"The {words} is "):
-            return block_id
-    return otherwise
+def _named_field(error: ReviewError, fields: Mapping[str, object], otherwise: str) -> str:
+    """The block a refusal goes under: the field it names (``ReviewError.field``; a
+    form's block ids are the domain's field names) when the form has that field, else
+    ``otherwise``, the form's block for refusals of the request as a whole."""
+    return error.field if error.field is not None and error.field in fields else otherwise
 
 
-def _step_field(message: str) -> str:
-    """The step form: a note or link too long goes under it; the workflow's refusals
-    are about the step as a whole, shown under its date."""
-    return _named_field(message, {"note": "note", "link": "link"}, "date")
+def _step_field(fields: Mapping[str, object], error: ReviewError) -> str:
+    """The step form: the workflow's refusals of the step itself go under its date."""
+    return _named_field(error, fields, "date")
 
 
-def _order_field(message: str) -> str:
-    return _named_field(message, {"case number": "case", "court": "court", "scope": "scope"},
-                        "case")
+def _order_field(fields: Mapping[str, object], error: ReviewError) -> str:
+    return _named_field(error, fields, "case")
 
 
-def _add_field(message: str) -> str:
-    if "name" in message:
-        return "name"
-    if "state code" in message:
-        return "state"
-    if "kind" in message:
-        return "kind"
-    if "alias" in message:
-        return "aliases"
-    return "id"
+def _add_field(fields: Mapping[str, object], error: ReviewError) -> str:
+    return _named_field(error, fields, "id")
 
