@@ -179,9 +179,10 @@ def _step(s: Story, world: Setting, day: date, rng: Random) -> bool:
     name = rng.choices(names, weights)[0]
     due = _due(workflow, j, name, rng)
     before = j.state
-    workflow.take(j, name, StepContext(ACTORS[options[name]], options[name], day, due,
+    note = "seeded" if any(step.needs for step in workflow.candidates(j, name)) else ""
+    workflow.take(j, name, StepContext(ACTORS[options[name]], options[name], day, due, note,
                                        today=day))
-    _record(s, world, name, ACTORS[options[name]], day, step_detail(j, "", ""), rng, before)
+    _record(s, world, name, ACTORS[options[name]], day, step_detail(j, note, ""), rng, before)
     s.last_step = day
     return True
 

@@ -128,6 +128,8 @@ class Batches:
                       on: date | None, due: DueSpec | None, note: str) -> Proposal:
         await self.may_propose(actor, step)
         check_length(note, "note", MAX_NOTE, "note")
+        for unmet in self.review.workflow.definition.unmet(step, {"note": note}):
+            raise unmet  # a threat's rationale, say: refused before anything is filed
         if on is not None:
             self.review.day_of(on)  # refused now, not once per jurisdiction when run
         if len(ids) == 1:

@@ -3,7 +3,9 @@
 A ``Definition`` holds the states and their labels, where a jurisdiction starts, the
 steps between states (who may take each, which guards apply from which source, what a
 step does to the rounds), the scopes a court order can block, who may use the commands
-that are not steps, and the reminder offsets. ``load_definition`` refuses a file that
+that are not steps, and the reminder offsets. A step may say what it ``needs`` besides
+(a note, a link) and what to tell someone who leaves it out: a subpoena threat needs
+its rationale. ``load_definition`` refuses a file that
 names an unknown state, role, guard or step, leaves a state unreachable, declares a step
 twice from one state, or sends a step back ("<held>") where nothing was held; the
 ``DefinitionError`` names the file, the line, the step and what is wrong.
@@ -15,7 +17,7 @@ twice from one state, or sends a step back ("<held>") where nothing was held; th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
@@ -25,7 +27,7 @@ from typing import Any, NoReturn
 import yaml
 
 from workflows.deadlines import VERY_OVERDUE_BUSINESS_DAYS
-from workflows.errors import BadInput
+from workflows.errors import BadInput, Field
 from workflows.guards import GUARDS
 from workflows.model import Role
 from workflows.reminders import Policy
@@ -48,7 +50,10 @@ _ROLES = {role.value: role for role in Role}
 _TOP = ("states", "initial", "steps", "permissions")
 _TOP_OPTIONAL = ("roles", "scopes", "reminders")
 _STEP = ("name", "label", "sources", "dest", "roles")
-_STEP_OPTIONAL = ("guards", "opens_round", "deadline", "outcome", "holds", "pauses", "resumes")
+_STEP_OPTIONAL = ("guards", "opens_round", "deadline", "outcome", "holds", "pauses", "resumes",
+                  "needs")
+NEEDABLE: tuple[Field, ...] = ("note", "link")
+"""The texts a step can be declared to need (``needs:``); a deadline is ``deadline``'s."""
 _REMINDERS = ("before", "follow_up_every", "very_overdue")
 
 
@@ -73,6 +78,15 @@ class Step:
     holds: bool = False  # remembers the source so a RETURN step can go back to it
     pauses: bool = False
     resumes: bool = False
+    needs: dict[Field, str] = field(default_factory=dict)
+    """The texts (of ``NEEDABLE``) the step cannot be taken without, each with the
+    sentence that refuses it when it is left out."""
+
+    def unmet(self, given: Mapping[str, object]) -> list[BadInput]:
+        """A refusal, about its field, for each text this step needs and ``given`` (by
+        field) leaves blank."""
+        return [BadInput(reason, field=need) for need, reason in self.needs.items()
+                if not str(given.get(need) or "").strip()]
 
 
 @dataclass(frozen=True)
@@ -110,6 +124,16 @@ class Definition:
 
     def label_of(self, state: str) -> str:
         return self.states.get(state, state)
+
+    def unmet(self, name: str, given: Mapping[str, object]) -> list[BadInput]:
+        """What step ``name`` needs from wherever it is taken and ``given`` leaves
+        blank: refused before the step is judged (a batch, a form's other mistakes). A
+        need of only some of its declarations is judged when the step is taken."""
+        declared = self.steps_named(name)
+        if not declared:
+            return []
+        return [refusal for refusal in declared[0].unmet(given)
+                if all(refusal.field in step.needs for step in declared)]
 
     def expand_blocks(self, words: list[str]) -> frozenset[str]:
         """Turn ``blocks=escalation,close`` into step names; unknown words are refused."""
@@ -297,7 +321,20 @@ def _step(file: _File, at: _At, value: object, states: dict[str, str],
         _optional_word(file, (*at, "outcome"), fields.get("outcome")),
         _flag(file, (*at, "holds"), fields.get("holds", False)),
         _flag(file, (*at, "pauses"), fields.get("pauses", False)),
-        _flag(file, (*at, "resumes"), fields.get("resumes", False)))
+        _flag(file, (*at, "resumes"), fields.get("resumes", False)),
+        _needs(file, (*at, "needs"), fields.get("needs", {})))
+
+
+def _needs(file: _File, at: _At, value: object) -> dict[Field, str]:
+    """``note: Give the rationale …``: each text the step needs, and what to say when
+    it is left out."""
+    needs: dict[Field, str] = {}
+    for key, reason in _mapping(file, at, value).items():
+        need = next((known for known in NEEDABLE if known == key), None)
+        if need is None:
+            file.fail((*at, key), f"a step can need {' or '.join(NEEDABLE)}, not {_kind(key)}")
+        needs[need] = _text(file, (*at, key), reason)
+    return needs
 
 
 def _guards(file: _File, at: _At, value: object,

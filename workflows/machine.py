@@ -99,6 +99,7 @@ class Workflow:
         result: list[dict[str, object]] = []
         for source in step.sources:
             guards = [partial(_check_guard, GUARDS[name]) for name in step.guards.get(source, ())]
+            guards.append(partial(_check, _needs_given, step))
             if step.dest != RETURN:
                 result.append({"trigger": step.name, "source": source, "dest": step.dest,
                                "conditions": checks + guards, "after": after})
@@ -208,6 +209,13 @@ def _deadline_given(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
     if ctx.due is not None and ctx.due.on is not None and ctx.due.on <= ctx.on:
         raise BadInput(f"The deadline {ctx.due.on} must fall after the step's date {ctx.on}.",
                        field="due")
+
+
+def _needs_given(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
+    """Refuse a step taken without a text it ``needs`` (a threat's rationale), judged
+    after who may take it and whether it may be taken at all."""
+    for refusal in step.unmet({"note": ctx.note, "link": ctx.link}):
+        raise refusal
 
 
 def _apply_effects(step: Step, holding: frozenset[str], event: EventData) -> None:

@@ -175,8 +175,8 @@ def register(app: AsyncApp, bot: Bot) -> None:
         errors: dict[str, str] = {}
         on = _field(errors, "date", fields, parse_date)
         due = _field(errors, "due", fields, DueSpec.parse)
-        if meta.get("s") == "threaten" and not fields.get("note"):
-            errors["note"] = "Give the rationale for the document demand."
+        for unmet in review.workflow.definition.unmet(str(meta.get("s")), fields):
+            errors[_step_field(fields, unmet)] = unmet.message  # with the others at once
         await submit(ack, client, user, meta, errors, lambda: review.take(
             user, str(meta.get("j")), str(meta.get("s")), on, due, fields.get("note", ""),
             fields.get("link", ""), expected_version=meta.get("v")),
