@@ -8,14 +8,13 @@ state, its event and the notice to the team channel in one transaction. Refusals
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from workflows.deadlines import DueSpec, is_us_state
+from workflows.deadlines import DueSpec
 from workflows.errors import (
     AlreadyExists,
     Ambiguous,
@@ -28,7 +27,8 @@ from workflows.errors import (
     Stale,
     StepRefused,
 )
-from workflows.lengths import MAX_CASE, MAX_NAME, MAX_NOTE, check_length
+from workflows.jurisdictions import new_jurisdiction, slug
+from workflows.lengths import MAX_CASE, MAX_NOTE, check_length
 from workflows.machine import StepContext, Workflow, check_day
 from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Notice, Role
 from workflows.ports import Clock, Directory, Filters, Repository
@@ -36,7 +36,6 @@ from workflows.reminders import Policy, Reminder, plan
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LOOKUP_LIMIT = 10
 
 
@@ -309,7 +308,7 @@ class Review:
     async def add_alias(self, actor: str, ref: str, alias: str) -> Change:
         await self.require(actor, "alias")
         j = await self.resolve(ref)
-        alias = _slug(alias, "alias", "aliases")
+        alias = slug(alias, "alias", "aliases")
         await self._check_free("aliases", alias)
         version = j.version
         j.aliases = (*j.aliases, alias)
@@ -372,34 +371,6 @@ def attach(j: Jurisdiction, order: CourtOrder) -> dict[str, object]:
     j.orders.append(order)
     return {"order_id": order.id, "order": order.label(), "scope": order.scope,
             "blocks": sorted(order.blocks)}
-
-
-def new_jurisdiction(jid: str, name: str, kind: str = "", us_state: str = "",
-                     aliases: tuple[str, ...] = ()) -> Jurisdiction:
-    """Validate the fields of a jurisdiction to add (also used by imports)."""
-    jid = _slug(jid, "id", "id")
-    name = check_length(name.strip(), "name", MAX_NAME, "name")
-    if not name:
-        raise BadInput("Give the jurisdiction a name, e.g. add chicago \"Chicago, IL\".",
-                       field="name")
-    us_state = us_state.strip().upper()
-    if us_state and not is_us_state(us_state):
-        raise BadInput(f"“{us_state}” is not a US state code (IL, CA, DC, …).", field="state")
-    kind = kind.strip().lower()
-    if kind and not _ID.match(kind):
-        raise BadInput(f"“{kind}” is not a kind; use a word such as city, county or state.",
-                       field="kind")
-    slugs = tuple(dict.fromkeys(_slug(alias, "alias", "aliases") for alias in aliases
-                                if alias.strip()))
-    return Jurisdiction(jid, name, kind, us_state, tuple(a for a in slugs if a != jid))
-
-
-def _slug(text: str, what: str, field: Field) -> str:
-    slug = text.strip().lower()
-    if not _ID.match(slug):
-        raise BadInput(f"“{text}” is not a valid {what}: use lowercase letters, digits and "
-                       "dashes, e.g. cook-county.", field=field)
-    return slug
 
 
 def _iso(day: date | None) -> str | None:
