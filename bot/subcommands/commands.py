@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import summary
 from bot.slack.shared_files import SharedFiles
+from bot.subcommands import summaries as summary
 from bot.subcommands import transfer
 from bot.subcommands.parsing import Args, channel_id, check_keys, link, split, user_id
 from bot.subcommands.subcommand import Subcommand
@@ -29,7 +29,7 @@ from workflows.review import Review
 from workflows.rules import STEPS, Step
 
 if TYPE_CHECKING:
-    from bot.summary import SummaryService
+    from workflows.summaries import SummaryService
 
 S = TypeVar("S")
 SLASH = "/review"
