@@ -73,7 +73,8 @@ async def order_form(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: st
     blocks = _field(errors, "blocks", fields, review.workflow.definition.expand_blocks)
     if not fields.get("case"):
         errors["case"] = "Give the case number."
-    order = CourtOrder(OrderKind(fields.get("kind") or "injunction"), on or review.today(),
+    kind = _field(errors, "kind", fields, OrderKind.parse) or OrderKind.INJUNCTION
+    order = CourtOrder(kind, on or review.today(),
                        fields.get("case", ""), fields.get("court", ""),
                        fields.get("scope", ""), blocks or frozenset())
     await submit(deps, ack, client, user, meta, errors,

@@ -67,6 +67,8 @@ async def test_the_order_form_shows_each_refusal_under_its_field(harness: Harnes
         ({**order, "scope": LONG_NOTE}, "scope", "The scope is 3,001 characters long"),
         ({**order, "date": "2030-01-01"}, "date", "is after today"),
         ({**order, "blocks": ["closing"]}, "blocks", "“closing” is not a step an order"),
+        # A crafted payload can carry a kind the menu never offered.
+        ({**order, "kind": "decree"}, "kind", "“decree” is not a kind of court order"),
     ])
 
 
