@@ -24,10 +24,10 @@ from functools import cached_property
 
 from workflows.errors import BadInput
 from workflows.exports import unguard
+from workflows.jurisdictions import new_jurisdiction
 from workflows.model import Jurisdiction
 from workflows.replay import COLUMNS as EVENT_COLUMNS
 from workflows.replay import blank
-from workflows.review import new_jurisdiction
 from workflows.rules import label_of
 
 REQUIRED = ("id", "name")

@@ -312,7 +312,8 @@ async def _lift(s: Services, caller: Caller, args: Args) -> Reply:
          "shared in Slack (its first column, or its id column); two or more wait for a "
          "lead's approval in the channel.",
          ("kind", "state", "status", "file", "date", "due", "note"),
-         "batch threaten status=insufficient date=2018-01-24 due=30 days")
+         "batch threaten status=insufficient date=2018-01-24 due=30 days "
+         "note=document demand")
 async def _batch(s: Services, caller: Caller, args: Args) -> Reply:
     if s.batches is None:
         raise BadInput("Batches are not set up in this bot.")
@@ -380,7 +381,8 @@ def step_command(name: str, steps: Sequence[Step]) -> Command:
         return await _done(s.review, caller, change.event, change.jurisdiction)
 
     example = {"letter": "letter chicago date=2017-04-21 due=2017-06-30",
-               "threaten": "threaten chicago date=2018-01-24 due=30 days"}.get(
+               "threaten": "threaten chicago date=2018-01-24 due=30 days "
+                           "note=no documents came"}.get(
         name, f"{name} chicago")
     return Command(name, usage, f"Workflow step: {steps[0].label} ({', '.join(roles)}).",
                    frozenset(keys), handler, f"{SLASH} {example}")

@@ -25,7 +25,7 @@ from datetime import date
 from typing import Any
 
 from workflows.deadlines import Tier, calendar_for
-from workflows.errors import Channel, Person, ReviewError, StepRefused
+from workflows.errors import Channel, Code, Person, ReviewError, StepRefused
 
 Labels = Callable[[str], str]
 """A state's words for people: the workflow in force's ``Definition.label_of``."""
@@ -135,9 +135,10 @@ def steps_hint(allowed: Sequence[str]) -> str:
 
 def refusal_text(error: ReviewError) -> str:
     """A refusal's sentence as mrkdwn: its words escaped, the people and channels it
-    names (by the ids the review holds) as live mentions."""
+    names (by the ids the review holds) as live mentions, the words to type as code."""
     return "".join(user(part.id) if isinstance(part, Person)
                    else channel(part.id) if isinstance(part, Channel)
+                   else f"`{escape(part.text)}`" if isinstance(part, Code)
                    else escape(part) for part in error.parts)
 
 
