@@ -85,11 +85,11 @@ class Measure:
         config = ReviewConfig(DEFAULT_CHANNEL, frozenset(), self.zone, world.policy)
         self.store = store
         self.as_of = as_of
-        self.label = definition.label_of
+        self.definition = definition
         self.review = Review(store, clock, config, world.workflow)
         client = AsyncWebClient(token="xoxb-not-used")  # building a summary posts nothing
         self.summaries = SummaryService(SummaryStore(store), client, clock, self.zone,
-                                        self.label)
+                                        definition)
 
     async def claim(self) -> int:
         due = await self.store.claim_reminders(self.as_of, uuid.uuid4().hex, DEFAULT_CHANNEL,
@@ -100,11 +100,11 @@ class Measure:
         subscription = await self.summaries.store.subscription(LEADERSHIP)
         assert subscription is not None, "the seeded database has a weekly subscription"
         summary = await self.summaries.build(LEADERSHIP, subscription)
-        summary_reply(summary, subscription.schedule.zone, self.label)
+        summary_reply(summary, subscription.schedule.zone, self.definition)
         return summary
 
     async def chart(self, summary: Summary) -> bytes:
-        return await asyncio.to_thread(chart_png, summary, self.zone, self.label)
+        return await asyncio.to_thread(chart_png, summary, self.zone, self.definition)
 
     async def listing(self, page: int) -> Reply:
         caller = Caller(ANALYST, CHANNELS[0])

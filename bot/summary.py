@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import TYPE_CHECKING
@@ -34,9 +34,9 @@ from bot.ui import render
 from bot.ui.render import MAX_SECTION, Block, Reply
 from storage.summaries import SummaryStore
 from workflows.deadlines import Tier
+from workflows.definition import Definition
 from workflows.errors import BadInput, Channel, DeliveryFailed, NotFound
 from workflows.ports import Clock
-from workflows.rules import STATES, label_of
 from workflows.summary import (
     DUE_AHEAD_DAYS,
     PERIODS,
@@ -79,8 +79,10 @@ TIER_LABELS = {Tier.ON_TRACK: "on track", Tier.DUE_SOON: "due soon",
 # -- the message ---------------------------------------------------------------------
 
 
-def summary_reply(summary: Summary, zone: ZoneInfo, label: Labels = label_of) -> Reply:
-    """The summary as one message; times shown in ``zone`` (the channel's)."""
+def summary_reply(summary: Summary, zone: ZoneInfo, definition: Definition) -> Reply:
+    """The summary as one message; times shown in ``zone`` (the channel's), states in
+    the words and order of ``definition``, the workflow in force."""
+    summary, label = in_order(summary, definition), definition.label_of
     if summary.no_change:
         return _no_change(summary, zone, label)
     blocks: list[Block] = [
@@ -108,7 +110,7 @@ def summary_reply(summary: Summary, zone: ZoneInfo, label: Labels = label_of) ->
 
 
 def _no_change(summary: Summary, zone: ZoneInfo, label: Labels) -> Reply:
-    standing = " · ".join(f"{label(c.state)} {c.now:,}" for c in _ordered(summary)
+    standing = " · ".join(f"{label(c.state)} {c.now:,}" for c in summary.states
                           if c.now) or "no jurisdictions yet"
     blocks = [
         render.header(f"{summary.title} — {_day(summary.today)}"),
@@ -152,7 +154,7 @@ def _activity_section(activity: Activity, label: Labels) -> Block:
 def _states_text(summary: Summary, label: Labels) -> str:
     lines = [f"• {label(c.state)}: *{c.now:,}*" + (f" ({c.now - c.before:+,})"
                                                       if c.now != c.before else "")
-             for c in _ordered(summary)]
+             for c in summary.states]
     return "*Where the jurisdictions stand* (change since the period began)\n" + (
         "\n".join(lines) or "No jurisdictions yet.")
 
@@ -204,10 +206,11 @@ def _fallback(summary: Summary, zone: ZoneInfo) -> str:
             f"newly overdue since {since}.")
 
 
-def _ordered(summary: Summary) -> list[StateCount]:
-    """States in workflow order (unknown ones last)."""
-    order = {state: n for n, state in enumerate(STATES)}
-    return sorted(summary.states, key=lambda c: (order.get(c.state, len(order)), c.state))
+def in_order(summary: Summary, definition: Definition) -> Summary:
+    """``summary`` with its states in the order of the workflow (unknown ones last)."""
+    order = {state: n for n, state in enumerate(definition.states)}
+    states = sorted(summary.states, key=lambda c: (order.get(c.state, len(order)), c.state))
+    return replace(summary, states=tuple(states))
 
 
 def _count(n: int, word: str) -> str:
@@ -230,7 +233,7 @@ def _clip(text: str, limit: int) -> str:
 # -- the chart -----------------------------------------------------------------------
 
 
-def chart_png(summary: Summary, zone: ZoneInfo, label: Labels = label_of) -> bytes:
+def chart_png(summary: Summary, zone: ZoneInfo, definition: Definition) -> bytes:
     """A horizontal bar chart of jurisdictions per state, at the start of the period and
     now, as PNG bytes. Built on its own Figure with the Agg canvas: no pyplot, no
     global figure to close, safe to run in a worker thread. matplotlib is imported here,
@@ -238,7 +241,8 @@ def chart_png(summary: Summary, zone: ZoneInfo, label: Labels = label_of) -> byt
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    rows = _ordered(summary)
+    summary, label = in_order(summary, definition), definition.label_of
+    rows = list(summary.states)
     figure = Figure(figsize=(9, 1.8 + 0.5 * max(len(rows), 1)), dpi=100)
     FigureCanvasAgg(figure)
     axes = figure.add_subplot()
@@ -294,8 +298,9 @@ class SummaryService:
     what "today" is and is the default zone of a new subscription."""
 
     def __init__(self, store: SummaryStore, client: AsyncWebClient, clock: Clock,
-                 timezone: ZoneInfo, label: Labels = label_of) -> None:
-        self.label = label
+                 timezone: ZoneInfo, definition: Definition) -> None:
+        self.definition = definition
+        """The workflow in force: its states' words and order."""
         self.store = store
         self.client = client
         self.clock = clock
@@ -314,7 +319,8 @@ class SummaryService:
         else:
             since = subscription.period_start(now)
             title = f"{subscription.schedule.cadence.value.capitalize()} summary"
-        return await build_summary(self.store, channel, title, since, now, self.timezone)
+        summary = await build_summary(self.store, channel, title, since, now, self.timezone)
+        return in_order(summary, self.definition)
 
     async def send(self, channel: str) -> Sent:
         """Post the channel's summary now (covering the time since its previous one)."""
@@ -363,7 +369,7 @@ class SummaryService:
     async def _send(self, channel: str, subscription: Subscription | None) -> Sent:
         summary = await self.build(channel, subscription)
         zone = subscription.schedule.zone if subscription else self.timezone
-        reply = summary_reply(summary, zone, self.label)
+        reply = summary_reply(summary, zone, self.definition)
         try:
             response = await self.client.chat_postMessage(
                 channel=channel, text=reply.text, blocks=reply.blocks, unfurl_links=False)
@@ -379,12 +385,12 @@ class SummaryService:
 
     async def _upload_chart(self, sent: Sent, zone: ZoneInfo) -> Sent:
         summary = sent.summary
-        png = await asyncio.to_thread(chart_png, summary, zone, self.label)
+        png = await asyncio.to_thread(chart_png, summary, zone, self.definition)
         try:
             response = await self.client.files_upload_v2(
                 channel=sent.channel, file=png, filename=f"summary-{summary.today}.png",
                 title=f"{summary.title}: where the jurisdictions stand",
-                alt_txt=_chart_alt(summary, self.label))
+                alt_txt=_chart_alt(summary, self.definition.label_of))
         except SlackClientError as error:
             log.warning("summary chart for %s not uploaded: %s", sent.channel, error)
             return Sent(sent.channel, sent.ts, summary, None, _reason(error))
@@ -397,7 +403,7 @@ class SummaryService:
 
 def _chart_alt(summary: Summary, label: Labels) -> str:
     counts = "; ".join(f"{label(c.state)}: {c.before:,} then {c.now:,}"
-                       for c in _ordered(summary))
+                       for c in summary.states)
     return _clip(f"Jurisdictions per state at the start of the period and now. {counts}", 1000)
 
 

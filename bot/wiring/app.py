@@ -166,12 +166,13 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     review = make_review(settings, store, clock, extra_admins, SlackDirectory(client))
     policy = review.config.policy
     pacer = Pacer(pace_seconds)
-    label = review.workflow.definition.label_of
+    definition = review.workflow.definition  # the workflow in force, for every table
+    label = definition.label_of
     relay = OutboxRelay(store, Notifier(client, pacer), clock, label)
     store.notices_added = relay.nudge  # every surface's announcements, drained at once
     sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer, label),
                       clock, policy, settings.review_channel, label)
-    summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone, label)
+    summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone, definition)
     batches = Batches(review, StoredBatches(store))
     # The one place that says where the bot's token may go to read a shared file.
     files = SharedFiles(client, FileHosts.for_api(access.api_url))

@@ -33,7 +33,9 @@ from bot.wiring.app import SlackAccess, slack_client
 from storage.sqlite import SqliteStore
 from storage.summaries import SummaryStore
 from tests.bot.conftest import Clock
+from tests.packaged import packaged_workflow
 from workflows.deadlines import DueSpec, Tier
+from workflows.definition import default_definition
 from workflows.errors import BadInput, NotFound
 from workflows.model import CourtOrder, Event, Jurisdiction, Notice, OrderKind, Round
 from workflows.review import Review, ReviewConfig
@@ -51,6 +53,7 @@ from workflows.summary import (
 )
 
 NY = ZoneInfo("America/New_York")
+PACKAGED = default_definition()
 NOW = datetime(2018, 2, 1, 15, 0, tzinfo=UTC)  # Thursday, 10:00 in New York
 ADMIN, ANA = "UADMIN", "UANA"
 LEAD_CHANNEL = "CLEADERSHIP"
@@ -84,13 +87,14 @@ def clock() -> Clock:
 
 @pytest.fixture
 def review(store: SqliteStore, clock: Clock) -> Review:
-    return Review(store, clock, ReviewConfig("#compliance-review", frozenset({ADMIN})))
+    return Review(store, clock, ReviewConfig("#compliance-review", frozenset({ADMIN})),
+                  packaged_workflow())
 
 
 @pytest.fixture
 def service(store: SqliteStore, slack: LocalSlack, clock: Clock) -> SummaryService:
     client = slack_client(SlackAccess(slack.token, None, slack.api_url))
-    return SummaryService(SummaryStore(store), client, clock, NY)
+    return SummaryService(SummaryStore(store), client, clock, NY, PACKAGED)
 
 
 # -- many jurisdictions, fast ------------------------------------------------------------
@@ -267,7 +271,7 @@ def long_summary(items: int, name_length: int) -> Summary:
 
 @pytest.mark.parametrize(("items", "name_length"), [(1, 10), (50, 100), (100_000, 5000)])
 def test_rendering_fits_whatever_the_names_and_numbers(items: int, name_length: int) -> None:
-    reply = summary_reply(long_summary(items, name_length), NY)
+    reply = summary_reply(long_summary(items, name_length), NY, PACKAGED)
     assert_fits(reply.blocks)
     assert len(reply.blocks) == 11
     text = json.dumps(reply.blocks, ensure_ascii=False)
@@ -278,18 +282,18 @@ def test_names_cannot_break_the_markup() -> None:
     summary = long_summary(1, 1)
     move = Move("x", "<!channel> & <@U1>", "new", "awaiting_response", ANA, NOW)
     reply = summary_reply(Summary(**{**summary.__dict__,
-                                     "activity": Activity((move,), 1)}), NY)
+                                     "activity": Activity((move,), 1)}), NY, PACKAGED)
     text = json.dumps(reply.blocks)
     assert "&lt;!channel&gt; &amp; &lt;@U1&gt;" in text and "<!channel>" not in text
 
 
 def test_the_chart_is_a_png_of_every_state_with_a_count() -> None:
     summary = long_summary(3, 10)
-    png = chart_png(summary, NY)
+    png = chart_png(summary, NY, PACKAGED)
     assert png.startswith(PNG)
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert width > 400 and height > 40 * 20, (width, height)  # 40 states, one row each
-    empty = chart_png(Summary(**{**summary.__dict__, "states": ()}), NY)
+    empty = chart_png(Summary(**{**summary.__dict__, "states": ()}), NY, PACKAGED)
     assert empty.startswith(PNG) and empty != png
 
 
@@ -401,7 +405,7 @@ async def test_a_period_with_no_change_gets_a_short_summary_and_no_chart(
 async def test_a_summary_slack_refuses_is_not_recorded_as_sent(
         store: SqliteStore, slack: LocalSlack, clock: Clock) -> None:
     wrong = slack_client(SlackAccess("xoxb-wrong", None, slack.api_url))
-    service = SummaryService(SummaryStore(store), wrong, clock, NY)
+    service = SummaryService(SummaryStore(store), wrong, clock, NY, PACKAGED)
     await service.subscribe(LEAD_CHANNEL, Schedule(Cadence.DAILY, clock_time(9), "UTC"), ADMIN)
     with pytest.raises(BadInput) as refused:
         await run(service, ADMIN, "summary")
@@ -553,7 +557,7 @@ async def test_a_failing_job_is_logged_not_raised(
         store: SqliteStore, slack: LocalSlack, clock: Clock,
         caplog: pytest.LogCaptureFixture) -> None:
     wrong = slack_client(SlackAccess("xoxb-wrong", None, slack.api_url))
-    service = SummaryService(SummaryStore(store), wrong, clock, NY)
+    service = SummaryService(SummaryStore(store), wrong, clock, NY, PACKAGED)
     clock.current = NOW - timedelta(days=2)
     await service.subscribe(LEAD_CHANNEL, Schedule(Cadence.DAILY, clock_time(9), "UTC"), ADMIN)
     clock.current = NOW
