@@ -40,7 +40,7 @@ from bench.seed import (
     peak_rss_kib,
     setting,
 )
-from bot.subcommands.commands import PAGE_SIZE, Caller, Services, run
+from bot.subcommands.commands import PAGE_SIZE, Caller, Services, command_table, run
 from bot.summary import SummaryService, chart_png, summary_reply
 from bot.ui.render import Reply
 from bot.wiring.app import FixedClock
@@ -87,6 +87,7 @@ class Measure:
         self.as_of = as_of
         self.definition = definition
         self.review = Review(store, clock, config, world.workflow)
+        self.services = Services(self.review, command_table(definition))
         client = AsyncWebClient(token="xoxb-not-used")  # building a summary posts nothing
         self.summaries = SummaryService(SummaryStore(store), client, clock, self.zone,
                                         definition)
@@ -108,7 +109,7 @@ class Measure:
 
     async def listing(self, page: int) -> Reply:
         caller = Caller(ANALYST, CHANNELS[0])
-        return await run(Services(self.review), caller, f"list page={page}")
+        return await run(self.services, caller, f"list page={page}")
 
 
 async def measure(path: Path, size: int, repeat: int, as_of: datetime) -> ScaleReport:

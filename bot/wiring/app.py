@@ -29,7 +29,7 @@ from bot.slack.directory import SlackDirectory
 from bot.slack.posting import Notifier, OutboxRelay, Pacer, SlackReminders
 from bot.slack.shared_files import FileHosts, SharedFiles
 from bot.slack.workers import Responder, Workers
-from bot.subcommands.commands import Services
+from bot.subcommands.commands import Services, command_table
 from bot.summary import SummaryService
 from bot.ui import diagram
 from bot.wiring.settings import Settings
@@ -88,6 +88,8 @@ class Bot:
     summaries: SummaryService
 
     batches: Batches
+    services: Services
+    """What the subcommands work with, their table built from the workflow in force."""
     files: SharedFiles | None = None
     signing_secret: str | None = None
     tasks: set[asyncio.Task[object]] = field(default_factory=set)
@@ -99,12 +101,6 @@ class Bot:
         task = asyncio.create_task(work)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
-
-    @property
-    def services(self) -> Services:
-        return Services(self.review, self.summaries, self.batches,
-                        partial(diagram.upload_png, self.app.client), self.app.client,
-                        self.files)
 
     def web_app(self) -> web.Application:
         """The aiohttp app for HTTP mode: POST /slack/events and GET /healthz."""
@@ -143,7 +139,8 @@ def slack_client(access: SlackAccess) -> AsyncWebClient:
 def make_review(settings: Settings, store: Store, clock: Clock,
                 extra_admins: frozenset[str] = frozenset(),
                 directory: Directory | None = None) -> Review:
-    """The use cases as the settings configure them (the workflow file is read once)."""
+    """The use cases as the settings configure them (the workflow file is read once,
+    here: everything else takes it from ``Review.workflow.definition``)."""
     definition = settings.definition
     config = ReviewConfig(settings.review_channel, settings.admins | extra_admins,
                           settings.timezone, settings.policy(definition), settings.readers)
@@ -176,7 +173,9 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     batches = Batches(review, StoredBatches(store))
     # The one place that says where the bot's token may go to read a shared file.
     files = SharedFiles(client, FileHosts.for_api(access.api_url))
-    bot = Bot(app, review, store, relay, sweeper, summaries, batches, files,
+    services = Services(review, command_table(definition), summaries, batches,
+                        partial(diagram.upload_png, client), client, files)
+    bot = Bot(app, review, store, relay, sweeper, summaries, batches, services, files,
               access.signing_secret)
     listeners.register(app, bot)
     interactions.register(app, bot)
