@@ -32,7 +32,6 @@ from workflows.reminders import Policy, plan
 from workflows.replay import COLUMNS as EVENT_COLUMNS
 from workflows.replay import Action, Row, actions, blank
 from workflows.review import attach, new_jurisdiction, step_detail
-from workflows.rules import label_of
 
 REQUIRED = ("id", "name")
 OPTIONAL = ("kind", "state", "aliases", "first_letter")
@@ -241,7 +240,8 @@ def simulate(rows: Sequence[Row], targets: Targets, recorder: Recorder,
     name given) to a line about it that could not be read: errors on its other lines
     say they were judged without it."""
     playback = _Playback(targets, recorder, failed or {})
-    for action in actions(sorted(rows, key=lambda r: (r.on, r.line))):
+    for action in actions(sorted(rows, key=lambda r: (r.on, r.line)),
+                          recorder.workflow.definition):
         playback.play(action)
     return playback.plan()
 
@@ -372,14 +372,14 @@ class ImportReport:
 
     shape: Shape | None
     dry_run: bool
+    label: Callable[[str], str]
+    """The workflow in force's words for a state."""
     lines: int = 0
     errors: list[str] = field(default_factory=list)
     jurisdictions: int = 0
     steps: int = 0
     orders: int = 0
     states: Counter[str] = field(default_factory=Counter)
-    label: Callable[[str], str] = label_of
-    """The workflow in force's words for a state."""
 
     @property
     def applied(self) -> bool:

@@ -32,7 +32,6 @@ from workflows.imports import plan_jurisdictions
 from workflows.model import Role
 from workflows.ports import Filters
 from workflows.replay import Action, Row, acting_role, actions, read_rows
-from workflows.rules import label_of
 from workflows.summary import Subscription, parse_schedule
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -47,6 +46,8 @@ class Standing:
     """Where the jurisdictions stand at the end of the replay."""
 
     on: date
+    label: Callable[[str], str]
+    """The workflow's words for a state."""
     states: Counter[str] = field(default_factory=Counter)
     deadlines: Counter[tuple[str, date]] = field(default_factory=Counter)
     cleared: list[str] = field(default_factory=list)
@@ -58,9 +59,9 @@ class Standing:
 
     def lines(self) -> list[str]:
         lines = [f"Where things stand on {self.on}:"]
-        lines += [f"  {count:3d}  {label_of(state)}" for state, count in
+        lines += [f"  {count:3d}  {self.label(state)}" for state, count in
                   sorted(self.states.items(), key=lambda kv: -kv[1])]
-        lines += [f"  {count:3d}  {label_of(state)}, due {due}" for (state, due), count in
+        lines += [f"  {count:3d}  {self.label(state)}, due {due}" for (state, due), count in
                   sorted(self.deadlines.items(), key=lambda kv: (-kv[1], kv[0]))]
         lines.append(f"  cleared: {', '.join(self.cleared) or 'none'}")
         lines.append(f"  held back by a court order: {', '.join(self.blocked) or 'none'}")
@@ -85,20 +86,21 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
     rows, errors = _read(record / "record.csv", read_rows)
     if errors:
         raise ValueError("; ".join(errors))
-    steps = actions(rows)
+    # The record fits the packaged review workflow, whatever REVIEW_WORKFLOW says.
+    local = settings.model_copy(update={"database_url": f"sqlite:///{database}",
+                                        "review_workflow": None})
+    definition = local.definition
+    steps = actions(rows, definition)
     last = until or max(a.row.on for a in steps)
     clock = FixedClock(datetime.combine(steps[0].row.on, MORNING, settings.timezone))
     slack = LocalSlack(users={ADMIN: "record-admin", ANALYST: "record-analyst",
                               LEAD: "record-lead"})
     await slack.start()
-    # The record fits the packaged review workflow, whatever REVIEW_WORKFLOW says.
-    local = settings.model_copy(update={"database_url": f"sqlite:///{database}",
-                                        "review_workflow": None})
     bot = await build(local, SlackAccess(slack.token, None, slack.api_url), clock,
                       extra_admins=frozenset({ADMIN}), pace_seconds=0)
     try:
         await _setup(bot, record, settings.review_timezone)
-        standing = Standing(last)
+        standing = Standing(last, definition.label_of)
         first = chart_day = steps[0].row.on
         days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
         for day in tqdm(days, desc="replaying", unit="day", file=sys.stderr,
@@ -185,5 +187,5 @@ async def _stand(bot: Bot, standing: Standing) -> None:
             standing.overdue.append((item.name, item.due_on))
         j = await bot.review.repo.get(item.id)
         if j is not None and any(o.blocks for o in j.active_orders(standing.on)):
-            standing.blocked.append(f"{j.name} ({label_of(j.state)})")
+            standing.blocked.append(f"{j.name} ({standing.label(j.state)})")
 
