@@ -34,7 +34,7 @@ from workflows.ports import Filters
 from workflows.replay import Action, Row, acting_role, actions, read_rows
 from workflows.summary import Subscription, parse_schedule
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 ADMIN, ANALYST, LEAD = "URECORDADMIN", "URECORDANALYST", "URECORDLEAD"
 MORNING, SWEEP = time(8, 0), time(10, 0)
 
