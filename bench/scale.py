@@ -5,7 +5,7 @@ Each operation is the bot's own code path, minus Slack:
 - **claim**: the first sweep of the business day finding and claiming the due
   reminders (``SqliteStore.claim_reminders`` with the Sweeper's ``CLAIM_LIMIT``);
 - **summary**: the weekly leadership summary of a subscribed channel, built and rendered
-  as ``SummaryService`` does before posting (subscription read, ``build``,
+  as the bot does before posting (subscription read, ``SummaryService.build``,
   ``summary_reply``); **chart**: its PNG, drawn as the bot draws it before uploading;
 - **list first / last page**: ``/review list`` and ``/review list page=N`` through the
   slash command's own handler (``bot.subcommands.commands.run``), rendered to Block Kit.
@@ -29,6 +29,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
 
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bench.seed import (
@@ -40,14 +41,18 @@ from bench.seed import (
     peak_rss_kib,
     setting,
 )
+from bot.slack.posting.summaries import SlackSummaries
 from bot.subcommands.commands import PAGE_SIZE, Caller, Services, command_table, run
-from bot.summary import SummaryService, chart_png, summary_reply
+from bot.ui.chart import chart_png
 from bot.ui.render import Reply
+from bot.ui.summary import summary_reply
 from bot.wiring.app import FixedClock
+from bot.wiring.schedule import SummaryJobs
 from storage.sqlite import SqliteStore
 from storage.summaries import SummaryStore
 from workflows.ports import Filters
 from workflows.review import Review, ReviewConfig
+from workflows.summaries import SummaryService
 from workflows.summary import Summary
 from workflows.sweep import CLAIM_LIMIT
 
@@ -89,8 +94,9 @@ class Measure:
         self.review = Review(store, clock, config, world.workflow)
         self.services = Services(self.review, command_table(definition))
         client = AsyncWebClient(token="xoxb-not-used")  # building a summary posts nothing
-        self.summaries = SummaryService(SummaryStore(store), client, clock, self.zone,
-                                        definition)
+        summaries = SummaryStore(store)
+        self.summaries = SummaryService(summaries, summaries, SlackSummaries(client, definition),
+                                        SummaryJobs(AsyncIOScheduler()), clock, self.zone)
 
     async def claim(self) -> int:
         due = await self.store.claim_reminders(self.as_of, uuid.uuid4().hex, DEFAULT_CHANNEL,

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from workflows.model import Event, Jurisdiction, Listing, Notice, Role
 from workflows.reminders import Due, Reminder, StaleClaim, StoredReminder
+from workflows.summary import Sent, Subscription, Summary
 
 
 class Clock(Protocol):
@@ -210,4 +212,70 @@ class ReminderNotifier(Protocol):
         ``after`` carry, each with the timestamp of its message. Read newest first and
         stop once all are found; without ``after``, read back a bounded way. Only
         Slack's timestamps bound the read, never the bot's clock."""
+        ...
+
+
+class Subscriptions(Protocol):
+    """Summary subscriptions, one per channel, and the lease on sending a channel's
+    scheduled summary (what a summary reads is ``workflows.summary.SummarySource``)."""
+
+    async def subscription(self, channel: str) -> Subscription | None: ...
+
+    async def subscriptions(self) -> list[Subscription]:
+        """Every subscription, by channel."""
+        ...
+
+    async def subscribe(self, subscription: Subscription) -> Subscription | None:
+        """Save the channel's subscription; return the one it replaced, keeping that
+        one's ``last_sent_at``."""
+        ...
+
+    async def unsubscribe(self, channel: str) -> Subscription | None:
+        """Remove the channel's subscription; return it (None if there was none)."""
+        ...
+
+    async def mark_sent(self, channel: str, until: datetime) -> bool:
+        """The channel's summary covered everything up to ``until`` (never moves
+        backwards), and any lease on sending it ends. False without a subscription."""
+        ...
+
+    async def claim_sending(self, channel: str, now: datetime, lease: timedelta) -> bool:
+        """Take the sending of the channel's scheduled summary until ``now + lease``;
+        False if someone else holds it (or the channel has no subscription)."""
+        ...
+
+    async def release_sending(self, channel: str) -> None: ...
+
+
+class SummaryPoster(Protocol):
+    """Posts summaries; the bot implements it over Slack, with the labels and the
+    order of states of the workflow in force."""
+
+    async def post(self, channel: str, summary: Summary, zone: ZoneInfo) -> Sent:
+        """Post the summary's message, its times shown in ``zone``; the ``Sent`` has no
+        chart yet. Raises ``DeliveryFailed``."""
+        ...
+
+    async def add_chart(self, sent: Sent, zone: ZoneInfo) -> Sent:
+        """Upload the chart of a posted summary to its channel: ``sent`` with the
+        chart's id, or with ``chart_error`` saying why there is none (a refused chart
+        does not undo the message)."""
+        ...
+
+
+SummaryJob = Callable[[str], Awaitable[None]]
+"""What a schedule runs at a subscription's moments: given the channel."""
+
+
+class SummarySchedule(Protocol):
+    """The jobs that send scheduled summaries (the bot's scheduler); the subscriptions
+    stored are the truth, and jobs are made again from them at each start."""
+
+    def add(self, subscription: Subscription, job: SummaryJob) -> None:
+        """Run ``job(channel)`` at each of the subscription's moments, in its time zone,
+        instead of any job the channel had."""
+        ...
+
+    def remove(self, channel: str) -> None:
+        """Stop the channel's job (none: nothing to do)."""
         ...

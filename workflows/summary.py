@@ -299,6 +299,18 @@ class Summary:
         return a.steps == a.added == a.other == self.newly_overdue.total == 0
 
 
+@dataclass(frozen=True)
+class Sent:
+    """A summary that went out: its message, and the chart's file id (None when the
+    summary had no change to chart or the upload failed: ``chart_error`` says why)."""
+
+    channel: str
+    ts: str
+    summary: Summary
+    chart: str | None = None
+    chart_error: str = ""
+
+
 async def build_summary(source: SummarySource, channel: str, title: str, since: datetime,
                         until: datetime, zone: ZoneInfo, limit: int = LIST_LIMIT) -> Summary:
     """The summary of ``since``..``until`` for ``channel``; days are counted in ``zone``

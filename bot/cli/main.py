@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.wiring import logs
 from bot.wiring.settings import Mode, Settings, SettingsError, describe, load_settings
 from storage import StoreUnavailable
@@ -22,15 +23,13 @@ if TYPE_CHECKING:
     from storage.store import Store
     from workflows.review import Review
 
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+    """What ``add_subparsers`` returns (argparse names its class only privately)."""
+
 OPERATOR = "cli"
 """The person at the command line when no ``--as`` names a Slack user: an admin (they
 hold the database), who may take only what the workflow gives admins. The history
 names them so. It can never be a Slack user's ID (those are U… or W…)."""
-COMMAND_LINE_ROWS = 250_000
-"""Rows one import from the command line takes. All of a file is written in one
-transaction, which on SQLite holds up every other writer (the running bot's too) while
-it lasts: 250,000 jurisdictions take some seconds, under the 10 seconds a writer waits
-before it gives up."""
 
 
 def _settings_epilog() -> str:
@@ -46,17 +45,30 @@ def parser() -> argparse.ArgumentParser:
         description="A Slack bot for running a multi-jurisdiction compliance review.",
         epilog=_settings_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = top.add_subparsers(dest="command")
+    for add in (_run_parsers, _sweep_parser, _replay_parser, _import_parser, _role_parser,
+                _export_parser):
+        add(sub)
+    return top
+
+
+def _run_parsers(sub: Subparsers) -> None:
     sub.add_parser("run", help="connect to Slack (Socket Mode or HTTP), or open the local "
                                "console when no Slack credentials are set (the default)")
     console = sub.add_parser("console", help="type slash commands locally: the real bot "
                                              "against a Slack stand-in, no Slack needed")
     console.add_argument("--as", dest="user", default="you",
                          help="the name you act as at first (default: you, an admin)")
+
+
+def _sweep_parser(sub: Subparsers) -> None:
     sweep = sub.add_parser("sweep", help="post the reminders that are due, once, as the "
                                          "scheduler would (to Slack, or printed without it)")
     sweep.add_argument("--as-of", dest="as_of", metavar="WHEN",
                        help="the time the sweep runs at, e.g. 2018-02-26T10:00 (team time "
                             "zone unless given); default: now")
+
+
+def _replay_parser(sub: Subparsers) -> None:
     replay = sub.add_parser("replay", help="play the 2017-2018 public record day by day into "
                                            "a fresh database, printing what the team saw")
     replay.add_argument("--until", metavar="YYYY-MM-DD",
@@ -65,6 +77,9 @@ def parser() -> argparse.ArgumentParser:
                         help="the new SQLite file to fill (default: a new temporary file)")
     replay.add_argument("--quiet", action="store_true",
                         help="print only where things stand at the end")
+
+
+def _import_parser(sub: Subparsers) -> None:
     imports = sub.add_parser(
         "import", help="import a CSV file, all or nothing: jurisdictions (a header like "
                        "data/jurisdictions.csv) or past events (a header like "
@@ -79,17 +94,22 @@ def parser() -> argparse.ArgumentParser:
                               "may take only the steps the workflow gives admins (not a "
                               "lead's findings or demands: give someone the lead role "
                               "with `review-bot role` and import --as them)")
+
+
+def _role_parser(sub: Subparsers) -> None:
     role = sub.add_parser("role", help="give a Slack user a role, as an admin does with "
                                        "/review role (e.g. a lead to import a record as)")
     role.add_argument("user", metavar="USER_ID", help="their Slack user ID, e.g. U0123ABC "
                                                       "(the console's @lena is ULENA)")
     role.add_argument("role", metavar="ROLE", help="viewer, analyst, lead, counsel or admin")
+
+
+def _export_parser(sub: Subparsers) -> None:
     export = sub.add_parser("export", help="write CSV: where every jurisdiction stands "
                                            "(state) or every event recorded (history)")
     export.add_argument("what", choices=("state", "history"))
     export.add_argument("--output", "-o", type=Path, metavar="FILE",
                         help="write to FILE (default: standard output)")
-    return top
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import TextIO
+from zoneinfo import ZoneInfo
 
 from tqdm import tqdm
 
 from bot.console.local_slack import LocalSlack
 from bot.console.repl import show
-from bot.summary import catch_up
 from bot.wiring.app import Bot, FixedClock, SlackAccess, build
 from bot.wiring.settings import Settings
 from workflows.errors import ReviewError
@@ -86,43 +86,19 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
     rows, errors = _read(record / "record.csv", read_rows)
     if errors:
         raise ValueError("; ".join(errors))
-    # The record fits the packaged review workflow, whatever REVIEW_WORKFLOW says.
-    local = settings.model_copy(update={"database_url": f"sqlite:///{database}",
-                                        "review_workflow": None})
-    definition = local.definition
-    steps = actions(rows, definition)
+    local = _record_settings(settings, database)
+    steps = actions(rows, local.definition)
     last = until or max(a.row.on for a in steps)
     clock = FixedClock(datetime.combine(steps[0].row.on, MORNING, settings.timezone))
     slack = LocalSlack(users={ADMIN: "record-admin", ANALYST: "record-analyst",
                               LEAD: "record-lead"})
     await slack.start()
-    bot = await build(local, SlackAccess(slack.token, None, slack.api_url), clock,
-                      extra_admins=frozenset({ADMIN}), pace_seconds=0)
+    bot = await _build(local, slack, clock)
     try:
         await _setup(bot, record, settings.review_timezone)
-        standing = Standing(last, definition.label_of)
-        first = chart_day = steps[0].row.on
-        days = [first + timedelta(days=n) for n in range((last - first).days + 1)]
-        for day in tqdm(days, desc="replaying", unit="day", file=sys.stderr,
-                        disable=quiet or not sys.stderr.isatty()):
-            clock.moment = datetime.combine(day, MORNING, settings.timezone)
-            seen = len(slack.posted)
-            for action in (a for a in steps if a.row.on == day):
-                await _apply(bot, action, standing)
-            await bot.relay.flush()
-            clock.moment = datetime.combine(day, SWEEP, settings.timezone)
-            report = await bot.sweeper.sweep()
-            standing.reminders += report.posted
-            charts = len(slack.files)
-            await catch_up(bot.summaries, await bot.summaries.store.subscriptions())
-            if day == last:
-                await bot.summaries.send(LEADERSHIP)
-            if len(slack.files) > charts:
-                chart_day = day
-            if not quiet and len(slack.posted) > seen:
-                print(f"=== {day:%A %Y-%m-%d}", file=out)
-                for message in slack.posted[seen:]:
-                    print(show(slack, message), file=out)
+        standing = Standing(last, bot.review.workflow.definition.label_of)
+        run = _Run(bot, slack, clock, settings.timezone, out, quiet)
+        chart_day = await _play(run, steps, standing)
         await _stand(bot, standing)
         if slack.files:
             standing.chart = database.parent / f"summary-{chart_day}.png"
@@ -131,6 +107,69 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
     finally:
         await bot.close()
         await slack.stop()
+
+
+def _record_settings(settings: Settings, database: Path) -> Settings:
+    """``settings`` on a fresh ``database``, with the packaged review workflow: the
+    record fits it, whatever REVIEW_WORKFLOW says."""
+    return settings.model_copy(update={"database_url": f"sqlite:///{database}",
+                                       "review_workflow": None})
+
+
+async def _build(local: Settings, slack: LocalSlack, clock: FixedClock) -> Bot:
+    """The bot as ``local`` configures it, beside the stand-in, posting without pacing."""
+    return await build(local, SlackAccess(slack.token, None, slack.api_url), clock,
+                       extra_admins=frozenset({ADMIN}), pace_seconds=0)
+
+
+@dataclass
+class _Run:
+    """A replay under way: the bot, its stand-in, the clock it moves, where it prints."""
+
+    bot: Bot
+    slack: LocalSlack
+    clock: FixedClock
+    zone: ZoneInfo
+    out: TextIO
+    quiet: bool
+
+    def at(self, day: date, moment: time) -> None:
+        self.clock.moment = datetime.combine(day, moment, self.zone)
+
+
+async def _play(run: _Run, steps: list[Action], standing: Standing) -> date:
+    """Every day from the first row's to ``standing.on``; returns the day of the
+    latest summary chart."""
+    first = chart_day = steps[0].row.on
+    days = [first + timedelta(days=n) for n in range((standing.on - first).days + 1)]
+    for day in tqdm(days, desc="replaying", unit="day", file=sys.stderr,
+                    disable=run.quiet or not sys.stderr.isatty()):
+        if await _day(run, day, [a for a in steps if a.row.on == day], standing):
+            chart_day = day
+    return chart_day
+
+
+async def _day(run: _Run, day: date, todays: list[Action], standing: Standing) -> bool:
+    """One day: its rows in the morning, the sweep, the summaries due, then what was
+    posted printed. True if a summary chart was posted."""
+    bot, slack = run.bot, run.slack
+    run.at(day, MORNING)
+    seen = len(slack.posted)
+    for action in todays:
+        await _apply(bot, action, standing)
+    await bot.relay.flush()
+    run.at(day, SWEEP)
+    report = await bot.sweeper.sweep()
+    standing.reminders += report.posted
+    charts = len(slack.files)
+    await bot.summaries.catch_up()
+    if day == standing.on:
+        await bot.summaries.send(LEADERSHIP)
+    if not run.quiet and len(slack.posted) > seen:
+        print(f"=== {day:%A %Y-%m-%d}", file=run.out)
+        for message in slack.posted[seen:]:
+            print(show(slack, message), file=run.out)
+    return len(slack.files) > charts
 
 
 def _read(path: Path, reader: Callable[[Iterable[str], Iterable[Mapping[str, str | None]]],

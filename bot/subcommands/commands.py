@@ -3,8 +3,8 @@
 ``command_table`` builds the table once, in the composition root, from the workflow
 in force: the fixed subcommands (``reading``, ``changes``, ``orders``, ``batches``), one
 per step of its ``Definition`` (``steps``), and those the features declare (summaries
-in ``bot/summary.py``, import and export in ``bot/subcommands/transfer.py``). ``help``,
-an unknown command's refusal and ``run`` all read that one table.
+in ``summaries``, import and export in ``transfer``). ``help``, an unknown command's
+refusal and ``run`` all read that one table.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from types import MappingProxyType
 from typing import TypeVar
 
-from bot import summary
 from bot.subcommands import batches, changes, orders, reading, steps, transfer
+from bot.subcommands import summaries as summary
 from bot.subcommands.context import SLASH, Caller, Command, Commands, Services, command
 from bot.subcommands.parsing import Args, check_keys, split
 from bot.subcommands.reading import PAGE_SIZE, card, help_reply

@@ -23,7 +23,7 @@ from workflows.model import Event, Jurisdiction
 from workflows.review import Review
 
 if TYPE_CHECKING:
-    from bot.summary import SummaryService
+    from workflows.summaries import SummaryService
 
 SLASH = "/review"
 

@@ -1,7 +1,8 @@
 """What a feature module declares for each of its ``/review`` subcommands.
 
-``bot/summary.py`` and ``bot/subcommands/transfer.py`` list theirs as ``Subcommand`` values;
-``bot.subcommands.commands`` registers them, handing each handler its feature's service."""
+``bot/subcommands/summaries.py`` and ``bot/subcommands/transfer.py`` list theirs as
+``Subcommand`` values; ``bot.subcommands.commands`` registers them, handing each handler
+its feature's service."""
 
 from __future__ import annotations
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.cli.main import COMMAND_LINE_ROWS
+from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.slack.shared_files import SharedFiles
 from bot.subcommands.parsing import Args
 from bot.subcommands.subcommand import CallerLike, Subcommand

@@ -14,8 +14,10 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -24,23 +26,31 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import http_edge, interactions, listeners
+from bot.slack import actions, commands, events, http_edge, middleware, views
+from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
-from bot.slack.posting import Notifier, OutboxRelay, Pacer, SlackReminders
+from bot.slack.posting.announcements import Notifier, OutboxRelay
+from bot.slack.posting.pacing import Pacer
+from bot.slack.posting.reminders import SlackReminders
+from bot.slack.posting.summaries import SlackSummaries
 from bot.slack.shared_files import FileHosts, SharedFiles
 from bot.slack.workers import Responder, Workers
-from bot.subcommands.commands import Services, command_table
-from bot.summary import SummaryService
+from bot.subcommands import commands as subcommands
+from bot.subcommands.commands import Services
 from bot.ui import diagram
+from bot.wiring.schedule import SummaryJobs
 from bot.wiring.settings import Settings
 from storage import open_store
 from storage.batches import StoredBatches
+from storage.seen import EVENTS, REQUESTS, Seen
 from storage.store import Store
 from storage.summaries import SummaryStore
 from workflows.batches import Batches
+from workflows.definition import Definition
 from workflows.machine import Workflow
 from workflows.ports import Clock, Directory
 from workflows.review import Review, ReviewConfig
+from workflows.summaries import SummaryService
 from workflows.sweep import Sweeper
 
 EVENTS_PATH = "/slack/events"
@@ -88,6 +98,8 @@ class Bot:
     summaries: SummaryService
 
     batches: Batches
+    scheduler: AsyncIOScheduler
+    """Not started here: ``bot.wiring.runtime`` adds the periodic jobs and starts it."""
     services: Services
     """What the subcommands work with, their table built from the workflow in force."""
     files: SharedFiles | None = None
@@ -147,6 +159,15 @@ def make_review(settings: Settings, store: Store, clock: Clock,
     return Review(store, clock, config, Workflow(definition), directory)
 
 
+def make_summaries(store: Store, client: AsyncWebClient, clock: Clock, definition: Definition,
+                   scheduler: AsyncIOScheduler, timezone: ZoneInfo) -> SummaryService:
+    """The summaries over the store, posted to Slack in the words of the workflow in
+    force (``definition``), their jobs on ``scheduler``."""
+    summary_store = SummaryStore(store)
+    return SummaryService(summary_store, summary_store, SlackSummaries(client, definition),
+                          SummaryJobs(scheduler), clock, timezone)
+
+
 async def build(settings: Settings, access: SlackAccess, clock: Clock | None = None,
                 extra_admins: frozenset[str] = frozenset(), pace_seconds: float = 1.0) -> Bot:
     """``pace_seconds`` spaces posts to one channel (Slack allows about one a second);
@@ -169,14 +190,23 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     store.notices_added = relay.nudge  # every surface's announcements, drained at once
     sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer, label),
                       clock, policy, settings.review_channel, label)
-    summaries = SummaryService(SummaryStore(store), client, clock, settings.timezone, definition)
+    scheduler = AsyncIOScheduler(timezone=settings.timezone)
+    summaries = make_summaries(store, client, clock, definition, scheduler, settings.timezone)
     batches = Batches(review, StoredBatches(store))
     # The one place that says where the bot's token may go to read a shared file.
     files = SharedFiles(client, FileHosts.for_api(access.api_url))
-    services = Services(review, command_table(definition), summaries, batches,
+    services = Services(review, subcommands.command_table(definition), summaries, batches,
                         partial(diagram.upload_png, client), client, files)
-    bot = Bot(app, review, store, relay, sweeper, summaries, batches, services, files,
+    bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
               access.signing_secret)
-    listeners.register(app, bot)
-    interactions.register(app, bot)
+    deps = listener_deps(bot)
+    for surface in (middleware, commands, actions, views, events):
+        surface.register(app, deps)
     return bot
+
+
+def listener_deps(bot: Bot) -> Deps:
+    """What the listeners may use of the bot (``bot/slack/deps.py``)."""
+    return Deps(bot.review, bot.app.client, partial(subcommands.run, bot.services),
+                bot.batches, bot.sweeper.snooze, bot.store, Seen(bot.store.db, REQUESTS),
+                Seen(bot.store.db, EVENTS), bot.workers, bot.responder)

@@ -10,9 +10,8 @@ import signal
 from aiohttp import web
 
 from bot.slack.channels import check_default_channel
-from bot.summary import start_summaries
 from bot.wiring.app import Bot
-from bot.wiring.schedule import build_scheduler
+from bot.wiring.schedule import add_periodic_jobs
 from bot.wiring.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -41,11 +40,12 @@ async def work_until_signalled(bot: Bot, settings: Settings) -> None:
     """Run the scheduled jobs (sweeps, outbox, summaries, with the summaries missed
     while the bot was down) until SIGINT or SIGTERM; check, meanwhile, that the default
     channel will take announcements (one line in the log either way)."""
-    scheduler = build_scheduler(bot, settings)
+    scheduler = bot.scheduler
+    add_periodic_jobs(scheduler, bot.sweeper, bot.relay, settings)
     scheduler.start()
     bot.spawn(check_default_channel(bot.relay.notifier.channels, settings.review_channel))
     try:
-        await start_summaries(scheduler, bot.summaries)
+        await bot.summaries.start()
         await until_signalled()
     finally:
         scheduler.shutdown(wait=False)

@@ -27,7 +27,7 @@ from aiohttp import ClientSession, web
 
 from bot.console.local_slack import SCOPES, Failure, LocalSlack, Posted, SlackSender
 from bot.slack.channels import Channels, check_default_channel
-from bot.slack.posting import ANNOUNCEMENT, LEASE, retry_delay
+from bot.slack.posting.announcements import ANNOUNCEMENT, LEASE, retry_delay
 from bot.wiring.app import EVENTS_PATH, SlackAccess, build, slack_client
 from bot.wiring.runtime import start_http
 from bot.wiring.settings import load_settings

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 from bot.console import textview
 from bot.console.local_slack import LocalSlack, Posted
 from bot.console.repl import run_console
-from bot.slack.posting import SlackReminders
+from bot.slack.posting.reminders import SlackReminders
 from bot.wiring.settings import load_settings
 from tests.bot.conftest import ADMIN, Harness
 

@@ -58,6 +58,9 @@ async def test_a_click_takes_the_step_and_redraws_the_card(harness: Harness) -> 
                                              buttons(card)["step_insufficient"], card)
     assert status == 200
     assert await state(harness) == ("insufficient", 4)
+    # The click is answered after its card is redrawn, and announced in the background.
+    await harness.slack.wait_for(lambda p: p.response_key == key)
+    await harness.bot.relay.settle()
     answers = [p for p in harness.slack.posted if p.response_key.startswith(key)]
     redrawn = [p for p in answers if p.response_key.endswith(":replaced")]
     assert len(redrawn) == 1 and "response insufficient" in json.dumps(redrawn[0].blocks)

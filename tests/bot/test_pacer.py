@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.slack.posting import Pacer
+from bot.slack.posting.pacing import Pacer
 
 
 async def test_bursts_pass_and_floods_are_spaced_per_channel() -> None:

@@ -469,12 +469,13 @@ async def test_app_home_shows_my_jurisdictions_and_handles_retries_once(
 
 
 async def test_the_scheduler_sweeps_on_its_own(harness: Harness) -> None:
-    from bot.wiring.schedule import build_scheduler
+    from bot.wiring.schedule import add_periodic_jobs
 
     await lettered(harness)
     harness.clock.current = at("2018-02-20")
     settings = load_settings(None, review_sweep_seconds=5)
-    scheduler = build_scheduler(harness.bot, settings)
+    scheduler = harness.bot.scheduler
+    add_periodic_jobs(scheduler, harness.bot.sweeper, harness.bot.relay, settings)
     scheduler.start()
     try:
         for _ in range(200):
@@ -500,6 +501,20 @@ async def test_reading_back_a_busy_channel_follows_every_page(harness: Harness) 
     assert set(found) == {0, 100, 200, 300, 400}
     pages = [params for method, params in slack.calls if method == "conversations.history"]
     assert len(pages) == 3
+
+
+async def test_reading_back_goes_as_deep_as_ten_thousand_messages(harness: Harness) -> None:
+    """A dead sweep's reminder under 6,000 later messages (30 pages) is found, so it is
+    not posted again: the read-back's bound is 50 pages, and no other constant of the
+    posting code stands in for it."""
+    slack = harness.slack
+    for n in range(6000):
+        slack.posted.append(Posted("CBUSY", f"chatter {n}", [], ts=f"{1_517_500_000 + n}.000001",
+                                   metadata={"event_type": "review_reminders",
+                                             "event_payload": {"ids": [7]}}
+                                   if n == 0 else None))
+    found = await harness.bot.sweeper.notifier.delivered("CBUSY", None, [7])
+    assert found == {7: "1517500000.000001"}
 
 
 def _id(due: Due) -> int:

@@ -7,7 +7,7 @@ import json
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock_time
 from pathlib import Path
@@ -15,21 +15,17 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.console.local_slack import LocalSlack, Posted
+from bot.slack.posting.summaries import SlackSummaries
 from bot.subcommands.parsing import Args, check_keys, split
-from bot.summary import (
-    COMMANDS,
-    SummaryService,
-    catch_up,
-    chart_png,
-    install_summary_jobs,
-    job_id,
-    start_summaries,
-    summary_reply,
-)
+from bot.subcommands.summaries import COMMANDS
+from bot.ui.chart import chart_alt, chart_png
 from bot.ui.render import Reply
+from bot.ui.summary import summary_reply
 from bot.wiring.app import SlackAccess, slack_client
+from bot.wiring.schedule import SummaryJobs, job_id
 from storage.sqlite import SqliteStore
 from storage.summaries import SummaryStore
 from tests.bot.conftest import Clock
@@ -39,6 +35,7 @@ from workflows.definition import default_definition
 from workflows.errors import BadInput, NotFound
 from workflows.model import CourtOrder, Event, Jurisdiction, Notice, OrderKind, Round
 from workflows.review import Review, ReviewConfig
+from workflows.summaries import SummaryService
 from workflows.summary import (
     Activity,
     Blocked,
@@ -48,16 +45,17 @@ from workflows.summary import (
     Move,
     Schedule,
     StateCount,
+    Subscription,
     Summary,
     build_summary,
 )
 
 NY = ZoneInfo("America/New_York")
-PACKAGED = default_definition()
 NOW = datetime(2018, 2, 1, 15, 0, tzinfo=UTC)  # Thursday, 10:00 in New York
 ADMIN, ANA = "UADMIN", "UANA"
 LEAD_CHANNEL = "CLEADERSHIP"
 PNG = b"\x89PNG\r\n\x1a\n"
+DEFINITION = default_definition()
 
 Batch = list[tuple[Jurisdiction, list[Event], list[Notice]]]
 
@@ -91,10 +89,24 @@ def review(store: SqliteStore, clock: Clock) -> Review:
                   packaged_workflow())
 
 
+def summaries(store: SqliteStore, client: AsyncWebClient, clock: Clock,
+              scheduler: AsyncIOScheduler | None = None) -> SummaryService:
+    """The service as the bot builds it; its jobs go on ``scheduler`` (by default one
+    never started: an earlier run of the bot)."""
+    summary_store = SummaryStore(store)
+    return SummaryService(summary_store, summary_store, SlackSummaries(client, DEFINITION),
+                          SummaryJobs(scheduler or AsyncIOScheduler(timezone=UTC)), clock, NY)
+
+
 @pytest.fixture
-def service(store: SqliteStore, slack: LocalSlack, clock: Clock) -> SummaryService:
-    client = slack_client(SlackAccess(slack.token, None, slack.api_url))
-    return SummaryService(SummaryStore(store), client, clock, NY, PACKAGED)
+def client(slack: LocalSlack) -> AsyncWebClient:
+    return slack_client(SlackAccess(slack.token, None, slack.api_url))
+
+
+@pytest.fixture
+def service(store: SqliteStore, client: AsyncWebClient, clock: Clock,
+            scheduler: AsyncIOScheduler) -> SummaryService:
+    return summaries(store, client, clock, scheduler)
 
 
 # -- many jurisdictions, fast ------------------------------------------------------------
@@ -271,7 +283,7 @@ def long_summary(items: int, name_length: int) -> Summary:
 
 @pytest.mark.parametrize(("items", "name_length"), [(1, 10), (50, 100), (100_000, 5000)])
 def test_rendering_fits_whatever_the_names_and_numbers(items: int, name_length: int) -> None:
-    reply = summary_reply(long_summary(items, name_length), NY, PACKAGED)
+    reply = summary_reply(long_summary(items, name_length), NY, DEFINITION)
     assert_fits(reply.blocks)
     assert len(reply.blocks) == 11
     text = json.dumps(reply.blocks, ensure_ascii=False)
@@ -282,18 +294,39 @@ def test_names_cannot_break_the_markup() -> None:
     summary = long_summary(1, 1)
     move = Move("x", "<!channel> & <@U1>", "new", "awaiting_response", ANA, NOW)
     reply = summary_reply(Summary(**{**summary.__dict__,
-                                     "activity": Activity((move,), 1)}), NY, PACKAGED)
+                                     "activity": Activity((move,), 1)}), NY, DEFINITION)
     text = json.dumps(reply.blocks)
     assert "&lt;!channel&gt; &amp; &lt;@U1&gt;" in text and "<!channel>" not in text
 
 
+def test_states_are_named_and_ordered_as_the_workflow_in_force_has_them() -> None:
+    """A team's workflow file that adds a state (first) and renames one: the message,
+    the no-change message and the chart's words follow it, not the packaged workflow."""
+    team = replace(DEFINITION, states={"appeal": "under appeal",
+                                       **DEFINITION.states, "new": "just added"})
+    states = (StateCount("awaiting_response", 2, 2), StateCount("new", 1, 1),
+              StateCount("appeal", 3, 0))
+    summary = Summary(**{**long_summary(1, 10).__dict__, "states": states})
+    text = json.dumps(summary_reply(summary, NY, team).blocks, ensure_ascii=False)
+    assert ("• under appeal: *3* (+3)\\n• just added: *1*\\n"
+            "• letter sent, awaiting response: *2*") in text
+    quiet = Summary(**{**summary.__dict__, "activity": Activity(()),
+                       "newly_overdue": Capped()})
+    text = json.dumps(summary_reply(quiet, NY, team).blocks, ensure_ascii=False)
+    assert "stand: under appeal 3 · just added 1 · letter sent, awaiting response 2." in text
+    assert chart_alt(summary, team).endswith(
+        "now. under appeal: 0 then 3; just added: 1 then 1; letter sent, awaiting response: "
+        "2 then 2")
+    assert chart_png(summary, NY, team).startswith(PNG)
+
+
 def test_the_chart_is_a_png_of_every_state_with_a_count() -> None:
     summary = long_summary(3, 10)
-    png = chart_png(summary, NY, PACKAGED)
+    png = chart_png(summary, NY, DEFINITION)
     assert png.startswith(PNG)
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert width > 400 and height > 40 * 20, (width, height)  # 40 states, one row each
-    empty = chart_png(Summary(**{**summary.__dict__, "states": ()}), NY, PACKAGED)
+    empty = chart_png(Summary(**{**summary.__dict__, "states": ()}), NY, DEFINITION)
     assert empty.startswith(PNG) and empty != png
 
 
@@ -405,7 +438,7 @@ async def test_a_period_with_no_change_gets_a_short_summary_and_no_chart(
 async def test_a_summary_slack_refuses_is_not_recorded_as_sent(
         store: SqliteStore, slack: LocalSlack, clock: Clock) -> None:
     wrong = slack_client(SlackAccess("xoxb-wrong", None, slack.api_url))
-    service = SummaryService(SummaryStore(store), wrong, clock, NY, PACKAGED)
+    service = summaries(store, wrong, clock)
     await service.subscribe(LEAD_CHANNEL, Schedule(Cadence.DAILY, clock_time(9), "UTC"), ADMIN)
     with pytest.raises(BadInput) as refused:
         await run(service, ADMIN, "summary")
@@ -516,11 +549,30 @@ async def scheduler() -> AsyncIterator[AsyncIOScheduler]:
     started.shutdown(wait=False)
 
 
+def test_jobs_made_before_the_scheduler_starts_are_replaced_and_removed_alike() -> None:
+    """A command may subscribe before the scheduler starts (or in the console, where it
+    never does): the channel still has one job, and none once it unsubscribes."""
+    idle = AsyncIOScheduler(timezone=UTC)
+    jobs = SummaryJobs(idle)
+
+    async def job(channel: str) -> None: ...
+
+    for hour in (9, 10):
+        jobs.add(Subscription(LEAD_CHANNEL, Schedule(Cadence.DAILY, clock_time(hour), "UTC"),
+                              ADMIN, NOW), job)
+    [pending] = idle.get_jobs()
+    assert pending.id == job_id(LEAD_CHANNEL) and "10:00" in pending.name
+    jobs.remove(LEAD_CHANNEL)
+    assert idle.get_jobs() == []
+
+
 async def test_one_cron_job_per_subscription_in_its_own_zone(
-        service: SummaryService, scheduler: AsyncIOScheduler) -> None:
-    await run(service, ANA, "subscribe daily 09:00 tz=Asia/Tokyo")
-    await run(service, ANA, "subscribe weekly mon 08:30 channel=<#CBOARD|board>")
-    install_summary_jobs(scheduler, service, await service.store.subscriptions())
+        store: SqliteStore, client: AsyncWebClient, clock: Clock, service: SummaryService,
+        scheduler: AsyncIOScheduler) -> None:
+    earlier = summaries(store, client, clock)  # the bot before it stopped: no jobs here
+    await run(earlier, ANA, "subscribe daily 09:00 tz=Asia/Tokyo")
+    await run(earlier, ANA, "subscribe weekly mon 08:30 channel=<#CBOARD|board>")
+    await service.start()
     jobs = {job.id: job for job in scheduler.get_jobs()}
     assert set(jobs) == {job_id(LEAD_CHANNEL), job_id("CBOARD")}
     tokyo = jobs[job_id(LEAD_CHANNEL)].trigger.get_next_fire_time(None, NOW)
@@ -538,11 +590,12 @@ async def test_one_cron_job_per_subscription_in_its_own_zone(
 
 
 async def test_a_job_sends_once_when_its_moment_has_come(
-        review: Review, clock: Clock, service: SummaryService, slack: LocalSlack,
-        scheduler: AsyncIOScheduler) -> None:
+        review: Review, store: SqliteStore, client: AsyncWebClient, clock: Clock,
+        service: SummaryService, slack: LocalSlack, scheduler: AsyncIOScheduler) -> None:
     await story(review, clock)
-    await run(service, ANA, "subscribe daily 11:00")  # 16:00 UTC, an hour from now
-    install_summary_jobs(scheduler, service, await service.store.subscriptions())
+    earlier = summaries(store, client, clock)  # the bot before it stopped: no jobs here
+    await run(earlier, ANA, "subscribe daily 11:00")  # 16:00 UTC, an hour from now
+    await service.start()
     [job] = scheduler.get_jobs()
     await job.func(*job.args)
     assert slack.posted == [], "not before its time"
@@ -557,7 +610,7 @@ async def test_a_failing_job_is_logged_not_raised(
         store: SqliteStore, slack: LocalSlack, clock: Clock,
         caplog: pytest.LogCaptureFixture) -> None:
     wrong = slack_client(SlackAccess("xoxb-wrong", None, slack.api_url))
-    service = SummaryService(SummaryStore(store), wrong, clock, NY, PACKAGED)
+    service = summaries(store, wrong, clock)
     clock.current = NOW - timedelta(days=2)
     await service.subscribe(LEAD_CHANNEL, Schedule(Cadence.DAILY, clock_time(9), "UTC"), ADMIN)
     clock.current = NOW
@@ -577,24 +630,25 @@ async def test_catch_up_sends_one_summary_per_channel_that_missed_its_moment(
     await service.store.mark_sent("CLATER", NOW - timedelta(hours=23))  # yesterday 16:00
     clock.current = NOW
 
-    sent = await catch_up(service, await service.store.subscriptions())
+    sent = await service.catch_up()
 
     assert [s.channel for s in sent] == ["CMISSED"]
     assert sent[0].summary.since == NOW - timedelta(days=3), "one summary covers the gap"
     assert [p.channel for p in slack.posted] == ["CMISSED"]
-    assert await catch_up(service, await service.store.subscriptions()) == []
+    assert await service.catch_up() == []
     assert len(slack.posted) == 1
 
 
 async def test_at_start_jobs_come_from_the_database_and_missed_summaries_go_out(
-        review: Review, clock: Clock, service: SummaryService, slack: LocalSlack,
-        scheduler: AsyncIOScheduler) -> None:
+        review: Review, store: SqliteStore, client: AsyncWebClient, clock: Clock,
+        service: SummaryService, slack: LocalSlack, scheduler: AsyncIOScheduler) -> None:
     await story(review, clock)
     clock.current = NOW - timedelta(days=2)
-    await run(service, ANA, "subscribe daily 09:00 tz=UTC")
-    await run(service, ANA, "subscribe weekly fri 09:00 tz=UTC", channel="CFRIDAY")
+    earlier = summaries(store, client, clock)  # the bot before it stopped: no jobs here
+    await run(earlier, ANA, "subscribe daily 09:00 tz=UTC")
+    await run(earlier, ANA, "subscribe weekly fri 09:00 tz=UTC", channel="CFRIDAY")
     clock.current = NOW
-    sent = await start_summaries(scheduler, service)
+    sent = await service.start()
     assert [s.channel for s in sent] == [LEAD_CHANNEL]
     assert {job.id for job in scheduler.get_jobs()} == {job_id(LEAD_CHANNEL), job_id("CFRIDAY")}
     await run(service, ANA, "unsubscribe", channel="CFRIDAY")

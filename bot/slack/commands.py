@@ -1,0 +1,36 @@
+"""The slash command, ``/review``: acked at once, answered after a worker is free.
+
+The words are parsed and the subcommand run by ``bot/subcommands/``; a subcommand that
+needs a form (``add`` with no words) opens it here, with the command's trigger.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.slack.answers import answer
+from bot.slack.deps import Deps
+from bot.subcommands.commands import SLASH, Caller
+from bot.ui.render import Reply
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.command(SLASH)
+    async def on_review(ack: AsyncAck, command: dict[str, Any]) -> None:
+        await ack()
+        respond = deps.responder.to(command["response_url"])
+        deps.workers.submit(lambda: answer(respond, run_command(deps, command),
+                                           silent_when_empty=True), command["user_id"])
+
+
+async def run_command(deps: Deps, command: dict[str, Any]) -> Reply:
+    """The command's answer, or an empty one when it opened a form instead."""
+    caller = Caller(command["user_id"], command.get("channel_id", ""))
+    reply = await deps.run_command(caller, command.get("text", ""))
+    if reply.modal is not None:
+        await deps.client.views_open(trigger_id=command["trigger_id"], view=reply.modal)
+        return Reply("")
+    return reply

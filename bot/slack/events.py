@@ -1,0 +1,33 @@
+"""Events Slack sends: App Home, each person's dashboard, drawn when they open it.
+
+An event is handled once however often Slack sends it (``bot/slack/middleware.py``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.deps import Deps
+from bot.ui import render
+from workflows.errors import ReviewError
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    async def on_home(event: dict[str, Any], client: AsyncWebClient) -> None:
+        await client.views_publish(user_id=event["user"],
+                                   view=await home_view(deps, event["user"]))
+
+
+async def home_view(deps: Deps, user: str) -> dict[str, Any]:
+    """The person's dashboard, or why they may not see one (not a reader)."""
+    review = deps.review
+    try:
+        await review.require_reader(user)
+    except ReviewError as refusal:
+        return render.home_closed(refusal)
+    return render.home(user, await review.home(user), review.today(),
+                       label=review.workflow.definition.label_of)

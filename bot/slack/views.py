@@ -1,0 +1,174 @@
+"""Forms (modals): a step that needs input, a court order, a new jurisdiction.
+
+Forms are validated field by field and their errors shown in the form
+(``response_action: errors``); nothing changes until every field is right and the
+workflow allows the step. Then the form closes, the card it came from is redrawn and
+the person told.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.slack.answers import as_response, take_reply
+from bot.slack.deps import Deps
+from bot.subcommands.commands import card
+from bot.ui import forms, render
+from bot.ui.render import Reply
+from workflows.deadlines import DueSpec, parse_date
+from workflows.errors import BadInput, ReviewError
+from workflows.model import CourtOrder, Jurisdiction, OrderKind
+from workflows.review import Change
+
+log = logging.getLogger(__name__)
+Body = dict[str, Any]
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.view(forms.STEP_FORM)
+    async def on_step_form(ack: AsyncAck, body: Body, view: Body,
+                           client: AsyncWebClient) -> None:
+        await step_form(deps, ack, client, body["user"]["id"], view)
+
+    @app.view(forms.ORDER_FORM)
+    async def on_order_form(ack: AsyncAck, body: Body, view: Body,
+                            client: AsyncWebClient) -> None:
+        await order_form(deps, ack, client, body["user"]["id"], view)
+
+    @app.view(forms.ADD_FORM)
+    async def on_add_form(ack: AsyncAck, body: Body, view: Body,
+                          client: AsyncWebClient) -> None:
+        await add_form(deps, ack, client, body["user"]["id"], view)
+
+
+async def step_form(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str,
+                    view: Body) -> None:
+    """A step's date, deadline, note and link."""
+    review, meta, fields = deps.review, forms.metadata(view), forms.values(view)
+    errors: dict[str, str] = {}
+    on = _field(errors, "date", fields, parse_date)
+    due = _field(errors, "due", fields, DueSpec.parse)
+    if meta.get("s") == "threaten" and not fields.get("note"):
+        errors["note"] = "Give the rationale for the document demand."
+    await submit(deps, ack, client, user, meta, errors, lambda: review.take(
+        user, str(meta.get("j")), str(meta.get("s")), on, due, fields.get("note", ""),
+        fields.get("link", ""), expected_version=meta.get("v")), _step_field)
+
+
+async def order_form(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str,
+                     view: Body) -> None:
+    """A court order: its kind, date, case, court, scope and the steps it blocks."""
+    review, meta, fields = deps.review, forms.metadata(view), forms.values(view)
+    errors: dict[str, str] = {}
+    on = _field(errors, "date", fields, lambda raw: review.day_of(parse_date(raw)))
+    blocks = _field(errors, "blocks", fields, review.workflow.definition.expand_blocks)
+    if not fields.get("case"):
+        errors["case"] = "Give the case number."
+    order = CourtOrder(OrderKind(fields.get("kind") or "injunction"), on or review.today(),
+                       fields.get("case", ""), fields.get("court", ""),
+                       fields.get("scope", ""), blocks or frozenset())
+    await submit(deps, ack, client, user, meta, errors,
+                 lambda: review.attach_order(user, str(meta.get("j")), order),
+                 _order_field)
+
+
+async def add_form(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str,
+                   view: Body) -> None:
+    """A new jurisdiction (``/review add`` with no words)."""
+    review, meta, fields = deps.review, forms.metadata(view), forms.values(view)
+    aliases = tuple(a for a in fields.get("aliases", "").split(",") if a.strip())
+    await submit(deps, ack, client, user, meta, {}, lambda: review.add(
+        user, fields.get("id", ""), fields.get("name", ""), fields.get("kind", ""),
+        fields.get("state", ""), aliases), _add_field)
+
+
+async def submit(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str,
+                 meta: Body, errors: dict[str, str], work: Callable[[], Awaitable[Change]],
+                 where: Callable[[str], str]) -> None:
+    """Show field errors in the form, or run the change and show its refusal under
+    the field ``where`` picks; on success close the form, redraw the card the form
+    came from and tell the person."""
+    if errors:
+        await ack(response_action="errors", errors=errors)
+        return
+    try:
+        change = await work()
+    except ReviewError as error:
+        await ack(response_action="errors", errors={where(error.message):
+                                                    error.message[:2000]})
+        return
+    await ack()
+    review, j = deps.review, change.jurisdiction
+    await _after_form(deps, client, user, meta, j, render.done(
+        change.event, j, await review.allowed(user, j), review.today(),
+        label=review.workflow.definition.label_of))
+
+
+async def _after_form(deps: Deps, client: AsyncWebClient, user: str, meta: Body,
+                      j: Jurisdiction, reply: Reply) -> None:
+    """Redraw the card the form came from, and tell the person it worked."""
+    try:
+        url = await take_reply(deps, user, meta)
+        if url:
+            fresh = await card(deps.review, user, j)
+            await AsyncWebhookClient(url).send(
+                **{**as_response(fresh), "replace_original": True})
+        if meta.get("ch"):
+            await client.chat_postEphemeral(channel=str(meta["ch"]), user=user,
+                                            text=reply.text, blocks=reply.blocks)
+    except Exception:
+        reference = secrets.token_hex(4)
+        log.exception("could not confirm a form, reference %s", reference)
+
+
+def _field(errors: dict[str, str], name: str, fields: dict[str, Any], parse: Any) -> Any:
+    """Parse one field; on BadInput note the error under that field's block."""
+    raw = fields.get(name)
+    if not raw:
+        return None
+    try:
+        return parse(raw)
+    except BadInput as error:
+        errors[name] = error.message[:2000]
+        return None
+
+
+def _named_field(message: str, fields: dict[str, str], otherwise: str) -> str:
+    """The field a refusal about one field's text names (``workflows.lengths`` begins
+    "The note is …"), else ``otherwise``."""
+    for words, block_id in fields.items():
+        if message.startswith(f"The {words} is "):
+            return block_id
+    return otherwise
+
+
+def _step_field(message: str) -> str:
+    """The step form: a note or link too long goes under it; the workflow's refusals
+    are about the step as a whole, shown under its date."""
+    return _named_field(message, {"note": "note", "link": "link"}, "date")
+
+
+def _order_field(message: str) -> str:
+    return _named_field(message, {"case number": "case", "court": "court", "scope": "scope"},
+                        "case")
+
+
+def _add_field(message: str) -> str:
+    if "name" in message:
+        return "name"
+    if "state code" in message:
+        return "state"
+    if "kind" in message:
+        return "kind"
+    if "alias" in message:
+        return "aliases"
+    return "id"
+
