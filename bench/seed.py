@@ -30,10 +30,11 @@ from storage.sqlite import SqliteStore
 from storage.summaries import SummaryStore
 from workflows.deadlines import DueSpec
 from workflows.definition import default_definition
+from workflows.jurisdictions import new_jurisdiction
 from workflows.machine import StepContext, Workflow
 from workflows.model import CourtOrder, Event, Jurisdiction, OrderKind, Role
 from workflows.reminders import Due, Policy, follow_up, plan
-from workflows.review import attach, new_jurisdiction, step_detail
+from workflows.review import attach, step_detail
 from workflows.summary import Cadence, Schedule, Subscription
 
 DEFAULT_AS_OF = datetime(2025, 3, 4, 14, 5, tzinfo=UTC)
@@ -179,9 +180,10 @@ def _step(s: Story, world: Setting, day: date, rng: Random) -> bool:
     name = rng.choices(names, weights)[0]
     due = _due(workflow, j, name, rng)
     before = j.state
-    workflow.take(j, name, StepContext(ACTORS[options[name]], options[name], day, due,
+    note = "seeded" if any(step.needs for step in workflow.candidates(j, name)) else ""
+    workflow.take(j, name, StepContext(ACTORS[options[name]], options[name], day, due, note,
                                        today=day))
-    _record(s, world, name, ACTORS[options[name]], day, step_detail(j, "", ""), rng, before)
+    _record(s, world, name, ACTORS[options[name]], day, step_detail(j, note, ""), rng, before)
     s.last_step = day
     return True
 

@@ -90,16 +90,18 @@ class Batches:
                            "filed.")
         if names:
             ids: list[str] = []
-            problems: list[str] = []
+            problems: list[tuple[Part, ...]] = []
             for name in names:
                 try:
                     ids.append((await self.review.resolve(name)).id)
                 except ReviewError as error:
-                    problems.append(error.message)
+                    problems.append((" ", *error.parts))
             if problems:
                 more = len(problems) - LISTED_PROBLEMS
-                raise BadInput("Nothing was filed: " + " ".join(problems[:LISTED_PROBLEMS])
-                               + (f" …and {more:,} more names like these." if more > 0 else ""))
+                raise BadInput(["Nothing was filed:",
+                                *(part for problem in problems[:LISTED_PROBLEMS]
+                                  for part in problem),
+                                f" …and {more:,} more names like these." if more > 0 else ""])
             return list(dict.fromkeys(ids))
         if filters is None or filters == Filters():
             raise BadInput("Name the jurisdictions (chicago, cook, nyc) or filter them "
@@ -126,7 +128,9 @@ class Batches:
     async def propose(self, actor: str, step: str, ids: Sequence[str], channel: str,
                       on: date | None, due: DueSpec | None, note: str) -> Proposal:
         await self.may_propose(actor, step)
-        check_length(note, "note", MAX_NOTE)
+        check_length(note, "note", MAX_NOTE, "note")
+        for unmet in self.review.workflow.definition.unmet(step, {"note": note}):
+            raise unmet  # a threat's rationale, say: refused before anything is filed
         if on is not None:
             self.review.day_of(on)  # refused now, not once per jurisdiction when run
         if len(ids) == 1:

@@ -17,7 +17,7 @@ from functools import lru_cache
 
 import holidays
 
-from workflows.errors import BadInput
+from workflows.errors import BadInput, Field
 
 DUE_SOON_BUSINESS_DAYS = 3
 VERY_OVERDUE_BUSINESS_DAYS = 20
@@ -28,13 +28,14 @@ _SPAN = re.compile(
 )
 
 
-def parse_date(text: str) -> date:
-    """A date as people type it here: ISO 8601 (2017-06-30)."""
+def parse_date(text: str, field: Field = "date") -> date:
+    """A date as people type it here: ISO 8601 (2017-06-30). ``field`` is the one it
+    was given for (a deadline's date is ``due``)."""
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise BadInput(
-            f"“{text}” is not a date; write it as YYYY-MM-DD, e.g. 2017-06-30.") from None
+        raise BadInput(f"“{text}” is not a date; write it as YYYY-MM-DD, e.g. 2017-06-30.",
+                       field=field) from None
 
 
 @dataclass(frozen=True)
@@ -51,15 +52,14 @@ class DueSpec:
         if match:
             days = int(match["n"])
             if days < 1:
-                raise BadInput("A deadline needs at least 1 day.")
+                raise BadInput("A deadline needs at least 1 day.", field="due")
             unit = match["unit"].lower()
             return cls(days=days, business=unit.startswith("b"))
         if re.match(r"^\s*\d{4}-", text):
-            return cls(on=parse_date(text))
+            return cls(on=parse_date(text, "due"))
         raise BadInput(
             f"“{text}” is not a deadline. Write a date (2017-06-30), "
-            "“30 days” (calendar) or “20 business days”."
-        )
+            "“30 days” (calendar) or “20 business days”.", field="due")
 
     def describe(self) -> str:
         if self.on is not None:

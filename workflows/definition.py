@@ -3,10 +3,13 @@
 A ``Definition`` holds the states and their labels, where a jurisdiction starts, the
 steps between states (who may take each, which guards apply from which source, what a
 step does to the rounds), the scopes a court order can block, who may use the commands
-that are not steps, and the reminder offsets. ``load_definition`` refuses a file that
-names an unknown state, role, guard or step, leaves a state unreachable, declares a step
-twice from one state, or sends a step back ("<held>") where nothing was held; the
-``DefinitionError`` names the file, the line, the step and what is wrong.
+that are not steps, and the reminder offsets. A step may say what it ``needs`` besides
+(a note, a link) and what to tell someone who leaves it out: a subpoena threat needs
+its rationale. ``load_definition`` refuses a file that names an unknown state, role,
+guard or step, leaves a state unreachable, declares a step twice from one state, or
+sends a step back ("<held>") where nothing was held; the ``DefinitionError`` names the
+file, the line, the step and what is wrong (``workflows.workflow_file`` reads the YAML
+with its lines and checks each value; this module builds the workflow from it).
 
 ``workflows/review.yml``, packaged with the code, is the review this bot was built for;
 ``default_definition`` reads it once.
@@ -14,21 +17,22 @@ twice from one state, or sends a step back ("<held>") where nothing was held; th
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, NoReturn
-
-import yaml
 
 from workflows.deadlines import VERY_OVERDUE_BUSINESS_DAYS
-from workflows.errors import BadInput
+from workflows.errors import BadInput, Field
 from workflows.guards import GUARDS
 from workflows.model import Role
 from workflows.reminders import Policy
+from workflows.workflow_file import At, DefinitionError, WorkflowFile, describe, read_yaml
+
+__all__ = ["COMMANDS", "DEADLINES", "DEFAULT_FILE", "NEEDABLE", "OPTIONAL_COMMANDS", "RETURN",
+           "Definition", "DefinitionError", "Reminders", "Step", "default_definition",
+           "load_definition"]
 
 RETURN = "<held>"
 """A destination meaning "back to the state the jurisdiction was held from"."""
@@ -43,17 +47,15 @@ OPTIONAL_COMMANDS: dict[str, frozenset[Role]] = {
 """Commands a file may leave out of ``permissions`` (added after files were written):
 who may use them then."""
 
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _ROLES = {role.value: role for role in Role}
 _TOP = ("states", "initial", "steps", "permissions")
 _TOP_OPTIONAL = ("roles", "scopes", "reminders")
 _STEP = ("name", "label", "sources", "dest", "roles")
-_STEP_OPTIONAL = ("guards", "opens_round", "deadline", "outcome", "holds", "pauses", "resumes")
+_STEP_OPTIONAL = ("guards", "opens_round", "deadline", "outcome", "holds", "pauses", "resumes",
+                  "needs")
+NEEDABLE: tuple[Field, ...] = ("note", "link")
+"""The texts a step can be declared to need (``needs:``); a deadline is ``deadline``'s."""
 _REMINDERS = ("before", "follow_up_every", "very_overdue")
-
-
-class DefinitionError(ValueError):
-    """A workflow that cannot be used: where it is wrong (file, line, step) and how."""
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,15 @@ class Step:
     holds: bool = False  # remembers the source so a RETURN step can go back to it
     pauses: bool = False
     resumes: bool = False
+    needs: dict[Field, str] = field(default_factory=dict)
+    """The texts (of ``NEEDABLE``) the step cannot be taken without, each with the
+    sentence that refuses it when it is left out."""
+
+    def unmet(self, given: Mapping[str, object]) -> list[BadInput]:
+        """A refusal, about its field, for each text this step needs and ``given`` (by
+        field) leaves blank."""
+        return [BadInput(reason, field=need) for need, reason in self.needs.items()
+                if not str(given.get(need) or "").strip()]
 
 
 @dataclass(frozen=True)
@@ -111,6 +122,16 @@ class Definition:
     def label_of(self, state: str) -> str:
         return self.states.get(state, state)
 
+    def unmet(self, name: str, given: Mapping[str, object]) -> list[BadInput]:
+        """What step ``name`` needs from wherever it is taken and ``given`` leaves
+        blank: refused before the step is judged (a batch, a form's other mistakes). A
+        need of only some of its declarations is judged when the step is taken."""
+        declared = self.steps_named(name)
+        if not declared:
+            return []
+        return [refusal for refusal in declared[0].unmet(given)
+                if all(refusal.field in step.needs for step in declared)]
+
     def expand_blocks(self, words: list[str]) -> frozenset[str]:
         """Turn ``blocks=escalation,close`` into step names; unknown words are refused."""
         steps: set[str] = set()
@@ -121,7 +142,8 @@ class Definition:
                 steps.add(word)
             else:
                 known = ", ".join(sorted(self.scopes) + list(self.step_names))
-                raise BadInput(f"“{word}” is not a step an order can block. Known: {known}.")
+                raise BadInput(f"“{word}” is not a step an order can block. Known: {known}.",
+                               field="blocks")
         return frozenset(steps)
 
     def held_sources(self, state: str) -> list[str]:
@@ -147,7 +169,7 @@ def load_definition(source: str | Path, name: str = "<text>") -> Definition:
             source = source.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise DefinitionError(f"{name}: cannot be read ({error})") from None
-    return _build(_parse(source, name))
+    return _build(read_yaml(source, name))
 
 
 @cache
@@ -157,95 +179,15 @@ def default_definition() -> Definition:
     return load_definition(text, DEFAULT_FILE)
 
 
-_At = tuple[str | int, ...]
-"""Where a value sits in the file: ``("steps", 4, "guards")``."""
-
-
-@dataclass(frozen=True)
-class _File:
-    """The parsed file, with the line on which each key and list item starts."""
-
-    name: str
-    data: Any
-    lines: dict[_At, int]
-
-    def fail(self, at: _At, problem: str) -> NoReturn:
-        raise DefinitionError(f"{self.where(at)}: {problem}")
-
-    def where(self, at: _At) -> str:
-        line = next(self.lines[at[:n]] for n in range(len(at), -1, -1) if at[:n] in self.lines)
-        spot = _dotted(at)
-        if len(at) >= 2 and at[0] == "steps" and isinstance(at[1], int):
-            spot = ", ".join(part for part in (self._step(at[1]), _dotted(at[2:])) if part)
-        return f"{self.name}, line {line}" + (f" ({spot})" if spot else "")
-
-    def _step(self, index: int) -> str:
-        item = self.data["steps"][index]
-        named = item.get("name") if isinstance(item, dict) else None
-        return f"step “{named}”" if isinstance(named, str) else f"steps[{index}]"
-
-
-def _dotted(at: _At) -> str:
-    return "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in at
-                   ).lstrip(".")
-
-
-def _parse(text: str, name: str) -> _File:
-    """YAML through PyYAML's SafeLoader (what ``yaml.safe_load`` does), keeping the
-    node tree so that errors can give line numbers."""
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        data = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as error:
-        raise DefinitionError(f"{name}{_yaml_problem(error)}") from None
-    except yaml.YAMLError as error:
-        raise DefinitionError(f"{name}: not valid YAML: {error}") from None
-    finally:
-        loader.dispose()
-    lines: dict[_At, int] = {(): 1}
-    if node is not None:
-        _index(node, (), node.start_mark.line + 1, lines, name, set())
-    return _File(name, data, lines)
-
-
-def _yaml_problem(error: yaml.MarkedYAMLError) -> str:
-    """``, line 14, column 9: not valid YAML: … (while parsing … on line 13)``."""
-    mark, context = error.problem_mark, error.context_mark
-    where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-    during = (f" ({error.context} on line {context.line + 1})"
-              if error.context and context else "")
-    return f"{where}: not valid YAML: {error.problem}{during}"
-
-
-def _index(node: yaml.Node, at: _At, line: int, lines: dict[_At, int], name: str,
-           seen: set[int]) -> None:
-    """Record the line of every key and item under ``node``; refuse a key given twice."""
-    lines[at] = line
-    if id(node) in seen:  # an alias: indexed where it was anchored
-        return
-    seen.add(id(node))
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            here = (*at, key.value if isinstance(key, yaml.ScalarNode) else "?")
-            if here in lines:
-                raise DefinitionError(f"{name}, line {key.start_mark.line + 1}: “{key.value}” "
-                                      f"is given twice (first on line {lines[here]})")
-            _index(value, here, key.start_mark.line + 1, lines, name, seen)
-    elif isinstance(node, yaml.SequenceNode):
-        for number, item in enumerate(node.value):
-            _index(item, (*at, number), item.start_mark.line + 1, lines, name, seen)
-
-
-def _build(file: _File) -> Definition:
-    top = _fields(file, (), file.data, _TOP, _TOP_OPTIONAL)
+def _build(file: WorkflowFile) -> Definition:
+    top = file.fields((), file.data, _TOP, _TOP_OPTIONAL)
     states = _states(file, top["states"])
     groups = _groups(file, top.get("roles", {}))
     steps = tuple(_step(file, ("steps", number), item, states, groups)
-                  for number, item in enumerate(_items(file, ("steps",), top["steps"])))
+                  for number, item in enumerate(file.items(("steps",), top["steps"])))
     names = tuple(dict.fromkeys(step.name for step in steps))
     definition = Definition(
-        states, _known(file, ("initial",), top["initial"], states, "state"), steps,
+        states, file.known(("initial",), top["initial"], states, "state"), steps,
         _scopes(file, top.get("scopes", {}), names),
         _permissions(file, top["permissions"], groups),
         _reminders(file, top.get("reminders", {})), file.name)
@@ -258,61 +200,93 @@ def _build(file: _File) -> Definition:
 # -- the parts -----------------------------------------------------------------------
 
 
-def _states(file: _File, value: object) -> dict[str, str]:
-    at: _At = ("states",)
+def _states(file: WorkflowFile, value: object) -> dict[str, str]:
+    at: At = ("states",)
     if not isinstance(value, dict) or not value:
         file.fail(at, "should map each state to its label, e.g. “new: added, no letter yet”")
-    return {_word(file, (*at, key), key, "a state name"): _text(file, (*at, key), label)
+    return {file.word((*at, key), key, "a state name"): file.text((*at, key), label)
             for key, label in value.items()}
 
 
-def _groups(file: _File, value: object) -> dict[str, frozenset[Role]]:
+def _groups(file: WorkflowFile, value: object) -> dict[str, frozenset[Role]]:
     """Named groups of roles (``recorders: [analyst, lead, admin]``)."""
     groups: dict[str, frozenset[Role]] = {}
-    for key, members in _mapping(file, ("roles",), value).items():
-        at: _At = ("roles", key)
-        name = _word(file, at, key, "a group name")
+    for key, members in file.mapping(("roles",), value).items():
+        at: At = ("roles", key)
+        name = file.word(at, key, "a group name")
         if name in _ROLES:
             file.fail(at, f"“{name}” is a role; give the group another name")
         groups[name] = _roles(file, at, members, {})
     return groups
 
 
-def _step(file: _File, at: _At, value: object, states: dict[str, str],
+def _roles(file: WorkflowFile, at: At, value: object,
+           groups: dict[str, frozenset[Role]]) -> frozenset[Role]:
+    """Roles and groups of roles, by name: ``recorders`` or ``[lead, admin]``."""
+    listed = [value] if isinstance(value, str) else file.items(at, value)
+    roles: set[Role] = set()
+    for number, item in enumerate(listed):
+        spot = at if isinstance(value, str) else (*at, number)
+        if isinstance(item, str) and item in groups:
+            roles |= groups[item]
+        elif isinstance(item, str) and item in _ROLES:
+            roles.add(_ROLES[item])
+        else:
+            known = ", ".join(_ROLES)
+            named = f"; groups: {', '.join(groups)}" if groups else ""
+            file.fail(spot, f"unknown role {describe(item)} (roles: {known}{named})")
+    return frozenset(roles)
+
+
+def _step(file: WorkflowFile, at: At, value: object, states: dict[str, str],
           groups: dict[str, frozenset[Role]]) -> Step:
-    fields = _fields(file, at, value, _STEP, _STEP_OPTIONAL)
-    name = _word(file, (*at, "name"), fields["name"], "a step name")
+    fields = file.fields(at, value, _STEP, _STEP_OPTIONAL)
+    name = file.word((*at, "name"), fields["name"], "a step name")
     if name in COMMANDS or name in OPTIONAL_COMMANDS:
         file.fail((*at, "name"), f"“{name}” is a command, not a step; name the step otherwise")
-    sources = _names(file, (*at, "sources"), fields["sources"], states, "state")
+    sources = file.names((*at, "sources"), fields["sources"], states, "state")
     dest = fields["dest"]
-    opens_round = _optional_word(file, (*at, "opens_round"), fields.get("opens_round"))
+    opens_round = file.optional_word((*at, "opens_round"), fields.get("opens_round"))
     return Step(
-        name, _text(file, (*at, "label"), fields["label"]), sources,
-        dest if dest == RETURN else _known(file, (*at, "dest"), dest, states, "state"),
+        name, file.text((*at, "label"), fields["label"]), sources,
+        dest if dest == RETURN else file.known((*at, "dest"), dest, states, "state"),
         _roles(file, (*at, "roles"), fields["roles"], groups),
         _guards(file, (*at, "guards"), fields.get("guards", {}), sources),
         opens_round, _deadline(file, at, fields.get("deadline", "none"), opens_round),
-        _optional_word(file, (*at, "outcome"), fields.get("outcome")),
-        _flag(file, (*at, "holds"), fields.get("holds", False)),
-        _flag(file, (*at, "pauses"), fields.get("pauses", False)),
-        _flag(file, (*at, "resumes"), fields.get("resumes", False)))
+        file.optional_word((*at, "outcome"), fields.get("outcome")),
+        file.flag((*at, "holds"), fields.get("holds", False)),
+        file.flag((*at, "pauses"), fields.get("pauses", False)),
+        file.flag((*at, "resumes"), fields.get("resumes", False)),
+        _needs(file, (*at, "needs"), fields.get("needs", {})))
 
 
-def _guards(file: _File, at: _At, value: object,
+def _needs(file: WorkflowFile, at: At, value: object) -> dict[Field, str]:
+    """``note: Give the rationale …``: each text the step needs, and what to say when
+    it is left out."""
+    needs: dict[Field, str] = {}
+    for key, reason in file.mapping(at, value).items():
+        need = next((known for known in NEEDABLE if known == key), None)
+        if need is None:
+            file.fail((*at, key),
+                      f"a step can need {' or '.join(NEEDABLE)}, not {describe(key)}")
+        needs[need] = file.text((*at, key), reason)
+    return needs
+
+
+def _guards(file: WorkflowFile, at: At, value: object,
             sources: tuple[str, ...]) -> dict[str, tuple[str, ...]]:
     guards: dict[str, tuple[str, ...]] = {}
-    for source, names in _mapping(file, at, value).items():
+    for source, names in file.mapping(at, value).items():
         if source not in sources:
             file.fail((*at, source), f"guards for “{source}”, which is not one of the "
                                      f"step's sources ({', '.join(sources)})")
-        guards[source] = _names(file, (*at, source), names, GUARDS, "guard")
+        guards[source] = file.names((*at, source), names, GUARDS, "guard")
     return guards
 
 
-def _deadline(file: _File, at: _At, value: object, opens_round: str | None) -> str:
+def _deadline(file: WorkflowFile, at: At, value: object, opens_round: str | None) -> str:
     if value not in DEADLINES:
-        file.fail((*at, "deadline"), f"bad deadline {_kind(value)}: write "
+        file.fail((*at, "deadline"), f"bad deadline {describe(value)}: write "
                                      + ", ".join(DEADLINES))
     if value != "none" and opens_round is None:
         file.fail((*at, "deadline"), "a deadline belongs to a round: give opens_round too, "
@@ -320,39 +294,40 @@ def _deadline(file: _File, at: _At, value: object, opens_round: str | None) -> s
     return str(value)
 
 
-def _scopes(file: _File, value: object, steps: tuple[str, ...]) -> dict[str, frozenset[str]]:
-    return {_word(file, ("scopes", key), key, "a scope name"):
-            frozenset(_names(file, ("scopes", key), names, steps, "step"))
-            for key, names in _mapping(file, ("scopes",), value).items()}
+def _scopes(file: WorkflowFile, value: object,
+            steps: tuple[str, ...]) -> dict[str, frozenset[str]]:
+    return {file.word(("scopes", key), key, "a scope name"):
+            frozenset(file.names(("scopes", key), names, steps, "step"))
+            for key, names in file.mapping(("scopes",), value).items()}
 
 
-def _permissions(file: _File, value: object,
+def _permissions(file: WorkflowFile, value: object,
                  groups: dict[str, frozenset[Role]]) -> dict[str, frozenset[Role]]:
-    fields = _fields(file, ("permissions",), value, COMMANDS, tuple(OPTIONAL_COMMANDS))
+    fields = file.fields(("permissions",), value, COMMANDS, tuple(OPTIONAL_COMMANDS))
     given = {command: _roles(file, ("permissions", command), fields[command], groups)
              for command in (*COMMANDS, *OPTIONAL_COMMANDS) if command in fields}
     return {**OPTIONAL_COMMANDS, **given}
 
 
-def _reminders(file: _File, value: object) -> Reminders:
-    at: _At = ("reminders",)
-    fields, default = _fields(file, at, value, (), _REMINDERS), Reminders()
-    before = [_whole(file, (*at, "before", n), day, 60) for n, day in
-              enumerate(_items(file, (*at, "before"), fields.get("before", default.before)))]
+def _reminders(file: WorkflowFile, value: object) -> Reminders:
+    at: At = ("reminders",)
+    fields, default = file.fields(at, value, (), _REMINDERS), Reminders()
+    before = [file.whole((*at, "before", n), day, 60) for n, day in
+              enumerate(file.items((*at, "before"), fields.get("before", default.before)))]
     if len(set(before)) != len(before):
         file.fail((*at, "before"), "names a day twice")
     return Reminders(
         tuple(sorted(before, reverse=True)),
-        _whole(file, (*at, "follow_up_every"),
-               fields.get("follow_up_every", default.follow_up_every), 60),
-        _whole(file, (*at, "very_overdue"), fields.get("very_overdue", default.very_overdue),
-               260))
+        file.whole((*at, "follow_up_every"),
+                   fields.get("follow_up_every", default.follow_up_every), 60),
+        file.whole((*at, "very_overdue"), fields.get("very_overdue", default.very_overdue),
+                   260))
 
 
 # -- the whole -----------------------------------------------------------------------
 
 
-def _check_once_per_source(file: _File, steps: tuple[Step, ...]) -> None:
+def _check_once_per_source(file: WorkflowFile, steps: tuple[Step, ...]) -> None:
     first: dict[tuple[str, str], int] = {}
     for number, step in enumerate(steps):
         for place, source in enumerate(step.sources):
@@ -364,7 +339,7 @@ def _check_once_per_source(file: _File, steps: tuple[Step, ...]) -> None:
             first[step.name, source] = number
 
 
-def _check_returns(file: _File, definition: Definition) -> None:
+def _check_returns(file: WorkflowFile, definition: Definition) -> None:
     for number, step in enumerate(definition.steps):
         for place, source in enumerate(step.sources):
             if step.dest == RETURN and not definition.held_sources(source):
@@ -373,7 +348,7 @@ def _check_returns(file: _File, definition: Definition) -> None:
                           f"from, but no such step leads to “{source}”")
 
 
-def _check_reachable(file: _File, definition: Definition) -> None:
+def _check_reachable(file: WorkflowFile, definition: Definition) -> None:
     reached, frontier = {definition.initial}, [definition.initial]
     while frontier:
         state = frontier.pop()
@@ -386,112 +361,3 @@ def _check_reachable(file: _File, definition: Definition) -> None:
             file.fail(("states", state), f"unreachable state “{state}”: no chain of steps "
                                          f"leads to it from “{definition.initial}”")
 
-
-# -- values --------------------------------------------------------------------------
-
-
-def _fields(file: _File, at: _At, value: object, required: tuple[str, ...],
-            optional: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A mapping with exactly these keys (the optional ones may be left out)."""
-    fields = _mapping(file, at, value)
-    for key in fields:
-        if key not in required + optional:
-            file.fail((*at, key), f"unknown key “{key}” (known: "
-                                  + ", ".join(required + optional) + ")")
-    for key in required:
-        if key not in fields:
-            file.fail(at, f"missing key “{key}”")
-    return fields
-
-
-def _mapping(file: _File, at: _At, value: object) -> dict[Any, Any]:
-    if not isinstance(value, dict):
-        file.fail(at, f"should be a mapping (“key: value” lines), not {_kind(value)}")
-    return value
-
-
-def _items(file: _File, at: _At, value: object) -> list[Any]:
-    if not isinstance(value, list | tuple) or not value:
-        file.fail(at, f"should be a list of one or more items, not {_kind(value)}")
-    return list(value)
-
-
-def _names(file: _File, at: _At, value: object, known: Iterable[str],
-           what: str) -> tuple[str, ...]:
-    """One known name, or a list of them (each once)."""
-    listed = [value] if isinstance(value, str) else _items(file, at, value)
-    result: list[str] = []
-    for number, item in enumerate(listed):
-        spot = at if isinstance(value, str) else (*at, number)
-        if item in result:
-            file.fail(spot, f"“{item}” is listed twice")
-        result.append(_known(file, spot, item, known, what))
-    return tuple(result)
-
-
-def _known(file: _File, at: _At, value: object, known: Iterable[str], what: str) -> str:
-    names = list(known)
-    if not isinstance(value, str) or value not in names:
-        file.fail(at, f"unknown {what} {_kind(value)} (known: {', '.join(names)})")
-    return value
-
-
-def _roles(file: _File, at: _At, value: object,
-           groups: dict[str, frozenset[Role]]) -> frozenset[Role]:
-    """Roles and groups of roles, by name: ``recorders`` or ``[lead, admin]``."""
-    listed = [value] if isinstance(value, str) else _items(file, at, value)
-    roles: set[Role] = set()
-    for number, item in enumerate(listed):
-        spot = at if isinstance(value, str) else (*at, number)
-        if isinstance(item, str) and item in groups:
-            roles |= groups[item]
-        elif isinstance(item, str) and item in _ROLES:
-            roles.add(_ROLES[item])
-        else:
-            known = ", ".join(_ROLES)
-            named = f"; groups: {', '.join(groups)}" if groups else ""
-            file.fail(spot, f"unknown role {_kind(item)} (roles: {known}{named})")
-    return frozenset(roles)
-
-
-def _word(file: _File, at: _At, value: object, what: str) -> str:
-    if not isinstance(value, str) or not _NAME.match(value):
-        file.fail(at, f"{_kind(value)} is not {what}: use lowercase letters, digits and _, "
-                      "starting with a letter")
-    return value
-
-
-def _optional_word(file: _File, at: _At, value: object) -> str | None:
-    return None if value is None else _word(file, at, value, "a name")
-
-
-def _text(file: _File, at: _At, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        file.fail(at, f"should be some text, not {_kind(value)}")
-    return value.strip()
-
-
-def _flag(file: _File, at: _At, value: object) -> bool:
-    if not isinstance(value, bool):
-        file.fail(at, f"should be true or false, not {_kind(value)}")
-    return value
-
-
-def _whole(file: _File, at: _At, value: object, most: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= most:
-        file.fail(at, f"should be a whole number of business days from 1 to {most}, "
-                      f"not {_kind(value)}")
-    return value
-
-
-def _kind(value: object) -> str:
-    """How a value is named in an error: “x” for text, else what it is."""
-    if isinstance(value, str):
-        return f"“{value}”"
-    if value is None:
-        return "nothing"
-    if isinstance(value, bool):
-        return f"{str(value).lower()} (a yes/no value)"
-    if isinstance(value, int | float):
-        return f"the number {value}"
-    return "a list" if isinstance(value, list) else "a mapping"

@@ -25,13 +25,14 @@ from functools import cached_property
 
 from workflows.errors import AlreadyExists, BadInput, NotPermitted, ReviewError
 from workflows.exports import unguard
+from workflows.jurisdictions import new_jurisdiction
 from workflows.machine import StepContext, Workflow, article, check_day, roles_phrase
 from workflows.model import Event, Jurisdiction, Role
 from workflows.ports import StagedChange
 from workflows.reminders import Policy, plan
 from workflows.replay import COLUMNS as EVENT_COLUMNS
 from workflows.replay import Action, Row, actions, blank
-from workflows.review import attach, new_jurisdiction, step_detail
+from workflows.review import attach, step_detail
 
 REQUIRED = ("id", "name")
 OPTIONAL = ("kind", "state", "aliases", "first_letter")

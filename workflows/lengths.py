@@ -9,7 +9,7 @@ kinds are already slugs of at most 64 characters.
 
 from __future__ import annotations
 
-from workflows.errors import BadInput
+from workflows.errors import BadInput, Field
 
 MAX_NAME = 200
 """A jurisdiction's name."""
@@ -21,10 +21,10 @@ MAX_CASE = 200
 """A court order's case number, and its court."""
 
 
-def check_length(text: str, what: str, limit: int) -> str:
-    """``text`` unchanged, or ``BadInput`` naming ``what`` (the field's own words, which
-    the forms use to show the refusal under that field), its length and the limit."""
+def check_length(text: str, what: str, limit: int, field: Field) -> str:
+    """``text`` unchanged, or ``BadInput`` about ``field``, saying ``what`` it is (the
+    field in words), its length and the limit."""
     if len(text) > limit:
         raise BadInput(f"The {what} is {len(text):,} characters long; it may have at most "
-                       f"{limit:,}.")
+                       f"{limit:,}.", field=field)
     return text

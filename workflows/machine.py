@@ -36,10 +36,10 @@ def check_day(on: date, today: date) -> None:
     jurisdiction: every step after it would be refused as earlier than the last."""
     if on > today:
         raise BadInput(f"{on} is after today ({today}): only what has already happened "
-                       "can be recorded.")
+                       "can be recorded.", field="date")
     if on < EARLIEST:
         raise BadInput(f"{on} is before {EARLIEST}, earlier than anything this review "
-                       f"records (today is {today}); check the year.")
+                       f"records (today is {today}); check the year.", field="date")
 
 
 def _dated(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
@@ -100,6 +100,7 @@ class Workflow:
         result: list[dict[str, object]] = []
         for source in step.sources:
             guards = [partial(_check_guard, GUARDS[name]) for name in step.guards.get(source, ())]
+            guards.append(partial(_check, _needs_given, step))
             if step.dest != RETURN:
                 result.append({"trigger": step.name, "source": source, "dest": step.dest,
                                "conditions": checks + guards, "after": after})
@@ -115,8 +116,8 @@ class Workflow:
 
     def take(self, j: Jurisdiction, name: str, ctx: StepContext) -> Step:
         """Apply step ``name`` to ``j`` in memory, or raise why it is refused."""
-        check_length(ctx.note, "note", MAX_NOTE)
-        check_length(ctx.link, "link", MAX_LINK)
+        check_length(ctx.note, "note", MAX_NOTE, "note")
+        check_length(ctx.link, "link", MAX_LINK, "link")
         named = self.definition.steps_named(name)
         if not named:
             raise BadInput(f"“{name}” is not a workflow step.")
@@ -196,19 +197,26 @@ def _held_from_is(state: str, event: EventData) -> bool:
 def _in_order(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
     if j.last_step_on is not None and ctx.on < j.last_step_on:
         raise BadInput(f"{ctx.on} is before {j.name}'s last step ({j.last_step_on}); "
-                       "steps are recorded in order.")
+                       "steps are recorded in order.", field="date")
 
 
 def _deadline_given(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
     if step.deadline == "required" and ctx.due is None:
         raise BadInput(
             f"To {step.label}, give a deadline: due=2017-06-30, due=\"30 days\" or "
-            "due=\"20 business days\"."
-        )
+            "due=\"20 business days\".", field="due")
     if step.deadline == "none" and ctx.due is not None:
-        raise BadInput(f"“{step.name}” sets no deadline; leave out due=.")
+        raise BadInput(f"“{step.name}” sets no deadline; leave out due=.", field="due")
     if ctx.due is not None and ctx.due.on is not None and ctx.due.on <= ctx.on:
-        raise BadInput(f"The deadline {ctx.due.on} must fall after the step's date {ctx.on}.")
+        raise BadInput(f"The deadline {ctx.due.on} must fall after the step's date {ctx.on}.",
+                       field="due")
+
+
+def _needs_given(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
+    """Refuse a step taken without a text it ``needs`` (a threat's rationale), judged
+    after who may take it and whether it may be taken at all."""
+    for refusal in step.unmet({"note": ctx.note, "link": ctx.link}):
+        raise refusal
 
 
 def _apply_effects(step: Step, holding: frozenset[str], event: EventData) -> None:

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
+from workflows.errors import BadInput
+
 
 class Role(StrEnum):
     VIEWER = "viewer"
@@ -20,6 +22,16 @@ class OrderKind(StrEnum):
     LAWSUIT = "lawsuit"
     INJUNCTION = "injunction"
     RULING = "ruling"
+
+    @classmethod
+    def parse(cls, text: str) -> OrderKind:
+        """The kind a person (or a form's menu) names; a refusal under ``kind`` else."""
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            kinds = ", ".join(kind.value for kind in cls)
+            raise BadInput(f"“{text}” is not a kind of court order; the kinds are {kinds}.",
+                           field="kind") from None
 
 
 @dataclass

@@ -84,7 +84,8 @@ def read_numbered(header: Iterable[str], rows: Iterable[tuple[int, Mapping[str, 
             due = (raw.get("due") or "").strip()
             result.append(Row(line, parse_date(raw.get("date") or ""),
                               (raw.get("jurisdiction") or "").strip(), event,
-                              parse_date(due) if due else None, (raw.get("detail") or "").strip(),
+                              parse_date(due, "due") if due else None,
+                              (raw.get("detail") or "").strip(),
                               (raw.get("date_is_approximate") or "").strip().lower() == "yes"))
         except BadInput as error:
             errors.append(f"line {line}: {error.message}")

@@ -8,25 +8,27 @@ state, its event and the notice to the team channel in one transaction. Refusals
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from workflows.deadlines import DueSpec, is_us_state
+from workflows.deadlines import DueSpec
 from workflows.errors import (
     AlreadyExists,
     Ambiguous,
     BadInput,
+    Code,
     Conflict,
+    Field,
     NotFound,
     NotPermitted,
     Stale,
     StepRefused,
 )
-from workflows.lengths import MAX_CASE, MAX_NAME, MAX_NOTE, check_length
+from workflows.jurisdictions import new_jurisdiction, slug
+from workflows.lengths import MAX_CASE, MAX_NOTE, check_length
 from workflows.machine import StepContext, Workflow, check_day
 from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Notice, Role
 from workflows.ports import Clock, Directory, Filters, Repository
@@ -34,7 +36,6 @@ from workflows.reminders import Policy, Reminder, plan
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
-_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LOOKUP_LIMIT = 10
 
 
@@ -129,11 +130,11 @@ class Review:
         if user in self.config.admins or await self.repo.role(user) is not None:
             return
         if self.config.readers is Readers.ROLES:
-            raise NotPermitted("Only people with a role may read this review; ask an admin "
-                               "to give you one (`role`).")
+            raise NotPermitted(["Only people with a role may read this review; ask an admin "
+                                "to give you one (", Code("role"), ")."])
         if await self.directory.is_guest(user):
-            raise NotPermitted("Guests may read this review only once an admin gives them a "
-                               "role (`role`).")
+            raise NotPermitted(["Guests may read this review only once an admin gives them a "
+                                "role (", Code("role"), ")."])
 
     async def may(self, user: str, command: str) -> bool:
         return await self.role_of(user) in self.workflow.definition.permissions[command]
@@ -160,7 +161,8 @@ class Review:
         exact, prefixed = await self.repo.lookup(text, LOOKUP_LIMIT + 1)
         found = exact or prefixed
         if not found:
-            raise NotFound(f"No jurisdiction matches “{text}”. `list` shows them all.")
+            raise NotFound([f"No jurisdiction matches “{text}”. ", Code("list"),
+                            " shows them all."])
         if len(found) > 1:
             raise Ambiguous(text, [(item.id, item.name) for item in found[:LOOKUP_LIMIT]])
         j = await self.repo.get(found[0].id)
@@ -210,14 +212,16 @@ class Review:
                   aliases: tuple[str, ...] = ()) -> Change:
         await self.require(actor, "add")
         j = new_jurisdiction(jid, name, kind, us_state, aliases)
-        await self._check_free(j.id, *j.aliases)
+        await self._check_free("id", j.id)
+        await self._check_free("aliases", *j.aliases)
         j.version, j.state = 1, self.workflow.definition.initial
         event = self._event(j, "added", actor, self.today(), None, j.state,
                             {"kind": j.kind, "us_state": j.us_state})
         try:
             await self.repo.add(j, [event], [self._notice(j, event)])
         except AlreadyExists:
-            await self._check_free(j.id, *j.aliases)  # names the key taken meanwhile
+            await self._check_free("id", j.id)  # names the key taken meanwhile
+            await self._check_free("aliases", *j.aliases)
             raise
         return Change(j, replace(event, seq=1))
 
@@ -304,8 +308,8 @@ class Review:
     async def add_alias(self, actor: str, ref: str, alias: str) -> Change:
         await self.require(actor, "alias")
         j = await self.resolve(ref)
-        alias = _slug(alias, "alias")
-        await self._check_free(alias)
+        alias = slug(alias, "alias", "aliases")
+        await self._check_free("aliases", alias)
         version = j.version
         j.aliases = (*j.aliases, alias)
         event = self._event(j, "aliased", actor, self.today(), j.state, j.state, {"alias": alias})
@@ -313,13 +317,13 @@ class Review:
 
     # -- helpers -------------------------------------------------------------------------
 
-    async def _check_free(self, *keys: str) -> None:
-        """Refuse ids or aliases that already name a jurisdiction."""
+    async def _check_free(self, field: Field, *keys: str) -> None:
+        """Refuse ids or aliases (given as ``field``) that already name a jurisdiction."""
         for key in keys:
             exact, _ = await self.repo.lookup(key, 1)
             if exact:
-                raise AlreadyExists(
-                    f"“{key}” is already taken by {exact[0].name} (`{exact[0].id}`).")
+                raise AlreadyExists([f"“{key}” is already taken by {exact[0].name} (",
+                                     Code(exact[0].id), ")."], field=field)
 
     def _event(self, j: Jurisdiction, kind: str, actor: str, on: date, before: str | None,
                after: str | None, detail: Mapping[str, object]) -> Event:
@@ -341,7 +345,7 @@ class Review:
     async def _conflict(self, jid: str) -> Conflict:
         current = await self.repo.get(jid)
         if current is None:
-            return Conflict(f"`{jid}` was removed a moment ago; nothing was changed.")
+            return Conflict([Code(jid), " was removed a moment ago; nothing was changed."])
         events, _ = await self.repo.history(jid, 0, 1)
         last = f" (after “{events[0].kind}” on {events[0].on})" if events else ""
         label = self.workflow.definition.label_of(current.state)
@@ -360,38 +364,13 @@ def step_detail(j: Jurisdiction, note: str, link: str) -> dict[str, object]:
 def attach(j: Jurisdiction, order: CourtOrder) -> dict[str, object]:
     """Number ``order`` after ``j``'s others and attach it (in memory); return what its
     event records."""
-    check_length(order.case, "case number", MAX_CASE)
-    check_length(order.court, "court", MAX_CASE)
-    check_length(order.scope, "scope", MAX_NOTE)
+    check_length(order.case, "case number", MAX_CASE, "case")
+    check_length(order.court, "court", MAX_CASE, "court")
+    check_length(order.scope, "scope", MAX_NOTE, "scope")
     order = replace(order, id=max((o.id or 0 for o in j.orders), default=0) + 1)
     j.orders.append(order)
     return {"order_id": order.id, "order": order.label(), "scope": order.scope,
             "blocks": sorted(order.blocks)}
-
-
-def new_jurisdiction(jid: str, name: str, kind: str = "", us_state: str = "",
-                     aliases: tuple[str, ...] = ()) -> Jurisdiction:
-    """Validate the fields of a jurisdiction to add (also used by imports)."""
-    jid = _slug(jid, "id")
-    name = check_length(name.strip(), "name", MAX_NAME)
-    if not name:
-        raise BadInput("Give the jurisdiction a name, e.g. add chicago \"Chicago, IL\".")
-    us_state = us_state.strip().upper()
-    if us_state and not is_us_state(us_state):
-        raise BadInput(f"“{us_state}” is not a US state code (IL, CA, DC, …).")
-    kind = kind.strip().lower()
-    if kind and not _ID.match(kind):
-        raise BadInput(f"“{kind}” is not a kind; use a word such as city, county or state.")
-    slugs = tuple(dict.fromkeys(_slug(alias, "alias") for alias in aliases if alias.strip()))
-    return Jurisdiction(jid, name, kind, us_state, tuple(a for a in slugs if a != jid))
-
-
-def _slug(text: str, what: str) -> str:
-    slug = text.strip().lower()
-    if not _ID.match(slug):
-        raise BadInput(f"“{text}” is not a valid {what}: use lowercase letters, digits and "
-                       "dashes, e.g. cook-county.")
-    return slug
 
 
 def _iso(day: date | None) -> str | None:

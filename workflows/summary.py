@@ -23,14 +23,15 @@ from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
 from workflows.deadlines import Tier, TierBounds, calendar_for
-from workflows.errors import BadInput
+from workflows.errors import BadInput, Code, Part
 from workflows.model import CourtOrder
 
 LIST_LIMIT = 50
 """How many items of each list a summary carries (the rest are only counted)."""
 DUE_AHEAD_DAYS = 7
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-SCHEDULE_HELP = "`daily 09:00` or `weekly mon 08:30` (24-hour time)"
+SCHEDULE_HELP: tuple[Part, ...] = (Code("daily 09:00"), " or ", Code("weekly mon 08:30"),
+                                   " (24-hour time)")
 _TIME = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 T = TypeVar("T")
@@ -102,17 +103,18 @@ def parse_schedule(words: Sequence[str], timezone: str) -> Schedule:
 
     Raises ``BadInput`` with a sentence naming what is wrong."""
     if not words:
-        raise BadInput(f"Say when: {SCHEDULE_HELP}.")
+        raise BadInput(["Say when: ", *SCHEDULE_HELP, "."])
     try:
         cadence = Cadence(words[0].lower())
     except ValueError:
-        raise BadInput(f"“{words[0]}” is not a schedule; write {SCHEDULE_HELP}.") from None
+        raise BadInput([f"“{words[0]}” is not a schedule; write ", *SCHEDULE_HELP, "."]
+                       ) from None
     rest = list(words[1:])
     weekday = None
     if cadence is Cadence.WEEKLY:
         weekday = parse_weekday(rest.pop(0)) if len(rest) == 2 else 0
     if len(rest) != 1:
-        raise BadInput(f"“{' '.join(words)}” is not a schedule; write {SCHEDULE_HELP}.")
+        raise BadInput([f"“{' '.join(words)}” is not a schedule; write ", *SCHEDULE_HELP, "."])
     return Schedule(cadence, parse_time(rest[0]), check_timezone(timezone), weekday)
 
 

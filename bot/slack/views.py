@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
+from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -56,11 +57,11 @@ async def step_form(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str
     errors: dict[str, str] = {}
     on = _field(errors, "date", fields, parse_date)
     due = _field(errors, "due", fields, DueSpec.parse)
-    if meta.get("s") == "threaten" and not fields.get("note"):
-        errors["note"] = "Give the rationale for the document demand."
+    for unmet in review.workflow.definition.unmet(str(meta.get("s")), fields):
+        errors[_step_field(fields, unmet)] = unmet.message  # with the others at once
     await submit(deps, ack, client, user, meta, errors, lambda: review.take(
         user, str(meta.get("j")), str(meta.get("s")), on, due, fields.get("note", ""),
-        fields.get("link", ""), expected_version=meta.get("v")), _step_field)
+        fields.get("link", ""), expected_version=meta.get("v")), partial(_step_field, fields))
 
 
 async def order_form(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str,
@@ -72,12 +73,13 @@ async def order_form(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: st
     blocks = _field(errors, "blocks", fields, review.workflow.definition.expand_blocks)
     if not fields.get("case"):
         errors["case"] = "Give the case number."
-    order = CourtOrder(OrderKind(fields.get("kind") or "injunction"), on or review.today(),
+    kind = _field(errors, "kind", fields, OrderKind.parse) or OrderKind.INJUNCTION
+    order = CourtOrder(kind, on or review.today(),
                        fields.get("case", ""), fields.get("court", ""),
                        fields.get("scope", ""), blocks or frozenset())
     await submit(deps, ack, client, user, meta, errors,
                  lambda: review.attach_order(user, str(meta.get("j")), order),
-                 _order_field)
+                 partial(_order_field, fields))
 
 
 async def add_form(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str,
@@ -87,12 +89,12 @@ async def add_form(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str,
     aliases = tuple(a for a in fields.get("aliases", "").split(",") if a.strip())
     await submit(deps, ack, client, user, meta, {}, lambda: review.add(
         user, fields.get("id", ""), fields.get("name", ""), fields.get("kind", ""),
-        fields.get("state", ""), aliases), _add_field)
+        fields.get("state", ""), aliases), partial(_add_field, fields))
 
 
 async def submit(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str,
                  meta: Body, errors: dict[str, str], work: Callable[[], Awaitable[Change]],
-                 where: Callable[[str], str]) -> None:
+                 where: Callable[[ReviewError], str]) -> None:
     """Show field errors in the form, or run the change and show its refusal under
     the field ``where`` picks; on success close the form, redraw the card the form
     came from and tell the person."""
@@ -102,8 +104,7 @@ async def submit(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str,
     try:
         change = await work()
     except ReviewError as error:
-        await ack(response_action="errors", errors={where(error.message):
-                                                    error.message[:2000]})
+        await ack(response_action="errors", errors={where(error): error.message[:2000]})
         return
     await ack()
     review, j = deps.review, change.jurisdiction
@@ -141,34 +142,21 @@ def _field(errors: dict[str, str], name: str, fields: dict[str, Any], parse: Any
         return None
 
 
-def _named_field(message: str, fields: dict[str, str], otherwise: str) -> str:
-    """The field a refusal about one field's text names (``workflows.lengths`` begins
-    "The note is …"), else ``otherwise``."""
-    for words, block_id in fields.items():
-        if message.startswith(f"The {words} is "):
-            return block_id
-    return otherwise
+def _named_field(error: ReviewError, fields: Mapping[str, object], otherwise: str) -> str:
+    """The block a refusal goes under: the field it names (``ReviewError.field``; a
+    form's block ids are the domain's field names) when the form has that field, else
+    ``otherwise``, the form's block for refusals of the request as a whole."""
+    return error.field if error.field is not None and error.field in fields else otherwise
 
 
-def _step_field(message: str) -> str:
-    """The step form: a note or link too long goes under it; the workflow's refusals
-    are about the step as a whole, shown under its date."""
-    return _named_field(message, {"note": "note", "link": "link"}, "date")
+def _step_field(fields: Mapping[str, object], error: ReviewError) -> str:
+    """The step form: the workflow's refusals of the step itself go under its date."""
+    return _named_field(error, fields, "date")
 
 
-def _order_field(message: str) -> str:
-    return _named_field(message, {"case number": "case", "court": "court", "scope": "scope"},
-                        "case")
+def _order_field(fields: Mapping[str, object], error: ReviewError) -> str:
+    return _named_field(error, fields, "case")
 
 
-def _add_field(message: str) -> str:
-    if "name" in message:
-        return "name"
-    if "state code" in message:
-        return "state"
-    if "kind" in message:
-        return "kind"
-    if "alias" in message:
-        return "aliases"
-    return "id"
-
+def _add_field(fields: Mapping[str, object], error: ReviewError) -> str:
+    return _named_field(error, fields, "id")

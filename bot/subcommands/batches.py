@@ -74,4 +74,4 @@ COMMAND: Command = command(
     "The same step for many jurisdictions, named, filtered or listed in a CSV file shared "
     "in Slack (its first column, or its id column); two or more wait for a lead's approval "
     "in the channel.", _batch, ("kind", "state", "status", "file", "date", "due", "note"),
-    "batch threaten status=insufficient date=2018-01-24 due=30 days")
+    "batch threaten status=insufficient date=2018-01-24 due=30 days note=document demand")

@@ -12,7 +12,7 @@ from workflows.definition import Definition, Step
 from workflows.errors import BadInput
 
 EXAMPLES = {"letter": "letter chicago date=2017-04-21 due=2017-06-30",
-            "threaten": "threaten chicago date=2018-01-24 due=30 days"}
+            "threaten": "threaten chicago date=2018-01-24 due=30 days note=no documents came"}
 
 
 def step_commands(definition: Definition) -> list[Command]:

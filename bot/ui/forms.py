@@ -25,8 +25,9 @@ View = dict[str, Any]
 
 
 def needs_form(step: Step) -> bool:
-    """Steps that take a deadline, a response's details or a rationale."""
-    return step.deadline != "none" or step.name in ("response", "threaten")
+    """Steps that take a deadline, a response's details or a text the workflow says
+    they need (a threat's rationale)."""
+    return step.deadline != "none" or step.name == "response" or bool(step.needs)
 
 
 def _text(kind: str, text: str) -> dict[str, Any]:
@@ -73,10 +74,11 @@ def step_modal(j: Jurisdiction, step: Step, today: date, meta: Mapping[str, Any]
         blocks.append(_input("due", "Deadline", _plain("2018-02-23, 30 days or 20 business days"),
                              optional=step.deadline == "optional",
                              hint="A date, N calendar days or N business days from the date."))
-    if step.name == "response":
-        blocks.append(_input("link", "Link to the response", {"type": "url_text_input"},
-                             optional=True))
-    rationale = step.name == "threaten"
+    if step.name == "response" or "link" in step.needs:
+        words = "Link to the response" if step.name == "response" else "Link"
+        blocks.append(_input("link", words, {"type": "url_text_input"},
+                             optional="link" not in step.needs))
+    rationale = "note" in step.needs
     blocks.append(_input("note", "Rationale" if rationale else "Note", _plain(multiline=True),
                          optional=not rationale))
     return _view(STEP_FORM, step.label.capitalize(), "Record", blocks, meta)

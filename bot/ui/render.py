@@ -21,7 +21,7 @@ from typing import Any
 
 from workflows.batches import Batch
 from workflows.deadlines import Tier, calendar_for
-from workflows.errors import Channel, Person, ReviewError, StepRefused
+from workflows.errors import Channel, Code, Person, ReviewError, StepRefused
 from workflows.model import Event, Jurisdiction, Listing, Role
 from workflows.reminders import Due, Kind, lateness
 from workflows.review import Home
@@ -157,9 +157,10 @@ def steps_hint(allowed: Sequence[str]) -> str:
 
 def refusal_text(error: ReviewError) -> str:
     """A refusal's sentence as mrkdwn: its words escaped, the people and channels it
-    names (by the ids the review holds) as live mentions."""
+    names (by the ids the review holds) as live mentions, the words to type as code."""
     return "".join(user(part.id) if isinstance(part, Person)
                    else channel(part.id) if isinstance(part, Channel)
+                   else f"`{escape(part.text)}`" if isinstance(part, Code)
                    else escape(part) for part in error.parts)
 
 

@@ -89,7 +89,7 @@ async def test_a_batch_of_23_waits_for_another_lead_then_reports_each(harness: H
 
 async def test_a_rejected_batch_changes_nothing(harness: Harness) -> None:
     ids = await setup(harness, count=3, blocked=0)
-    request = await harness.answer(LEAD, "batch threaten town-00, town-01 due=30 days")
+    request = await harness.answer(LEAD, "batch threaten town-00, town-01 due=30 days note=late")
     answers = await click(harness, LEAD, button(request, "batch_reject"), request)
     [report] = [p for p in answers if p.response_key.endswith(":replaced")]
     assert "was rejected" in report.text and "nothing was changed" in report.text
@@ -99,11 +99,12 @@ async def test_a_rejected_batch_changes_nothing(harness: Harness) -> None:
 async def test_one_jurisdiction_runs_at_once_and_bad_names_file_nothing(
         harness: Harness) -> None:
     ids = await setup(harness, count=3, blocked=0)
-    single = await harness.answer(LEAD, "batch threaten town-00 date=2018-01-24 due=30 days")
+    single = await harness.answer(LEAD, "batch threaten town-00 date=2018-01-24 due=30 days "
+                                        "note=late")
     assert single.ephemeral and "threatened *Town 00*" in single.text
-    refused = await harness.answer(LEAD, "batch threaten town-01, atlantis due=30 days")
+    refused = await harness.answer(LEAD, "batch threaten town-01, atlantis due=30 days note=late")
     assert "Nothing was filed" in refused.text and "atlantis" in refused.text
-    analyst = await harness.answer(ANALYST, "batch threaten town-01, town-02 due=30 days")
+    analyst = await harness.answer(ANALYST, "batch threaten town-01, town-02 due=30 days note=late")
     assert "may not take “threaten”" in analyst.text
     assert await states(harness, ids) == {"subpoena_threatened": 1, "insufficient": 2}
     rows = await harness.bot.store.read("SELECT count(*) AS n FROM batches")
@@ -114,20 +115,20 @@ async def test_a_batch_from_a_csv_shared_in_slack(harness: Harness) -> None:
     ids = await setup(harness, count=4, blocked=0)
     file_id = harness.slack.share("targets.csv", b"id,name\ntown-00,Town 00\ntown-02,Town 02\n",
                                   LEAD)
-    request = await harness.answer(LEAD, f"batch threaten file={file_id} due=30 days")
+    request = await harness.answer(LEAD, f"batch threaten file={file_id} due=30 days note=late")
     assert "for 2 jurisdictions" in request.text
     answers = await click(harness, LEAD2, button(request, "batch_approve"), request)
     assert any("2 done, 0 refused" in p.text for p in answers)
     assert await states(harness, ids) == {"subpoena_threatened": 2, "insufficient": 2}
     await harness.bot.relay.flush()  # its announcements are out before the next command
     missing = harness.slack.share("bad.csv", b"town-01\natlantis\n", LEAD)
-    refused = await harness.answer(LEAD, f"batch threaten file={missing} due=30 days")
+    refused = await harness.answer(LEAD, f"batch threaten file={missing} due=30 days note=late")
     assert "Nothing was filed" in refused.text and "atlantis" in refused.text
 
 
 async def test_a_big_batch_shows_its_progress_while_it_runs(harness: Harness) -> None:
     ids = await setup(harness, count=60, blocked=0)
-    request = await harness.answer(LEAD, "batch threaten status=insufficient due=30 days")
+    request = await harness.answer(LEAD, "batch threaten status=insufficient due=30 days note=late")
     assert request.ts and request.channel == "CREVIEW"
     answers = await click(harness, LEAD2, button(request, "batch_approve"), request)
     updates = [params["text"] for method, params in harness.slack.calls
@@ -160,7 +161,7 @@ async def test_a_batch_file_listing_more_than_5000_is_refused(harness: Harness) 
     await setup(harness, count=2, blocked=0)
     names = "".join(f"town-{n:05d}\n" for n in range(MAX_TARGETS + 1)).encode()
     file_id = harness.slack.share("many.csv", names, LEAD)
-    refused = await harness.answer(LEAD, f"batch threaten file={file_id} due=30 days")
+    refused = await harness.answer(LEAD, f"batch threaten file={file_id} due=30 days note=late")
     assert "many.csv lists more than 5,000 jurisdictions; a batch takes at most 5,000" \
         in refused.text
     assert "town-00000" not in refused.text
@@ -172,7 +173,7 @@ async def test_a_batch_file_of_more_than_10000_lines_is_refused(harness: Harness
     await setup(harness, count=2, blocked=0)
     file_id = harness.slack.share("blank.csv", b"id\ntown-00\n" + b"\n" * MAX_FILE_ROWS
                                   + b"town-01\n", LEAD)
-    refused = await harness.answer(LEAD, f"batch threaten file={file_id} due=30 days")
+    refused = await harness.answer(LEAD, f"batch threaten file={file_id} due=30 days note=late")
     assert "blank.csv has more than 10,000 lines; a batch file may have at most 10,000" \
         in refused.text
     rows = await harness.bot.store.read("SELECT count(*) AS n FROM batches")

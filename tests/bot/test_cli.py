@@ -28,7 +28,7 @@ DONE_MEANS = """\
 /review role @lena lead
 /review role @ana analyst
 :as lena
-/review threaten chicago date=2018-01-24 due=30 days
+/review threaten chicago date=2018-01-24 due=30 days note=no documents came
 :as ana
 /review threaten chicago date=2018-01-24 due=30 days
 /review history chicago

@@ -77,7 +77,8 @@ async def test_the_chicago_story_from_letter_to_threat(harness: Harness) -> None
         (ANALYST, "letter chi date=2017-04-21 due=2017-06-30", "letter sent, awaiting response"),
         (ANALYST, "response chicago date=2017-06-30 note=legal opinion", "response received"),
         (ANALYST, "insufficient chicago date=2018-01-24", "response insufficient"),
-        (LEAD, "threaten chicago date=2018-01-24 due=30 days", "subpoena threatened"),
+        (LEAD, "threaten chicago date=2018-01-24 due=30 days note=no documents",
+         "subpoena threatened"),
     ]
     for user, text, state in steps:
         posted = await harness.command(user, text)
@@ -107,7 +108,7 @@ async def test_subpoena_needs_a_different_counsel(harness: Harness) -> None:
     harness.clock.current = datetime(2018, 2, 27, 15, 0, tzinfo=UTC)  # no step is dated ahead
     for user, text in ((ANALYST, "letter chicago date=2017-04-21 due=2017-06-30"),
                        (ANALYST, "insufficient chicago date=2017-07-05"),
-                       (LEAD, "threaten chicago date=2018-01-24 due=2018-02-23"),
+                       (LEAD, "threaten chicago date=2018-01-24 due=2018-02-23 note=none came"),
                        (LEAD, "subpoena chicago date=2018-02-26")):
         reply = await harness.answer(user, text)
         assert reply.text.startswith(":white_check_mark:"), reply.text

@@ -166,7 +166,7 @@ async def test_a_step_that_keeps_an_overdue_deadline_starts_no_second_chain(
     await harness.answer(ADMIN, f"role <@{LEAD}|lead> lead")
     await lettered(harness)
     harness.clock.current = at("2018-02-26")
-    await harness.answer(LEAD, "threaten chicago date=2018-02-26 due=2018-02-28")
+    await harness.answer(LEAD, "threaten chicago date=2018-02-26 due=2018-02-28 note=late")
     harness.clock.current = at("2018-03-01")
     await harness.bot.sweeper.sweep()  # overdue since 2-28
     harness.clock.current = at("2018-03-02")

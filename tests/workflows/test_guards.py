@@ -29,7 +29,8 @@ CHICAGO_CASE = "1:17-cv-05720"
 
 
 def as_(role: Role, on: date, actor: str = "", due: DueSpec | None = None) -> StepContext:
-    return StepContext(actor or f"{role.value}-1", role, on, due, today=on)
+    """A step as someone takes it, with a note (a threat needs its rationale)."""
+    return StepContext(actor or f"{role.value}-1", role, on, due, "for the record", today=on)
 
 
 def lettered(workflow: Workflow, us_state: str = "IL", on: date = APRIL,
@@ -315,7 +316,7 @@ def accepted(workflow: Workflow, j: Jurisdiction, ctx: StepContext) -> list[str]
         due = DueSpec(days=30) if step.deadline == "required" else None
         try:
             workflow.take(copy.deepcopy(j), name, StepContext(ctx.actor, ctx.role, ctx.on, due,
-                                                              today=ctx.today))
+                                                              ctx.note, today=ctx.today))
         except StepRefused:
             continue
         names.append(name)

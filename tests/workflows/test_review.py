@@ -312,12 +312,13 @@ async def test_an_injunction_refuses_through_the_use_case(seeded: Review, repo: 
     assert attached.jurisdiction.orders[0].id == 1
     before = unchanged(repo)
     with pytest.raises(BlockedByOrder) as blocked:
-        await seeded.take(LEAD, "philly", "threaten", on=date(2018, 1, 24))
+        await seeded.take(LEAD, "philly", "threaten", on=date(2018, 1, 24), note="no answer")
     assert "2:17-cv-03894" in blocked.value.message
     assert repo.snapshot() == before
 
     await seeded.lift_order(COUNSEL, "philly", 1, date(2018, 1, 25))
-    change = await seeded.take(LEAD, "philly", "threaten", on=date(2018, 1, 25))
+    change = await seeded.take(LEAD, "philly", "threaten", on=date(2018, 1, 25),
+                               note="no answer")
     assert change.event.to_state == "subpoena_threatened"
 
 
