@@ -26,6 +26,8 @@ from typing import Any
 
 from bot.wiring.app import FixedClock
 from storage.sqlite import SqliteStore
+from workflows.definition import default_definition
+from workflows.machine import Workflow
 from workflows.model import Role
 from workflows.review import Review, ReviewConfig
 from workflows.transfer import import_csv
@@ -47,7 +49,8 @@ async def imports(folder: Path, rows: int, staged: bool) -> dict[str, dict[str, 
     store = await SqliteStore.open(folder / f"{'staged' if staged else 'rows'}.db")
     if not staged:
         store.staged_from = rows + 1
-    review = Review(store, FixedClock(AS_OF), ReviewConfig("#review", admins=frozenset({ADMIN})))
+    review = Review(store, FixedClock(AS_OF), ReviewConfig("#review", admins=frozenset({ADMIN})),
+                    Workflow(default_definition()))  # the packaged workflow, measured
     towns = "id,name,kind,state\n" + "".join(f"town-{n:06d},Town {n},city,CA\n"
                                              for n in range(rows))
     steps = "date,jurisdiction,event,due\n" + "".join(

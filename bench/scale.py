@@ -42,7 +42,7 @@ from bench.seed import (
     setting,
 )
 from bot.slack.posting.summaries import SlackSummaries
-from bot.subcommands.commands import PAGE_SIZE, Caller, Services, run
+from bot.subcommands.commands import PAGE_SIZE, Caller, Services, command_table, run
 from bot.ui.chart import chart_png
 from bot.ui.render import Reply
 from bot.ui.summary import summary_reply
@@ -92,6 +92,7 @@ class Measure:
         self.as_of = as_of
         self.definition = definition
         self.review = Review(store, clock, config, world.workflow)
+        self.services = Services(self.review, command_table(definition))
         client = AsyncWebClient(token="xoxb-not-used")  # building a summary posts nothing
         summaries = SummaryStore(store)
         self.summaries = SummaryService(summaries, summaries, SlackSummaries(client, definition),
@@ -114,7 +115,7 @@ class Measure:
 
     async def listing(self, page: int) -> Reply:
         caller = Caller(ANALYST, CHANNELS[0])
-        return await run(Services(self.review), caller, f"list page={page}")
+        return await run(self.services, caller, f"list page={page}")
 
 
 async def measure(path: Path, size: int, repeat: int, as_of: datetime) -> ScaleReport:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot.wiring.settings import describe
-from workflows.rules import RETURN, STATES, STEPS
+from workflows.definition import RETURN, default_definition
 
+STATES, STEPS = default_definition().states, default_definition().steps
 README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
 
 

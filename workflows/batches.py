@@ -21,7 +21,6 @@ from workflows.lengths import MAX_NOTE, check_length
 from workflows.model import Role
 from workflows.ports import Filters
 from workflows.review import Change, Review
-from workflows.rules import STEP_NAMES, steps_named
 
 APPROVERS = frozenset({Role.LEAD})
 PROGRESS_EVERY = 25
@@ -117,10 +116,12 @@ class Batches:
     async def may_propose(self, actor: str, step: str) -> None:
         """Refuse a step that is not one, or that ``actor``'s role may not take. Checked
         before anything is read for the batch (a file in Slack, the names in it)."""
-        if step not in STEP_NAMES:
-            raise BadInput(f"“{step}” is not a workflow step. Steps: {', '.join(STEP_NAMES)}.")
+        definition = self.review.workflow.definition  # the workflow in force
+        if step not in definition.step_names:
+            raise BadInput(f"“{step}” is not a workflow step. Steps: "
+                           f"{', '.join(definition.step_names)}.")
         role = await self.review.role_of(actor)
-        if not any(role in s.roles for s in steps_named(step)):
+        if not any(role in s.roles for s in definition.steps_named(step)):
             raise NotPermitted(f"Your role ({role.value}) may not take “{step}”, alone or in "
                                "a batch.")
 

@@ -28,7 +28,6 @@ from workflows.jurisdictions import new_jurisdiction
 from workflows.model import Jurisdiction
 from workflows.replay import COLUMNS as EVENT_COLUMNS
 from workflows.replay import blank
-from workflows.rules import label_of
 
 REQUIRED = ("id", "name")
 OPTIONAL = ("kind", "state", "aliases", "first_letter")
@@ -196,14 +195,14 @@ class ImportReport:
 
     shape: Shape | None
     dry_run: bool
+    label: Callable[[str], str]
+    """The workflow in force's words for a state."""
     lines: int = 0
     errors: list[str] = field(default_factory=list)
     jurisdictions: int = 0
     steps: int = 0
     orders: int = 0
     states: Counter[str] = field(default_factory=Counter)
-    label: Callable[[str], str] = label_of
-    """The workflow in force's words for a state."""
 
     @property
     def applied(self) -> bool:

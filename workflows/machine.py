@@ -17,7 +17,7 @@ from typing import cast
 from transitions import EventData, Machine
 
 from workflows.deadlines import DueSpec, calendar_for
-from workflows.definition import RETURN, Definition, Step, default_definition
+from workflows.definition import RETURN, Definition, Step
 from workflows.errors import BadInput, BlockedByOrder, NotPermitted, StepRefused
 from workflows.guards import GUARDS, Guard, StepContext
 from workflows.lengths import MAX_LINK, MAX_NOTE, check_length
@@ -75,10 +75,11 @@ def article(word: str) -> str:
 
 class Workflow:
     """Takes steps on jurisdictions; refuses illegal ones with a reason. Follows
-    ``definition`` (checked by ``load_definition``), by default the packaged review."""
+    ``definition``, the workflow in force (checked by ``load_definition``): given, never
+    assumed, so that no part of the bot follows the packaged file by mistake."""
 
-    def __init__(self, definition: Definition | None = None) -> None:
-        self.definition = definition or default_definition()
+    def __init__(self, definition: Definition) -> None:
+        self.definition = definition
         self.steps = self.definition.steps
         self._machine = Machine(
             model=None,

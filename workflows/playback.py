@@ -67,7 +67,8 @@ def simulate(rows: Sequence[Row], targets: Targets, recorder: Recorder,
     name given) to a line about it that could not be read: errors on its other lines
     say they were judged without it."""
     playback = _Playback(targets, recorder, failed or {})
-    for action in actions(sorted(rows, key=lambda r: (r.on, r.line))):
+    for action in actions(sorted(rows, key=lambda r: (r.on, r.line)),
+                          recorder.workflow.definition):
         playback.play(action)
     return playback.plan()
 

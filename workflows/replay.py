@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from workflows.deadlines import DueSpec, parse_date
+from workflows.definition import Definition
 from workflows.errors import BadInput
 from workflows.machine import Workflow
 from workflows.model import CourtOrder, Jurisdiction, OrderKind, Role
-from workflows.rules import SCOPES
 
 STEP_OF = {
     "letter_sent": "letter",
@@ -97,8 +97,9 @@ def blank(row: Mapping[str, object]) -> bool:
     return not any(str(value or "").strip() for value in row.values())
 
 
-def actions(rows: Iterable[Row]) -> list[Action]:
-    """Each row as an action, in the record's order."""
+def actions(rows: Iterable[Row], definition: Definition) -> list[Action]:
+    """Each row as an action, in the record's order; an injunction blocks the
+    ``escalation`` scope of ``definition``, the workflow in force."""
     cases: dict[str, tuple[str, str]] = {}
     result = []
     for row in rows:
@@ -112,15 +113,15 @@ def actions(rows: Iterable[Row]) -> list[Action]:
             cases[row.jurisdiction] = (case[0], court[0] if court else "")
         number, where = cases.get(row.jurisdiction, ("(not public)", ""))
         result.append(Action(row, order=CourtOrder(
-            ORDER_OF[row.event], row.on, number, where, row.detail, _blocks(row))))
+            ORDER_OF[row.event], row.on, number, where, row.detail, _blocks(row, definition))))
     return result
 
 
-def _blocks(row: Row) -> frozenset[str]:
+def _blocks(row: Row, definition: Definition) -> frozenset[str]:
     text = row.detail.lower()
     if row.event != "injunction" or "1373" not in text or "not enjoined" in text:
         return frozenset()
-    return SCOPES["escalation"]
+    return definition.expand_blocks(["escalation"])
 
 
 def acting_role(workflow: Workflow, j: Jurisdiction, step: str) -> Role:

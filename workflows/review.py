@@ -88,11 +88,11 @@ class Change:
 
 class Review:
     def __init__(self, repo: Repository, clock: Clock, config: ReviewConfig,
-                 workflow: Workflow | None = None, directory: Directory | None = None) -> None:
+                 workflow: Workflow, directory: Directory | None = None) -> None:
         self.repo = repo
         self.clock = clock
         self.config = config
-        self.workflow = workflow or Workflow()
+        self.workflow = workflow
         self.directory = directory or NoGuests()
 
     def now(self) -> datetime:

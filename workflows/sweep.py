@@ -39,7 +39,6 @@ from workflows.reminders import (
     follow_ups,
     snoozed,
 )
-from workflows.rules import label_of
 
 log = logging.getLogger(__name__)
 
@@ -67,8 +66,9 @@ class SweepReport:
 
 class Sweeper:
     def __init__(self, store: ReminderStore, notifier: ReminderNotifier, clock: Clock,
-                 policy: Policy, default_channel: str,
-                 label: Callable[[str], str] = label_of, claim_limit: int = CLAIM_LIMIT) -> None:
+                 policy: Policy, default_channel: str, label: Callable[[str], str],
+                 claim_limit: int = CLAIM_LIMIT) -> None:
+        """``label`` is the workflow in force's words for a state."""
         self.label = label
         self.store = store
         self.notifier = notifier

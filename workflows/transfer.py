@@ -52,16 +52,16 @@ async def import_csv(review: Review, actor: str, source: str | Iterable[str], dr
     Reading and checking a big file is seconds of work for the processor: it is done
     in a worker thread, so that the event loop goes on answering everyone else."""
     await _may_import(review, actor)
+    label = review.workflow.definition.label_of
     table = await asyncio.to_thread(read_csv, source, limit)
     shape = shape_of(table.header)
     if shape is None:
-        return ImportReport(None, dry_run, table.lines, [unknown_shape(table.header)])
+        return ImportReport(None, dry_run, label, table.lines, [unknown_shape(table.header)])
     if shape is Shape.JURISDICTIONS:
         return await _import_jurisdictions(review, actor, table, dry_run)
     plan = await plan_events(review, actor, table)
-    report = ImportReport(Shape.EVENTS, dry_run, table.lines, plan.errors, len(plan.changes),
-                          plan.steps, plan.orders, plan.states,
-                          review.workflow.definition.label_of)
+    report = ImportReport(Shape.EVENTS, dry_run, label, table.lines, plan.errors,
+                          len(plan.changes), plan.steps, plan.orders, plan.states)
     if report.applied:
         await apply_events(review, plan)
     return report
@@ -80,8 +80,9 @@ async def _import_jurisdictions(review: Review, actor: str, table: Table,
                                 dry_run: bool) -> ImportReport:
     taken = await review.repo.taken_keys()
     plan = await asyncio.to_thread(plan_numbered, table.header, table.rows, taken)
-    report = ImportReport(Shape.JURISDICTIONS, dry_run, table.lines,
-                          by_line([*table.errors, *plan.errors]), len(plan.jurisdictions))
+    report = ImportReport(Shape.JURISDICTIONS, dry_run, review.workflow.definition.label_of,
+                          table.lines, by_line([*table.errors, *plan.errors]),
+                          len(plan.jurisdictions))
     if report.applied:
         await review.import_jurisdictions(actor, plan.jurisdictions)
     return report

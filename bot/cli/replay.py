@@ -32,7 +32,6 @@ from workflows.imports import plan_jurisdictions
 from workflows.model import Role
 from workflows.ports import Filters
 from workflows.replay import Action, Row, acting_role, actions, read_rows
-from workflows.rules import label_of
 from workflows.summary import Subscription, parse_schedule
 
 DATA = Path(__file__).resolve().parents[2] / "data"
@@ -47,6 +46,8 @@ class Standing:
     """Where the jurisdictions stand at the end of the replay."""
 
     on: date
+    label: Callable[[str], str]
+    """The workflow's words for a state."""
     states: Counter[str] = field(default_factory=Counter)
     deadlines: Counter[tuple[str, date]] = field(default_factory=Counter)
     cleared: list[str] = field(default_factory=list)
@@ -58,9 +59,9 @@ class Standing:
 
     def lines(self) -> list[str]:
         lines = [f"Where things stand on {self.on}:"]
-        lines += [f"  {count:3d}  {label_of(state)}" for state, count in
+        lines += [f"  {count:3d}  {self.label(state)}" for state, count in
                   sorted(self.states.items(), key=lambda kv: -kv[1])]
-        lines += [f"  {count:3d}  {label_of(state)}, due {due}" for (state, due), count in
+        lines += [f"  {count:3d}  {self.label(state)}, due {due}" for (state, due), count in
                   sorted(self.deadlines.items(), key=lambda kv: (-kv[1], kv[0]))]
         lines.append(f"  cleared: {', '.join(self.cleared) or 'none'}")
         lines.append(f"  held back by a court order: {', '.join(self.blocked) or 'none'}")
@@ -85,16 +86,17 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
     rows, errors = _read(record / "record.csv", read_rows)
     if errors:
         raise ValueError("; ".join(errors))
-    steps = actions(rows)
+    local = _record_settings(settings, database)
+    steps = actions(rows, local.definition)
     last = until or max(a.row.on for a in steps)
     clock = FixedClock(datetime.combine(steps[0].row.on, MORNING, settings.timezone))
     slack = LocalSlack(users={ADMIN: "record-admin", ANALYST: "record-analyst",
                               LEAD: "record-lead"})
     await slack.start()
-    bot = await _build(settings, database, slack, clock)
+    bot = await _build(local, slack, clock)
     try:
         await _setup(bot, record, settings.review_timezone)
-        standing = Standing(last)
+        standing = Standing(last, bot.review.workflow.definition.label_of)
         run = _Run(bot, slack, clock, settings.timezone, out, quiet)
         chart_day = await _play(run, steps, standing)
         await _stand(bot, standing)
@@ -107,12 +109,15 @@ async def replay(settings: Settings, database: Path, until: date | None = None,
         await slack.stop()
 
 
-async def _build(settings: Settings, database: Path, slack: LocalSlack,
-                 clock: FixedClock) -> Bot:
-    """The bot on a fresh ``database``, beside the stand-in, posting without pacing."""
-    # The record fits the packaged review workflow, whatever REVIEW_WORKFLOW says.
-    local = settings.model_copy(update={"database_url": f"sqlite:///{database}",
-                                        "review_workflow": None})
+def _record_settings(settings: Settings, database: Path) -> Settings:
+    """``settings`` on a fresh ``database``, with the packaged review workflow: the
+    record fits it, whatever REVIEW_WORKFLOW says."""
+    return settings.model_copy(update={"database_url": f"sqlite:///{database}",
+                                       "review_workflow": None})
+
+
+async def _build(local: Settings, slack: LocalSlack, clock: FixedClock) -> Bot:
+    """The bot as ``local`` configures it, beside the stand-in, posting without pacing."""
     return await build(local, SlackAccess(slack.token, None, slack.api_url), clock,
                        extra_admins=frozenset({ADMIN}), pace_seconds=0)
 
@@ -221,5 +226,5 @@ async def _stand(bot: Bot, standing: Standing) -> None:
             standing.overdue.append((item.name, item.due_on))
         j = await bot.review.repo.get(item.id)
         if j is not None and any(o.blocks for o in j.active_orders(standing.on)):
-            standing.blocked.append(f"{j.name} ({label_of(j.state)})")
+            standing.blocked.append(f"{j.name} ({standing.label(j.state)})")
 

@@ -13,9 +13,8 @@ from datetime import date
 from typing import Any
 
 from bot.ui.render import escape
-from workflows.definition import Definition
+from workflows.definition import Definition, Step
 from workflows.model import Jurisdiction, OrderKind
-from workflows.rules import Step
 
 STEP_FORM = "step_form"
 ADD_FORM = "add_form"

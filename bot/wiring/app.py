@@ -100,6 +100,8 @@ class Bot:
     batches: Batches
     scheduler: AsyncIOScheduler
     """Not started here: ``bot.wiring.runtime`` adds the periodic jobs and starts it."""
+    services: Services
+    """What the subcommands work with, their table built from the workflow in force."""
     files: SharedFiles | None = None
     signing_secret: str | None = None
     tasks: set[asyncio.Task[object]] = field(default_factory=set)
@@ -111,12 +113,6 @@ class Bot:
         task = asyncio.create_task(work)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
-
-    @property
-    def services(self) -> Services:
-        return Services(self.review, self.summaries, self.batches,
-                        partial(diagram.upload_png, self.app.client), self.app.client,
-                        self.files)
 
     def web_app(self) -> web.Application:
         """The aiohttp app for HTTP mode: POST /slack/events and GET /healthz."""
@@ -155,7 +151,8 @@ def slack_client(access: SlackAccess) -> AsyncWebClient:
 def make_review(settings: Settings, store: Store, clock: Clock,
                 extra_admins: frozenset[str] = frozenset(),
                 directory: Directory | None = None) -> Review:
-    """The use cases as the settings configure them (the workflow file is read once)."""
+    """The use cases as the settings configure them (the workflow file is read once,
+    here: everything else takes it from ``Review.workflow.definition``)."""
     definition = settings.definition
     config = ReviewConfig(settings.review_channel, settings.admins | extra_admins,
                           settings.timezone, settings.policy(definition), settings.readers)
@@ -187,18 +184,20 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     review = make_review(settings, store, clock, extra_admins, SlackDirectory(client))
     policy = review.config.policy
     pacer = Pacer(pace_seconds)
-    label = review.workflow.definition.label_of
+    definition = review.workflow.definition  # the workflow in force, for every table
+    label = definition.label_of
     relay = OutboxRelay(store, Notifier(client, pacer), clock, label)
     store.notices_added = relay.nudge  # every surface's announcements, drained at once
     sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer, label),
                       clock, policy, settings.review_channel, label)
     scheduler = AsyncIOScheduler(timezone=settings.timezone)
-    summaries = make_summaries(store, client, clock, review.workflow.definition, scheduler,
-                               settings.timezone)
+    summaries = make_summaries(store, client, clock, definition, scheduler, settings.timezone)
     batches = Batches(review, StoredBatches(store))
     # The one place that says where the bot's token may go to read a shared file.
     files = SharedFiles(client, FileHosts.for_api(access.api_url))
-    bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, files,
+    services = Services(review, subcommands.command_table(definition), summaries, batches,
+                        partial(diagram.upload_png, client), client, files)
+    bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
               access.signing_secret)
     deps = listener_deps(bot)
     for surface in (middleware, commands, actions, views, events):

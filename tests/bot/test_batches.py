@@ -15,7 +15,6 @@ from workflows.deadlines import DueSpec
 from workflows.errors import BadInput
 from workflows.model import CourtOrder, OrderKind
 from workflows.review import new_jurisdiction
-from workflows.rules import SCOPES
 
 LEAD, LEAD2, ANALYST = "ULEAD", "ULEADB", "UANALYST"
 
@@ -34,7 +33,7 @@ async def setup(h: Harness, count: int = 23, blocked: int = 2) -> list[str]:
     for town in towns[:blocked]:
         await review.attach_order(ADMIN, town.id, CourtOrder(
             OrderKind.INJUNCTION, date(2017, 11, 15), "2:17-cv-03894", "E.D. Pa.",
-            "1373 certification", SCOPES["escalation"]))
+            "1373 certification", review.workflow.definition.scopes["escalation"]))
     return [t.id for t in towns]
 
 

@@ -17,6 +17,7 @@ from aiohttp import ClientSession
 
 from bot.console.stand_in.sender import SlackSender
 from bot.console.stand_in.server import LocalSlack
+from tests.packaged import packaged_workflow
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -236,7 +237,8 @@ async def test_kill_9_in_the_middle_of_a_sweep_neither_doubles_nor_loses(tmp_pat
             return datetime(2018, 2, 1, 15, tzinfo=UTC)
 
     store = await SqliteStore.open(tmp_path / "review.db")
-    review = Review(store, Fixed(), ReviewConfig("#review", frozenset({"UBOSS"})))
+    review = Review(store, Fixed(), ReviewConfig("#review", frozenset({"UBOSS"})),
+                    packaged_workflow())
     towns = [new_jurisdiction(f"town-{n:02d}", f"Town {n:02d}", "city", "CA") for n in range(24)]
     await review.import_jurisdictions("test", towns)
     for n, town in enumerate(towns):

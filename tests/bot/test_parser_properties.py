@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from bot.subcommands import commands
 from bot.subcommands.commands import Caller, Services
 from storage.sqlite import SqliteStore
+from tests.packaged import packaged_workflow
 from workflows.errors import ReviewError
 from workflows.review import Review, ReviewConfig
 
@@ -34,9 +35,11 @@ def test_any_text_gets_an_answer_or_a_clear_refusal(tmp_path: Path, text: str) -
     async def attempt() -> None:
         store = await SqliteStore.open(tmp_path / "p.db")
         try:
-            review = Review(store, Clock(), ReviewConfig("#r", frozenset({"UADMIN"})))
+            review = Review(store, Clock(), ReviewConfig("#r", frozenset({"UADMIN"})),
+                            packaged_workflow())
             try:
-                reply = await commands.run(Services(review), Caller("UADMIN", "C1"), text)
+                services = Services(review, commands.command_table(review.workflow.definition))
+                reply = await commands.run(services, Caller("UADMIN", "C1"), text)
             except ReviewError as refusal:
                 assert refusal.message.strip()
             else:

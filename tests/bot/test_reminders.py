@@ -215,7 +215,7 @@ async def test_a_sweep_claims_again_until_everything_due_is_out(harness: Harness
                                       DueSpec(on=date(2018, 2, 23)))
     bot = harness.bot
     sweeper = Sweeper(bot.store, bot.sweeper.notifier, harness.clock, bot.sweeper.policy,
-                      "#compliance-review", claim_limit=5)
+                      "#compliance-review", bot.sweeper.label, claim_limit=5)
     harness.clock.current = at("2018-02-20")
     report = await sweeper.sweep()
     sent = [i for m in channel_posts(harness, harness.slack.channel("compliance-review"))

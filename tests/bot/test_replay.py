@@ -10,7 +10,7 @@ import pytest
 
 from bot.cli.replay import replay
 from bot.wiring.settings import load_settings
-from workflows.rules import SCOPES
+from workflows.definition import default_definition
 
 FEB_23 = date(2018, 2, 23)
 
@@ -89,10 +89,11 @@ def test_record_rows_become_steps_and_orders() -> None:
          "due": "2018-02-23", "detail": "document demand"},
     ])
     assert errors == []
-    lawsuit, philly, chicago, threat = actions(rows)
+    lawsuit, philly, chicago, threat = actions(rows, default_definition())
     assert lawsuit.order is not None and lawsuit.order.case == "2:17-cv-03894"
     assert philly.order is not None and philly.order.case == "2:17-cv-03894"
-    assert philly.order.court == "E.D. Pa." and philly.order.blocks == SCOPES["escalation"]
+    escalation = default_definition().scopes["escalation"]
+    assert philly.order.court == "E.D. Pa." and philly.order.blocks == escalation
     assert chicago.order is not None and chicago.order.blocks == frozenset()
     assert threat.step == "threaten" and threat.due is not None and threat.due.on == FEB_23
 

@@ -20,6 +20,7 @@ from bot.console.stand_in.sender import SlackSender
 from bot.console.stand_in.server import LocalSlack
 from storage.postgres import PostgresStore
 from tests.bot.test_cli import env, free_port, healthy
+from tests.packaged import packaged_workflow
 from tests.postgres import fresh_database
 from workflows.deadlines import DueSpec
 from workflows.review import Review, ReviewConfig, new_jurisdiction
@@ -43,7 +44,8 @@ async def seed(url: str) -> None:
     """TOWNS jurisdictions over CHANNELS channels, each with a letter due 2018-02-23."""
     store = await PostgresStore.open(url)
     try:
-        review = Review(store, Fixed(), ReviewConfig("#review", frozenset({"UBOSS"})))
+        review = Review(store, Fixed(), ReviewConfig("#review", frozenset({"UBOSS"})),
+                        packaged_workflow())
         towns = [new_jurisdiction(f"town-{n:02d}", f"Town {n:02d}", "city", "CA")
                  for n in range(TOWNS)]
         await review.import_jurisdictions("test", towns)

@@ -30,6 +30,7 @@ from bot.wiring.schedule import SummaryJobs, job_id
 from storage.sqlite import SqliteStore
 from storage.summaries import SummaryStore
 from tests.bot.conftest import Clock
+from tests.packaged import packaged_workflow
 from workflows.deadlines import DueSpec, Tier
 from workflows.definition import default_definition
 from workflows.errors import BadInput, NotFound
@@ -85,7 +86,8 @@ def clock() -> Clock:
 
 @pytest.fixture
 def review(store: SqliteStore, clock: Clock) -> Review:
-    return Review(store, clock, ReviewConfig("#compliance-review", frozenset({ADMIN})))
+    return Review(store, clock, ReviewConfig("#compliance-review", frozenset({ADMIN})),
+                  packaged_workflow())
 
 
 def summaries(store: SqliteStore, client: AsyncWebClient, clock: Clock,

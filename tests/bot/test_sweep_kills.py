@@ -35,6 +35,7 @@ from bot.wiring.settings import load_settings
 from storage.sqlite import SqliteStore
 from storage.writes import utc_text
 from tests.bot import test_cli
+from tests.packaged import packaged_workflow
 from tests.storage.conftest import Clock
 from workflows.deadlines import DueSpec, calendar_for
 from workflows.review import Review, ReviewConfig, new_jurisdiction
@@ -112,7 +113,7 @@ async def setup_towns(tmp_path: Path) -> None:
     store = await SqliteStore.open(tmp_path / "review.db")
     try:
         review = Review(store, Clock(datetime(2018, 2, 1, 15, tzinfo=UTC)),
-                        ReviewConfig("#review", frozenset({"UBOSS"})))
+                        ReviewConfig("#review", frozenset({"UBOSS"})), packaged_workflow())
         towns, channels = [], []
         for c, size in enumerate(CHANNEL_SIZES):
             for _ in range(size):

@@ -37,6 +37,7 @@ from bot.subcommands.transfer import (
 from bot.wiring.app import FixedClock, SlackAccess, slack_client
 from bot.wiring.settings import load_settings
 from storage.sqlite import SqliteStore
+from tests.packaged import packaged_workflow
 from workflows.errors import BadInput, NotPermitted
 from workflows.model import Jurisdiction, Role
 from workflows.review import Review, ReviewConfig
@@ -85,7 +86,8 @@ async def env(tmp_path: Path) -> AsyncIterator[Env]:
     slack = LocalSlack()
     await slack.start()
     store = await SqliteStore.open(tmp_path / "review.db")
-    review = Review(store, FixedClock(LAST_DAY), ReviewConfig("#review", frozenset({ADMIN})))
+    review = Review(store, FixedClock(LAST_DAY), ReviewConfig("#review", frozenset({ADMIN})),
+                    packaged_workflow())
     await review.grant(ADMIN, ANALYST, Role.ANALYST)
     slack.join(CHANNEL, ADMIN, ANALYST, LEAD)
     await review.grant(ADMIN, LEAD, Role.LEAD)  # the record holds a lead's steps
@@ -269,7 +271,8 @@ async def test_the_state_export_imports_into_a_new_database_as_the_same_jurisdic
     _, rows = await export(env, "state")
     other = await SqliteStore.open(tmp_path / "other.db")
     try:
-        review = Review(other, FixedClock(LAST_DAY), ReviewConfig("#review", frozenset({ADMIN})))
+        review = Review(other, FixedClock(LAST_DAY),
+                        ReviewConfig("#review", frozenset({ADMIN})), packaged_workflow())
         report = await import_csv(review, ADMIN, env.slack.files[-1].data.decode(), False)
         assert report.applied and report.jurisdictions == 38
         for row in rows:

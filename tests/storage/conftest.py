@@ -16,6 +16,7 @@ import pytest
 from storage import open_store
 from storage.database import numbered
 from storage.store import Store
+from tests.packaged import packaged_workflow
 from tests.postgres import fresh_database
 from workflows.review import Review, ReviewConfig
 
@@ -82,7 +83,7 @@ def config() -> ReviewConfig:
 
 @pytest.fixture
 def review(store: Store, clock: Clock, config: ReviewConfig) -> Review:
-    return Review(store, clock, config)
+    return Review(store, clock, config, packaged_workflow())
 
 
 @pytest.fixture

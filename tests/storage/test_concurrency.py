@@ -15,10 +15,11 @@ from typing import Any
 import pytest
 
 from storage.sqlite import SqliteStore
+from tests.packaged import packaged_workflow
 from workflows.deadlines import DueSpec
+from workflows.definition import default_definition
 from workflows.errors import AlreadyExists, Conflict
 from workflows.review import Change, Review, ReviewConfig
-from workflows.rules import label_of
 
 Query = Callable[..., list[tuple[Any, ...]]]
 NOW = datetime(2018, 2, 1, 15, 0, tzinfo=UTC)
@@ -86,8 +87,8 @@ async def test_conflicting_steps_at_the_same_time_one_wins_one_conflicts(
     events_before = query("SELECT count(*) FROM events")[0][0]
     outbox_before = query("SELECT count(*) FROM outbox")[0][0]
     clock = GateClock(parties=2)
-    alice = Review(store, clock, config)
-    bob = Review(other_store, clock, config)
+    alice = Review(store, clock, config, packaged_workflow())
+    bob = Review(other_store, clock, config, packaged_workflow())
 
     release = hold_writes(db_path, until=clock.everyone_asked)
     *results, released = await asyncio.gather(
@@ -111,7 +112,7 @@ async def test_conflicting_steps_at_the_same_time_one_wins_one_conflicts(
     assert stored.version == winner.jurisdiction.version == 3
     message = losses[0].message
     assert "Chicago, IL" in message
-    assert label_of(stored.state) in message
+    assert default_definition().label_of(stored.state) in message
     assert "Nothing was changed" in message
 
     assert query("SELECT count(*) FROM events")[0][0] == events_before + 1
@@ -168,7 +169,8 @@ async def test_adding_the_same_id_at_once_tells_the_loser_who_has_it(tmp_path: P
     path = tmp_path / "race.db"
     first, second = await SqliteStore.open(path), await SqliteStore.open(path)
     config = ReviewConfig("#review", frozenset({"UADMIN"}))
-    reviews = [Review(store, GateClock(1), config) for store in (first, second)]
+    reviews = [Review(store, GateClock(1), config, packaged_workflow())
+               for store in (first, second)]
     try:
         results = await asyncio.gather(
             *(review.add("UADMIN", "chicago", name, "city", "IL")

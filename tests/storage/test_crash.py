@@ -18,6 +18,7 @@ import asyncio, os, signal, sys
 from datetime import UTC, datetime
 
 from storage.sqlite import SqliteStore
+from tests.packaged import packaged_workflow
 from workflows.deadlines import DueSpec
 from workflows.review import Review, ReviewConfig
 
@@ -30,7 +31,8 @@ class Clock:
 async def main(path):
     store = await SqliteStore.open(path)
     review = Review(store, Clock(), ReviewConfig("#compliance-review",
-                                                 admins=frozenset({"UADMIN"})))
+                                                 admins=frozenset({"UADMIN"})),
+                    packaged_workflow())
     changes = [
         lambda: review.add("UADMIN", "chicago", "Chicago, IL", "city", "IL", ("chi",)),
         lambda: review.take("UADMIN", "chicago", "letter", due=DueSpec(days=30)),

@@ -27,6 +27,7 @@ from hypothesis import event as observe
 from hypothesis import strategies as st
 
 from storage.sqlite import SqliteStore
+from tests.packaged import packaged_workflow
 from workflows.deadlines import DueSpec
 from workflows.definition import RETURN, Step, default_definition
 from workflows.errors import ReviewError
@@ -110,7 +111,8 @@ def bench(tmp_path: Path) -> Iterator[Bench]:
         for user, role in ROLES.items():
             runner.run(store.set_role(user, role, ADMIN, Clock().now()))
         clock = Clock()
-        review = Review(store, clock, ReviewConfig("#review", frozenset({ADMIN})))
+        review = Review(store, clock, ReviewConfig("#review", frozenset({ADMIN})),
+                        packaged_workflow())
         try:
             yield Bench(runner, store, review, clock, itertools.count(1))
         finally:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from tests.packaged import packaged_workflow
 from workflows.errors import Conflict
 from workflows.machine import Workflow
 from workflows.model import Event, Jurisdiction, Listing, Notice, Role, Round
@@ -62,7 +63,7 @@ def in_state(state: str, *, kind: str | None = None, held_from: str | None = Non
 
 @pytest.fixture(scope="session")
 def workflow() -> Workflow:
-    return Workflow()
+    return packaged_workflow()
 
 
 @pytest.fixture

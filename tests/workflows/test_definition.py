@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from tests.workflows.conftest import FakeRepository, FixedClock
-from workflows import rules
 from workflows.deadlines import DueSpec
 from workflows.definition import (
     RETURN,
@@ -121,24 +120,34 @@ def test_the_reminder_offsets_are_the_policy_defaults() -> None:
         defaults.before, defaults.follow_up_every, defaults.very_overdue)
 
 
-def test_the_rules_module_names_the_packaged_review() -> None:
+def test_the_packaged_review_names_its_parts() -> None:
     review = default_definition()
-    assert rules.STEPS is review.steps and rules.STATES is review.states
-    assert rules.STEP_NAMES == ("letter", "response", "clarify", "resume", "insufficient",
-                                "finding", "threaten", "subpoena", "approve", "deny",
-                                "clear", "close")
-    assert (rules.INITIAL, rules.RETURN) == ("new", "<held>")
-    assert rules.SCOPES is review.scopes and rules.PERMISSIONS is review.permissions
-    assert rules.label_of("cleared") == "cleared (monitoring)"
-    assert rules.label_of("no-such-state") == "no-such-state"
-    assert [s.roles for s in rules.steps_named("clear")] == [RECORDERS, LEADS]
-    assert rules.expand_blocks(["subpoena", "close"]) == {"subpoena", "approve", "close"}
+    assert review.step_names == ("letter", "response", "clarify", "resume", "insufficient",
+                                 "finding", "threaten", "subpoena", "approve", "deny",
+                                 "clear", "close")
+    assert (review.initial, RETURN) == ("new", "<held>")
+    assert review.label_of("cleared") == "cleared (monitoring)"
+    assert review.label_of("no-such-state") == "no-such-state"
+    assert [s.roles for s in review.steps_named("clear")] == [RECORDERS, LEADS]
+    assert review.expand_blocks(["subpoena", "close"]) == {"subpoena", "approve", "close"}
     with pytest.raises(BadInput, match="“closing” is not a step an order can block"):
-        rules.expand_blocks(["closing"])
+        review.expand_blocks(["closing"])
 
 
-def test_the_default_workflow_follows_the_packaged_file() -> None:
-    assert Workflow().definition is default_definition()
+def test_the_packaged_file_is_read_once_and_followed_when_given() -> None:
+    assert default_definition() is default_definition()
+    assert Workflow(default_definition()).definition is default_definition()
+
+
+def test_only_the_settings_choose_the_packaged_workflow() -> None:
+    """No module of the bot or the domain falls back to the packaged file on its own:
+    the settings say which workflow is in force, and it is passed down from there."""
+    root = Path(__file__).resolve().parents[2]
+    sources = [*(root / "workflows").glob("*.py"), *(root / "bot").rglob("*.py")]
+    reading = {p.relative_to(root).as_posix() for p in sources
+               if "default_definition" in p.read_text(encoding="utf-8")}
+    assert reading == {"workflows/definition.py", "bot/wiring/settings.py"}
+    assert not (root / "workflows" / "rules.py").exists()
 
 
 # -- a workflow of one's own ---------------------------------------------------------------

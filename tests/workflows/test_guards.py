@@ -10,10 +10,14 @@ from datetime import date
 import pytest
 
 from workflows.deadlines import DueSpec
+from workflows.definition import default_definition
 from workflows.errors import BadInput, BlockedByOrder, NotPermitted, StepRefused
 from workflows.machine import StepContext, Workflow
 from workflows.model import CourtOrder, Jurisdiction, OrderKind, Role
-from workflows.rules import STATES, STEP_NAMES, STEPS, expand_blocks
+
+REVIEW = default_definition()
+STATES, STEP_NAMES, STEPS = REVIEW.states, REVIEW.step_names, REVIEW.steps
+expand_blocks = REVIEW.expand_blocks
 
 Build = Callable[..., Jurisdiction]
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.packaged import packaged_workflow
 from tests.workflows.conftest import FakeRepository, FixedClock
 from workflows.errors import Code, ReviewError
 from workflows.model import Role
@@ -58,7 +59,8 @@ def test_the_scan_would_see_markup() -> None:
 @pytest.fixture
 async def review() -> Review:
     review = Review(FakeRepository(), FixedClock(),
-                    ReviewConfig("#review", frozenset({"U-ADMIN"}), readers=Readers.ROLES))
+                    ReviewConfig("#review", frozenset({"U-ADMIN"}), readers=Readers.ROLES),
+                    packaged_workflow())
     await review.grant("U-ADMIN", LEAD, Role.LEAD)
     for jid, name in (("chicago", "Chicago, IL"), ("chicago-heights", "Chicago Heights, IL")):
         await review.add(LEAD, jid, name)

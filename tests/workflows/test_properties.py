@@ -9,12 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflows.deadlines import DueSpec
+from workflows.definition import RETURN, default_definition
 from workflows.errors import ReviewError
 from workflows.machine import StepContext, Workflow
 from workflows.model import Jurisdiction, Role
-from workflows.rules import INITIAL, RETURN, STATES, STEP_NAMES
 
-WORKFLOW = Workflow()
+WORKFLOW = Workflow(default_definition())
+INITIAL, STATES = WORKFLOW.definition.initial, WORKFLOW.definition.states
+STEP_NAMES = WORKFLOW.definition.step_names
 START = date(2017, 4, 21)
 
 moves = st.lists(st.tuples(st.sampled_from(STEP_NAMES), st.sampled_from(list(Role)),

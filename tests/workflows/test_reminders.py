@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from tests.packaged import packaged_workflow
 from workflows.deadlines import DueSpec
-from workflows.machine import StepContext, Workflow
+from workflows.machine import StepContext
 from workflows.model import Jurisdiction, Role
 from workflows.reminders import (
     Due,
@@ -25,7 +26,8 @@ POLICY = Policy(timezone=NY)
 
 def lettered(due: date, on: date = date(2018, 2, 1), us_state: str = "CA") -> Jurisdiction:
     j = Jurisdiction("x", "X", "city", us_state)
-    Workflow().take(j, "letter", StepContext("u", Role.ANALYST, on, DueSpec(on=due), today=on))
+    packaged_workflow().take(j, "letter", StepContext("u", Role.ANALYST, on, DueSpec(on=due),
+                                                      today=on))
     return j
 
 
@@ -59,7 +61,7 @@ def test_a_deadline_recorded_late_gets_one_catch_up_not_a_backlog() -> None:
 
 def test_no_running_deadline_plans_nothing() -> None:
     j = lettered(date(2018, 2, 23))
-    Workflow().take(j, "clarify", StepContext("u", Role.ANALYST, date(2018, 2, 5),
+    packaged_workflow().take(j, "clarify", StepContext("u", Role.ANALYST, date(2018, 2, 5),
                                               today=date(2018, 2, 5)))
     assert plan(j, POLICY, date(2018, 2, 5)) == []
     assert plan(Jurisdiction("y", "Y"), POLICY, date(2018, 2, 5)) == []

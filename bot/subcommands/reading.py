@@ -1,0 +1,120 @@
+"""The subcommands that only read: help, list, show, history, whoami, roles, workflow.
+
+``help`` is generated from the table in force (``Services.commands``), so it lists
+exactly the commands that run, the steps of a team's own workflow file included.
+"""
+
+from __future__ import annotations
+
+from bot.subcommands.context import SLASH, Caller, Command, Commands, Services, command, status_key
+from bot.subcommands.parsing import Args
+from bot.ui import cards, diagram, pages, render
+from bot.ui.render import Reply
+from workflows.definition import Definition
+from workflows.errors import BadInput
+from workflows.model import Jurisdiction
+from workflows.ports import Filters
+from workflows.review import Review
+
+PAGE_SIZE = 20
+RECENT = 5
+
+
+def help_reply(name: str | None, commands: Commands, definition: Definition) -> Reply:
+    """All the ``commands``, or one in detail (``list`` with the statuses of
+    ``definition``, the workflow in force)."""
+    if name:
+        return _one_command(name, commands, definition)
+    lines = [f"`{cmd.usage}` — {cmd.summary}" for cmd in commands.values()]
+    blocks = [render.header("Compliance review commands"), *render.sections(lines)]
+    blocks.append(render.context(
+        "Dates are YYYY-MM-DD; a deadline is a date, “30 days” or “20 business days”. "
+        "Jurisdictions are found by id, alias, name or the start of one (nyc, cook). "
+        f"`{SLASH} help <command>` shows one in detail."))
+    return Reply("Compliance review commands", blocks)
+
+
+def _one_command(name: str, commands: Commands, definition: Definition) -> Reply:
+    cmd = commands.get(name.lower())
+    if cmd is None:
+        raise BadInput(f"There is no command “{name}”. `{SLASH} help` lists them.")
+    lines = [f"*{cmd.usage}*", cmd.summary] + ([f"Example: `{cmd.example}`"]
+                                               if cmd.example else [])
+    if cmd.name == "list":
+        lines.append("Statuses:\n" + pages.states_help(definition.states))
+    return Reply(cmd.usage, render.sections(lines))
+
+
+async def _help(s: Services, caller: Caller, args: Args) -> Reply:
+    return help_reply(args.words[0] if args.words else None, s.commands,
+                      s.review.workflow.definition)
+
+
+async def _list(s: Services, caller: Caller, args: Args) -> Reply:
+    definition = s.review.workflow.definition
+    status = args.options.get("status", "")
+    if status:
+        status = status_key(status, definition.states)
+    filters = Filters(status, args.options.get("kind", "").lower(),
+                      args.options.get("state", "").upper())
+    page = args.page()
+    items, total = await s.review.page(filters, page, PAGE_SIZE)
+    shown = " ".join(f"{k}={v}" for k, v in args.options.items() if k != "page")
+    return pages.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown,
+                              label=definition.label_of)
+
+
+async def _show(s: Services, caller: Caller, args: Args) -> Reply:
+    j = await s.review.resolve(" ".join(args.words))
+    return await card(s.review, caller.user, j)
+
+
+async def card(review: Review, user: str, j: Jurisdiction) -> Reply:
+    """The jurisdiction's card as ``user`` sees it: buttons for what they may do now."""
+    recent, _ = await review.history(j, 1, RECENT)
+    return cards.card(j, recent, await review.allowed(user, j), review.today(),
+                      await review.may(user, "order"), label=review.workflow.definition.label_of)
+
+
+async def _history(s: Services, caller: Caller, args: Args) -> Reply:
+    j = await s.review.resolve(" ".join(args.words))
+    page = args.page()
+    events, total = await s.review.history(j, page, PAGE_SIZE)
+    return pages.history_page(j, events, total, page, PAGE_SIZE,
+                              label=s.review.workflow.definition.label_of)
+
+
+async def _whoami(s: Services, caller: Caller, args: Args) -> Reply:
+    role = await s.review.role_of(caller.user)
+    steps = sorted({step.name for step in s.review.workflow.definition.steps
+                    if role in step.roles})
+    text = (f"You are {render.user(caller.user)}, {role.value}. Steps your role may take: "
+            + (", ".join(f"`{s}`" for s in steps) or "none (viewers only look)") + ".")
+    return Reply(text, [render.section(text)])
+
+
+async def _roles(s: Services, caller: Caller, args: Args) -> Reply:
+    return pages.roles(await s.review.roles())
+
+
+async def _workflow(s: Services, caller: Caller, args: Args) -> Reply:
+    return await diagram.handle_workflow(s.review.workflow.definition, caller, args, s.upload)
+
+
+COMMANDS: tuple[Command, ...] = (
+    command("help", "help [command]", "Show the commands, or one command in detail.", _help,
+            example="help letter"),
+    command("list", "list [status=…] [kind=…] [state=XX] [page=N]",
+            "List jurisdictions, 20 a page, with status and deadline.", _list,
+            ("status", "kind", "state", "page"), "list kind=county state=CA"),
+    command("show", "show <jurisdiction>", "Where one jurisdiction stands: status, round, "
+            "deadline, owner, orders, recent steps.", _show, example="show cook"),
+    command("history", "history <jurisdiction> [page=N]",
+            "The full audit trail of one jurisdiction, newest first.", _history, ("page",),
+            "history chicago"),
+    command("whoami", "whoami", "Your role, and what it lets you do.", _whoami),
+    command("roles", "roles", "Who has which role.", _roles),
+)
+WORKFLOW = command("workflow", "workflow [text]", "The workflow in force as a diagram: "
+                   "Mermaid text, and a picture where Graphviz is installed.", _workflow,
+                   example="workflow")
