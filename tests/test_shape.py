@@ -12,8 +12,6 @@ import graphlib
 from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
 ROOT = Path(__file__).resolve().parents[1]
 LONGEST_FUNCTION = 40
 LONGEST_LISTENER = 30
@@ -157,7 +155,6 @@ def test_no_import_cycle_among_bot_modules() -> None:
     assert "bot.wiring.app" in graph["bot.cli.main"]  # imported inside a function
 
 
-@pytest.mark.xfail(strict=True, reason="until the splits land")
 def test_no_module_is_over_400_lines() -> None:
     assert long_modules(ROOT, ("bot", "workflows", "storage", "bench"), LONGEST_MODULE) == {}
 
