@@ -17,6 +17,7 @@ with its lines and checks each value; this module builds the workflow from it).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -52,10 +53,13 @@ _TOP = ("states", "initial", "steps", "permissions")
 _TOP_OPTIONAL = ("roles", "scopes", "reminders")
 _STEP = ("name", "label", "sources", "dest", "roles")
 _STEP_OPTIONAL = ("guards", "opens_round", "deadline", "outcome", "holds", "pauses", "resumes",
-                  "needs")
+                  "needs", "done", "confirm")
 NEEDABLE: tuple[Field, ...] = ("note", "link")
 """The texts a step can be declared to need (``needs:``); a deadline is ``deadline``'s."""
 _REMINDERS = ("before", "follow_up_every", "very_overdue")
+NAME = "{name}"
+"""Where a step's ``done`` sentence names the jurisdiction."""
+MAX_DONE = 200
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,10 @@ class Step:
     needs: dict[Field, str] = field(default_factory=dict)
     """The texts (of ``NEEDABLE``) the step cannot be taken without, each with the
     sentence that refuses it when it is left out."""
+    done: str | None = None
+    """What was done, as said after who did it: "sent a letter to {name}" (``NAME``
+    once, for the jurisdiction; plain text, the surface renders the name)."""
+    confirm: bool = False  # a click asks "are you sure?" before taking it
 
     def unmet(self, given: Mapping[str, object]) -> list[BadInput]:
         """A refusal, about its field, for each text this step needs and ``given`` (by
@@ -121,6 +129,20 @@ class Definition:
 
     def label_of(self, state: str) -> str:
         return self.states.get(state, state)
+
+    def done_of(self, kind: str) -> str | None:
+        """The sentence of what step ``kind`` did (``NAME`` for the jurisdiction): None
+        when ``kind`` is no step of this workflow or its file gives no ``done``."""
+        return next((step.done for step in self.steps_named(kind)), None)
+
+    def sets_deadline(self, kind: str) -> bool:
+        """Whether step ``kind`` leaves a deadline to announce: it takes one, or it
+        restarts the clock of the round that had one."""
+        return any(step.deadline != "none" or step.resumes for step in self.steps_named(kind))
+
+    def confirms(self, name: str) -> bool:
+        """Whether a click on step ``name`` asks "are you sure?" first."""
+        return any(step.confirm for step in self.steps_named(name))
 
     def unmet(self, name: str, given: Mapping[str, object]) -> list[BadInput]:
         """What step ``name`` needs from wherever it is taken and ``given`` leaves
@@ -192,6 +214,7 @@ def _build(file: WorkflowFile) -> Definition:
         _permissions(file, top["permissions"], groups),
         _reminders(file, top.get("reminders", {})), file.name)
     _check_once_per_source(file, steps)
+    _check_words_agree(file, steps)
     _check_returns(file, definition)
     _check_reachable(file, definition)
     return definition
@@ -257,7 +280,26 @@ def _step(file: WorkflowFile, at: At, value: object, states: dict[str, str],
         file.flag((*at, "holds"), fields.get("holds", False)),
         file.flag((*at, "pauses"), fields.get("pauses", False)),
         file.flag((*at, "resumes"), fields.get("resumes", False)),
-        _needs(file, (*at, "needs"), fields.get("needs", {})))
+        _needs(file, (*at, "needs"), fields.get("needs", {})),
+        _done(file, (*at, "done"), fields.get("done")),
+        file.flag((*at, "confirm"), fields.get("confirm", False)))
+
+
+def _done(file: WorkflowFile, at: At, value: object) -> str | None:
+    """The sentence of what the step did: ``NAME`` once, no other braces, short."""
+    if value is None:
+        return None
+    text = file.text(at, value)
+    if text.count(NAME) != 1:
+        file.fail(at, f"should name the jurisdiction as {NAME} once, not "
+                      f"{text.count(NAME)} times")
+    stray = re.search(r"\{[^{}]*\}|[{}]", text.replace(NAME, ""))
+    if stray:
+        file.fail(at, f"names the jurisdiction as {NAME} and has nothing else in braces: "
+                      f"“{stray.group()}”")
+    if len(text) > MAX_DONE:
+        file.fail(at, f"should be at most {MAX_DONE} characters, not {len(text)}")
+    return text
 
 
 def _needs(file: WorkflowFile, at: At, value: object) -> dict[Field, str]:
@@ -325,6 +367,20 @@ def _reminders(file: WorkflowFile, value: object) -> Reminders:
 
 
 # -- the whole -----------------------------------------------------------------------
+
+
+def _check_words_agree(file: WorkflowFile, steps: tuple[Step, ...]) -> None:
+    """A step declared more than once says one ``done`` and one ``confirm``: they are
+    the step's, not of where it is taken from."""
+    first: dict[str, int] = {}
+    for number, step in enumerate(steps):
+        earlier = first.setdefault(step.name, number)
+        if (step.done, step.confirm) != (steps[earlier].done, steps[earlier].confirm):
+            key = "done" if step.done != steps[earlier].done else "confirm"
+            file.fail(("steps", number, key),
+                      f"says otherwise than its declaration on line "
+                      f"{file.lines[('steps', earlier)]} (done: and confirm: are the step's, "
+                      "wherever it is taken from)")
 
 
 def _check_once_per_source(file: WorkflowFile, steps: tuple[Step, ...]) -> None:

@@ -110,7 +110,7 @@ async def click(deps: Deps, user: str, action: Body, body: Body, respond: AsyncR
     await redraw(respond, review, user, change.jurisdiction)
     return changes.done(change.event, change.jurisdiction,
                         await review.allowed(user, change.jurisdiction), review.today(),
-                        label=review.workflow.definition.label_of)
+                        definition=review.workflow.definition)
 
 
 async def current(deps: Deps, respond: AsyncRespond, user: str, j: Jurisdiction,

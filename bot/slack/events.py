@@ -30,4 +30,4 @@ async def home_view(deps: Deps, user: str) -> dict[str, Any]:
     except ReviewError as refusal:
         return app_home.home_closed(refusal)
     return app_home.home(user, await review.home(user), review.today(),
-                         label=review.workflow.definition.label_of)
+                         definition=review.workflow.definition)

@@ -110,7 +110,7 @@ async def submit(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str,
     review, j = deps.review, change.jurisdiction
     await _after_form(deps, client, user, meta, j, changes.done(
         change.event, j, await review.allowed(user, j), review.today(),
-        label=review.workflow.definition.label_of))
+        definition=review.workflow.definition))
 
 
 async def _after_form(deps: Deps, client: AsyncWebClient, user: str, meta: Body,

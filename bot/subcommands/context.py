@@ -75,7 +75,7 @@ def command(name: str, usage: str, summary: str, handler: Handler, keys: tuple[s
 async def done(review: Review, caller: Caller, event: Event, j: Jurisdiction) -> Reply:
     """The answer to a change: what it did, and the steps the caller may take next."""
     return changes.done(event, j, await review.allowed(caller.user, j), review.today(),
-                        label=review.workflow.definition.label_of)
+                        definition=review.workflow.definition)
 
 
 def status_key(text: str, states: Mapping[str, str]) -> str:

@@ -73,7 +73,7 @@ async def card(review: Review, user: str, j: Jurisdiction) -> Reply:
     """The jurisdiction's card as ``user`` sees it: buttons for what they may do now."""
     recent, _ = await review.history(j, 1, RECENT)
     return cards.card(j, recent, await review.allowed(user, j), review.today(),
-                      await review.may(user, "order"), label=review.workflow.definition.label_of)
+                      await review.may(user, "order"), definition=review.workflow.definition)
 
 
 async def _history(s: Services, caller: Caller, args: Args) -> Reply:
@@ -81,7 +81,7 @@ async def _history(s: Services, caller: Caller, args: Args) -> Reply:
     page = args.page()
     events, total = await s.review.history(j, page, PAGE_SIZE)
     return pages.history_page(j, events, total, page, PAGE_SIZE,
-                              label=s.review.workflow.definition.label_of)
+                              definition=s.review.workflow.definition)
 
 
 async def _whoami(s: Services, caller: Caller, args: Args) -> Reply:

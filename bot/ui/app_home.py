@@ -10,7 +10,6 @@ from bot.ui.changes import history_line
 from bot.ui.render import (
     MAX_HOME_BLOCKS,
     Block,
-    Labels,
     context,
     deadline,
     escape,
@@ -20,13 +19,15 @@ from bot.ui.render import (
     sections,
     user,
 )
+from workflows.definition import Definition
 from workflows.errors import ReviewError
 from workflows.model import Listing
 from workflows.review import Home
 
 
-def home(who: str, view: Home, today: date, *, label: Labels) -> dict[str, Any]:
+def home(who: str, view: Home, today: date, *, definition: Definition) -> dict[str, Any]:
     """The App Home tab (at most 100 blocks)."""
+    label = definition.label_of
 
     def rows(items: Sequence[Listing], total: int, empty: str) -> list[Block]:
         lines = [f"*{escape(i.name)}* `{escape(i.id)}` — {label(i.state)}, "
@@ -44,7 +45,7 @@ def home(who: str, view: Home, today: date, *, label: Labels) -> dict[str, Any]:
     blocks += [header("Overdue")]
     blocks += rows(view.overdue, view.overdue_total, "Nothing overdue.")
     blocks += [header("Latest changes")]
-    blocks += sections([history_line(e, label)
+    blocks += sections([history_line(e, definition)
                         + f" · *{escape(e.detail.get('name', e.jurisdiction_id))}*"
                         for e in view.recent] or ["No changes yet."])
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}

@@ -9,7 +9,6 @@ from datetime import date
 from bot.ui.changes import history_line
 from bot.ui.render import (
     Block,
-    Labels,
     Reply,
     channel,
     clip,
@@ -21,12 +20,11 @@ from bot.ui.render import (
     steps_hint,
     user,
 )
+from workflows.definition import Definition
 from workflows.model import Event, Jurisdiction
 
 STEP_ACTION = "step_"
 ORDER_ACTION = "order_open"
-CONFIRM = {"subpoena", "approve", "deny", "clear", "close"}
-"""Steps a click takes at once that deserve an "are you sure?" first."""
 
 
 def card_value(j: Jurisdiction, step: str = "") -> str:
@@ -34,13 +32,16 @@ def card_value(j: Jurisdiction, step: str = "") -> str:
     return json.dumps({"j": j.id, "v": j.version, "s": step}, separators=(",", ":"))
 
 
-def card_buttons(j: Jurisdiction, allowed: Sequence[str], can_order: bool) -> Block | None:
+def card_buttons(j: Jurisdiction, allowed: Sequence[str], can_order: bool,
+                 definition: Definition) -> Block | None:
+    """A button per step ``allowed``; a step its workflow says to confirm (``confirm:``)
+    asks "are you sure?" before a click takes it."""
     elements: list[Block] = []
     for name in allowed:
         button: Block = {"type": "button", "action_id": f"{STEP_ACTION}{name}",
                          "text": {"type": "plain_text", "text": name.capitalize()},
                          "value": card_value(j, name)}
-        if name in CONFIRM:
+        if definition.confirms(name):
             button["style"] = "danger" if name != "approve" else "primary"
             button["confirm"] = {
                 "title": {"type": "plain_text", "text": "Are you sure?"},
@@ -56,8 +57,8 @@ def card_buttons(j: Jurisdiction, allowed: Sequence[str], can_order: bool) -> Bl
 
 
 def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
-         today: date, can_order: bool = False, *, label: Labels) -> Reply:
-    orders = _order_lines(j, today)
+         today: date, can_order: bool = False, *, definition: Definition) -> Reply:
+    label, orders = definition.label_of, _order_lines(j, today)
     fields = [
         f"*Status*\n{label(j.state)}",
         f"*Deadline*\n{deadline(j.due_on, j.us_state, today)}",
@@ -75,8 +76,8 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
         blocks.append(section("*Court orders*\n" + "\n".join(orders)))
     if recent:
         blocks.append(section("*Recent history*\n"
-                              + "\n".join(history_line(e, label) for e in recent)))
-    buttons = card_buttons(j, allowed, can_order)
+                              + "\n".join(history_line(e, definition) for e in recent)))
+    buttons = card_buttons(j, allowed, can_order, definition)
     blocks.append(buttons or context(steps_hint(allowed)))
     text = f"{escape(j.name)}: {label(j.state)}, {deadline(j.due_on, j.us_state, today)}"
     return Reply(text, blocks)

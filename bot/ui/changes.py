@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.ui.render import (
-    Labels,
     Reply,
     channel,
     context,
@@ -17,36 +16,27 @@ from bot.ui.render import (
     steps_hint,
     user,
 )
+from workflows.definition import NAME, Definition
 from workflows.model import Event, Jurisdiction
 
-VERBS = {
+EVENTS = {
     "added": "added {name}",
     "aliased": "added an alias to {name}",
     "assigned": "assigned {name}",
-    "letter": "sent a letter to {name}",
-    "response": "recorded a response from {name}",
-    "clarify": "requested clarification for {name} (clock paused)",
-    "resume": "resumed the clock for {name}",
-    "insufficient": "found the answer from {name} insufficient",
-    "finding": "issued a preliminary finding to {name}",
-    "threaten": "threatened {name} with a subpoena (document demand)",
-    "subpoena": "requested a subpoena for {name} (needs counsel's approval)",
-    "approve": "approved the subpoena for {name}",
-    "deny": "denied the subpoena request for {name}",
-    "clear": "cleared {name}",
-    "close": "closed the review of {name}",
     "lawsuit": "recorded a lawsuit for {name}",
     "injunction": "recorded an injunction for {name}",
     "ruling": "recorded a ruling for {name}",
     "lifted": "recorded the end of an injunction for {name}",
 }
+"""What the events that are no workflow step say; a step's words are its workflow's
+(``done:``)."""
 
 
-def history_line(event: Event, label: Labels) -> str:
-    move = ""
+def history_line(event: Event, definition: Definition) -> str:
+    label, move = definition.label_of, ""
     if event.from_state != event.to_state and event.to_state:
         move = f" · {label(event.from_state or '') or 'new'} → {label(event.to_state)}"
-    extra = [f"due {event.detail['due_on']}"] if _sets_deadline(event) else []
+    extra = [f"due {event.detail['due_on']}"] if _sets_deadline(event, definition) else []
     for key in ("order", "note", "link", "alias"):
         if event.detail.get(key):
             extra.append(escape(event.detail[key]))
@@ -58,37 +48,38 @@ def history_line(event: Event, label: Labels) -> str:
 
 
 def done(change_event: Event, j: Jurisdiction, allowed: Sequence[str], today: date, *,
-         label: Labels) -> Reply:
-    text = (f":white_check_mark: {_sentence('You', change_event, j.name)} "
-            f"{escape(j.name)} is now {label(j.state)}, "
+         definition: Definition) -> Reply:
+    text = (f":white_check_mark: {_sentence('You', change_event, j.name, definition)} "
+            f"{escape(j.name)} is now {definition.label_of(j.state)}, "
             f"{deadline(j.due_on, j.us_state, today)}.")
     return Reply(text, [section(text), context(steps_hint(allowed))])
 
 
-def announcement(event: Event, *, label: Labels) -> Reply:
+def announcement(event: Event, *, definition: Definition) -> Reply:
     """What the team channel sees when a change commits."""
-    name = str(event.detail.get("name", event.jurisdiction_id))
-    text = _sentence(user(event.actor), event, name)
+    label, name = definition.label_of, str(event.detail.get("name", event.jurisdiction_id))
+    text = _sentence(user(event.actor), event, name, definition)
     if event.from_state and event.to_state and event.from_state != event.to_state:
         text += f" {label(event.from_state)} → *{label(event.to_state)}*."
-    if _sets_deadline(event):
+    if _sets_deadline(event, definition):
         text += f" Due {event.detail['due_on']}."
     return Reply(text, [section(text),
                         context(f"`{escape(event.jurisdiction_id)}` · {event.on}")],
                  in_channel=True)
 
 
-def _sets_deadline(event: Event) -> bool:
-    return bool(event.detail.get("due_on")) and event.kind in ("letter", "finding", "threaten",
-                                                               "resume")
+def _sets_deadline(event: Event, definition: Definition) -> bool:
+    """Whether the event's step leaves a deadline to tell (see ``sets_deadline``)."""
+    return bool(event.detail.get("due_on")) and definition.sets_deadline(event.kind)
 
 
-def _sentence(who: str, event: Event, name: str) -> str:
-    """"{who} {did something to} *{name}*…": ``who`` is mrkdwn already (a mention);
-    the name, alias, order and note are escaped here."""
-    template = VERBS.get(event.kind, event.kind + " {name}")
+def _sentence(who: str, event: Event, name: str, definition: Definition) -> str:
+    """"{who} {did something to} *{name}*…": ``who`` is mrkdwn already (a mention); the
+    step's sentence, the name, alias, order and note are escaped here."""
+    template = (definition.done_of(event.kind) or EVENTS.get(event.kind)
+                or f"{event.kind} {NAME}")
     detail = event.detail
-    what = f"{who} {template.format(name=f'*{escape(name)}*')}"
+    what = f"{who} {escape(template).replace(NAME, f'*{escape(name)}*', 1)}"
     if event.kind == "aliased":
         what += f": `{escape(detail.get('alias'))}`"
     if detail.get("order"):

@@ -17,15 +17,16 @@ from bot.ui.render import (
     sections,
     user,
 )
+from workflows.definition import Definition
 from workflows.model import Event, Jurisdiction, Listing, Role
 
 
 def history_page(j: Jurisdiction, events: Sequence[Event], total: int, page: int,
-                 size: int, *, label: Labels) -> Reply:
+                 size: int, *, definition: Definition) -> Reply:
     pages = max(1, -(-total // size))
     blocks = [header(f"History of {j.name}"),
               context(f"{total} events, newest first · page {page} of {pages}")]
-    blocks += sections([history_line(e, label) for e in events] or ["No events on this page."])
+    blocks += sections([history_line(e, definition) for e in events] or ["No events on this page."])
     if page < pages:
         blocks.append(context(f"More: `history {j.id} page={page + 1}`"))
     return Reply(f"History of {escape(j.name)}, page {page} of {pages}", blocks)

@@ -186,7 +186,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     pacer = Pacer(pace_seconds)
     definition = review.workflow.definition  # the workflow in force, for every table
     label = definition.label_of
-    relay = OutboxRelay(store, Notifier(client, pacer), clock, label)
+    relay = OutboxRelay(store, Notifier(client, pacer), clock, definition)
     store.notices_added = relay.nudge  # every surface's announcements, drained at once
     sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer, label),
                       clock, policy, settings.review_channel, label)

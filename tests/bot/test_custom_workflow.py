@@ -29,6 +29,8 @@ REFER = """steps:
     roles: [lead]
     opens_round: referral
     deadline: required
+    done: referred {name} to the inspector general
+    confirm: true
 
 """
 
@@ -111,6 +113,30 @@ async def test_the_added_step_from_a_card_button_and_its_form(team: Harness) -> 
     assert status == 200 and ack == {}, ack
     j = await team.bot.store.get("town-d")
     assert j is not None and j.state == "referred" and j.due_on == date(2018, 2, 26)
+
+
+async def test_the_added_step_is_announced_in_its_words_with_its_deadline(
+        team: Harness) -> None:
+    posted = await team.command(LEAD, "refer town-a date=2018-01-25 due=30 days")
+    [announced] = [p for p in posted if p.channel and not p.response_key
+                   and "Town A" in p.text]  # the setup's announcements may come late
+    said = f"<@{LEAD}> referred *Town A* to the inspector general."
+    assert announced.text.startswith(said), announced.text
+    assert "Due 2018-02-26." in announced.text, announced.text
+    history = await team.answer(LEAD, "history town-a")
+    assert "*refer* · response insufficient → referred to the Attorney General" in (
+        json.dumps(history.blocks, ensure_ascii=False))
+    assert "due 2018-02-26" in json.dumps(history.blocks)
+
+
+async def test_the_added_step_asks_are_you_sure_on_its_card(team: Harness) -> None:
+    card = await team.answer(LEAD, "show town-a")
+    button = element(card, "step_refer")
+    confirm = button.get("confirm")
+    assert isinstance(confirm, dict), button
+    assert confirm["title"]["text"] == "Are you sure?"
+    assert confirm["text"]["text"] == "Refer *Town A* today."
+    assert "confirm" not in element(card, "step_letter")
 
 
 async def test_help_list_summary_and_diagram_show_the_added_state_and_step(

@@ -49,42 +49,51 @@ TABLE_STATES = {
 }
 TABLE_STEPS = (
     Step("letter", "send a letter", ("new", "awaiting_response", "insufficient", "cleared"),
-         "awaiting_response", RECORDERS, opens_round="letter", deadline="required"),
+         "awaiting_response", RECORDERS, opens_round="letter", deadline="required",
+         done="sent a letter to {name}"),
     Step("response", "record a response",
          ("awaiting_response", "insufficient", "preliminary_finding", "subpoena_threatened",
           "subpoena_issued"),
-         "response_received", RECORDERS, outcome="responded"),
+         "response_received", RECORDERS, outcome="responded",
+         done="recorded a response from {name}"),
     Step("clarify", "request clarification (pauses the clock)",
          ("awaiting_response", "response_received"), "clarification_requested", RECORDERS,
-         holds=True, pauses=True),
+         holds=True, pauses=True, done="requested clarification for {name} (clock paused)"),
     Step("resume", "resume after clarification", ("clarification_requested",), RETURN,
-         RECORDERS, resumes=True),
+         RECORDERS, resumes=True, done="resumed the clock for {name}"),
     Step("insufficient", "find the response insufficient",
          ("response_received", "awaiting_response", "preliminary_finding", "subpoena_threatened"),
          "insufficient", RECORDERS, outcome="insufficient",
          guards={"awaiting_response": ("overdue",), "preliminary_finding": ("overdue",),
-                 "subpoena_threatened": ("overdue",)}),
+                 "subpoena_threatened": ("overdue",)},
+         done="found the answer from {name} insufficient"),
     Step("finding", "issue a preliminary finding",
          ("response_received", "insufficient", "awaiting_response"), "preliminary_finding",
          LEADS, opens_round="finding", deadline="required", outcome="insufficient",
-         guards={"awaiting_response": ("overdue",)}),
+         guards={"awaiting_response": ("overdue",)},
+         done="issued a preliminary finding to {name}"),
     Step("threaten", "threaten a subpoena (document demand)",
          ("insufficient", "awaiting_response", "preliminary_finding"), "subpoena_threatened",
          LEADS, opens_round="demand", deadline="optional", outcome="insufficient",
          guards={"awaiting_response": ("overdue",), "preliminary_finding": ("overdue",)},
-         needs={"note": "Give the rationale for the document demand."}),
+         needs={"note": "Give the rationale for the document demand."},
+         done="threatened {name} with a subpoena (document demand)"),
     Step("subpoena", "request a subpoena (counsel approves)",
          ("subpoena_threatened", "insufficient"), "subpoena_requested", LEADS, holds=True,
-         guards={"subpoena_threatened": ("overdue",), "insufficient": ("after_demand",)}),
+         guards={"subpoena_threatened": ("overdue",), "insufficient": ("after_demand",)},
+         done="requested a subpoena for {name} (needs counsel's approval)", confirm=True),
     Step("approve", "approve the subpoena", ("subpoena_requested",), "subpoena_issued",
-         COUNSEL, guards={"subpoena_requested": ("not_requester",)}, outcome="subpoena"),
-    Step("deny", "deny the subpoena request", ("subpoena_requested",), RETURN, COUNSEL),
+         COUNSEL, guards={"subpoena_requested": ("not_requester",)}, outcome="subpoena",
+         done="approved the subpoena for {name}", confirm=True),
+    Step("deny", "deny the subpoena request", ("subpoena_requested",), RETURN, COUNSEL,
+         done="denied the subpoena request for {name}", confirm=True),
     Step("clear", "clear the jurisdiction", ("response_received",), "cleared", RECORDERS,
-         outcome="cleared"),
+         outcome="cleared", done="cleared {name}", confirm=True),
     Step("clear", "clear the jurisdiction",
          tuple(state for state in ACTIVE if state != "response_received"), "cleared", LEADS,
-         outcome="cleared"),
-    Step("close", "close the review", ("cleared", *ACTIVE), "closed", LEADS, outcome="closed"),
+         outcome="cleared", done="cleared {name}", confirm=True),
+    Step("close", "close the review", ("cleared", *ACTIVE), "closed", LEADS, outcome="closed",
+         done="closed the review of {name}", confirm=True),
 )
 TABLE_SCOPES = {
     "escalation": frozenset({"finding", "threaten", "subpoena", "approve"}),
@@ -289,6 +298,29 @@ def test_a_file_that_cannot_be_read_is_named(tmp_path: Path) -> None:
         load_definition(missing)
 
 
+def test_a_step_says_what_was_done_and_whether_to_ask_first() -> None:
+    review = default_definition()
+    assert review.done_of("letter") == "sent a letter to {name}"
+    assert review.done_of("assigned") is None  # a command's event, not a step
+    assert [s for s in review.step_names if review.confirms(s)] == [
+        "subpoena", "approve", "deny", "clear", "close"]
+    assert [s for s in review.step_names if review.sets_deadline(s)] == [
+        "letter", "resume", "finding", "threaten"]
+    assert not review.sets_deadline("added") and not review.confirms("added")
+
+
+def test_a_file_without_the_words_of_its_steps_still_loads() -> None:
+    permit = load_definition(PERMIT)
+    assert [permit.done_of(s) for s in permit.step_names] == [None] * 4
+    assert not any(permit.confirms(s) for s in permit.step_names)
+    assert [s for s in permit.step_names if permit.sets_deadline(s)] == ["send", "release"]
+    worded = load_definition(PERMIT.replace(
+        "    outcome: responded\n",
+        "    outcome: responded\n    done: recorded the answer to {name}\n    confirm: true\n"))
+    assert worded.done_of("finish") == "recorded the answer to {name}"
+    assert worded.confirms("finish") and not worded.confirms("send")
+
+
 # -- mistakes, each refused with where and what ----------------------------------------------
 
 MISTAKES = [
@@ -399,6 +431,35 @@ MISTAKES = [
                  "  sent: sent, awaiting an answer\n  sent: sent again\n",
                  ("<text>, line 5: “sent” is given twice (first on line 4)",),
                  id="yaml-key-given-twice"),
+    pytest.param("    deadline: required\n", "    deadline: required\n    done: sent it\n",
+                 ("step “send”, done", "should name the jurisdiction as {name} once, "
+                  "not 0 times"), id="done-without-the-name"),
+    pytest.param("    deadline: required\n",
+                 "    deadline: required\n    done: sent {name} to {name}\n",
+                 ("step “send”, done", "not 2 times"), id="done-naming-it-twice"),
+    pytest.param("    deadline: required\n",
+                 "    deadline: required\n    done: sent {name} on {date}\n",
+                 ("step “send”, done", "nothing else in braces: “{date}”"),
+                 id="done-with-another-placeholder"),
+    pytest.param("    deadline: required\n",
+                 "    deadline: required\n    done: \"sent {name} {\"\n",
+                 ("step “send”, done", "nothing else in braces: “{”"),
+                 id="done-with-a-stray-brace"),
+    pytest.param("    deadline: required\n", "    deadline: required\n    done: 12\n",
+                 ("step “send”, done", "should be some text, not the number 12"),
+                 id="done-not-text"),
+    pytest.param("    deadline: required\n",
+                 "    deadline: required\n    done: " + "x" * 200 + " {name}\n",
+                 ("step “send”, done", "at most 200 characters"), id="done-too-long"),
+    pytest.param("    outcome: responded\n", "    outcome: responded\n    confirm: yes please\n",
+                 ("step “finish”, confirm", "should be true or false, not “yes please”"),
+                 id="confirm-not-true-or-false"),
+    pytest.param("scopes:\n",
+                 "  - name: finish\n    label: again\n    sources: [on_hold]\n"
+                 "    dest: done\n    roles: staff\n    confirm: true\nscopes:\n",
+                 ("step “finish”, confirm", "says otherwise than its declaration on line 31 "
+                  "(done: and confirm: are the step's, wherever it is taken from)"),
+                 id="declarations-of-a-step-disagree"),
     pytest.param("sources: [draft]", "sources: [draft",
                  ("<text>, line 14, column 9: not valid YAML: expected ',' or ']'",
                   "(while parsing a flow sequence on line 13)"), id="not-yaml"),

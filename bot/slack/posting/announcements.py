@@ -25,11 +25,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.channels import ChannelCheckFailed, Channels
 from bot.slack.posting.delivery import HISTORY_PAGE, PERMANENT, delivery
 from bot.slack.posting.pacing import Pacer
-from bot.ui import changes, render
+from bot.ui import changes
 from bot.ui.render import Reply
 from storage.notices import PendingNotice
 from storage.outbox import Deliveries
 from storage.store import Store
+from workflows.definition import Definition
 from workflows.errors import DeliveryFailed
 from workflows.ports import Clock
 
@@ -146,8 +147,8 @@ class OutboxRelay:
     """Drains the outbox. ``flush`` is safe to call from many tasks at once."""
 
     def __init__(self, store: Store, notifier: Notifier, clock: Clock,
-                 label: render.Labels) -> None:
-        self.label = label
+                 definition: Definition) -> None:
+        self.definition = definition
         self.store = store
         self.deliveries = Deliveries(store)
         self.notifier = notifier
@@ -230,7 +231,7 @@ class OutboxRelay:
     async def _post(self, notice: PendingNotice) -> Refusal | None:
         """Post one notice and record what came of it: None if it went."""
         try:
-            reply = changes.announcement(notice.event, label=self.label)
+            reply = changes.announcement(notice.event, definition=self.definition)
             ts = await self.notifier.announce(notice.id, notice.channel, reply)
         except DeliveryFailed as failure:
             return await self._failed(notice, str(failure))
