@@ -17,7 +17,6 @@ with its lines and checks each value; this module builds the workflow from it).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from functools import cache
@@ -57,9 +56,7 @@ _STEP_OPTIONAL = ("guards", "opens_round", "deadline", "outcome", "holds", "paus
 NEEDABLE: tuple[Field, ...] = ("note", "link")
 """The texts a step can be declared to need (``needs:``); a deadline is ``deadline``'s."""
 _REMINDERS = ("before", "follow_up_every", "very_overdue")
-NAME = "{name}"
-"""Where a step's ``done`` sentence names the jurisdiction."""
-MAX_DONE = 200
+NAME, MAX_DONE = "{name}", 200  # where a step's ``done`` names the jurisdiction; its length
 
 
 @dataclass(frozen=True)
@@ -281,25 +278,8 @@ def _step(file: WorkflowFile, at: At, value: object, states: dict[str, str],
         file.flag((*at, "pauses"), fields.get("pauses", False)),
         file.flag((*at, "resumes"), fields.get("resumes", False)),
         _needs(file, (*at, "needs"), fields.get("needs", {})),
-        _done(file, (*at, "done"), fields.get("done")),
+        file.sentence((*at, "done"), fields.get("done"), NAME, MAX_DONE),
         file.flag((*at, "confirm"), fields.get("confirm", False)))
-
-
-def _done(file: WorkflowFile, at: At, value: object) -> str | None:
-    """The sentence of what the step did: ``NAME`` once, no other braces, short."""
-    if value is None:
-        return None
-    text = file.text(at, value)
-    if text.count(NAME) != 1:
-        file.fail(at, f"should name the jurisdiction as {NAME} once, not "
-                      f"{text.count(NAME)} times")
-    stray = re.search(r"\{[^{}]*\}|[{}]", text.replace(NAME, ""))
-    if stray:
-        file.fail(at, f"names the jurisdiction as {NAME} and has nothing else in braces: "
-                      f"“{stray.group()}”")
-    if len(text) > MAX_DONE:
-        file.fail(at, f"should be at most {MAX_DONE} characters, not {len(text)}")
-    return text
 
 
 def _needs(file: WorkflowFile, at: At, value: object) -> dict[Field, str]:

@@ -104,6 +104,23 @@ class WorkflowFile:
             self.fail(at, f"should be some text, not {describe(value)}")
         return value.strip()
 
+    def sentence(self, at: At, value: object, placeholder: str, most: int) -> str | None:
+        """Optional text that holds ``placeholder`` once, nothing else in braces (it is
+        filled in), and at most ``most`` characters."""
+        if value is None:
+            return None
+        text = self.text(at, value)
+        if text.count(placeholder) != 1:
+            self.fail(at, f"should hold {placeholder} exactly once, not "
+                          f"{text.count(placeholder)} times")
+        stray = re.search(r"\{[^{}]*\}|[{}]", text.replace(placeholder, ""))
+        if stray:
+            self.fail(at, f"should have nothing in braces but {placeholder}, not "
+                          f"“{stray.group()}”")
+        if len(text) > most:
+            self.fail(at, f"should be at most {most} characters, not {len(text)}")
+        return text
+
     def flag(self, at: At, value: object) -> bool:
         if not isinstance(value, bool):
             self.fail(at, f"should be true or false, not {describe(value)}")
