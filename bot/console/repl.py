@@ -96,9 +96,11 @@ class Console:
             self.say(f"(no answer from the bot: {error or 'timed out'})")
             return True
         # The answer comes at once; the announcements its change wrote follow as the
-        # outbox drains, and the console shows them too before the next prompt.
+        # outbox drains, and the console shows them too before the next prompt. The
+        # answer is shown first, as a person reads them, whichever Slack got first.
         await self.bot.relay.settle()
-        for message in [*posted, *self.slack.posted[start + len(posted):]]:
+        since = [*posted, *self.slack.posted[start + len(posted):]]
+        for message in sorted(since, key=lambda m: not m.response_key):
             self.say(self.show(message))
         self.show_files()
         return True

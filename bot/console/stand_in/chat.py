@@ -26,6 +26,8 @@ class ChatMethods(Workspace):
             channel, ts = self.response_channels[key], self._stamp()
         if body.get("replace_original"):
             key = f"{key}:replaced"
+        if self.respond_delay:  # a slow answer: the channel may hear of the change first
+            await asyncio.sleep(self.respond_delay)
         await self._record(Posted(
             channel=channel, text=body.get("text", ""), blocks=_blocks(body.get("blocks")),
             ephemeral=ephemeral, ts=ts, response_key=key))

@@ -42,6 +42,7 @@ class Workspace:
     failures: deque[Failure] = field(default_factory=deque)
     files: list[Uploaded] = field(default_factory=list)
     post_delay: float = 0.0  # seconds chat.postMessage takes, to catch a sweep mid-way
+    respond_delay: float = 0.0  # seconds a response_url takes to post an answer
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> App Home view
     response_channels: dict[str, str] = field(default_factory=dict)  # response key -> channel
     modals: list[dict[str, Any]] = field(default_factory=list)  # views.open / views.update
