@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import re
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from aiohttp import ClientSession, ClientTimeout
 
 from bench.ack import SECRET, TOKEN, StandIn
 from bench.load import percentile
-from bench.processes import measured
+from bench.processes import measured, publish
 from bench.seed import ADMIN, DEFAULT_CHANNEL
 from bench.stall import ANSWER_TIMEOUT, Other, Receiver, running_bot
 from bot.console.stand_in.sender import SlackSender
@@ -106,10 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = measured(lambda folder: measure(opts, folder), None, "review-announce-")
     if figures is None:
         return 1
-    print(render(figures), end="")
-    if opts.out:
-        opts.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    return 0
+    return publish(figures, render, opts.out)
 
 
 if __name__ == "__main__":

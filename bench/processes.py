@@ -58,6 +58,15 @@ def measured(measure: Callable[[Path], Coroutine[Any, Any, T]], workdir: Path | 
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def publish(figures: T, render: Callable[[T], str], out: Path | None) -> int:
+    """Print ``figures`` as ``render`` words them and, when ``out`` is given, write them
+    there as JSON; the exit status of a measurement that ran."""
+    print(render(figures), end="")
+    if out:
+        out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    return 0
+
+
 def environment(extra: Mapping[str, str]) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(_PREFIXES) and k not in _NAMES}

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import secrets
 import sqlite3
 import time
@@ -34,7 +33,7 @@ from aiohttp import ClientSession, ClientTimeout
 
 from bench.ack import SECRET, TOKEN, StandIn
 from bench.load import percentile
-from bench.processes import Server, measured, niced, run_json, server
+from bench.processes import Server, measured, niced, publish, run_json, server
 from bench.seed import ADMIN, ANALYST, CHANNELS
 from bench.stand_in import NICENESS
 from bot.console.stand_in.records import Posted
@@ -275,10 +274,7 @@ def main(argv: list[str] | None = None) -> int:
     figures = measured(lambda folder: measure(opts, folder), opts.workdir, "review-stall-")
     if figures is None:
         return 1
-    print(render(figures), end="")
-    if opts.out:
-        opts.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
-    return 0
+    return publish(figures, render, opts.out)
 
 
 if __name__ == "__main__":
