@@ -314,7 +314,12 @@ async def test_a_channel_that_comes_back_and_fails_again_is_told_anew(
     assert await h.bot.relay.flush() == 1
     h.slack.archived.add(review)
     await h.answer(ANALYST, 'add denver "Denver, CO"')
-    first, second = told(h.slack, ANALYST)
+    dms = told(h.slack, ANALYST)
+    assert len(dms) == 2, (dms, [c for c in h.slack.calls if c[0] == POST],
+                           rows(tmp_path, "SELECT * FROM outbox"),
+                           rows(tmp_path, "SELECT * FROM channel_waits"),
+                           rows(tmp_path, "SELECT * FROM delivery_warnings"))
+    first, second = dms
     assert "no such channel" in first.text
     assert "archived" in second.text and "Denver, CO" in second.text
 
