@@ -7,7 +7,8 @@ role change, one small transaction) runs again and again, 10 ms apart, and the l
 any of them waited is the longest the import held SQLite's write lock, plus that write's
 own few milliseconds. Each import runs twice: row by row in one transaction (how every
 write went before big ones were staged, and how small ones still go) and staged
-(``storage.writes``).
+(``storage.writes``; from 20,000 changes, a run of jurisdictions at a time:
+``storage.runs``).
 
 Prints one line per import and way, and with ``--out`` the figures as JSON. Not a test:
 it asserts nothing.

@@ -17,9 +17,11 @@ from typing import Any
 
 import aiosqlite
 
+from storage import runs
 from storage.database import DuplicateKey, Ledger, Row
 from storage.migrations import migrate
 from storage.store import Store
+from workflows.ports import StagedChange
 
 BUSY_TIMEOUT_MS = 10_000
 STAGING_CACHE_KIB = -65_536
@@ -205,6 +207,11 @@ class _Staging:
     def transaction(self) -> AbstractAsyncContextManager[Connection]:
         return _transaction(self._conn, self._writer_lock)
 
+    async def run(self, sql: str, *args: Any) -> None:
+        """One statement outside any transaction, taking no lock of the file: making
+        or dropping a temporary table (from a read of the file's committed rows)."""
+        await self._conn.execute(sql, args)
+
 
 class SqliteDatabase:
     skip_locked = ""
@@ -290,10 +297,32 @@ class SqliteStore(Store):
     """The store on one SQLite file: ``await SqliteStore.open(path)``."""
 
     db: SqliteDatabase
+    runs_from = runs.RUNS_FROM
+    run_size = runs.RUN
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteStore:
-        return cls(await SqliteDatabase.open(path))
+        """Open the file, and finish any big import a stopped process left part-written."""
+        store = cls(await SqliteDatabase.open(path))
+        try:
+            await runs.finish_left(store.db)
+        except BaseException:
+            await store.close()
+            raise
+        return store
+
+    async def save_many(self, changes: Sequence[StagedChange]) -> None:
+        """As ``Store.save_many``; from ``runs.RUNS_FROM`` changes, written a run of
+        jurisdictions at a time, all of them in the end (``storage.runs``)."""
+        if len(changes) < self.runs_from:
+            await super().save_many(changes)
+            return
+        await runs.write_in_runs(self.db, changes, self.run_size)
+        if any(c.notices for c in changes):
+            self.notices_added()
+
+    async def finish_imports(self, now: float | None = None) -> int:
+        return await runs.finish_left(self.db, now)
 
     @property
     def path(self) -> str:

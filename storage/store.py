@@ -71,6 +71,12 @@ class Store(JurisdictionReads, Notices, Reminders):
         if any(c.notices for c in changes):
             self.notices_added()
 
+    async def finish_imports(self, now: float | None = None) -> int:
+        """Finish big imports a stopped process left part-written (their lease lapsed
+        by ``now``, Unix seconds); how many. (Only SQLite writes them in parts:
+        ``storage.runs``.)"""
+        return 0
+
     # -- roles ---------------------------------------------------------------------------
 
     async def role(self, user: str) -> Role | None:

@@ -126,6 +126,10 @@ class Stale(Conflict):
     """A button or form was drawn from a version that is no longer current."""
 
 
+class BeingImported(Conflict):
+    """A big import is writing the jurisdiction right now: it is not changed meanwhile."""
+
+
 class DeliveryFailed(Exception):
     """Slack (or whatever posts) did not take a message. ``permanent`` when retrying
     cannot help (the channel is gone); otherwise the message is tried again later."""

@@ -111,8 +111,11 @@ class Repository(Protocol):
         ...
 
     async def save_many(self, changes: Sequence[StagedChange]) -> None:
-        """Every change, or none: a conflict or any failure part-way leaves the store as
-        it was."""
+        """Every change, or none: a conflict (``Conflict``; ``BeingImported`` when
+        another big write holds one of them) leaves the store as it was. A big one may
+        be written in parts, each its own transaction, once all its jurisdictions are
+        reserved: a failure part-way (a process killed) leaves it to be finished, not
+        lost, and a change to a reserved jurisdiction meanwhile is ``BeingImported``."""
         ...
 
     def snapshot(self) -> AbstractAsyncContextManager[ExportSource]:

@@ -19,6 +19,7 @@ from workflows.errors import (
     AlreadyExists,
     Ambiguous,
     BadInput,
+    BeingImported,
     Code,
     Conflict,
     Field,
@@ -337,6 +338,9 @@ class Review:
         """Save one change; ``reminders`` (for steps) replace those of other deadlines."""
         try:
             await self.repo.save(j, version, [event], [self._notice(j, event)], reminders)
+        except BeingImported:
+            raise BeingImported([Code(j.id), " is being written by an import right now;"
+                                 " nothing was changed. Try again in a moment."]) from None
         except Conflict:
             raise await self._conflict(j.id) from None
         j.version = version + 1

@@ -15,7 +15,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TextIO
 
-from workflows.errors import Conflict, NotPermitted
+from workflows.errors import BeingImported, Conflict, NotPermitted
 from workflows.exports import (
     HISTORY_COLUMNS,
     STATE_COLUMNS,
@@ -109,10 +109,15 @@ async def plan_events(review: Review, actor: str, table: Table) -> EventPlan:
 
 
 async def apply_events(review: Review, plan: EventPlan) -> None:
-    """Write a checked plan in one transaction; if anyone changed one of its
-    jurisdictions since it was checked, nothing is written."""
+    """Write a checked plan, all of it or nothing: if anyone changed one of its
+    jurisdictions since it was checked, or another import is writing one, nothing is
+    written. (A big one may be written in parts, each jurisdiction reserved until its
+    part is: see ``Repository.save_many``.)"""
     try:
         await review.repo.save_many(plan.changes)
+    except BeingImported:
+        raise BeingImported("Another import is writing some of these jurisdictions right "
+                            "now; nothing was imported. Try again once it is done.") from None
     except Conflict:
         raise await _conflict(review, plan) from None
 

@@ -25,6 +25,8 @@ from workflows.sweep import Sweeper
 
 log = logging.getLogger(__name__)
 OUTBOX_SECONDS = 30
+IMPORTS_SECONDS = 60
+"""How often to look for big imports another (stopped) process left part-written."""
 MISFIRE_GRACE = 15 * 60
 """Seconds a late summary job may still run; longer outages are the catch-up's."""
 
@@ -32,12 +34,15 @@ MISFIRE_GRACE = 15 * 60
 def add_periodic_jobs(scheduler: BaseScheduler, sweeper: Sweeper, relay: OutboxRelay,
                       settings: Settings) -> None:
     """The reminder sweep and the outbox drain, each first run at once (call this just
-    before the scheduler starts: a first run more than a second late is skipped)."""
+    before the scheduler starts: a first run more than a second late is skipped), and
+    the check for big imports a stopped process left part-written."""
     now = datetime.now(settings.timezone)
     scheduler.add_job(sweeper.sweep, "interval", seconds=settings.review_sweep_seconds,
                       id="reminders", max_instances=1, coalesce=True, next_run_time=now)
     scheduler.add_job(relay.flush, "interval", seconds=OUTBOX_SECONDS, id="outbox",
                       max_instances=1, coalesce=True, next_run_time=now)
+    scheduler.add_job(relay.store.finish_imports, "interval", seconds=IMPORTS_SECONDS,
+                      id="imports", max_instances=1, coalesce=True)
 
 
 def job_id(channel: str) -> str:

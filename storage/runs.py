@@ -1,0 +1,186 @@
+"""Big changes on SQLite, written a run of jurisdictions at a time.
+
+SQLite has one write lock for the whole file. The steps of 100,000 jurisdictions, moved
+into the tables in one transaction (``storage.writes``' staged way), held it 3 to 4 s on
+a busy machine while everyone else's writes waited. From ``RUNS_FROM`` changes, then:
+
+1. The rows of each run of ``RUN`` jurisdictions are made (in a worker thread) and
+   copied into tables of the import's own (``import_<epoch>_<id>_<n>``), one run per
+   short transaction: nothing anyone reads changes yet, and a failure here leaves
+   nothing written.
+2. One transaction checks that every jurisdiction is still at the version its change
+   was made from, reserves them all (``jurisdictions.import_run``: anyone else's change
+   to one of them is refused as ``BeingImported`` until its run is written) and
+   records the import in ``import_runs``. From here on the import is written whole.
+3. Each run is moved into the tables in a transaction of its own, which lets go of its
+   jurisdictions and counts it done. A process that dies part-way leaves the rest in
+   ``import_runs``, and whoever calls ``finish_left`` once its lease has lapsed (the
+   next to open the file, the bot's periodic check) writes it.
+
+Readers meanwhile see the import part-written, a run at a time, never a run half-done.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from storage.database import Transaction
+from storage.writes import UPDATE_JURISDICTIONS, WHOLE, Write, on, updates
+from workflows.errors import BeingImported, Conflict
+from workflows.ports import StagedChange
+
+if TYPE_CHECKING:
+    from storage.sqlite import SqliteDatabase, _Staging
+
+log = logging.getLogger(__name__)
+RUNS_FROM = 20_000
+"""Changes from which a write goes a run at a time (on SQLite)."""
+RUN = 10_000
+"""Jurisdictions a run: its transaction holds the lock a few tenths of a second."""
+LEASE_SECONDS = 120.0
+"""How long an import may go without finishing a run before another process takes it."""
+_TABLE = re.compile(r"^import_(\d+)_([0-9a-f]+)_\d+$")
+
+
+async def write_in_runs(database: SqliteDatabase, changes: Sequence[StagedChange],
+                        run: int = RUN) -> None:
+    """Write ``changes`` as described above; ``Conflict`` (nothing written) if one of
+    them is no longer at its expected version or is being imported."""
+    ordered = sorted(changes, key=lambda c: c.jurisdiction.id)
+    runs = [ordered[start:start + run] for start in range(0, len(ordered), run)]
+    made = await asyncio.to_thread(lambda: [updates(part) for part in runs])
+    assert made[0][0][0] == UPDATE_JURISDICTIONS  # the first table: the reservations
+    run_id = uuid.uuid4().hex[:16]
+    prefix = f"import_{int(time.time())}_{run_id}"
+    tables = [f"{prefix}_{n}" for n in range(len(made[0]))]
+    async with database.staging() as stage:
+        try:
+            used = await _fill(stage, tables, made)
+            await _arm(stage, run_id, [(WHOLE[made[0][n][0]], tables[n]) for n in used],
+                       tables[0], len(runs))
+        except BaseException:
+            await _drop(stage, tables)
+            raise
+        await _write_runs(stage, run_id)
+
+
+async def finish_left(database: SqliteDatabase, now: float | None = None) -> int:
+    """Write what imports whose process died left (their lease lapsed by ``now``, Unix
+    seconds), and drop the tables of imports that died before they were recorded.
+    Returns how many imports were finished."""
+    now = time.time() if now is None else now
+    finished = 0
+    for row in await database.read("SELECT id FROM import_runs WHERE lease_until <= ?", now):
+        async with database.staging() as stage:
+            async with stage.transaction() as db:
+                taken = await db.execute(
+                    "UPDATE import_runs SET lease_until = ? WHERE id = ? AND lease_until <= ?",
+                    now + LEASE_SECONDS, row["id"], now)
+            if taken:
+                log.warning("finishing import %s, which a stopped process left part-written",
+                            row["id"])
+                await _write_runs(stage, str(row["id"]))
+                finished += 1
+    known = {str(r["id"]) for r in await database.read("SELECT id FROM import_runs")}
+    names = await database.read("SELECT name FROM sqlite_master WHERE type = 'table'"
+                                " AND name LIKE 'import\\_%' ESCAPE '\\'")
+    orphans = [str(r["name"]) for r in names if (m := _TABLE.match(str(r["name"])))
+               and m[2] not in known and int(m[1]) < now - LEASE_SECONDS]
+    if orphans:
+        async with database.staging() as stage:
+            await _drop(stage, orphans)
+    return finished
+
+
+async def _fill(stage: _Staging, tables: list[str], made: list[list[Write]]) -> list[int]:
+    """Copy each run's rows into the import's tables; returns the statements with rows."""
+    widths = [next((len(run[n][1][0]) for run in made if run[n][1]), 0)
+              for n in range(len(tables))]
+    used = [n for n, width in enumerate(widths) if width]
+    async with stage.transaction() as db:
+        for n in used:
+            columns = ", ".join(f"p{k}" for k in range(1, widths[n] + 1))
+            await db.execute(f"CREATE TABLE {tables[n]} (run INTEGER NOT NULL, {columns})")
+            await db.execute(f"CREATE INDEX {tables[n]}_run ON {tables[n]} (run)")
+    for number, run in enumerate(made):
+        staged = [(n, await stage.table(run[n][1])) for n in used if run[n][1]]
+        async with stage.transaction() as db:
+            for n, temporary in staged:
+                await db.execute(f"INSERT INTO {tables[n]} SELECT {number}, * FROM"
+                                 f" {temporary} ORDER BY rowid")
+        for _, temporary in staged:
+            await stage.run(f"DROP TABLE {temporary}")
+    return used
+
+
+async def _arm(stage: _Staging, run_id: str, statements: list[tuple[str, str]],
+               jurisdictions: str, runs: int) -> None:
+    """Check every version, reserve every jurisdiction and record the import."""
+    async with stage.transaction() as db:
+        stale = await db.fetch(
+            f"SELECT s.p14 AS id, s.p15 AS version, j.import_run FROM {jurisdictions} AS s"
+            " LEFT JOIN jurisdictions AS j ON j.id = s.p14 WHERE j.id IS NULL"
+            " OR j.version <> s.p15 OR j.import_run IS NOT NULL ORDER BY s.rowid LIMIT 1")
+        if stale:
+            if stale[0]["import_run"] is not None:
+                raise BeingImported(f"{stale[0]['id']} is being imported by someone else")
+            raise Conflict(f"{stale[0]['id']} is no longer at version {stale[0]['version']}")
+        await db.execute("UPDATE jurisdictions SET import_run = ? WHERE id IN"
+                         f" (SELECT p14 FROM {jurisdictions})", run_id)
+        await db.execute("INSERT INTO import_runs (id, statements, chunks, done, lease_until)"
+                         " VALUES (?, ?, ?, 0, ?)", run_id, json.dumps(statements), runs,
+                         time.time() + LEASE_SECONDS)
+
+
+async def _write_runs(stage: _Staging, run_id: str) -> None:
+    """Move the runs not yet written into the tables, one transaction each, then forget
+    the import."""
+    async with stage.transaction() as db:
+        [row] = await db.fetch("SELECT statements, chunks, done FROM import_runs"
+                               " WHERE id = ?", run_id)
+    statements = [(str(whole), str(table)) for whole, table in json.loads(row["statements"])]
+    for number in range(int(row["done"]), int(row["chunks"])):
+        now = [(whole, f"temp.{table}_now") for whole, table in statements]
+        for (_, table), (_, temporary) in zip(statements, now, strict=True):
+            await stage.run(f"CREATE TABLE {temporary} AS SELECT * FROM main.{table}"
+                            " WHERE run = ? ORDER BY rowid", number)
+        try:
+            async with stage.transaction() as db:
+                await _check_reserved(db, run_id, now[0][1])
+                for whole, temporary in now:
+                    await db.execute(on(whole, temporary))
+                await db.execute("UPDATE jurisdictions SET import_run = NULL WHERE"
+                                 f" id IN (SELECT p14 FROM {now[0][1]})")
+                await db.execute("UPDATE import_runs SET done = ?, lease_until = ?"
+                                 " WHERE id = ?", number + 1, time.time() + LEASE_SECONDS,
+                                 run_id)
+        finally:
+            for _, temporary in now:
+                await stage.run(f"DROP TABLE IF EXISTS {temporary}")
+    async with stage.transaction() as db:
+        await db.execute("DELETE FROM import_runs WHERE id = ?", run_id)
+        for _, table in statements:
+            await db.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+async def _check_reserved(db: Transaction, run_id: str, jurisdictions: str) -> None:
+    """A run's jurisdictions are still as reserved: anything else is a bug."""
+    found = await db.fetch(
+        f"SELECT s.p14 AS id FROM {jurisdictions} AS s WHERE NOT EXISTS (SELECT 1 FROM"
+        " jurisdictions AS j WHERE j.id = s.p14 AND j.version = s.p15"
+        " AND j.import_run = ?) LIMIT 1", run_id)
+    if found:
+        raise RuntimeError(f"import {run_id}: {found[0]['id']} changed while reserved")
+
+
+async def _drop(stage: _Staging, tables: list[str]) -> None:
+    async with stage.transaction() as db:
+        for table in tables:
+            await db.execute(f"DROP TABLE IF EXISTS {table}")
