@@ -17,7 +17,7 @@ from typing import Any
 import asyncpg
 
 from storage.database import DuplicateKey, Ledger, Row, numbered
-from storage.migrations import available
+from storage.migrations import after, available
 from storage.store import Store
 
 POOL_SIZE = 10
@@ -130,6 +130,7 @@ async def migrate(conn: Any) -> int:
         for number, sql in available("postgres"):
             if number > current:
                 await conn.execute(sql)
+                await after(number, Connection(conn))
                 await conn.execute("INSERT INTO schema_version (version) VALUES ($1)", number)
                 current = number
     return current

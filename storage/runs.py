@@ -31,6 +31,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from storage import chain
 from storage.database import Transaction
 from storage.writes import UPDATE_JURISDICTIONS, WHOLE, Write, on, updates
 from workflows.errors import BeingImported, Conflict
@@ -55,7 +56,8 @@ async def write_in_runs(database: SqliteDatabase, changes: Sequence[StagedChange
     them is no longer at its expected version or is being imported."""
     ordered = sorted(changes, key=lambda c: c.jurisdiction.id)
     runs = [ordered[start:start + run] for start in range(0, len(ordered), run)]
-    made = await asyncio.to_thread(lambda: [updates(part) for part in runs])
+    previous = await chain.previous_links(database, ordered)
+    made = await asyncio.to_thread(lambda: [updates(part, previous) for part in runs])
     assert made[0][0][0] == UPDATE_JURISDICTIONS  # the first table: the reservations
     run_id = uuid.uuid4().hex[:16]
     prefix = f"import_{int(time.time())}_{run_id}"
@@ -154,8 +156,10 @@ async def _write_runs(stage: _Staging, run_id: str) -> None:
         try:
             async with stage.transaction() as db:
                 await _check_reserved(db, run_id, now[0][1])
+                end = await chain.lock(db, "")
                 for whole, temporary in now:
                     await db.execute(on(whole, temporary))
+                await chain.seal(db, end)
                 await db.execute("UPDATE jurisdictions SET import_run = NULL WHERE"
                                  f" id IN (SELECT p14 FROM {now[0][1]})")
                 await db.execute("UPDATE import_runs SET done = ?, lease_until = ?"

@@ -13,14 +13,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from functools import partial
 
-from storage import writes
+from storage import chain, writes
+from storage.chain import ChainReads
 from storage.database import DuplicateKey
 from storage.notices import Notices
 from storage.reads import JurisdictionReads
 from storage.reminders import Reminders
 from storage.snapshot import Snapshot
 from storage.writes import utc_text
+from workflows.chain import Seal
 from workflows.errors import AlreadyExists
 from workflows.model import Event, Jurisdiction, Notice, Role
 from workflows.ports import StagedChange
@@ -33,6 +36,18 @@ class Store(JurisdictionReads, Notices, Reminders):
     Its parts: ``reads`` (the ``Repository``'s reads), ``notices`` (the outbox's
     claims), ``reminders`` (the ``ReminderStore``); here, the changes, roles and the
     addresses forms answer on."""
+
+    # -- the record's chains ---------------------------------------------------------------
+
+    async def seal(self) -> Seal:
+        """The end of the review-wide chain, as committed."""
+        return await chain.current(self)
+
+    @asynccontextmanager
+    async def chain(self) -> AsyncIterator[ChainReads]:
+        """The stored history and its chains, from one snapshot (``verify`` reads it)."""
+        async with self.db.snapshot() as reader:
+            yield ChainReads(reader)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Snapshot]:
@@ -67,7 +82,9 @@ class Store(JurisdictionReads, Notices, Reminders):
         """All the changes in one transaction: a ``Conflict`` on any of them, or any
         other failure part-way, rolls back the ones already written. The versions are
         checked first, with the rows locked until the end of the transaction."""
-        await writes.write(self.db, writes.updates, changes, changes, self.staged_from)
+        previous = await chain.previous_links(self.db, changes)
+        await writes.write(self.db, partial(writes.updates, previous=previous), changes,
+                           changes, self.staged_from)
         if any(c.notices for c in changes):
             self.notices_added()
 

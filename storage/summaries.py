@@ -15,9 +15,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
+from storage import chain
 from storage.database import Row
 from storage.store import Store
 from storage.writes import utc_text
+from workflows.chain import Seal
 from workflows.model import CourtOrder, OrderKind
 from workflows.summary import (
     Activity,
@@ -172,6 +174,9 @@ class SummaryStore:
                              channel)
 
     # -- what a summary reads ------------------------------------------------------------
+
+    async def seal(self) -> Seal:
+        return await chain.current(self.store)
 
     async def state_counts(self, since: datetime) -> list[StateCount]:
         rows = await self.store.read(STATE_COUNTS, utc_text(since))

@@ -21,12 +21,13 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
-from itertools import chain
+from itertools import chain as joined
 from typing import Any, NoReturn, TypeVar
 
+from storage import chain
 from storage.database import Database, Row, Transaction
 from workflows.errors import BeingImported, Conflict
 from workflows.model import Event, Jurisdiction, Notice
@@ -56,16 +57,20 @@ async def write(database: Database, make: Make[T], items: Sequence[T],
         writes = await _prepare(make, items)
         async with database.transaction() as db:
             await _check_versions(db, database.for_update, checked)
+            end = await chain.lock(db, database.for_update)
             await _run(db, writes)
+            await chain.seal(db, end)
         return
     writes = [(sql, rows) for sql, rows in await asyncio.to_thread(make, items) if rows]
     async with staging as stage:
         tables = [await stage.table(rows) for _, rows in writes]
         async with stage.transaction() as db:
+            end = await chain.lock(db, "")
             for (sql, _), table in zip(writes, tables, strict=True):
                 if sql in _STALE and (stale := await db.fetch(on(_STALE[sql], table))):
                     _refuse(stale[0])
                 await db.execute(on(WHOLE[sql], table))
+            await chain.seal(db, end)
 
 
 async def _check_versions(db: Transaction, for_update: str,
@@ -134,7 +139,8 @@ _UPSERT_ORDERS = (
     " lifted_on = excluded.lifted_on")
 _INSERT_EVENTS = (
     "INSERT INTO events (jurisdiction_id, seq, kind, actor, on_date, recorded_at,"
-    " from_state, to_state, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    " from_state, to_state, detail, digest, link)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 _INSERT_NOTICES = (
     "INSERT INTO outbox (channel, event_id, created_at) SELECT CAST(? AS TEXT), id,"
     " CAST(? AS TEXT) FROM events WHERE jurisdiction_id = ? AND seq = ?")
@@ -234,7 +240,7 @@ def _grouped_rows(sql: str, rows: list[tuple[Any, ...]]) -> list[Write]:
         return f"{sql[:values.start(1)]}{', '.join([group] * count)}{sql[values.end(1):]}"
 
     result: list[Write] = [(statement(per), [
-        tuple(chain.from_iterable(rows[start:start + per])) for start in range(0, whole, per)])]
+        tuple(joined.from_iterable(rows[start:start + per])) for start in range(0, whole, per)])]
     if whole < len(rows):
         result.append((sql, rows[whole:]))
     return result
@@ -251,18 +257,19 @@ def additions(batch: Sequence[tuple[Jurisdiction, Sequence[Event], Sequence[Noti
     ordered = sorted((StagedChange(j, 0, events, notices) for j, events, notices in batch),
                      key=lambda c: c.jurisdiction.id)
     return [(_INSERT_JURISDICTIONS, [_columns(c) for c in ordered]),
-            *_parts(ordered)]
+            *_parts(ordered, {})]
 
 
-def updates(changes: Sequence[StagedChange]) -> list[Write]:
+def updates(changes: Sequence[StagedChange], previous: Mapping[str, str]) -> list[Write]:
     """Changed jurisdictions: their rows at the expected version, their parts (the
-    aliases replaced) and the reminders their running deadlines imply."""
+    aliases replaced) and the reminders their running deadlines imply. ``previous``
+    holds the link of each one's last event (``storage.chain.previous_links``)."""
     ordered = sorted(changes, key=lambda c: c.jurisdiction.id)
     with_reminders = [c for c in ordered if c.reminders is not None]
     return [(UPDATE_JURISDICTIONS, [(*_columns(c)[1:], c.jurisdiction.id,
                                       c.expected_version) for c in ordered]),
             (_DELETE_ALIASES, [(c.jurisdiction.id,) for c in ordered]),
-            *_parts(ordered),
+            *_parts(ordered, previous),
             (_CANCEL_REMINDERS, [(last_moment(c.events), c.jurisdiction.id,
                                   _round_number(c.jurisdiction), iso(c.jurisdiction.due_on)
                                   or "") for c in with_reminders]),
@@ -270,9 +277,10 @@ def updates(changes: Sequence[StagedChange]) -> list[Write]:
                                  for r in c.reminders or ()])]
 
 
-def _parts(changes: Sequence[StagedChange]) -> list[Write]:
+def _parts(changes: Sequence[StagedChange], previous: Mapping[str, str]) -> list[Write]:
     """Everything but the jurisdiction rows: aliases, rounds, court orders, events
-    (numbered on from each change's expected version) and the notices about them."""
+    (numbered on from each change's expected version, hashed and linked on from
+    ``previous``) and the notices about them."""
     return [
         (_INSERT_ALIASES, [(alias, c.jurisdiction.id) for c in changes
                            for alias in c.jurisdiction.aliases]),
@@ -284,10 +292,10 @@ def _parts(changes: Sequence[StagedChange]) -> list[Write]:
             (c.jurisdiction.id, o.id, o.kind.value, o.on.isoformat(), o.case, o.court,
              o.scope, ",".join(sorted(o.blocks)), iso(o.lifted_on))
             for c in changes for o in c.jurisdiction.orders]),
-        (_INSERT_EVENTS, [
+        (_INSERT_EVENTS, chain.linked([
             (e.jurisdiction_id, c.expected_version + n, e.kind, e.actor, e.on.isoformat(),
              utc_text(e.at), e.from_state, e.to_state, json.dumps(e.detail, sort_keys=True))
-            for c in changes for n, e in enumerate(c.events, start=1)]),
+            for c in changes for n, e in enumerate(c.events, start=1)], previous)),
         (_INSERT_NOTICES, [
             (notice.channel, utc_text(notice.event.at), c.jurisdiction.id,
              c.expected_version + _position(c.events, notice.event))

@@ -66,3 +66,12 @@ def test_the_announcement_benchmark_runs_and_writes_its_figures(tmp_path: Path) 
                             "--size", "20", "--settle", "30")
     assert (figures["commands"], figures["failed"], figures["announced"]) == (3, 0, 3)
     assert figures["announced_once"] and figures["announced_in_order"]
+
+
+def test_the_verify_benchmark_checks_an_intact_and_an_edited_record(tmp_path: Path) -> None:
+    out, figures = figures_of("bench.verify", tmp_path / "verify.json",
+                              "--jurisdictions", "40", "--events", "6")
+    assert figures["intact"]["events"] == 240 and figures["intact"]["exit"] == 0
+    assert figures["edited"]["exit"] == 1
+    assert figures["edited"]["problems"][0] == "town-000020 seq 5: edited"
+    assert "verified in under 30 s" in out

@@ -22,6 +22,7 @@ from functools import lru_cache
 from typing import Generic, Protocol, TypeVar
 from zoneinfo import ZoneInfo, available_timezones
 
+from workflows.chain import Seal
 from workflows.deadlines import Tier, TierBounds, calendar_for
 from workflows.errors import BadInput, Code, Part
 from workflows.model import CourtOrder
@@ -258,6 +259,10 @@ class SummarySource(Protocol):
 
     async def state_counts(self, since: datetime) -> list[StateCount]: ...
 
+    async def seal(self) -> Seal:
+        """The end of the record's review-wide chain (``workflows.chain``)."""
+        ...
+
     async def deadline_groups(self) -> list[DeadlineGroup]: ...
 
     async def deadline_dates(self, limit: int) -> list[DateGroup]:
@@ -289,6 +294,8 @@ class Summary:
     blocked: Capped[Blocked]
     blocked_jurisdictions: int = 0
     deadline_dates: tuple[DateGroup, ...] = ()
+    seal: Seal | None = None
+    """The record's fingerprint as the summary was made: Slack keeps a copy of it."""
 
     @property
     def total(self) -> int:
@@ -332,6 +339,7 @@ async def build_summary(source: SummarySource, channel: str, title: str, since: 
         blocked=blocked,
         blocked_jurisdictions=blocked_jurisdictions,
         deadline_dates=tuple(await source.deadline_dates(DATE_GROUPS)),
+        seal=await source.seal(),
     )
 
 

@@ -23,6 +23,7 @@ from workflows.model import Event, Jurisdiction
 from workflows.review import Review
 
 if TYPE_CHECKING:
+    from workflows.record import Record
     from workflows.summaries import SummaryService
 
 SLASH = "/review"
@@ -60,6 +61,7 @@ class Services:
     upload: diagram.Upload | None = None
     client: AsyncWebClient | None = None
     files: SharedFiles | None = None
+    record: Record | None = None
 
 
 Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]

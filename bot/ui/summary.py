@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from bot.ui import render
+from bot.ui import record, render
 from bot.ui.render import MAX_SECTION, Block, Labels, Reply
 from workflows.deadlines import Tier
 from workflows.definition import Definition
@@ -64,6 +64,7 @@ def summary_reply(summary: Summary, zone: ZoneInfo, definition: Definition) -> R
                        summary.blocked.total),
         render.context("The chart below compares where the jurisdictions stand now with "
                        "the start of the period."),
+        *_sealed(summary),
     ]
     return Reply(_fallback(summary, zone), blocks, in_channel=True)
 
@@ -81,8 +82,14 @@ def _no_change(summary: Summary, zone: ZoneInfo, definition: Definition) -> Repl
         render.context(f"{_tiers_text(summary)} · {summary.due_ahead.total:,} due in the next "
                        f"{DUE_AHEAD_DAYS} days · {summary.blocked_jurisdictions:,} blocked by "
                        "court orders"),
+        *_sealed(summary),
     ]
     return Reply(_fallback(summary, zone), blocks, in_channel=True)
+
+
+def _sealed(summary: Summary) -> list[Block]:
+    """The record's fingerprint, so that Slack keeps a copy of it with every summary."""
+    return [record.seal_context(summary.seal)] if summary.seal and summary.seal.events else []
 
 
 def capped_section(title: str, lines: Sequence[str], total: int) -> Block:
@@ -159,12 +166,14 @@ def _blocked_line(item: Blocked) -> str:
 
 def _fallback(summary: Summary, zone: ZoneInfo) -> str:
     since = when(summary.since, zone)
+    sealed = (f" Record fingerprint {summary.seal.fingerprint}."
+              if summary.seal and summary.seal.events else "")
     if summary.no_change:
         return (f"{summary.title}: no change since {since} "
-                f"({count(summary.total, 'jurisdiction')}).")
+                f"({count(summary.total, 'jurisdiction')}).{sealed}")
     return (f"{summary.title}: {count(summary.total, 'jurisdiction')}; "
             f"{count(summary.activity.steps, 'step')} and {summary.newly_overdue.total:,} "
-            f"newly overdue since {since}.")
+            f"newly overdue since {since}.{sealed}")
 
 
 def ordered(summary: Summary, definition: Definition) -> list[StateCount]:

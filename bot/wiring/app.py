@@ -49,6 +49,7 @@ from workflows.batches import Batches
 from workflows.definition import Definition
 from workflows.machine import Workflow
 from workflows.ports import Clock, Directory
+from workflows.record import Record
 from workflows.review import Review, ReviewConfig
 from workflows.summaries import SummaryService
 from workflows.sweep import Sweeper
@@ -196,7 +197,8 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     # The one place that says where the bot's token may go to read a shared file.
     files = SharedFiles(client, FileHosts.for_api(access.api_url))
     services = Services(review, subcommands.command_table(definition), summaries, batches,
-                        partial(diagram.upload_png, client), client, files)
+                        partial(diagram.upload_png, client), client, files,
+                        Record(review, store))
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
               access.signing_secret)
     deps = listener_deps(bot)

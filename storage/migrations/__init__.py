@@ -13,6 +13,9 @@ from importlib import resources
 
 import aiosqlite
 
+from storage import chain
+from storage.database import Transaction
+
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 
 
@@ -24,6 +27,17 @@ def available(dialect: str = "sqlite") -> list[tuple[int, str]]:
         if match:
             found.append((int(match[1]), entry.read_text(encoding="utf-8")))
     return sorted(found)
+
+
+CHAIN = 10
+"""The migration that adds the hash chains: once its SQL has run, ``after`` hashes the
+history already there (``storage.chain.backfill``), in the same transaction."""
+
+
+async def after(number: int, db: Transaction) -> None:
+    """What a migration does beyond its SQL, in its transaction."""
+    if number == CHAIN:
+        await chain.backfill(db)
 
 
 def statements(sql: str) -> list[str]:
@@ -53,6 +67,8 @@ async def migrate(db: aiosqlite.Connection) -> int:
                 continue
             for statement in statements(sql):
                 await db.execute(statement)
+            from storage.sqlite import Connection  # which imports this module
+            await after(number, Connection(db))
             await db.execute(f"PRAGMA user_version = {number}")
             current = number
     except BaseException:

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.workflows.conftest import FixedClock
+from workflows.chain import ZERO, Seal
 from workflows.errors import DeliveryFailed
 from workflows.ports import SummaryJob
 from workflows.summaries import SENDING_LEASE, SummaryService
@@ -98,6 +99,9 @@ class FakeSource:
 
     async def deadline_groups(self) -> list[DeadlineGroup]:
         return []
+
+    async def seal(self) -> Seal:
+        return Seal(0, 0, ZERO)
 
     async def deadline_dates(self, limit: int) -> list[DateGroup]:
         return []

@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from workflows.chain import Seal
 from workflows.deadlines import Tier, calendar_for
 from workflows.errors import BadInput
 from workflows.summary import (
@@ -195,6 +196,9 @@ class RecordingSource:
 
     async def deadline_groups(self) -> list[DeadlineGroup]:
         return [DeadlineGroup(date(2018, 1, 1), "IL", 5)]
+
+    async def seal(self) -> Seal:
+        return Seal(3, 12, "ab" * 32)
 
     async def deadline_dates(self, limit: int) -> list[DateGroup]:
         self.asked["deadline_dates"] = (limit,)
