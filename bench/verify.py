@@ -3,10 +3,11 @@
 Seeds one SQLite file through the project's own code (``SqliteStore.add_many``, which
 hashes, links and seals every event as the bot does) with ``--jurisdictions``
 jurisdictions of ``--events`` events each, a batch of 10,000 jurisdictions a
-transaction (so the review-wide chain has a block per batch). Then runs ``review-bot
-verify --json`` in a process of its own, as an operator would, and reports its wall
-time and peak memory (the child's maximum resident set), then the same against a copy
-in which one event's note was edited with SQL, which it must name.
+transaction (so the review-wide chain has a block per batch), in a process of its own.
+Then runs ``review-bot verify --json`` in another, as an operator would, and reports its
+wall time and peak memory (that process's own maximum resident set, from ``wait4``),
+then the same against a copy in which one event's note was edited with SQL, which it
+must name.
 
 Prints the figures and, with ``--out``, writes them as JSON. Not a test: it asserts
 only that verify gave the answer it must (intact, then the edit named).
@@ -18,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import resource
 import shutil
 import sqlite3
 import subprocess
@@ -48,6 +48,7 @@ def parser() -> argparse.ArgumentParser:
     top.add_argument("--events", type=int, default=10,
                      help="events per jurisdiction, its addition included (10)")
     top.add_argument("--out", type=Path, help="also write the figures here as JSON")
+    top.add_argument("--seed", type=Path, metavar="FILE", help=argparse.SUPPRESS)
     return top
 
 
@@ -80,21 +81,33 @@ async def seed(path: Path, jurisdictions: int, events: int) -> float:
     return time.perf_counter() - started
 
 
+def seeded(path: Path, jurisdictions: int, events: int) -> float:
+    """Seed ``path`` in a process of its own (its memory is not this one's); seconds."""
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "bench.verify", "--seed", str(path),
+                    "--jurisdictions", str(jurisdictions), "--events", str(events)],
+                   cwd=REPOSITORY, check=True, env=environment({}))
+    return time.perf_counter() - started
+
+
 def verify(path: Path) -> dict[str, Any]:
     """``review-bot verify --json`` in a process of its own: its answer, time, memory."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     started = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "bot", "verify", "--json"], cwd=path.parent,
-                          capture_output=True, text=True, check=False,
-                          env=environment({"DATABASE_URL": f"sqlite:///{path}",
-                                           "PYTHONPATH": str(REPOSITORY)}))
-    seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if done.returncode not in (0, 1):
-        raise SystemExit(f"verify failed: {done.stderr}")
-    report = json.loads(done.stdout)
-    return {"seconds": round(seconds, 2), "peak_rss_mib": round(max(peak, before) / 1024, 1),
-            "exit": done.returncode, "events": report["events"], "blocks": report["blocks"],
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen([sys.executable, "-m", "bot", "verify", "--json"],
+                                 cwd=path.parent, stdout=out, stderr=err, text=True,
+                                 env=environment({"DATABASE_URL": f"sqlite:///{path}"}))
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        seconds = time.perf_counter() - started
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if child.returncode not in (0, 1):
+        raise SystemExit(f"verify failed: {stderr}")
+    report = json.loads(stdout)
+    return {"seconds": round(seconds, 2), "peak_rss_mib": round(usage.ru_maxrss / 1024, 1),
+            "exit": child.returncode, "events": report["events"], "blocks": report["blocks"],
             "problems": [(f"{p['jurisdiction']} seq {p['seq']}" if p["jurisdiction"]
                           else f"block {p['block']}") + f": {p['what']}"
                          for p in report["problems"]][:3]}
@@ -133,9 +146,12 @@ def render(figures: dict[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     opts = parser().parse_args(argv)
+    if opts.seed:
+        asyncio.run(seed(opts.seed, opts.jurisdictions, opts.events))
+        return 0
     with tempfile.TemporaryDirectory(prefix="review-verify-") as folder:
         path = Path(folder) / "review.db"
-        seconds = asyncio.run(seed(path, opts.jurisdictions, opts.events))
+        seconds = seeded(path, opts.jurisdictions, opts.events)
         intact = verify(path)
         edited = verify(edited_copy(path, f"town-{opts.jurisdictions // 2:06d}",
                                     min(5, opts.events)))

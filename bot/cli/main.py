@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.cli import verify
 from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.wiring import logs
 from bot.wiring.settings import Mode, Settings, SettingsError, describe, load_settings
@@ -46,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=_settings_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = top.add_subparsers(dest="command")
     for add in (_run_parsers, _sweep_parser, _replay_parser, _import_parser, _role_parser,
-                _export_parser, _verify_parser):
+                _export_parser, verify.add_parser):
         add(sub)
     return top
 
@@ -112,18 +113,6 @@ def _export_parser(sub: Subparsers) -> None:
                         help="write to FILE (default: standard output)")
 
 
-def _verify_parser(sub: Subparsers) -> None:
-    verify = sub.add_parser(
-        "verify", help="check that the history is unchanged: recompute every event's hash "
-                       "and every link of the record's chains, and name the first broken "
-                       "link of each (exit 0 intact, 1 changed)")
-    verify.add_argument("--head", metavar="FINGERPRINT",
-                        help="also check a fingerprint posted in Slack (by a summary or "
-                             "/review seal), e.g. 1204-7f3a9c210be4d5aa91c2: the history up "
-                             "to it must be what it was then")
-    verify.add_argument("--json", action="store_true", help="print the result as JSON")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
@@ -141,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         if command == "export":
             return asyncio.run(_export(settings, args.what, args.output))
         if command == "verify":
-            return asyncio.run(_verify(settings, args.head, args.json))
+            return asyncio.run(verify.run(settings, args.head, args.json))
         if command == "sweep":
             return asyncio.run(_sweep(settings, args.as_of))
         if command == "replay":
@@ -363,29 +352,6 @@ async def _export(settings: Settings, what: str, output: Path | None) -> int:
         await store.close()
     print(f"{count} row(s) written to {output}.", file=sys.stderr)
     return 0
-
-
-async def _verify(settings: Settings, head: str | None, as_json: bool) -> int:
-    """Check the record's chains (and ``head``, a posted fingerprint)."""
-    from bot.cli.verify import parse_head, stderr_meter, write_report
-    from workflows.record import Record
-
-    try:
-        fingerprint = parse_head(head)
-    except ValueError as error:
-        print(f"review-bot: {error}", file=sys.stderr)
-        return 2
-    if not settings.on_postgres and not settings.database_path.exists():
-        print(f"review-bot: there is no database at {settings.database_path}", file=sys.stderr)
-        return 2
-    store, review = await _open_review(settings)
-    meter = stderr_meter()
-    try:
-        report = await Record(review, store).verify(fingerprint, meter)
-    finally:
-        meter.done()
-        await store.close()
-    return write_report(report, as_json, sys.stdout)
 
 
 async def _write_whole(output: Path, write: Callable[[TextIO], Awaitable[int]]) -> int:

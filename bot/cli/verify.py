@@ -5,13 +5,54 @@ when not, 2 when it could not check (no database, a malformed fingerprint)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from bot.wiring.settings import Settings
 from workflows.chain import Fingerprint
-from workflows.verification import Report
+from workflows.verification import Report, verify
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+def add_parser(sub: Subparsers) -> None:
+    parser = sub.add_parser(
+        "verify", help="check that the history is unchanged: recompute every event's hash "
+                       "and every link of the record's chains, and name the first broken "
+                       "link of each (exit 0 intact, 1 changed)")
+    parser.add_argument("--head", metavar="FINGERPRINT",
+                        help="also check a fingerprint posted in Slack (by a summary or "
+                             "/review seal), e.g. 1204-7f3a9c210be4d5aa91c2: the history up "
+                             "to it must be what it was then")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+async def run(settings: Settings, head: str | None, as_json: bool) -> int:
+    """Check the record's chains (and ``head``, a posted fingerprint) where the settings
+    say the database is; the exit status."""
+    from storage import open_store
+
+    try:
+        fingerprint = parse_head(head)
+    except ValueError as error:
+        print(f"review-bot: {error}", file=sys.stderr)
+        return 2
+    if not settings.on_postgres and not settings.database_path.exists():
+        print(f"review-bot: there is no database at {settings.database_path}", file=sys.stderr)
+        return 2
+    store = await open_store(settings.database_url)
+    meter = Meter(sys.stderr)
+    try:
+        async with store.chain() as source:
+            report = await verify(source, fingerprint, meter)
+    finally:
+        meter.done()
+        await store.close()
+    return write_report(report, as_json, sys.stdout)
 
 
 def parse_head(text: str | None) -> Fingerprint | None:
@@ -66,7 +107,3 @@ def write_report(report: Report, as_json: bool, out: TextIO) -> int:
             out.write(f"{fingerprint} does NOT match: no head of this record covers exactly"
                       f" {fingerprint.events:,} events.\n")
     return 0 if report.intact else 1
-
-
-def stderr_meter() -> Meter:
-    return Meter(sys.stderr)

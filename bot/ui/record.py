@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.ui import render
-from bot.ui.render import Block, Reply
+from bot.ui.render import Block, Reply, count
 from workflows.chain import Seal
 from workflows.verification import Report
 
@@ -22,7 +22,7 @@ def sealed(seal: Seal, by: str) -> Reply:
     if not seal.events:
         return Reply("Nothing is recorded yet: there is no history to seal.")
     text = (f":lock: *Record sealed* by <@{by}>: fingerprint `{seal.fingerprint}`, covering"
-            f" the {seal.events:,} events recorded so far.")
+            f" the {count(seal.events, 'event')} recorded so far.")
     return Reply(f"Record sealed: fingerprint {seal.fingerprint} ({seal.events:,} events).", [
         render.section(text),
         render.context(f"This message is Slack's copy. Anyone can check later that the history"
@@ -33,8 +33,9 @@ def sealed(seal: Seal, by: str) -> Reply:
 
 def verified(report: Report) -> Reply:
     """What ``/review verify`` answers (to the caller alone)."""
-    lines = [f"Checked {report.events:,} events in {report.jurisdictions:,} jurisdictions,"
-             f" sealed in {report.blocks:,} blocks: every digest, link and head recomputed"
+    lines = [f"Checked {count(report.events, 'event')} of"
+             f" {count(report.jurisdictions, 'jurisdiction')}, sealed in"
+             f" {count(report.blocks, 'block')}: every digest, link and head recomputed"
              " from the events themselves."]
     fingerprint = report.fingerprint
     if fingerprint is not None:

@@ -94,6 +94,11 @@ _USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 
 
+def count(n: int, word: str) -> str:
+    """``n`` and ``word``, plural unless ``n`` is one: "1 step", "1,334 steps"."""
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
 def escape(text: object) -> str:
     """``text`` as mrkdwn that shows it as typed: Slack's three control characters
     (``&``, ``<``, ``>``) as the entities its documentation asks for, so no ``<!channel>``,

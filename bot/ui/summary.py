@@ -13,7 +13,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.ui import record, render
-from bot.ui.render import MAX_SECTION, Block, Labels, Reply
+from bot.ui.render import MAX_SECTION, Block, Labels, Reply, count
 from workflows.deadlines import Tier
 from workflows.definition import Definition
 from workflows.summary import (
@@ -180,11 +180,6 @@ def ordered(summary: Summary, definition: Definition) -> list[StateCount]:
     """States in the workflow's order (unknown ones last)."""
     order = {state: n for n, state in enumerate(definition.states)}
     return sorted(summary.states, key=lambda c: (order.get(c.state, len(order)), c.state))
-
-
-def count(n: int, word: str) -> str:
-    """``n`` and ``word``, plural unless ``n`` is one: "1 step", "1,334 steps"."""
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
 
 
 def _day(day: date) -> str:
