@@ -50,7 +50,7 @@ async def seal(db: Transaction, end: Head) -> Head | None:
     if not rows:
         return None
     number, count = end.number + 1, len(rows)
-    block = chain.block_digest(str(r["link"]) for r in rows)
+    block = chain.block_digest(r["link"] for r in rows)
     total = end.total + count
     new = Head(number, total, int(rows[-1]["id"]), chain.head(end.head, number, total, block))
     await db.execute("INSERT INTO chain_blocks (number, first_id, last_id, events, total,"

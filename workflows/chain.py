@@ -68,21 +68,31 @@ def digest(jurisdiction_id: str, seq: int, kind: str, actor: str, on_date: str,
 
 def link(previous: str, event_digest: str) -> str:
     """The link of an event whose digest is ``event_digest``, after ``previous``."""
-    return _sha256(bytes.fromhex(previous) + bytes.fromhex(event_digest)).hexdigest()
+    return _sha256(raw(previous) + bytes.fromhex(event_digest)).hexdigest()
 
 
-def block_digest(links: Iterable[str]) -> str:
+def block_digest(links: Iterable[str | None]) -> str:
     """The digest of a block whose events have ``links``, in the order written."""
     hashed = _sha256()
     for each in links:
-        hashed.update(bytes.fromhex(each))
+        hashed.update(raw(each))
     return hashed.hexdigest()
+
+
+def raw(stored: str | None) -> bytes:
+    """The 32 bytes of a stored hash; zeros for one that is missing or not a hash (a row
+    someone wrote behind the bot's back: ``verify`` names it, and writing goes on)."""
+    try:
+        value = bytes.fromhex(stored or "")
+    except ValueError:
+        return bytes(32)
+    return value if len(value) == 32 else bytes(32)
 
 
 def head(previous: str, number: int, total: int, block: str) -> str:
     """The review-wide head after block ``number``, which brings the events recorded to
     ``total`` and whose digest is ``block``."""
-    return _sha256(bytes.fromhex(previous) + number.to_bytes(8, "big")
+    return _sha256(raw(previous) + number.to_bytes(8, "big")
                    + total.to_bytes(8, "big") + bytes.fromhex(block)).hexdigest()
 
 

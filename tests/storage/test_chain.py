@@ -158,6 +158,15 @@ async def test_a_row_written_outside_the_bot_is_an_insertion(
     report = await checked(store)
     assert first(report) == ("inserted", "albany", 3)
     assert report.problems[-1].what == "inserted"  # in no sealed block either
+    # The bot goes on recording (the next block takes the stray row in), and verify
+    # still names it.
+    await review.take(LEAD, "denver", "response", date(2018, 1, 30))
+    tamper("UPDATE events SET link = 'not a hash' WHERE jurisdiction_id = 'chicago'"
+           " AND seq = 4")
+    await review.add_alias(LEAD, "chicago", "chi")
+    report = await checked(store)
+    assert [(p.what, p.jurisdiction_id) for p in report.problems[:2]] == [
+        ("edited", "chicago"), ("inserted", "albany")]
 
 
 async def test_swapped_steps_are_reordered(store: Store, review: Review,
