@@ -9,16 +9,20 @@ refusal and ``run`` all read that one table.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from types import MappingProxyType
 from typing import TypeVar
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.subcommands import batches, changes, orders, reading, record, steps, transfer
 from bot.subcommands import summaries as summary
 from bot.subcommands.context import SLASH, Caller, Command, Commands, Services, command
 from bot.subcommands.parsing import Args, check_keys, split
 from bot.subcommands.reading import PAGE_SIZE, card, help_reply
-from bot.subcommands.subcommand import Subcommand
+from bot.subcommands.subcommand import CallerLike, Subcommand
 from bot.ui.render import Reply
 from workflows.definition import Definition
 from workflows.errors import BadInput
@@ -27,6 +31,7 @@ __all__ = ["MAX_TEXT", "OPEN_TO_ALL", "PAGE_SIZE", "SLASH", "Caller", "Commands"
            "card", "command_table", "run"]
 
 S = TypeVar("S")
+log = logging.getLogger(__name__)
 OPEN_TO_ALL = frozenset({"help", "whoami", "workflow"})
 """Commands that show nothing of the review (only how it works, and who you are):
 every other one is for its readers (``REVIEW_READERS``)."""
@@ -84,8 +89,24 @@ def _features() -> Iterator[Command]:
                                  lambda s: transfer.Transfers(s.review, s.client, s.files)
                                  if s.client and s.files else None,
                                  "Import and export are not set up in this bot.")
-    yield from _feature_commands(record.COMMANDS, lambda s: s.record,
+    yield from _feature_commands(record.COMMANDS,
+                                 lambda s: record.Desk(s.record, _teller(s.client))
+                                 if s.record else None,
                                  "The record's seal is not set up in this bot.")
+
+
+def _teller(client: AsyncWebClient | None
+            ) -> Callable[[CallerLike, str], Awaitable[None]] | None:
+    """Something that tells the caller a line before their answer, only them."""
+    if client is None:
+        return None
+
+    async def tell(caller: CallerLike, text: str) -> None:
+        try:
+            await client.chat_postEphemeral(channel=caller.channel, user=caller.user, text=text)
+        except SlackApiError as error:  # not in that channel: the answer still comes
+            log.info("could not say a check began: %s", error.response.get("error"))
+    return tell
 
 
 def _feature_commands(specs: Iterable[Subcommand[S]], service: Callable[[Services], S | None],

@@ -31,6 +31,13 @@ def sealed(seal: Seal, by: str) -> Reply:
     ], in_channel=True)
 
 
+def checking(seal: Seal) -> str:
+    """Said before a long check begins."""
+    seconds = max(1, round(seal.events / 60_000))
+    return (f":hourglass_flowing_sand: Checking the {count(seal.events, 'event')} of the"
+            f" record; the answer comes here in about {seconds} s.")
+
+
 def verified(report: Report) -> Reply:
     """What ``/review verify`` answers (to the caller alone)."""
     lines = [f"Checked {count(report.events, 'event')} of"

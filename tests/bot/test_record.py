@@ -12,6 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from bot.subcommands import record as record_commands
 from tests.bot.conftest import ADMIN, Harness, running
 from tests.bot.test_cli import REPO, env
 
@@ -102,3 +105,16 @@ async def test_a_posted_summary_carries_the_fingerprint_the_cli_checks(
                              env=env(tmp_path, DATABASE_URL=f"sqlite:///{tmp_path}/none.db"))
     assert missing.returncode == 2 and "there is no database" in missing.stderr
     assert REPO.exists()
+
+
+async def test_a_long_check_says_it_has_begun_before_its_answer(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    for line in STORY:
+        await harness.answer(ADMIN, line)
+    monkeypatch.setattr(record_commands, "LONG", 3)  # a big record, in miniature
+    posted = await harness.command(ADMIN, "verify")
+    assert [p.text for p in posted][:1] == [
+        ":hourglass_flowing_sand: Checking the 3 events of the record; the answer comes here"
+        " in about 1 s."]
+    assert posted[0].ephemeral and posted[0].response_key == f"ephemeral:{ADMIN}"
+    assert posted[-1].text == "The record is intact."
