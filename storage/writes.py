@@ -14,6 +14,10 @@ a conflict or a failure part-way leaves nothing written:
   connection of their own (which locks nothing of the file), and then one short
   transaction moves them, each table with one set-based statement (``WHOLE``) that runs
   entirely inside SQLite: about 0.8 s for 100,000 new jurisdictions.
+
+Either way the events are hashed and linked as their rows are made, and the transaction
+seals them as one block of the review-wide chain (``storage.chain``): it takes the end
+of the chain before it writes any event and moves it on just before it commits.
 """
 
 from __future__ import annotations
