@@ -11,6 +11,7 @@ SQLite the write transaction holds the file anyway. The chain cannot fork.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -21,6 +22,7 @@ from workflows.chain import Seal
 from workflows.ports import StagedChange
 from workflows.verification import StoredBlock, StoredEvent
 
+log = logging.getLogger(__name__)
 PAGE = 5_000
 _IDS_PER_QUERY = 500
 
@@ -42,23 +44,46 @@ async def lock(db: Transaction, for_update: str) -> Head:
     return Head(int(row["number"]), int(row["total"]), int(row["last_id"]), str(row["head"]))
 
 
-async def seal(db: Transaction, end: Head) -> Head | None:
-    """Seal the events this transaction wrote after ``end`` as the next block (None if
-    it wrote none), stamped with the last moment they were recorded."""
-    rows = await db.fetch("SELECT id, link, recorded_at FROM events WHERE id > ?"
-                          " ORDER BY id", end.last_id)
-    if not rows:
+@dataclass(frozen=True)
+class Written:
+    """The events a transaction writes, as the next block will hold them: how many, and
+    the digest of their links in the order written."""
+
+    count: int
+    digest: str
+
+    @classmethod
+    def of(cls, links: Sequence[str]) -> Written:
+        return cls(len(links), chain.block_digest(links))
+
+
+async def seal(db: Transaction, end: Head, written: Written | None = None) -> Head | None:
+    """Seal the events written after ``end`` as the next block (None if there are none),
+    stamped with the moment the last was recorded. ``written`` saves reading their
+    links back (a big import's, inside the write lock) when they are all that is there;
+    rows someone else slipped in behind the bot are read back and sealed with them
+    (``verify`` names them)."""
+    [span] = await db.fetch("SELECT min(id) AS first, max(id) AS last, count(*) AS n"
+                            " FROM events WHERE id > ?", end.last_id)
+    count = int(span["n"] or 0)
+    if not count:
         return None
-    number, count = end.number + 1, len(rows)
-    block = chain.block_digest(r["link"] for r in rows)
+    if written is None or written.count != count:
+        if written is not None:
+            log.warning("sealing %d events where this transaction wrote %d", count,
+                        written.count)
+        rows = await db.fetch("SELECT link FROM events WHERE id > ? ORDER BY id", end.last_id)
+        written = Written(count, chain.block_digest(r["link"] for r in rows))
+    number, last = end.number + 1, int(span["last"])
+    [stamp] = await db.fetch("SELECT recorded_at FROM events WHERE id = ?", last)
     total = end.total + count
-    new = Head(number, total, int(rows[-1]["id"]), chain.head(end.head, number, total, block))
+    new = Head(number, total, last, chain.head(end.head, number, total, written.digest))
     await db.execute("INSERT INTO chain_blocks (number, first_id, last_id, events, total,"
                      " digest, head, sealed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                     number, int(rows[0]["id"]), new.last_id, count, total, block, new.head,
-                     max(str(r["recorded_at"]) for r in rows))
+                     number, int(span["first"]), last, count, total, written.digest,
+                     new.head, str(stamp["recorded_at"]))
     await db.execute("UPDATE chain_head SET number = ?, total = ?, last_id = ?, head = ?"
-                     " WHERE id = 1", number, total, new.last_id, new.head)
+                     " WHERE id = 1", number, total, last, new.head)
     return new
 
 

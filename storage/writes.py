@@ -58,14 +58,15 @@ async def write(database: Database, make: Make[T], items: Sequence[T],
     jurisdiction of ``checked`` is still at its expected version (``Conflict`` if not)."""
     staging = database.staging() if len(items) >= staged_from else None
     if staging is None:
-        writes = await _prepare(make, items)
+        writes, written = await _prepare(make, items)
         async with database.transaction() as db:
             await _check_versions(db, database.for_update, checked)
             end = await chain.lock(db, database.for_update)
             await _run(db, writes)
-            await chain.seal(db, end)
+            await chain.seal(db, end, written)
         return
     writes = [(sql, rows) for sql, rows in await asyncio.to_thread(make, items) if rows]
+    written = chain.Written.of(event_links(writes))
     async with staging as stage:
         tables = [await stage.table(rows) for _, rows in writes]
         async with stage.transaction() as db:
@@ -74,7 +75,7 @@ async def write(database: Database, make: Make[T], items: Sequence[T],
                 if sql in _STALE and (stale := await db.fetch(on(_STALE[sql], table))):
                     _refuse(stale[0])
                 await db.execute(on(WHOLE[sql], table))
-            await chain.seal(db, end)
+            await chain.seal(db, end, written)
 
 
 async def _check_versions(db: Transaction, for_update: str,
@@ -216,16 +217,24 @@ version the change was made from (the row-by-row way checks ``_check_versions``)
 
 
 async def _prepare(make: Make[T], items: Sequence[T]
-                   ) -> list[Write]:
-    """The writes of ``items``, made in a worker thread when there are many."""
+                   ) -> tuple[list[Write], chain.Written]:
+    """The writes of ``items`` and the block their events make, made in a worker thread
+    when there are many."""
     if len(items) >= STAGED_FROM:
         return await asyncio.to_thread(_statements, make, items)
     return _statements(make, items)
 
 
-def _statements(make: Make[T], items: Sequence[T]) -> list[Write]:
-    return [statement for sql, rows in make(items) if rows
-            for statement in _grouped_rows(sql, rows)]
+def _statements(make: Make[T], items: Sequence[T]) -> tuple[list[Write], chain.Written]:
+    made = make(items)
+    return ([statement for sql, rows in made if rows for statement in _grouped_rows(sql, rows)],
+            chain.Written.of(event_links(made)))
+
+
+def event_links(writes: Sequence[Write]) -> list[str]:
+    """The links of the events ``writes`` insert, in the order they are written (the
+    last column of each row)."""
+    return [row[-1] for sql, rows in writes if sql == _INSERT_EVENTS for row in rows]
 
 
 def _grouped_rows(sql: str, rows: list[tuple[Any, ...]]) -> list[Write]:
