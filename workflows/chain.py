@@ -98,7 +98,8 @@ def head(previous: str, number: int, total: int, block: str) -> str:
 
 # -- fingerprints ---------------------------------------------------------------------------
 
-_FINGERPRINT = re.compile(r"^\s*`?(\d{1,12})-([0-9a-fA-F]{12,64})`?\s*$")
+_FINGERPRINT = re.compile(r"^(\d{1,12})-([0-9a-fA-F]{12,64})$")
+
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class Fingerprint:
     def parse(cls, text: str) -> Fingerprint:
         """``1204-7f3a9c210be4d5aa91c2`` (or more digits of the head, up to all 64);
         ``ValueError`` with a sentence for anything else."""
-        match = _FINGERPRINT.match(text)
+        match = _FINGERPRINT.match(text.strip())
         if not match:
             raise ValueError(
                 "That is not a fingerprint: one looks like 1204-7f3a9c210be4d5aa91c2 (the"

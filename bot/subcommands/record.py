@@ -42,7 +42,8 @@ async def handle_verify(service: Desk, caller: CallerLike, args: Args) -> Reply:
         raise BadInput("Give one fingerprint, e.g. `verify 1204-7f3a9c210be4d5aa91c2`, or"
                        " none to check the record as it stands.")
     try:
-        fingerprint = Fingerprint.parse(args.words[0]) if args.words else None
+        # As Slack shows it, in code quotes (which a copy may take along).
+        fingerprint = Fingerprint.parse(args.words[0].strip("`")) if args.words else None
     except ValueError as error:
         raise BadInput(str(error)) from None
     seal = await service.record.store.seal()
