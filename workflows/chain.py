@@ -101,7 +101,6 @@ def head(previous: str, number: int, total: int, block: str) -> str:
 _FINGERPRINT = re.compile(r"^(\d{1,12})-([0-9a-fA-F]{12,64})$")
 
 
-
 @dataclass(frozen=True)
 class Fingerprint:
     """A short, quotable name of the review-wide head after ``events`` events."""

@@ -50,6 +50,8 @@ async def test_a_lead_seals_the_record_in_the_channel_and_anyone_verifies_it(
 
     intact = await harness.answer("UANA", f"verify {fingerprint}")
     assert intact.ephemeral and f"`{fingerprint}` matches" in str(intact.blocks), intact
+    quoted = await harness.answer("UANA", f"verify `{fingerprint}`")  # copied as shown
+    assert f"`{fingerprint}` matches" in str(quoted.blocks), quoted
 
     edit_note(tmp_path / "review.db")
     changed = await harness.answer("UANA", f"verify {fingerprint}")
