@@ -141,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
         if command == "export":
             return asyncio.run(_export(settings, args.what, args.output))
         if command == "verify":
-            return asyncio.run(_verify(settings, args.head, args.json))
+            from bot.cli import verify
+            return asyncio.run(verify.run(settings, args.head, args.json, _open_review))
         if command == "sweep":
             return asyncio.run(_sweep(settings, args.as_of))
         if command == "replay":
@@ -363,29 +364,6 @@ async def _export(settings: Settings, what: str, output: Path | None) -> int:
         await store.close()
     print(f"{count} row(s) written to {output}.", file=sys.stderr)
     return 0
-
-
-async def _verify(settings: Settings, head: str | None, as_json: bool) -> int:
-    """Check the record's chains (and ``head``, a posted fingerprint)."""
-    from bot.cli.verify import parse_head, stderr_meter, write_report
-    from workflows.record import Record
-
-    try:
-        fingerprint = parse_head(head)
-    except ValueError as error:
-        print(f"review-bot: {error}", file=sys.stderr)
-        return 2
-    if not settings.on_postgres and not settings.database_path.exists():
-        print(f"review-bot: there is no database at {settings.database_path}", file=sys.stderr)
-        return 2
-    store, review = await _open_review(settings)
-    meter = stderr_meter()
-    try:
-        report = await Record(review, store).verify(fingerprint, meter)
-    finally:
-        meter.done()
-        await store.close()
-    return write_report(report, as_json, sys.stdout)
 
 
 async def _write_whole(output: Path, write: Callable[[TextIO], Awaitable[int]]) -> int:

@@ -8,10 +8,41 @@ from __future__ import annotations
 import json
 import sys
 import time
-from typing import TextIO
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, TextIO
 
 from workflows.chain import Fingerprint
 from workflows.verification import Report
+
+if TYPE_CHECKING:
+    from bot.wiring.settings import Settings
+    from storage.store import Store
+    from workflows.review import Review
+
+OpenReview = Callable[["Settings"], Awaitable[tuple["Store", "Review"]]]
+
+
+async def run(settings: Settings, head: str | None, as_json: bool,
+              open_review: OpenReview) -> int:
+    """Check the record's chains (and ``head``, a posted fingerprint)."""
+    from workflows.record import Record
+
+    try:
+        fingerprint = parse_head(head)
+    except ValueError as error:
+        print(f"review-bot: {error}", file=sys.stderr)
+        return 2
+    if not settings.on_postgres and not settings.database_path.exists():
+        print(f"review-bot: there is no database at {settings.database_path}", file=sys.stderr)
+        return 2
+    store, review = await open_review(settings)
+    meter = stderr_meter()
+    try:
+        report = await Record(review, store).verify(fingerprint, meter)
+    finally:
+        meter.done()
+        await store.close()
+    return write_report(report, as_json, sys.stdout)
 
 
 def parse_head(text: str | None) -> Fingerprint | None:
