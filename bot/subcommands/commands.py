@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator
 from types import MappingProxyType
 from typing import TypeVar
 
-from bot.subcommands import batches, changes, orders, reading, record, steps, transfer
+from bot.subcommands import batches, changes, evidence, orders, reading, record, steps, transfer
 from bot.subcommands import summaries as summary
 from bot.subcommands.context import SLASH, Caller, Command, Commands, Services, command
 from bot.subcommands.parsing import Args, check_keys, split
@@ -86,6 +86,9 @@ def _features() -> Iterator[Command]:
                                  "Import and export are not set up in this bot.")
     yield from _feature_commands(record.COMMANDS, lambda s: s.record,
                                  "The record's seal is not set up in this bot.")
+    yield from _feature_commands(evidence.COMMANDS,
+                                 lambda s: evidence.Attachments(s.review, s.evidence)
+                                 if s.evidence else None, "Evidence is not set up in this bot.")
 
 
 def _feature_commands(specs: Iterable[Subcommand[S]], service: Callable[[Services], S | None],
