@@ -26,7 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import actions, commands, events, http_edge, middleware, views
+from bot.slack import actions, commands, events, http_edge, middleware, shortcuts, views
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.evidence import EvidenceReader
@@ -210,7 +210,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
               access.signing_secret)
     deps = listener_deps(bot)
-    for surface in (middleware, commands, actions, views, events):
+    for surface in (middleware, commands, actions, views, shortcuts, events):
         surface.register(app, deps)
     return bot
 
@@ -219,4 +219,4 @@ def listener_deps(bot: Bot) -> Deps:
     """What the listeners may use of the bot (``bot/slack/deps.py``)."""
     return Deps(bot.review, bot.app.client, partial(subcommands.run, bot.services),
                 bot.batches, bot.sweeper.snooze, bot.store, Seen(bot.store.db, REQUESTS),
-                Seen(bot.store.db, EVENTS), bot.workers, bot.responder)
+                Seen(bot.store.db, EVENTS), bot.workers, bot.responder, bot.services.evidence)

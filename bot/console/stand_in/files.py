@@ -68,6 +68,14 @@ class FileMethods(Workspace):
             raise web.HTTPFound(found.redirect)
         return web.Response(body=found.data, content_type=_type_of(found))
 
+    def file_object(self, file_id: str) -> dict[str, Any]:
+        """The file as a message carries it (``message.files[]``)."""
+        found = self.shared[file_id]
+        return {"id": found.id, "name": found.name, "title": found.name,
+                "mimetype": _type_of(found), "size": len(found.data), "user": found.user,
+                "permalink": self.permalink(file_id),
+                "url_private": f"{self.base_url}/files-pri/{TEAM}-{found.id}/{found.name}"}
+
     def permalink(self, file_id: str) -> str:
         """The file's page in the workspace, as Slack links to it."""
         found = self.shared[file_id]
