@@ -12,6 +12,7 @@ the domain only checks who may attach and what is recorded.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from workflows.lengths import MAX_NOTE, check_length
@@ -54,6 +55,18 @@ class Evidence:
         return cls(str(d["sha256"]), int(d["size"]), str(d.get("name", "")),
                    str(d.get("mimetype", "")), str(d.get("file_id", "")),
                    str(d.get("permalink", "")), bool(d.get("stored")))
+
+
+def readable(events: Sequence[Event]) -> list[Evidence]:
+    """The evidence ``evidence`` events record, leaving out any whose detail is not
+    the contract's (an event written by hand, say): it is still in the history."""
+    found = []
+    for event in events:
+        try:
+            found.append(Evidence.of(event))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found
 
 
 def evidence_detail(j: Jurisdiction, evidence: Evidence, note: str) -> dict[str, object]:

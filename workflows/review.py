@@ -29,7 +29,7 @@ from workflows.errors import (
     Stale,
     StepRefused,
 )
-from workflows.evidence import EVIDENCE, MAX_FILES, Evidence, evidence_detail
+from workflows.evidence import EVIDENCE, MAX_FILES, Evidence, evidence_detail, readable
 from workflows.jurisdictions import new_jurisdiction, slug
 from workflows.machine import StepContext, Workflow, check_day
 from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Notice, Role
@@ -185,7 +185,7 @@ class Review:
     async def evidence_of(self, j: Jurisdiction, limit: int) -> tuple[list[Evidence], int]:
         """The first ``limit`` files kept as ``j``'s evidence, and how many there are."""
         events, total = await self.repo.events_of_kind(j.id, EVIDENCE, limit)
-        return [Evidence.of(e) for e in events], total
+        return readable(events), total
 
     async def home(self, user: str, limit: int = 10) -> Home:
         """The person's jurisdictions, what is due within a week, what is overdue, and

@@ -41,7 +41,7 @@ def history_line(event: Event, definition: Definition) -> str:
         move = f" · {label(event.from_state or '') or 'new'} → {label(event.to_state)}"
     extra = [f"due {event.detail['due_on']}"] if _sets_deadline(event, definition) else []
     if event.kind == EVIDENCE:
-        extra.append(evidence_line(Evidence.of(event)))
+        extra.append(_evidence(event))
     for key in ("order", "note", "link", "alias"):
         if event.detail.get(key):
             extra.append(escape(event.detail[key]))
@@ -92,10 +92,18 @@ def _sentence(who: str, event: Event, name: str, definition: Definition) -> str:
     if detail.get("order"):
         what += f": {escape(detail['order'])}"
     if event.kind == EVIDENCE:
-        what += f": {evidence_line(Evidence.of(event))}"
+        what += f": {_evidence(event)}"
     if detail.get("note"):
         what += f" ({escape(detail['note'])})"
     return what + "."
+
+
+def _evidence(event: Event) -> str:
+    """The file an ``evidence`` event records (or a word, if its detail is not one)."""
+    try:
+        return evidence_line(Evidence.of(event))
+    except (KeyError, TypeError, ValueError):
+        return "a file (its details are unreadable)"
 
 
 UNDELIVERED = {
