@@ -7,7 +7,8 @@ never sees half a file, and a crash leaves at most a stray ``.tmp-`` file. Every
 goes through directory descriptors opened with ``O_NOFOLLOW``: a symlink planted as
 the sub-folder is refused, and one planted as the file name is replaced by the rename
 (a rename never follows its destination), so nothing is written outside the folder.
-Bytes already there under their hash are not written again. The folder itself is the
+Bytes already there under their hash are not written again (a file there whose bytes
+do not match its name is replaced). The folder itself is the
 operator's choice (it may be a link to a mounted volume).
 
 The bytes are kept before the event is saved: if the save is then refused, the file
@@ -70,7 +71,7 @@ def _subfolder(root: int, name: str) -> int:
 
 def _write(folder: int, name: str, data: bytes) -> None:
     try:
-        if _is_file(folder, name):
+        if _is_file(folder, name) and _digest(folder, name) == name:
             return
         temp = f".tmp-{secrets.token_hex(8)}"
         handle = os.open(temp, NEW_FILE, 0o640, dir_fd=folder)
@@ -88,6 +89,15 @@ def _write(folder: int, name: str, data: bytes) -> None:
         raise FolderError(f"the evidence could not be written ({error.strerror})") from None
     finally:
         os.close(folder)
+
+
+def _digest(folder: int, name: str) -> str:
+    """The SHA-256 of the file ``name`` holds (a file put there by hand may not match)."""
+    digest = hashlib.sha256()
+    with os.fdopen(os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder), "rb") as read:
+        for chunk in iter(lambda: read.read(1024 * 1024), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _is_file(folder: int, name: str) -> bool:

@@ -72,6 +72,9 @@ async def test_attach_records_the_file_in_the_chain_and_keeps_its_bytes(
     assert (detail["note"], detail["round"], detail["stored"]) == (
         "signed <!channel> reply", 1, True)
     assert (folder / SHA[:2] / SHA).read_bytes() == PDF
+    (folder / SHA[:2] / SHA).write_bytes(b"forged")  # a file put there by hand
+    await h.answer(ANALYST, f"attach albany {file_id}")
+    assert (folder / SHA[:2] / SHA).read_bytes() == PDF
     assert [p.name for p in (folder / SHA[:2]).iterdir()] == [SHA]  # no temp file left
     assert h.bot.services.record is not None
     assert (await h.bot.services.record.verify()).intact
