@@ -88,7 +88,7 @@ def head(previous: str, number: int, total: int, block: str) -> str:
 
 # -- fingerprints ---------------------------------------------------------------------------
 
-_FINGERPRINT = re.compile(r"^\s*`?(\d{1,12})-([0-9a-fA-F]{12,64})`?\s*$")
+_FINGERPRINT = re.compile(r"^\s*\x60?(\d{1,12})-([0-9a-fA-F]{12,64})\x60?\s*$")  # \x60: a backtick
 
 
 @dataclass(frozen=True)
