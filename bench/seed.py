@@ -30,11 +30,11 @@ from storage.sqlite import SqliteStore
 from storage.summaries import SummaryStore
 from workflows.deadlines import DueSpec
 from workflows.definition import default_definition
+from workflows.details import attach, step_detail
 from workflows.jurisdictions import new_jurisdiction
 from workflows.machine import StepContext, Workflow
 from workflows.model import CourtOrder, Event, Jurisdiction, OrderKind, Role
 from workflows.reminders import Due, Policy, follow_up, plan
-from workflows.review import attach, step_detail
 from workflows.summary import Cadence, Schedule, Subscription
 
 DEFAULT_AS_OF = datetime(2025, 3, 4, 14, 5, tzinfo=UTC)

@@ -125,6 +125,15 @@ class JurisdictionReads(StoreBase):
             jurisdiction_id, limit, offset)
         return [event_from(r) for r in rows], int(total[0]["n"])
 
+    async def events_of_kind(self, jurisdiction_id: str, kind: str,
+                             limit: int) -> tuple[list[Event], int]:
+        """Oldest first."""
+        where = " FROM events WHERE jurisdiction_id = ? AND kind = ?"
+        total = await self.read("SELECT count(*) AS n" + where, jurisdiction_id, kind)
+        rows = await self.read("SELECT *" + where + " ORDER BY seq LIMIT ?",
+                               jurisdiction_id, kind, limit)
+        return [event_from(r) for r in rows], int(total[0]["n"])
+
 
 def _where(filters: Filters) -> tuple[str, list[str]]:
     clauses, args = [], []

@@ -11,13 +11,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from workflows.details import attach, step_detail
 from workflows.errors import AlreadyExists, NotPermitted, ReviewError
 from workflows.machine import StepContext, Workflow, article, check_day, roles_phrase
 from workflows.model import Event, Jurisdiction, Role
 from workflows.ports import StagedChange
 from workflows.reminders import Policy, plan
 from workflows.replay import Action, Row, actions
-from workflows.review import attach, step_detail
 
 
 @dataclass(frozen=True)

@@ -129,6 +129,11 @@ class Repository(Protocol):
     async def history(self, jurisdiction_id: str, offset: int,
                       limit: int) -> tuple[list[Event], int]: ...
 
+    async def events_of_kind(self, jurisdiction_id: str, kind: str,
+                             limit: int) -> tuple[list[Event], int]:
+        """The jurisdiction's events of ``kind``, oldest first, and how many there are."""
+        ...
+
     async def deadlines(self, first: date, last: date, filters: Filters,
                         limit: int) -> tuple[list[Listing], int]:
         """Running deadlines from ``first`` to ``last`` (inclusive), soonest first."""

@@ -15,6 +15,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from workflows.deadlines import DueSpec
+from workflows.details import attach, step_detail
 from workflows.errors import (
     AlreadyExists,
     Ambiguous,
@@ -28,8 +29,8 @@ from workflows.errors import (
     Stale,
     StepRefused,
 )
+from workflows.evidence import EVIDENCE, MAX_FILES, Evidence, evidence_detail, readable
 from workflows.jurisdictions import new_jurisdiction, slug
-from workflows.lengths import MAX_CASE, MAX_NOTE, check_length
 from workflows.machine import StepContext, Workflow, check_day
 from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Notice, Role
 from workflows.ports import Clock, Directory, Filters, Repository
@@ -181,6 +182,11 @@ class Review:
             raise BadInput("Pages are numbered from 1.")
         return await self.repo.history(j.id, (number - 1) * size, size)
 
+    async def evidence_of(self, j: Jurisdiction, limit: int) -> tuple[list[Evidence], int]:
+        """The first ``limit`` files kept as ``j``'s evidence, and how many there are."""
+        events, total = await self.repo.events_of_kind(j.id, EVIDENCE, limit)
+        return readable(events), total
+
     async def home(self, user: str, limit: int = 10) -> Home:
         """The person's jurisdictions, what is due within a week, what is overdue, and
         the latest changes."""
@@ -246,10 +252,14 @@ class Review:
 
     async def take(self, actor: str, ref: str, step: str, on: date | None = None,
                    due: DueSpec | None = None, note: str = "", link: str = "",
-                   expected_version: int | None = None) -> Change:
+                   expected_version: int | None = None,
+                   evidence: Sequence[Evidence] = ()) -> Change:
         """Take workflow step ``step`` on the jurisdiction ``ref`` names. With
         ``expected_version`` (a button drawn from an earlier read), refuse if the
-        jurisdiction has changed since."""
+        jurisdiction has changed since. ``evidence`` is recorded with the step, in the
+        same change (``attach`` permission needed)."""
+        if evidence:
+            await self.require(actor, "attach")
         j = await self.resolve(ref)
         if expected_version is not None and j.version != expected_version:
             label = self.workflow.definition.label_of(j.state)
@@ -266,7 +276,19 @@ class Review:
             refusal.allowed = self.workflow.allowed(fresh, ctx)
             raise
         event = self._event(j, step, actor, ctx.on, before, j.state, step_detail(j, note, link))
-        return await self._save(j, version, event, plan(j, self.config.policy, self.today()))
+        extra = self._evidence(j, actor, ctx.on, evidence, note) if evidence else []
+        return await self._save(j, version, event, plan(j, self.config.policy, self.today()),
+                                extra)
+
+    async def attach_evidence(self, actor: str, ref: str, evidence: Evidence | Sequence[Evidence],
+                              on: date | None = None, note: str = "") -> Change:
+        """Record files as evidence of ``ref``'s round: one ``evidence`` event each."""
+        await self.require(actor, "attach")
+        files = [evidence] if isinstance(evidence, Evidence) else list(evidence)
+        day = self.day_of(on)
+        j = await self.resolve(ref)
+        events = self._evidence(j, actor, day, files, note)
+        return await self._save(j, j.version, events[0], extra=events[1:])
 
     async def attach_order(self, actor: str, ref: str, order: CourtOrder) -> Change:
         await self.require(actor, "order")
@@ -330,21 +352,31 @@ class Review:
                after: str | None, detail: Mapping[str, object]) -> Event:
         return Event(j.id, kind, actor, on, self.now(), before, after, {"name": j.name, **detail})
 
+    def _evidence(self, j: Jurisdiction, actor: str, on: date, files: Sequence[Evidence],
+                  note: str) -> list[Event]:
+        if not files or len(files) > MAX_FILES:
+            raise BadInput(f"Give between 1 and {MAX_FILES} files as evidence.")
+        return [self._event(j, EVIDENCE, actor, on, j.state, j.state,
+                            evidence_detail(j, e, note)) for e in files]
+
     def _notice(self, j: Jurisdiction, event: Event) -> Notice:
         return Notice(j.channel or self.config.default_channel, event)
 
     async def _save(self, j: Jurisdiction, version: int, event: Event,
-                    reminders: list[Reminder] | None = None) -> Change:
-        """Save one change; ``reminders`` (for steps) replace those of other deadlines."""
+                    reminders: list[Reminder] | None = None,
+                    extra: Sequence[Event] = ()) -> Change:
+        """Save one change: ``event`` (announced) and ``extra`` events after it;
+        ``reminders`` (for steps) replace those of other deadlines."""
         try:
-            await self.repo.save(j, version, [event], [self._notice(j, event)], reminders)
+            await self.repo.save(j, version, [event, *extra], [self._notice(j, event)],
+                                 reminders)
         except BeingImported:
             raise BeingImported([Code(j.id), " is being written by an import right now;"
                                  " nothing was changed. Try again in a moment."]) from None
         except Conflict:
             raise await self._conflict(j.id) from None
-        j.version = version + 1
-        return Change(j, replace(event, seq=j.version))
+        j.version = version + 1 + len(extra)
+        return Change(j, replace(event, seq=version + 1))
 
     async def _conflict(self, jid: str) -> Conflict:
         current = await self.repo.get(jid)
@@ -357,25 +389,3 @@ class Review:
                         f"{label}{last}. Nothing was changed; look at it "
                         "again before you retry.")
 
-
-def step_detail(j: Jurisdiction, note: str, link: str) -> dict[str, object]:
-    """What a step's event records beside the states: the note and the round it left."""
-    current = j.current_round
-    return {"note": note, "link": link, "round": current.number if current else None,
-            "due_on": _iso(j.due_on), "due_rule": current.due_rule if current else ""}
-
-
-def attach(j: Jurisdiction, order: CourtOrder) -> dict[str, object]:
-    """Number ``order`` after ``j``'s others and attach it (in memory); return what its
-    event records."""
-    check_length(order.case, "case number", MAX_CASE, "case")
-    check_length(order.court, "court", MAX_CASE, "court")
-    check_length(order.scope, "scope", MAX_NOTE, "scope")
-    order = replace(order, id=max((o.id or 0 for o in j.orders), default=0) + 1)
-    j.orders.append(order)
-    return {"order_id": order.id, "order": order.label(), "scope": order.scope,
-            "blocks": sorted(order.blocks)}
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None

@@ -20,6 +20,9 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
 from bot.slack.deps import Deps
 from bot.subcommands.commands import card
 from bot.ui import render
@@ -77,3 +80,20 @@ async def take_reply(deps: Deps, user: str, meta: dict[str, Any]) -> str | None:
         return None
     return await deps.reply_urls.take_reply_url(str(meta["rt"]), user, deps.review.now(),
                                                 REPLY_URL_LIFETIME)
+
+
+async def after_form(deps: Deps, client: AsyncWebClient, user: str, meta: dict[str, Any],
+                      j: Jurisdiction, reply: Reply) -> None:
+    """Redraw the card the form came from, and tell the person it worked."""
+    try:
+        url = await take_reply(deps, user, meta)
+        if url:
+            fresh = await card(deps.review, user, j)
+            await AsyncWebhookClient(url).send(
+                **{**as_response(fresh), "replace_original": True})
+        if meta.get("ch"):
+            await client.chat_postEphemeral(channel=str(meta["ch"]), user=user,
+                                            text=reply.text, blocks=reply.blocks)
+    except Exception:
+        reference = secrets.token_hex(4)
+        log.exception("could not confirm a form, reference %s", reference)

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.evidence import EvidenceReader
 from bot.slack.workers import Responder, Workers
 from bot.subcommands.commands import Caller
 from bot.ui.render import Reply
@@ -60,3 +61,5 @@ class Deps:
     events: Seen
     workers: Workers
     responder: Responder
+    evidence: EvidenceReader | None = None
+    """Reads files shared in Slack as evidence (forms, the message shortcut)."""

@@ -44,6 +44,8 @@ MEMBER_PAGE = 1000
 MAX_MEMBER_PAGES = 20
 """Pages of a conversation's members read (20,000 people) before giving up on it."""
 DEFAULT_PORTS = {"http": 80, "https": 443}
+SLACK_DOMAINS = ("slack.com", "slack-gov.com")
+"""Where a workspace's own pages (https://team.slack.com/files/…) live."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,13 @@ class FileHosts:
             return False
         return ((parts.hostname or "").lower(), port) in self.hosts
 
+    def is_slack_link(self, url: str) -> bool:
+        """Whether ``url`` is a link into Slack (a workspace's file page, or these
+        hosts): what a file link pasted for the bot may be."""
+        host = (urlsplit(url).hostname or "").lower()
+        return self.allows(url) or any(host == d or host.endswith("." + d)
+                                       for d in SLACK_DOMAINS)
+
 
 def _is_address(host: str) -> bool:
     try:
@@ -90,6 +99,16 @@ def _is_address(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class Download:
+    """A file read from Slack, and what files.info said of it."""
+
+    name: str
+    data: bytes
+    mimetype: str
+    permalink: str
 
 
 @dataclass(frozen=True)
@@ -102,22 +121,31 @@ class SharedFiles:
     async def fetch(self, file_id: str, user: str, limit: int) -> tuple[str, bytes]:
         """The name and bytes of file ``file_id``, read for ``user``; refused (and
         nothing of it read) unless every rule of this module holds."""
+        found = await self.download(file_id, user, limit)
+        return found.name, found.data
+
+    async def download(self, file_id: str, user: str, limit: int, what: str = "CSV",
+                       advice: str = "") -> Download:
+        """``fetch``, with the file's type and permalink; ``what`` the file is said
+        to be in refusals, ``advice`` what to do with one that is too big."""
         info = await self._info(file_id)
         if not await self._may_see(info, user):
             raise BadInput(f"You can use only a file you uploaded, or one shared in a "
                            f"channel or direct message you are in; {file_id} is neither, "
                            "so the bot did not read it.")
         name = str(info.get("name") or file_id)
-        _check_hosted(name, info)
+        _check_hosted(name, info, what)
         url = str(info.get("url_private_download") or info.get("url_private") or "")
         if not url or not self.client.token:
             raise BadInput(f"Slack gave no way to download {name}.")
         if not self.hosts.allows(url):
             raise BadInput(f"Slack gave an address for {name} outside its own file hosts; "
                            "the bot sends its token only to Slack, so it did not download "
-                           "it. Upload the CSV to Slack again and give the new link.")
-        check_size(name, int(info.get("size") or 0), limit)
-        return name, await _download(name, url, self.client.token, limit)
+                           f"it. Upload the {what} to Slack again and give the new link.")
+        check_size(name, int(info.get("size") or 0), limit, advice)
+        data = await _download(name, url, self.client.token, limit, advice)
+        return Download(name, data, str(info.get("mimetype") or ""),
+                        str(info.get("permalink") or ""))
 
     async def _info(self, file_id: str) -> Mapping[str, Any]:
         try:
@@ -166,17 +194,17 @@ def conversations_of(info: Mapping[str, Any]) -> list[str]:
     return list(dict.fromkeys(str(c) for c in found if c))
 
 
-def _check_hosted(name: str, info: Mapping[str, Any]) -> None:
+def _check_hosted(name: str, info: Mapping[str, Any], what: str) -> None:
     """Refuse a remote or external file: its address is whatever its creator gave."""
     mode = str(info.get("mode") or "")
     if info.get("is_external") or info.get("external_type") or mode not in HOSTED_MODES:
         kind = str(info.get("external_type") or mode or "unknown")
         raise BadInput(f"{name} is not a file uploaded to Slack (it is {kind}, kept "
-                       "elsewhere); the bot reads only files Slack holds. Upload the CSV "
+                       f"elsewhere); the bot reads only files Slack holds. Upload the {what} "
                        "itself to Slack and give its link.")
 
 
-async def _download(name: str, url: str, token: str, limit: int) -> bytes:
+async def _download(name: str, url: str, token: str, limit: int, advice: str) -> bytes:
     """``url``'s body with the token, read chunk by chunk up to ``limit`` bytes; a
     redirect is a refusal, so the token goes to no address but ``url``."""
     data = bytearray()
@@ -187,7 +215,7 @@ async def _download(name: str, url: str, token: str, limit: int) -> bytes:
             _check_answer(name, response.status, response.content_type)
             async for chunk in response.content.iter_chunked(CHUNK):
                 data.extend(chunk)
-                check_size(name, len(data), limit)
+                check_size(name, len(data), limit, advice)
     except ClientError as error:
         raise BadInput(f"{name} could not be downloaded ({type(error).__name__}); "
                        "try again.") from None
@@ -205,8 +233,11 @@ def _check_answer(name: str, status: int, content_type: str) -> None:
                        "the bot needs the files:read scope and access to the file.")
 
 
-def check_size(name: str, size: int, limit: int) -> None:
+IMPORT_ADVICE = "Split it, or import it with the command line (review-bot import FILE)."
+
+
+def check_size(name: str, size: int, limit: int, advice: str = "") -> None:
     if size > limit:
-        raise BadInput(f"{name} is {size / 1024 / 1024:.1f} MB; the bot imports files up to "
-                       f"{limit / 1024 / 1024:.0f} MB. Split it, or import it with the "
-                       "command line (review-bot import FILE).")
+        verb = "takes" if advice else "imports"
+        raise BadInput(f"{name} is {size / 1024 / 1024:.1f} MB; the bot {verb} files up to "
+                       f"{limit / 1024 / 1024:.0f} MB. {advice or IMPORT_ADVICE}")

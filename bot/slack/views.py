@@ -9,7 +9,6 @@ the person told.
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Awaitable, Callable, Mapping
 from functools import partial
 from typing import Any
@@ -17,16 +16,14 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from bot.slack.answers import as_response, take_reply
+from bot.slack.answers import after_form
 from bot.slack.deps import Deps
-from bot.subcommands.commands import card
+from bot.slack.evidence_forms import form_file_id, step_later
 from bot.ui import changes, forms
-from bot.ui.render import Reply
 from workflows.deadlines import DueSpec, parse_date
 from workflows.errors import BadInput, ReviewError
-from workflows.model import CourtOrder, Jurisdiction, OrderKind
+from workflows.model import CourtOrder, OrderKind
 from workflows.review import Change
 
 log = logging.getLogger(__name__)
@@ -55,10 +52,16 @@ async def step_form(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str
     """A step's date, deadline, note and link."""
     review, meta, fields = deps.review, forms.metadata(view), forms.values(view)
     errors: dict[str, str] = {}
-    on = _field(errors, "date", fields, parse_date)
-    due = _field(errors, "due", fields, DueSpec.parse)
+    on = parse_field(errors, "date", fields, parse_date)
+    due = parse_field(errors, "due", fields, DueSpec.parse)
     for unmet in review.workflow.definition.unmet(str(meta.get("s")), fields):
         errors[_step_field(fields, unmet)] = unmet.message  # with the others at once
+    if fields.get("evidence"):  # read after the form closes: see bot.slack.evidence_forms
+        file_id = form_file_id(deps, errors, fields["evidence"])
+        await step_later(deps, ack, client, user, meta, errors, [file_id], lambda ev: review.take(
+            user, str(meta.get("j")), str(meta.get("s")), on, due, fields.get("note", ""),
+            fields.get("link", ""), expected_version=meta.get("v"), evidence=ev))
+        return
     await submit(deps, ack, client, user, meta, errors, lambda: review.take(
         user, str(meta.get("j")), str(meta.get("s")), on, due, fields.get("note", ""),
         fields.get("link", ""), expected_version=meta.get("v")), partial(_step_field, fields))
@@ -69,11 +72,11 @@ async def order_form(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: st
     """A court order: its kind, date, case, court, scope and the steps it blocks."""
     review, meta, fields = deps.review, forms.metadata(view), forms.values(view)
     errors: dict[str, str] = {}
-    on = _field(errors, "date", fields, lambda raw: review.day_of(parse_date(raw)))
-    blocks = _field(errors, "blocks", fields, review.workflow.definition.expand_blocks)
+    on = parse_field(errors, "date", fields, lambda raw: review.day_of(parse_date(raw)))
+    blocks = parse_field(errors, "blocks", fields, review.workflow.definition.expand_blocks)
     if not fields.get("case"):
         errors["case"] = "Give the case number."
-    kind = _field(errors, "kind", fields, OrderKind.parse) or OrderKind.INJUNCTION
+    kind = parse_field(errors, "kind", fields, OrderKind.parse) or OrderKind.INJUNCTION
     order = CourtOrder(kind, on or review.today(),
                        fields.get("case", ""), fields.get("court", ""),
                        fields.get("scope", ""), blocks or frozenset())
@@ -108,29 +111,12 @@ async def submit(deps: Deps, ack: AsyncAck, client: AsyncWebClient, user: str,
         return
     await ack()
     review, j = deps.review, change.jurisdiction
-    await _after_form(deps, client, user, meta, j, changes.done(
+    await after_form(deps, client, user, meta, j, changes.done(
         change.event, j, await review.allowed(user, j), review.today(),
         definition=review.workflow.definition))
 
 
-async def _after_form(deps: Deps, client: AsyncWebClient, user: str, meta: Body,
-                      j: Jurisdiction, reply: Reply) -> None:
-    """Redraw the card the form came from, and tell the person it worked."""
-    try:
-        url = await take_reply(deps, user, meta)
-        if url:
-            fresh = await card(deps.review, user, j)
-            await AsyncWebhookClient(url).send(
-                **{**as_response(fresh), "replace_original": True})
-        if meta.get("ch"):
-            await client.chat_postEphemeral(channel=str(meta["ch"]), user=user,
-                                            text=reply.text, blocks=reply.blocks)
-    except Exception:
-        reference = secrets.token_hex(4)
-        log.exception("could not confirm a form, reference %s", reference)
-
-
-def _field(errors: dict[str, str], name: str, fields: dict[str, Any], parse: Any) -> Any:
+def parse_field(errors: dict[str, str], name: str, fields: dict[str, Any], parse: Any) -> Any:
     """Parse one field; on BadInput note the error under that field's block."""
     raw = fields.get(name)
     if not raw:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.evidence import EvidenceReader
 from bot.slack.shared_files import SharedFiles
 from bot.subcommands.parsing import Args
 from bot.ui import changes, diagram
@@ -62,6 +63,7 @@ class Services:
     client: AsyncWebClient | None = None
     files: SharedFiles | None = None
     record: Record | None = None
+    evidence: EvidenceReader | None = None
 
 
 Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]

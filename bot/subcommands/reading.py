@@ -18,6 +18,8 @@ from workflows.review import Review
 
 PAGE_SIZE = 20
 RECENT = 5
+EVIDENCE_SHOWN = 5
+"""Files a card lists as evidence (the first ones); `history` lists them all."""
 
 
 def help_reply(name: str | None, commands: Commands, definition: Definition) -> Reply:
@@ -73,7 +75,8 @@ async def card(review: Review, user: str, j: Jurisdiction) -> Reply:
     """The jurisdiction's card as ``user`` sees it: buttons for what they may do now."""
     recent, _ = await review.history(j, 1, RECENT)
     return cards.card(j, recent, await review.allowed(user, j), review.today(),
-                      await review.may(user, "order"), definition=review.workflow.definition)
+                      await review.may(user, "order"), definition=review.workflow.definition,
+                      evidence=await review.evidence_of(j, EVIDENCE_SHOWN))
 
 
 async def _history(s: Services, caller: Caller, args: Args) -> Reply:

@@ -105,16 +105,22 @@ async def _upload(client: AsyncWebClient, channel: str, path: Path, filename: st
 # -- import --------------------------------------------------------------------------
 
 
-def file_id_of(text: str) -> str:
+def file_id_of(text: str, usage: str = "", what: str = "the CSV") -> str:
     """A Slack file id from the id itself (F0ABCDEF), a file's link
     (https://team.slack.com/files/U123/F0ABCDEF/name.csv, with or without Slack's <…>)
     or its url_private (…/files-pri/T123-F0ABCDEF/name.csv)."""
-    value = text.strip().removeprefix("<").removesuffix(">").split("|", 1)[0]
+    value = link_of(text)
     match = _FILE_ID.search(value)
     if match is None:
-        raise BadInput(f"“{text}” is not a Slack file. Upload the CSV to Slack, choose "
-                       f"“Copy link to file” and give the link. Usage: `{IMPORT_USAGE}`")
+        raise BadInput(f"“{text}” is not a Slack file. Upload {what} to Slack, choose "
+                       f"“Copy link to file” and give the link. Usage: "
+                       f"`{usage or IMPORT_USAGE}`")
     return match[1]
+
+
+def link_of(text: str) -> str:
+    """What was typed, without the <…|label> Slack puts around a link."""
+    return text.strip().removeprefix("<").removesuffix(">").split("|", 1)[0]
 
 
 async def handle_import(transfers: Transfers, caller: CallerLike, args: Args) -> Reply:

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.ui.changes import history_line
+from bot.ui.evidence import evidence_lines
 from bot.ui.render import (
     Block,
     Reply,
@@ -21,6 +22,7 @@ from bot.ui.render import (
     user,
 )
 from workflows.definition import Definition
+from workflows.evidence import Evidence
 from workflows.model import Event, Jurisdiction
 
 STEP_ACTION = "step_"
@@ -57,7 +59,9 @@ def card_buttons(j: Jurisdiction, allowed: Sequence[str], can_order: bool,
 
 
 def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
-         today: date, can_order: bool = False, *, definition: Definition) -> Reply:
+         today: date, can_order: bool = False, *, definition: Definition,
+         evidence: tuple[Sequence[Evidence], int] = ((), 0)) -> Reply:
+    """``evidence``: the files kept as evidence (the first ones) and how many in all."""
     label, orders = definition.label_of, _order_lines(j, today)
     fields = [
         f"*Status*\n{label(j.state)}",
@@ -74,6 +78,8 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
     ]
     if orders:
         blocks.append(section("*Court orders*\n" + "\n".join(orders)))
+    if evidence[1]:
+        blocks.append(section("*Evidence*\n" + evidence_lines(*evidence)))
     if recent:
         blocks.append(section("*Recent history*\n"
                               + "\n".join(history_line(e, definition) for e in recent)))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.ui.evidence import evidence_line
 from bot.ui.render import (
     Reply,
     channel,
@@ -17,6 +18,7 @@ from bot.ui.render import (
     user,
 )
 from workflows.definition import NAME, Definition
+from workflows.evidence import EVIDENCE, Evidence
 from workflows.model import Event, Jurisdiction
 
 EVENTS = {
@@ -27,6 +29,7 @@ EVENTS = {
     "injunction": "recorded an injunction for {name}",
     "ruling": "recorded a ruling for {name}",
     "lifted": "recorded the end of an injunction for {name}",
+    EVIDENCE: "attached evidence to {name}",
 }
 """What the events that are no workflow step say; a step's words are its workflow's
 (``done:``)."""
@@ -37,6 +40,8 @@ def history_line(event: Event, definition: Definition) -> str:
     if event.from_state != event.to_state and event.to_state:
         move = f" · {label(event.from_state or '') or 'new'} → {label(event.to_state)}"
     extra = [f"due {event.detail['due_on']}"] if _sets_deadline(event, definition) else []
+    if event.kind == EVIDENCE:
+        extra.append(_evidence(event))
     for key in ("order", "note", "link", "alias"):
         if event.detail.get(key):
             extra.append(escape(event.detail[key]))
@@ -58,6 +63,8 @@ def done(change_event: Event, j: Jurisdiction, allowed: Sequence[str], today: da
 def announcement(event: Event, *, definition: Definition) -> Reply:
     """What the team channel sees when a change commits."""
     label, name = definition.label_of, str(event.detail.get("name", event.jurisdiction_id))
+    if event.kind == EVIDENCE:  # its "name" is the file's
+        name = event.jurisdiction_id
     text = _sentence(user(event.actor), event, name, definition)
     if event.from_state and event.to_state and event.from_state != event.to_state:
         text += f" {label(event.from_state)} → *{label(event.to_state)}*."
@@ -84,9 +91,19 @@ def _sentence(who: str, event: Event, name: str, definition: Definition) -> str:
         what += f": `{escape(detail.get('alias'))}`"
     if detail.get("order"):
         what += f": {escape(detail['order'])}"
+    if event.kind == EVIDENCE:
+        what += f": {_evidence(event)}"
     if detail.get("note"):
         what += f" ({escape(detail['note'])})"
     return what + "."
+
+
+def _evidence(event: Event) -> str:
+    """The file an ``evidence`` event records (or a word, if its detail is not one)."""
+    try:
+        return evidence_line(Evidence.of(event))
+    except (KeyError, TypeError, ValueError):
+        return "a file (its details are unreadable)"
 
 
 UNDELIVERED = {

@@ -12,13 +12,17 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from bot.ui.render import escape
+from bot.ui.render import clip, escape
 from workflows.definition import Definition, Step
+from workflows.lengths import MAX_NOTE
 from workflows.model import Jurisdiction, OrderKind
 
 STEP_FORM = "step_form"
 ADD_FORM = "add_form"
 ORDER_FORM = "order_form"
+RESPONSE_SHORTCUT = "record_response"
+"""The message shortcut "Record as response" (its callback_id in manifest.yml)."""
+RESPONSE_FORM = "response_form"
 MAX_METADATA = 3000
 
 View = dict[str, Any]
@@ -78,10 +82,34 @@ def step_modal(j: Jurisdiction, step: Step, today: date, meta: Mapping[str, Any]
         words = "Link to the response" if step.name == "response" else "Link"
         blocks.append(_input("link", words, {"type": "url_text_input"},
                              optional="link" not in step.needs))
+    if step.name == "response":
+        blocks.append(_evidence_input())
     rationale = "note" in step.needs
     blocks.append(_input("note", "Rationale" if rationale else "Note", _plain(multiline=True),
                          optional=not rationale))
     return _view(STEP_FORM, step.label.capitalize(), "Record", blocks, meta)
+
+
+def _evidence_input() -> dict[str, Any]:
+    return _input("evidence", "Evidence (a file shared in Slack)",
+                  _plain("https://team.slack.com/files/U…/F…/letter.pdf"), optional=True,
+                  hint="“Copy link to file” on the file in Slack, or its id (F…); the bot "
+                       "keeps its hash in the record.")
+
+
+def response_modal(names: list[str], note: str, today: date, meta: Mapping[str, Any]) -> View:
+    """The message shortcut's form: which jurisdiction responded, and when; the
+    message's text is the note and its files (``names``) the evidence."""
+    files = ", ".join(escape(n) for n in names) or "none (the message has no files)"
+    blocks = [
+        {"type": "section", "text": _text("mrkdwn", clip(f"Evidence: {files}", 3000))},
+        _input("jurisdiction", "Jurisdiction", _plain("albany"),
+               hint="Its id, name, alias or the start of one."),
+        _input("date", "Date of the response",
+               {"type": "datepicker", "initial_date": today.isoformat()}),
+        _input("note", "Note", _plain(multiline=True, initial=note[:MAX_NOTE]), optional=True),
+    ]
+    return _view(RESPONSE_FORM, "Record as response", "Record", blocks, meta)
 
 
 def add_modal(meta: Mapping[str, Any]) -> View:

@@ -26,9 +26,10 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import actions, commands, events, http_edge, middleware, views
+from bot.slack import actions, commands, events, http_edge, middleware, shortcuts, views
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
+from bot.slack.evidence import EvidenceReader
 from bot.slack.posting.announcements import Notifier, OutboxRelay
 from bot.slack.posting.pacing import Pacer
 from bot.slack.posting.reminders import SlackReminders
@@ -42,6 +43,7 @@ from bot.wiring.schedule import SummaryJobs
 from bot.wiring.settings import Settings
 from storage import open_store
 from storage.batches import StoredBatches
+from storage.evidence_folder import EvidenceFolder
 from storage.seen import EVENTS, REQUESTS, Seen
 from storage.store import Store
 from storage.summaries import SummaryStore
@@ -160,6 +162,12 @@ def make_review(settings: Settings, store: Store, clock: Clock,
     return Review(store, clock, config, Workflow(definition), directory)
 
 
+def evidence_reader(settings: Settings, files: SharedFiles) -> EvidenceReader:
+    """Evidence read from Slack, its bytes kept when ``REVIEW_EVIDENCE_DIR`` is set."""
+    folder = settings.review_evidence_dir
+    return EvidenceReader(files, EvidenceFolder(folder) if folder else None)
+
+
 def make_summaries(store: Store, client: AsyncWebClient, clock: Clock, definition: Definition,
                    scheduler: AsyncIOScheduler, timezone: ZoneInfo) -> SummaryService:
     """The summaries over the store, posted to Slack in the words of the workflow in
@@ -198,11 +206,11 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     files = SharedFiles(client, FileHosts.for_api(access.api_url))
     services = Services(review, subcommands.command_table(definition), summaries, batches,
                         partial(diagram.upload_png, client), client, files,
-                        Record(review, store))
+                        Record(review, store), evidence_reader(settings, files))
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
               access.signing_secret)
     deps = listener_deps(bot)
-    for surface in (middleware, commands, actions, views, events):
+    for surface in (middleware, commands, actions, views, shortcuts, events):
         surface.register(app, deps)
     return bot
 
@@ -211,4 +219,4 @@ def listener_deps(bot: Bot) -> Deps:
     """What the listeners may use of the bot (``bot/slack/deps.py``)."""
     return Deps(bot.review, bot.app.client, partial(subcommands.run, bot.services),
                 bot.batches, bot.sweeper.snooze, bot.store, Seen(bot.store.db, REQUESTS),
-                Seen(bot.store.db, EVENTS), bot.workers, bot.responder)
+                Seen(bot.store.db, EVENTS), bot.workers, bot.responder, bot.services.evidence)

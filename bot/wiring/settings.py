@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     review_readers: str = Field(
         "members", description="Who may read the review: members (everyone in the workspace "
                                "but guests) or roles (only people given a role)")
+    review_evidence_dir: Path | None = Field(
+        None, description="Where to keep the bytes of files attached as evidence, by their "
+                          "SHA-256 (unset: only their hash and Slack's link are kept)")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
 
     @field_validator("slack_bot_token")

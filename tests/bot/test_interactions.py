@@ -205,7 +205,7 @@ async def test_letter_and_response_forms(harness: Harness) -> None:
     await click_only(harness, ANALYST, buttons(card)["step_response"], card)
     response = harness.slack.modals[-1]
     assert {b["block_id"] for b in response["blocks"] if b["type"] == "input"} == {
-        "date", "link", "note"}
+        "date", "link", "evidence", "note"}
     _, ack = await harness.sender.submit(
         harness.session, ANALYST, response,
         {"date": "2017-06-30", "link": "https://example.org/opinion.pdf", "note": "opinion"})

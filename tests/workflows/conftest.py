@@ -189,6 +189,11 @@ class FakeRepository:
         newest = list(reversed(self.events.get(jurisdiction_id, [])))
         return newest[offset:offset + limit], len(newest)
 
+    async def events_of_kind(self, jurisdiction_id: str, kind: str,
+                             limit: int) -> tuple[list[Event], int]:
+        found = [e for e in self.events.get(jurisdiction_id, []) if e.kind == kind]
+        return found[:limit], len(found)
+
     async def role(self, user: str) -> Role | None:
         return self.granted.get(user)
 

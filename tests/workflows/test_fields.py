@@ -10,10 +10,11 @@ import pytest
 from tests.workflows.conftest import STEP_ON, in_state
 from workflows.deadlines import DueSpec, parse_date
 from workflows.definition import default_definition
+from workflows.details import attach
 from workflows.errors import ReviewError
 from workflows.machine import StepContext, Workflow
 from workflows.model import CourtOrder, OrderKind, Role
-from workflows.review import attach, new_jurisdiction
+from workflows.review import new_jurisdiction
 
 NEW = ("chicago", "Chicago, IL", "city", "IL", ())
 

@@ -4,7 +4,9 @@ files the bot uploads (files_upload_v2: an upload URL, the bytes, then completio
 from __future__ import annotations
 
 import json
+import mimetypes
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -44,7 +46,9 @@ class FileMethods(Workspace):
             shares.setdefault(kind, {})[conversation] = [{"ts": "1.000001"}]
         return {"ok": True, "file": {
             "id": found.id, "name": found.name, "title": found.name, "user": found.user,
-            "size": 0 if found.external_url else len(found.data),
+            "mimetype": _type_of(found), "permalink": self.permalink(found.id),
+            "size": 0 if found.external_url else
+            len(found.data) if found.size is None else found.size,
             "mode": "external" if found.external_url else "hosted",
             "is_external": bool(found.external_url),
             "external_type": "gdrive" if found.external_url else "",
@@ -62,7 +66,21 @@ class FileMethods(Workspace):
             return web.Response(text="<html>Sign in</html>", content_type="text/html")
         if found.redirect:
             raise web.HTTPFound(found.redirect)
-        return web.Response(body=found.data, content_type="text/csv")
+        return web.Response(body=found.data, content_type=_type_of(found))
+
+    def file_object(self, file_id: str) -> dict[str, Any]:
+        """The file as a message carries it (``message.files[]``)."""
+        found = self.shared[file_id]
+        return {"id": found.id, "name": found.name, "title": found.name,
+                "mimetype": _type_of(found), "size": len(found.data), "user": found.user,
+                "permalink": self.permalink(file_id),
+                "url_private": f"{self.base_url}/files-pri/{TEAM}-{found.id}/{found.name}"}
+
+    def permalink(self, file_id: str) -> str:
+        """The file's page in the workspace, as Slack links to it."""
+        found = self.shared[file_id]
+        return (f"https://local.slack.com/files/{found.user or 'U0'}/{found.id}/"
+                f"{quote(found.name)}")
 
     async def _m_files_getUploadURLExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ts):08d}"
@@ -93,3 +111,8 @@ class FileMethods(Workspace):
             self.files.extend(done)
             self._changed.notify_all()
         return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in done]}
+
+
+def _type_of(found: SharedFile) -> str:
+    return (found.mimetype or mimetypes.guess_type(found.name)[0]
+            or "application/octet-stream")

@@ -49,6 +49,10 @@ class SharedFile:
     """What files.info gives as url_private instead of the stand-in's own address."""
     redirect: str = ""
     """The stand-in answers the download with a 302 to this address."""
+    mimetype: str = ""
+    """Its type as files.info says it (guessed from the name when not given)."""
+    size: int | None = None
+    """The size files.info says (the length of ``data`` when not given)."""
 
 
 @dataclass
