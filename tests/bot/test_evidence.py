@@ -120,7 +120,8 @@ async def test_viewers_may_not_attach_and_slack_is_not_asked(harness: Harness) -
     ("deleted", "file_not_found"),
     ("not_shared_with_caller", "you are in"),
     ("too_big", "the bot takes files up to 50 MB"),
-    ("external", "is not a file uploaded to Slack"),
+    ("external", "is not a file uploaded to Slack (it is gdrive"),
+    ("remote", "is not a file uploaded to Slack (it is app"),
     ("unknown_jurisdiction", "No jurisdiction matches"),
 ])
 async def test_a_file_the_bot_cannot_take_records_nothing(kept: tuple[Harness, Path],
@@ -134,6 +135,9 @@ async def test_a_file_the_bot_cannot_take_records_nothing(kept: tuple[Harness, P
                                  size=MAX_EVIDENCE_BYTES + 1),
         "external": h.slack.share("drive.pdf", b"", ANALYST, TEAM_CHANNEL,
                                   external_url="https://docs.example.com/x"),
+        "remote": h.slack.share("Contract", b"", ANALYST, TEAM_CHANNEL,
+                                external_url="https://evil.example.com/doc/7",
+                                external_type="app"),
     }
     target = {"not_slack": "https://evil.example.com/files/U1/F0ABC1234/x.pdf",
               "not_a_file": "letter.pdf",
@@ -144,8 +148,8 @@ async def test_a_file_the_bot_cannot_take_records_nothing(kept: tuple[Harness, P
     assert refused.ephemeral
     assert await evidence_rows(h) == []
     assert not any(folder.rglob("*"))
-    assert not any(path.startswith("/files-pri") and "evil" in path
-                   for path, _ in h.slack.downloads)
+    assert h.slack.downloads == []  # refused before any byte was asked for
+    assert not any(method == "files.remote.info" for method, _ in h.slack.calls)
 
 
 async def test_a_planted_symlink_is_never_followed(kept: tuple[Harness, Path],

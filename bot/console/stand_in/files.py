@@ -49,10 +49,8 @@ class FileMethods(Workspace):
             "mimetype": _type_of(found), "permalink": self.permalink(found.id),
             "size": 0 if found.external_url else
             len(found.data) if found.size is None else found.size,
-            "mode": "external" if found.external_url else "hosted",
-            "is_external": bool(found.external_url),
-            "external_type": "gdrive" if found.external_url else "",
-            "url_private": url, "url_private_download": url, **where, "shares": shares}}
+            "url_private": url, "url_private_download": url, **where, "shares": shares,
+            **_kept(found)}}
 
     async def _download(self, request: web.Request) -> web.StreamResponse:
         """url_private: the file's bytes for the bot's token, a sign-in page (as Slack
@@ -113,6 +111,20 @@ class FileMethods(Workspace):
         return {"ok": True, "files": [{"id": f.id, "title": f.title} for f in done]}
 
 
+def _kept(found: SharedFile) -> dict[str, Any]:
+    """Where files.info says the file is kept: hosted by Slack, or external (a remote
+    file an app added says so as Slack does: filetype ``remote``, its app's own id)."""
+    if not found.external_url:
+        return {"mode": "hosted", "is_external": False, "external_type": ""}
+    kind = found.external_type or "gdrive"
+    remote = {"filetype": "remote", "pretty_type": "Remote",
+              "external_id": f"ext-{found.id}"} if kind == "app" else {}
+    return {"mode": "external", "is_external": True, "external_type": kind,
+            "external_url": found.external_url, **remote}
+
+
 def _type_of(found: SharedFile) -> str:
+    if found.external_type == "app":
+        return "application/vnd.slack-remote"
     return (found.mimetype or mimetypes.guess_type(found.name)[0]
             or "application/octet-stream")

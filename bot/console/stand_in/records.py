@@ -44,7 +44,10 @@ class SharedFile:
     conversations: tuple[str, ...] = ()
     """Where it is shared: channels (C…), private channels (G…), direct messages (D…)."""
     external_url: str = ""
-    """A remote file (files.remote.add): url_private is this, wherever it points."""
+    """A file kept elsewhere: url_private is this, wherever it points."""
+    external_type: str = ""
+    """Where it is kept: ``gdrive`` (a file linked from Google Drive, the default for an
+    ``external_url``) or ``app`` (a remote file an app added with files.remote.add)."""
     url: str = ""
     """What files.info gives as url_private instead of the stand-in's own address."""
     redirect: str = ""
