@@ -39,6 +39,8 @@ from workflows.reminders import Policy, Reminder, plan
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
 LOOKUP_LIMIT = 10
+SUGGESTIONS = 100
+"""The most jurisdictions a menu offers as someone types (Slack shows up to 100)."""
 
 
 class Readers(StrEnum):
@@ -171,6 +173,12 @@ class Review:
         if j is None:
             raise NotFound(f"“{found[0].id}” was removed a moment ago.")
         return j
+
+    async def suggest(self, user: str, text: str) -> list[Listing]:
+        """What a menu offers a reader typing ``text``: exact matches, else prefixes."""
+        await self.require_reader(user)
+        exact, prefixed = await self.repo.lookup(text, SUGGESTIONS) if text.strip() else ([], [])
+        return exact or prefixed
 
     async def page(self, filters: Filters, number: int, size: int) -> tuple[list[Listing], int]:
         if number < 1:

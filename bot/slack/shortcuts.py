@@ -39,10 +39,24 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         await answer(respond, open_form(deps, client, body), silent_when_empty=True)
 
+    @app.options(forms.JURISDICTION_PICKER)
+    async def on_jurisdiction_typed(ack: AsyncAck, body: Body) -> None:
+        await ack(options=await suggestions(deps.review, body))
+
     @app.view(forms.RESPONSE_FORM)
     async def on_response_form(ack: AsyncAck, body: Body, view: Body,
                                client: AsyncWebClient) -> None:
         await response_form(deps, ack, client, body["user"]["id"], view)
+
+
+async def suggestions(review: Review, body: Body) -> list[dict[str, Any]]:
+    """The jurisdictions the form's menu offers for what was typed (none to someone
+    who may not read the review)."""
+    try:
+        found = await review.suggest(body["user"]["id"], str(body.get("value") or ""))
+    except ReviewError:
+        return []
+    return forms.options(found)
 
 
 async def open_form(deps: Deps, client: AsyncWebClient, body: Body) -> Reply:

@@ -8,14 +8,14 @@ error can be shown under it (``response_action: errors``).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from bot.ui.render import clip, escape
 from workflows.definition import Definition, Step
 from workflows.lengths import MAX_NOTE
-from workflows.model import Jurisdiction, OrderKind
+from workflows.model import Jurisdiction, Listing, OrderKind
 
 STEP_FORM = "step_form"
 ADD_FORM = "add_form"
@@ -23,6 +23,10 @@ ORDER_FORM = "order_form"
 RESPONSE_SHORTCUT = "record_response"
 """The message shortcut "Record as response" (its callback_id in manifest.yml)."""
 RESPONSE_FORM = "response_form"
+JURISDICTION_PICKER = "pick_jurisdiction"
+"""The action_id of the menu that offers jurisdictions as someone types (the options
+Slack loads from the bot: block_suggestion)."""
+MAX_OPTION_TEXT = 75
 MAX_METADATA = 3000
 
 View = dict[str, Any]
@@ -103,8 +107,10 @@ def response_modal(names: list[str], note: str, today: date, meta: Mapping[str, 
     files = ", ".join(escape(n) for n in names) or "none (the message has no files)"
     blocks = [
         {"type": "section", "text": _text("mrkdwn", clip(f"Evidence: {files}", 3000))},
-        _input("jurisdiction", "Jurisdiction", _plain("albany"),
-               hint="Its id, name, alias or the start of one."),
+        _input("jurisdiction", "Jurisdiction",
+               {"type": "external_select", "action_id": JURISDICTION_PICKER,
+                "min_query_length": 1, "placeholder": _text("plain_text", "Albany")},
+               hint="Type its id, name, alias or the start of one, and pick it."),
         _input("date", "Date of the response",
                {"type": "datepicker", "initial_date": today.isoformat()}),
         _input("note", "Note", _plain(multiline=True, initial=note[:MAX_NOTE]), optional=True),
@@ -143,15 +149,21 @@ def order_modal(j: Jurisdiction, today: date, meta: Mapping[str, Any],
     return _view(ORDER_FORM, "Court order", "Attach", blocks, meta)
 
 
+def options(listings: Sequence[Listing]) -> list[dict[str, Any]]:
+    """A menu's options for jurisdictions (plain text: nothing in a name can ping)."""
+    return [{"text": _text("plain_text", clip(f"{j.name} ({j.id})", MAX_OPTION_TEXT)),
+             "value": j.id} for j in listings]
+
+
 def values(view: Mapping[str, Any]) -> dict[str, Any]:
     """The submitted value of each input block, by block_id ("" or [] when empty)."""
     result: dict[str, Any] = {}
     for block_id, actions in view.get("state", {}).get("values", {}).items():
-        element = actions.get("value", {})
+        element: Mapping[str, Any] = next(iter(actions.values()), {}) if actions else {}
         kind = element.get("type")
         if kind == "datepicker":
             result[block_id] = element.get("selected_date") or ""
-        elif kind == "static_select":
+        elif kind in ("static_select", "external_select"):
             result[block_id] = (element.get("selected_option") or {}).get("value", "")
         elif kind == "multi_static_select":
             result[block_id] = [o["value"] for o in element.get("selected_options") or []]

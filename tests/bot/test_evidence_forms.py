@@ -50,6 +50,8 @@ async def test_a_message_recorded_as_albanys_response_shows_in_its_card(
     assert "albany-response.pdf" in json.dumps(form)
     note = next(b for b in form["blocks"] if b.get("block_id") == "note")  # type: ignore[union-attr]
     assert note["element"]["initial_value"] == REPLY
+    offered = await h.sender.suggest(h.session, ANALYST, form, "jurisdiction", "alb")
+    assert [(o["value"], o["text"]["text"]) for o in offered] == [("albany", "Albany, NY (albany)")]
     status, ack = await h.sender.submit(h.session, ANALYST, form, {
         "jurisdiction": "albany", "date": "2018-01-25", "note": REPLY})
     assert (status, ack) == (200, {})
@@ -128,3 +130,24 @@ async def test_the_response_form_takes_a_file_as_evidence(harness: Harness) -> N
     assert [kind for _, kind, _ in (await events(h))[-2:]] == ["response", "evidence"]
     shown = json.dumps((await h.answer(LEAD, "history albany")).blocks)
     assert "opinion.pdf" in shown and hashlib.sha256(other).hexdigest()[:12] in shown
+
+
+async def test_the_jurisdiction_menu_offers_what_was_typed_to_readers_only(
+        harness: Harness) -> None:
+    h = harness
+    await team(h)
+    await h.answer(ANALYST, 'add albany-county "Albany County, NY <!channel>" kind=county')
+    for n in range(120):
+        await h.bot.services.review.add(ANALYST, f"town-{n:03}", f"Town {n}")
+    await h.sender.message_shortcut(h.session, ANALYST, TEAM_CHANNEL, "a reply")
+    form = await modal_after(h, len(h.slack.modals) - 1)
+    offered = await h.sender.suggest(h.session, ANALYST, form, "jurisdiction", "ALBANY")
+    assert [o["value"] for o in offered] == ["albany"]  # an exact match stands alone
+    offered = await h.sender.suggest(h.session, ANALYST, form, "jurisdiction", "alba")
+    assert [o["value"] for o in offered] == ["albany", "albany-county"]
+    assert offered[1]["text"] == {"type": "plain_text",
+                                  "text": "Albany County, NY <!channel> (albany-county)"}
+    assert len(await h.sender.suggest(h.session, ANALYST, form, "jurisdiction", "town")) == 100
+    assert await h.sender.suggest(h.session, ANALYST, form, "jurisdiction", "  ") == []
+    h.slack.guests.add("UGUEST")  # a guest with no role reads nothing of the review
+    assert await h.sender.suggest(h.session, "UGUEST", form, "jurisdiction", "alb") == []

@@ -123,6 +123,24 @@ class SlackSender:
         status, _ = await self.post(session, urlencode({"payload": json.dumps(payload)}))
         return status, key
 
+    async def suggest(self, session: ClientSession, user: str, view: dict[str, Any],
+                      block_id: str, typed: str) -> list[dict[str, Any]]:
+        """Type ``typed`` into the form's menu ``block_id`` (an external_select), as
+        Slack asks for its options: a signed block_suggestion payload to the options
+        load URL (the bot's own). Returns the options the bot answered with."""
+        element = next(b["element"] for b in view["blocks"] if b.get("block_id") == block_id)
+        payload = {"type": "block_suggestion", "team": {"id": TEAM}, "api_app_id": "A0REVIEW",
+                   "token": "legacy-verification-token",
+                   "user": {"id": user, "name": self.slack.users.get(user, user)},
+                   "container": {"type": "view", "view_id": "V0FORM"},
+                   "action_id": element["action_id"], "block_id": block_id, "value": typed,
+                   "view": {**view, "id": "V0FORM"}}
+        status, text = await self.post(session, urlencode({"payload": json.dumps(payload)}))
+        if status != 200:
+            raise RuntimeError(f"the bot answered HTTP {status}: {text[:200]}")
+        options: list[dict[str, Any]] = json.loads(text).get("options", [])
+        return options
+
     async def submit(self, session: ClientSession, user: str, view: dict[str, Any],
                      values: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         """Submit a modal as Slack does (view_submission); ``values`` maps block_id to
@@ -162,7 +180,7 @@ class SlackSender:
 def _typed(kind: str, value: Any) -> dict[str, Any]:
     if kind == "datepicker":
         return {"type": kind, "selected_date": value}
-    if kind == "static_select":
+    if kind in ("static_select", "external_select"):
         return {"type": kind, "selected_option": {"value": value} if value else None}
     if kind == "multi_static_select":
         return {"type": kind, "selected_options": [{"value": v} for v in value or []]}
