@@ -18,8 +18,9 @@ from workflows.evidence import EVIDENCE
 from workflows.model import CourtOrder, Event, Round
 
 Label = Callable[[str], str]
-_SHOWN_APART = {"note"}
-"""Detail keys shown as the step's note rather than in its list of details."""
+_SHOWN_APART = {"note", "name"}
+"""Detail keys not in a step's list of details: the note is shown as the step's note,
+the name is the jurisdiction's (in the page's title)."""
 
 STYLE = """
 :root { color: #1b1f24; background: #fff; }
@@ -110,11 +111,12 @@ def _td(text: str, cls: str = "") -> str:
 
 def _round(r: Round) -> str:
     due = r.due_on.isoformat() if r.due_on else "none"
-    rule = f" ({r.due_rule}{', business days' if r.business_days else ''})" if r.due_rule else ""
+    rule = (f" ({r.due_rule}{', business days' if r.business_days else ''})"
+            if r.due_rule and r.due_rule != due else "")
     paused = f"; clock paused {r.paused_on.isoformat()}" if r.paused_on else ""
-    outcome = (f"{r.outcome} {r.closed_on.isoformat() if r.closed_on else ''}".strip()
-               if r.outcome else "open")
-    return _cells(_td(str(r.number), "n"), _td(escape(r.kind)),
+    outcome = (f"{r.outcome.replace('_', ' ')} {r.closed_on.isoformat() if r.closed_on else ''}"
+               .strip() if r.outcome else "open")
+    return _cells(_td(str(r.number)), _td(escape(r.kind)),
                   _td(escape(r.sent_on.isoformat()), "when"),
                   _td(escape(due + rule + paused)), _td(escape(outcome)))
 
@@ -127,7 +129,7 @@ def _step(e: Event, label_of: Label) -> str:
     late = recorded_note(e)
     recorded = _moment_of(e) + (f"<br><span class=\"late\">{escape(late)}</span>"
                                 if late else "")
-    return _cells(_td(str(e.seq), "n"), _td(escape(e.on.isoformat()), "when"), _td(what),
+    return _cells(_td(str(e.seq)), _td(escape(e.on.isoformat()), "when"), _td(what),
                   _td(escape(e.actor)), _td(escape(moved)), _td(recorded, "when"))
 
 
@@ -138,12 +140,20 @@ def _note(e: Event) -> str:
         name, sha = str(e.detail.get("name", "")), str(e.detail.get("sha256", ""))
         return (shown + f"<p class=\"detail\">{escape(name)}"
                 f" <span class=\"hash\">{escape(sha)}</span></p>")
-    rest = {k: v for k, v in e.detail.items() if k not in _SHOWN_APART}
+    rest = {k: v for k, v in e.detail.items()
+            if k not in _SHOWN_APART and v not in (None, "", [], {})}
     if not rest:
         return shown
-    listed = "; ".join(f"{k}: {v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)}"
-                       for k, v in sorted(rest.items()))
+    listed = "; ".join(f"{k.replace('_', ' ')}: {_value(v)}" for k, v in sorted(rest.items()))
     return shown + f"<p class=\"detail\">{escape(listed)}</p>"
+
+
+def _value(value: object) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return ", ".join(value)
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _order(o: CourtOrder) -> str:
@@ -151,7 +161,7 @@ def _order(o: CourtOrder) -> str:
     blocks = ", ".join(sorted(o.blocks)) or "nothing"
     lifted = o.lifted_on.isoformat() if o.lifted_on else ""
     scope = f"<p class=\"detail\">{escape(o.scope)}</p>" if o.scope else ""
-    return _cells(_td(escape(kind)), _td(escape(o.case) + scope), _td(escape(o.court)),
+    return _cells(_td(escape(kind)), _td(escape(o.case) + scope), _td(escape(o.court), "when"),
                   _td(escape(o.on.isoformat()), "when"), _td(escape(blocks)),
                   _td(escape(lifted), "when"))
 
@@ -160,9 +170,9 @@ def _evidence(chapter: Chapter) -> list[str]:
     rows = []
     for seq, found in chapter.evidence:
         path = chapter.kept.get(found.sha256)
-        where = (f"<code>{escape(path)}</code>" if path
-                 else "<span class=\"muted\">not kept (hash only)</span>")
-        rows.append(_cells(_td(str(seq), "n"), _td(escape(found.name or "(unnamed)")),
+        where = (f"yes: <code>{escape(path.rsplit('/', 1)[0])}/</code>, named by its hash"
+                 if path else "<span class=\"muted\">not kept (hash only)</span>")
+        rows.append(_cells(_td(str(seq)), _td(escape(found.name or "(unnamed)")),
                            _td(f"{found.size:,}", "n"),
                            _td(f"<span class=\"hash\">{escape(found.sha256)}</span>"),
                            _td(where)))
