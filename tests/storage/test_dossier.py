@@ -233,8 +233,8 @@ async def test_a_dossier_forged_whole_passes_alone_but_not_against_slack(
     rows = list(csv_rows(files["history/chicago.csv"]))
     previous, events = chain.ZERO, []
     for row in rows:
-        row[9] = chain.digest(row[0], int(row[1]), *row[2:6], row[6] or None,
-                              row[7] or None, row[8])
+        row[9] = chain.digest(row[0], int(row[1]), row[2], row[3], row[4], row[5],
+                              row[6] or None, row[7] or None, row[8])
         row[10] = previous = chain.link(previous, row[9])
         events.append([int(row[1]), row[9], row[10]])
     files["history/chicago.csv"] = csv_bytes(rows)
