@@ -38,6 +38,7 @@ from typing import IO, Any, BinaryIO, Protocol
 
 from workflows.chain import Seal
 from workflows.dossier_chain import blocks_holding, prove
+from workflows.errors import NotFound
 from workflows.evidence import EVIDENCE, Evidence, readable
 from workflows.exports import guard
 from workflows.model import Event, Jurisdiction
@@ -175,7 +176,7 @@ async def _chapters(source: DossierSource, ids: Sequence[str] | None) -> list[Ch
     for jid in (await source.ids() if ids is None else ids):
         j = await source.jurisdiction(jid)
         if j is None:
-            raise KeyError(jid)
+            raise NotFound(f"“{jid}” was removed a moment ago; no dossier was made.")
         stored = await source.events(jid)
         events = [event_of(e) for e in stored]
         evidence = [(e.seq, found) for e in events if e.kind == EVIDENCE

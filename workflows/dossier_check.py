@@ -59,6 +59,8 @@ class DossierReport:
     stated: str = ""
     """The fingerprint of the head the dossier says it was made at."""
     recomputed: Fingerprint | None = None
+    head: str = ""
+    """The head recomputed from the dossier's chain (all 64 hex digits)."""
     fingerprint: Fingerprint | None = None
     fingerprint_found: bool = False
     fingerprint_matches: bool = False
@@ -72,6 +74,7 @@ class DossierReport:
             "intact": self.intact, "jurisdictions": self.jurisdictions, "events": self.events,
             "files": self.files, "head": self.stated,
             "recomputed": str(self.recomputed) if self.recomputed else None,
+            "recomputed_head": self.head,
             "problems": self.problems}
         if self.fingerprint is not None:
             result["checked_fingerprint"] = {
@@ -104,6 +107,7 @@ class _Check:
         self.members: dict[str, zipfile.ZipInfo] = {}
         self.read_so_far = 0
         self.links: dict[tuple[str, int], str] = {}
+        self.stated_head = ""
         self.hashes: dict[str, str] = {}
         """The SHA-256 of each member read."""
 
@@ -176,7 +180,9 @@ class _Check:
         if manifest.get("self_sha256") != self_hash(manifest):
             self.problem(f"{MANIFEST}: its contents do not match its own SHA-256 (edited)")
         head = manifest.get("head")
-        self.report.stated = str(head.get("fingerprint", "")) if isinstance(head, dict) else ""
+        if isinstance(head, dict):
+            self.report.stated = str(head.get("fingerprint", ""))
+            self.stated_head = str(head.get("head", ""))
         return manifest
 
     def _files(self, manifest: dict[str, Any]) -> dict[str, bytes]:
@@ -289,8 +295,8 @@ class _Check:
         self.report.problems.extend(found.problems)
         for jid, seq in sorted(set(self.links) - set(found.placed))[:10]:
             self.problem(f"{jid} seq {seq}: in no block of the dossier's chain")
-        self.report.recomputed = found.fingerprint
-        if str(found.fingerprint) != self.report.stated:
+        self.report.recomputed, self.report.head = found.fingerprint, found.head
+        if str(found.fingerprint) != self.report.stated or found.head != self.stated_head:
             self.problem(f"the chain: the head recomputed from the events ({found.fingerprint})"
                          f" is not the head the dossier states ({self.report.stated})")
         fingerprint = self.report.fingerprint

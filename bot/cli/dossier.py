@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 
 OPERATOR = "cli"
+"""The person at the command line (``bot.cli.main.OPERATOR``: an admin)."""
 
 
 def add_parser(sub: Subparsers) -> None:
@@ -112,6 +113,13 @@ def verify_file(path: Path, fingerprint: Fingerprint | None, as_json: bool) -> i
     return write_report(report, path, as_json, sys.stdout)
 
 
+def _names(ids: list[str], shown: int = 5) -> str:
+    if not ids:
+        return "no jurisdiction"
+    rest = len(ids) - shown
+    return ", ".join(ids[:shown]) + (f" and {rest:,} more" if rest > 0 else "")
+
+
 def write_report(report: DossierReport, path: Path, as_json: bool, out: TextIO) -> int:
     """Print what the check of a dossier found; return the exit status."""
     if as_json:
@@ -125,7 +133,7 @@ def write_report(report: DossierReport, path: Path, as_json: bool, out: TextIO) 
         out.write(f"{path} is intact: every file matches the manifest and every event its"
                   " hashes.\n")
     out.write(f"Checked {report.files:,} files and {report.events:,} events of"
-              f" {', '.join(report.jurisdictions) or 'no jurisdiction'}; head stated"
+              f" {_names(report.jurisdictions)}; head stated"
               f" {report.stated or 'none'}, recomputed {report.recomputed or 'none'}.\n")
     fingerprint = report.fingerprint
     if fingerprint is not None:

@@ -240,8 +240,8 @@ async def test_a_dossier_forged_whole_passes_alone_but_not_against_slack(
     files["history/chicago.csv"] = csv_bytes(rows)
     manifest = manifest_of(files)
     manifest["jurisdictions"][0]["events"] = events
-    forged_head = recomputed_head(files, manifest)
-    manifest["head"]["fingerprint"] = forged_head
+    manifest["head"]["fingerprint"], manifest["head"]["head"] = recomputed_head(files,
+                                                                                manifest)
     forged = zipped(with_manifest(files, manifest, rehash=("history/chicago.csv",)))
     alone = checked(forged)
     assert alone.intact, alone.problems
@@ -267,12 +267,12 @@ def csv_bytes(rows: list[list[str]]) -> bytes:
     return out.getvalue().encode()
 
 
-def recomputed_head(files: Members, manifest: dict[str, Any]) -> str:
-    """What the checker finds the head to be, as a forger would compute it."""
+def recomputed_head(files: Members, manifest: dict[str, Any]) -> tuple[str, str]:
+    """The fingerprint and head the checker finds, as a forger would compute them."""
     interim = with_manifest(files, manifest, rehash=("history/chicago.csv",))
-    found = checked(zipped(interim)).recomputed
-    assert found is not None
-    return str(found)
+    found = checked(zipped(interim))
+    assert found.recomputed is not None
+    return str(found.recomputed), found.head
 
 
 async def test_members_outside_the_bundle_are_refused_unread(
