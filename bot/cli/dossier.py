@@ -36,7 +36,8 @@ def add_parser(sub: Subparsers) -> None:
                         "its kept evidence files, with a manifest of every hash; check it "
                         "with verify --dossier")
     parser.add_argument("jurisdictions", nargs="*", metavar="JURISDICTION",
-                        help="ids, names or aliases of the jurisdictions to include")
+                        help="the jurisdictions to include, each by id, name or alias (or "
+                             "the start of one)")
     parser.add_argument("--all", action="store_true", dest="everything",
                         help="include every jurisdiction (then the whole review-wide chain "
                              "is recomputed from the dossier's own events)")
