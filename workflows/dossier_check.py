@@ -204,6 +204,8 @@ class _Check:
             self.report.files += 1
             sha256, size, data = read
             self.hashes[path] = sha256
+            if path.startswith("evidence/") and path != f"evidence/{sha256}":
+                self.problem(f"{path}: its bytes do not hash to its name")
             if sha256 != entry.get("sha256") or size != entry.get("size"):
                 self.problem(f"{path}: SHA-256 differs from the manifest")
             if data is not None:

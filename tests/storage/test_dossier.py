@@ -206,6 +206,18 @@ async def test_a_byte_changed_in_the_zip_itself_is_named(
     assert any(p.startswith(f"evidence/{SHA}:") for p in report.problems), report.problems
 
 
+async def test_an_evidence_file_replaced_and_rehashed_is_named(
+        store: Store, review: Review, folder: Path) -> None:
+    await story(review, folder)
+    files = members(await made(store, review, folder))
+    files[f"evidence/{SHA}"] = b"%PDF-1.4 another letter"
+    report = checked(zipped(with_manifest(files, manifest_of(files),
+                                          rehash=(f"evidence/{SHA}",))))
+    assert report.problems == [f"evidence/{SHA}: its bytes do not hash to its name",
+                               f"evidence/{SHA}: its SHA-256 is not the one chicago seq 3"
+                               " recorded"]
+
+
 def edit_note(files: Members) -> Members:
     csv = files["history/chicago.csv"].decode()
     assert "legal opinion" in csv
