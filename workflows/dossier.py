@@ -61,10 +61,12 @@ class DossierSource(Protocol):
         """Every jurisdiction's id, in order."""
         ...
 
-    async def jurisdiction(self, jurisdiction_id: str) -> Jurisdiction | None: ...
+    async def jurisdictions(self, ids: Sequence[str]) -> dict[str, Jurisdiction]:
+        """Those of ``ids`` that are stored, whole (rounds, orders, aliases)."""
+        ...
 
-    async def events(self, jurisdiction_id: str) -> list[StoredEvent]:
-        """A jurisdiction's events as stored, by seq."""
+    async def events(self, ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
+        """The events of each of ``ids`` as stored, by seq."""
         ...
 
     async def blocks(self) -> list[StoredBlock]:
@@ -172,16 +174,17 @@ class Dossiers:
 
 
 async def _chapters(source: DossierSource, ids: Sequence[str] | None) -> list[Chapter]:
+    wanted = await source.ids() if ids is None else list(ids)
+    found = await source.jurisdictions(wanted)
+    stored = await source.events(wanted)
     chapters = []
-    for jid in (await source.ids() if ids is None else ids):
-        j = await source.jurisdiction(jid)
-        if j is None:
+    for jid in wanted:
+        if jid not in found:
             raise NotFound(f"“{jid}” was removed a moment ago; no dossier was made.")
-        stored = await source.events(jid)
-        events = [event_of(e) for e in stored]
-        evidence = [(e.seq, found) for e in events if e.kind == EVIDENCE
-                    for found in readable([e])]
-        chapters.append(Chapter(j, stored, events, evidence))
+        events = [event_of(e) for e in stored.get(jid, [])]
+        evidence = [(e.seq, item) for e in events if e.kind == EVIDENCE
+                    for item in readable([e])]
+        chapters.append(Chapter(found[jid], stored.get(jid, []), events, evidence))
     return chapters
 
 
