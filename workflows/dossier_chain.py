@@ -119,7 +119,8 @@ def _block(entry: object, n: int, links: Mapping[EventKey, str],
     if not isinstance(entry, dict):
         raise Malformed(f"block entry {n} is not an object")
     number, total = entry.get("number"), entry.get("total")
-    if not isinstance(number, int) or not isinstance(total, int) or number < 1 or total < 0:
+    if (not isinstance(number, int) or not isinstance(total, int)
+            or not 1 <= number < 2**63 or not 0 <= total < 2**63):
         raise Malformed(f"block entry {n} has no number or total")
     if "links" not in entry:
         digest = entry.get("digest")

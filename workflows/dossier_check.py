@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from typing import IO, Any
 
 from workflows.chain import ZERO, Fingerprint, digest, link
-from workflows.dossier import HISTORY_COLUMNS, MANIFEST, self_hash
+from workflows.dossier import FORMAT, HISTORY_COLUMNS, MANIFEST, self_hash
 from workflows.dossier_chain import Malformed, Recomputed, recompute
 from workflows.evidence import EVIDENCE
 from workflows.exports import unguard
@@ -108,6 +108,8 @@ class _Check:
         self.read_so_far = 0
         self.links: dict[tuple[str, int], str] = {}
         self.stated_head = ""
+        self.recorded: set[str] = set()
+        """Evidence members checked against the event that records them."""
         self.hashes: dict[str, str] = {}
         """The SHA-256 of each member read."""
 
@@ -121,6 +123,9 @@ class _Check:
             texts = self._files(manifest)
             for chapter in _list(manifest.get("jurisdictions")):
                 self._chapter(chapter, texts)
+            for path in sorted(p for p in self.hashes if p.startswith("evidence/")
+                               and p not in self.recorded):
+                self.problem(f"{path}: no evidence event in the dossier records it")
             self._chain(manifest)
         return self.report
 
@@ -171,12 +176,14 @@ class _Check:
             return None
         try:
             manifest = json.loads(read[2] or b"")
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             self.problem(f"{MANIFEST}: not valid JSON ({error}): changed or damaged")
             return None
         if not isinstance(manifest, dict):
             self.problem(f"{MANIFEST}: not a dossier's manifest")
             return None
+        if manifest.get("format") != FORMAT:
+            self.problem(f"{MANIFEST}: not a dossier of the form {FORMAT}")
         if manifest.get("self_sha256") != self_hash(manifest):
             self.problem(f"{MANIFEST}: its contents do not match its own SHA-256 (edited)")
         head = manifest.get("head")
@@ -285,6 +292,7 @@ class _Check:
             path, seq = str(item["path"]), item.get("seq")
             if path not in self.hashes:
                 continue  # named missing or unreadable already
+            self.recorded.add(path)
             if not isinstance(seq, int) or recorded.get(seq) != self.hashes[path]:
                 self.problem(f"{path}: its SHA-256 is not the one {jid} seq {seq} recorded")
 
