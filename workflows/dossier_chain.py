@@ -32,7 +32,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from workflows.chain import ZERO, Fingerprint, block_digest, head
+from workflows.chain import ZERO, Fingerprint, block_digest, head, raw
 from workflows.verification import StoredBlock
 
 EventKey = tuple[str, int]
@@ -43,12 +43,13 @@ def prove(blocks: Sequence[StoredBlock], ours: Mapping[int, EventKey],
           links_of: Mapping[int, Sequence[tuple[int, str | None]]]) -> list[dict[str, Any]]:
     """The ``chain`` of a dossier whose events are ``ours`` (by event id): ``blocks``
     in order, and for each block holding one of ours (by number) the (id, link) of
-    every event it holds, in id order."""
+    every event it holds, in id order. A stored link that is missing or not a hash
+    counts as zeros, as it does in the block's digest (``chain.raw``)."""
     proof: list[dict[str, Any]] = []
     for block in blocks:
         entry: dict[str, Any] = {"number": block.number, "total": block.total}
         if block.number in links_of:
-            entry["links"] = [list(ours[event_id]) if event_id in ours else (link or ZERO)
+            entry["links"] = [list(ours[event_id]) if event_id in ours else raw(link).hex()
                               for event_id, link in links_of[block.number]]
         else:
             entry["digest"] = block.digest
