@@ -21,12 +21,15 @@ import asyncio
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 DIRECTORY = os.O_RDONLY | os.O_DIRECTORY
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW
 
 
@@ -44,6 +47,31 @@ class EvidenceFolder:
     async def keep(self, data: bytes) -> str:
         """Keep ``data`` under its SHA-256; the hash (hex)."""
         return await asyncio.to_thread(self.keep_now, data)
+
+    def open_kept(self, sha256: str) -> BinaryIO | None:
+        """The kept file named ``sha256``, open, if it is a regular file (no symlink
+        followed) whose bytes hash to its name; None otherwise (not kept, or changed
+        by hand: a dossier then says the file is not in it)."""
+        if not _HEX64.fullmatch(sha256):
+            return None
+        try:
+            root = os.open(self.root, DIRECTORY)
+        except OSError:
+            return None
+        try:
+            folder = os.open(sha256[:2], DIRECTORY | os.O_NOFOLLOW, dir_fd=root)
+        except OSError:
+            return None
+        finally:
+            os.close(root)
+        try:
+            if not _is_file(folder, sha256) or _digest(folder, sha256) != sha256:
+                return None
+            return os.fdopen(os.open(sha256, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder), "rb")
+        except OSError:
+            return None
+        finally:
+            os.close(folder)
 
     def keep_now(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()

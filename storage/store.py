@@ -18,6 +18,7 @@ from functools import partial
 from storage import chain, writes
 from storage.chain import ChainReads
 from storage.database import DuplicateKey
+from storage.dossier import DossierReads
 from storage.notices import Notices
 from storage.reads import JurisdictionReads
 from storage.reminders import Reminders
@@ -48,6 +49,12 @@ class Store(JurisdictionReads, Notices, Reminders):
         """The stored history and its chains, from one snapshot (``verify`` reads it)."""
         async with self.db.snapshot() as reader:
             yield ChainReads(reader)
+
+    @asynccontextmanager
+    async def dossier(self) -> AsyncIterator[DossierReads]:
+        """What a dossier holds, from one snapshot (``workflows.dossier``)."""
+        async with self.db.snapshot() as reader:
+            yield DossierReads(reader)
 
     @asynccontextmanager
     async def snapshot(self) -> AsyncIterator[Snapshot]:

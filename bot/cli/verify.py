@@ -1,7 +1,9 @@
-"""``review-bot verify``: check the record's hash chains, and a fingerprint posted before.
+"""``review-bot verify``: check the record's hash chains, and a fingerprint posted before;
+with ``--dossier``, a dossier alone instead (``bot.cli.dossier.verify_file``).
 
 Exit status 0 when every chain is intact (and the fingerprint, if given, matches), 1
-when not, 2 when it could not check (no database, a malformed fingerprint)."""
+when not, 2 when it could not check (no database, a malformed fingerprint, no
+dossier)."""
 
 from __future__ import annotations
 
@@ -9,8 +11,10 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from bot.cli.dossier import verify_file
 from bot.wiring.settings import Settings
 from workflows.chain import Fingerprint
 from workflows.verification import Report, verify
@@ -23,17 +27,25 @@ def add_parser(sub: Subparsers) -> None:
     parser = sub.add_parser(
         "verify", help="check that the history is unchanged: recompute every event's hash "
                        "and every link of the record's chains, and name the first broken "
-                       "link of each (exit 0 intact, 1 changed)")
+                       "link of each (exit 0 intact, 1 changed); or check a dossier "
+                       "alone with --dossier")
     parser.add_argument("--head", metavar="FINGERPRINT",
                         help="also check a fingerprint posted in Slack (by a summary or "
                              "/review seal), e.g. 1204-7f3a9c210be4d5aa91c2: the history up "
-                             "to it must be what it was then")
+                             "to it must be what it was then (with --dossier: the dossier's "
+                             "chain must reach that head)")
+    parser.add_argument("--dossier", type=Path, metavar="FILE.zip",
+                        help="check a dossier made by review-bot dossier instead of the "
+                             "database: alone, offline, every file and event against its "
+                             "manifest and its chain (with --head: against a fingerprint "
+                             "posted in Slack)")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-async def run(settings: Settings, head: str | None, as_json: bool) -> int:
+async def run(settings: Settings, head: str | None, as_json: bool,
+              dossier: Path | None = None) -> int:
     """Check the record's chains (and ``head``, a posted fingerprint) where the settings
-    say the database is; the exit status."""
+    say the database is, or the ``dossier`` alone; the exit status."""
     from storage import open_store
 
     try:
@@ -41,6 +53,8 @@ async def run(settings: Settings, head: str | None, as_json: bool) -> int:
     except ValueError as error:
         print(f"review-bot: {error}", file=sys.stderr)
         return 2
+    if dossier is not None:
+        return verify_file(dossier, fingerprint, as_json)
     if not settings.on_postgres and not settings.database_path.exists():
         print(f"review-bot: there is no database at {settings.database_path}", file=sys.stderr)
         return 2

@@ -80,7 +80,7 @@ async def handle_export(transfers: Transfers, caller: CallerLike, args: Args) ->
         path = Path(folder) / filename
         with path.open("w", newline="", encoding="utf-8") as handle:
             count = await EXPORTS[what](review, handle)
-        await _upload(client, caller.channel, path, filename,
+        await upload(client, caller.channel, path, filename,
                       f"{render.user(caller.user)} exported {EXPORT_TITLES[what]} "
                       f"({count:,} rows).")
     text = (f":white_check_mark: {count:,} rows ({EXPORT_TITLES[what]}) uploaded to "
@@ -88,8 +88,10 @@ async def handle_export(transfers: Transfers, caller: CallerLike, args: Args) ->
     return Reply(text, [render.section(text)])
 
 
-async def _upload(client: AsyncWebClient, channel: str, path: Path, filename: str,
+async def upload(client: AsyncWebClient, channel: str, path: Path, filename: str,
                   comment: str) -> None:
+    """Upload the file at ``path`` to ``channel`` (files_upload_v2); ``BadInput`` with
+    what to do when Slack does not take it."""
     try:
         await client.files_upload_v2(channel=channel, file=str(path), filename=filename,
                                      title=filename, initial_comment=comment)

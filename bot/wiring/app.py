@@ -38,7 +38,7 @@ from bot.slack.shared_files import FileHosts, SharedFiles
 from bot.slack.workers import Responder, Workers
 from bot.subcommands import commands as subcommands
 from bot.subcommands.commands import Services
-from bot.ui import diagram
+from bot.ui import diagram, timeline
 from bot.wiring.schedule import SummaryJobs
 from bot.wiring.settings import Settings
 from storage import open_store
@@ -49,6 +49,7 @@ from storage.store import Store
 from storage.summaries import SummaryStore
 from workflows.batches import Batches
 from workflows.definition import Definition
+from workflows.dossier import Dossiers
 from workflows.machine import Workflow
 from workflows.ports import Clock, Directory
 from workflows.record import Record
@@ -168,6 +169,15 @@ def evidence_reader(settings: Settings, files: SharedFiles) -> EvidenceReader:
     return EvidenceReader(files, EvidenceFolder(folder) if folder else None)
 
 
+def make_dossiers(settings: Settings, store: Store, clock: Clock,
+                  definition: Definition) -> Dossiers:
+    """Dossiers of the store, their timelines in the workflow's words, with the evidence
+    folder's kept files when ``REVIEW_EVIDENCE_DIR`` is set."""
+    folder = settings.review_evidence_dir
+    return Dossiers(store, partial(timeline.render, label_of=definition.label_of), clock,
+                    EvidenceFolder(folder) if folder else None)
+
+
 def make_summaries(store: Store, client: AsyncWebClient, clock: Clock, definition: Definition,
                    scheduler: AsyncIOScheduler, timezone: ZoneInfo) -> SummaryService:
     """The summaries over the store, posted to Slack in the words of the workflow in
@@ -206,7 +216,8 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     files = SharedFiles(client, FileHosts.for_api(access.api_url))
     services = Services(review, subcommands.command_table(definition), summaries, batches,
                         partial(diagram.upload_png, client), client, files,
-                        Record(review, store), evidence_reader(settings, files))
+                        Record(review, store), evidence_reader(settings, files),
+                        make_dossiers(settings, store, clock, definition))
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
               access.signing_secret)
     deps = listener_deps(bot)
