@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import io
 import json
+import zipfile
 
 from bot.console.stand_in.records import Posted
 from tests.bot.conftest import Harness
 from tests.bot.test_evidence import ANALYST, LEAD, PDF, SHA, TEAM_CHANNEL, VIEWER, team
 from tests.bot.test_interactions import buttons, click_only
+from workflows.dossier_check import check_dossier
 
 REPLY = "Albany's reply: the <!channel> mayor signed it & sent it"
 
@@ -72,6 +75,12 @@ async def test_a_message_recorded_as_albanys_response_shows_in_its_card(
     assert "albany-response.pdf" in shown and SHA[:12] in shown
     assert h.bot.services.record is not None
     assert (await h.bot.services.record.verify()).intact
+    await h.answer(LEAD, "dossier albany")  # the administrative record holds it too
+    bundle = h.slack.files[-1].data
+    assert check_dossier(io.BytesIO(bundle), (await h.bot.store.seal()).fingerprint).intact
+    with zipfile.ZipFile(io.BytesIO(bundle)) as unzipped:
+        timeline = unzipped.read("timeline/albany.html").decode()
+    assert "albany-response.pdf" in timeline and SHA in timeline
 
 
 async def test_a_viewer_gets_no_form_and_a_file_they_cannot_see_records_nothing(
@@ -139,8 +148,9 @@ async def test_the_jurisdiction_menu_offers_what_was_typed_to_readers_only(
     await h.answer(ANALYST, 'add albany-county "Albany County, NY <!channel>" kind=county')
     for n in range(120):
         await h.bot.services.review.add(ANALYST, f"town-{n:03}", f"Town {n}")
+    seen = len(h.slack.modals)
     await h.sender.message_shortcut(h.session, ANALYST, TEAM_CHANNEL, "a reply")
-    form = await modal_after(h, len(h.slack.modals) - 1)
+    form = await modal_after(h, seen)
     offered = await h.sender.suggest(h.session, ANALYST, form, "jurisdiction", "ALBANY")
     assert [o["value"] for o in offered] == ["albany"]  # an exact match stands alone
     offered = await h.sender.suggest(h.session, ANALYST, form, "jurisdiction", "alba")
