@@ -38,6 +38,7 @@ from typing import IO, Any, BinaryIO, Protocol
 
 from workflows.chain import Seal
 from workflows.dossier_chain import blocks_holding, prove
+from workflows.dossier_zip import member
 from workflows.errors import NotFound
 from workflows.evidence import EVIDENCE, Evidence, readable
 from workflows.exports import guard
@@ -202,13 +203,14 @@ async def _chain(source: DossierSource, chapters: Sequence[Chapter]) -> list[dic
 
 def write_zip(out: BinaryIO, chapters: Sequence[Chapter], chain: list[dict[str, Any]],
               stamp: Stamp, render: Render, evidence: EvidenceFiles | None) -> Made:
-    """Write the whole dossier to ``out`` (blocking: run it in a worker thread)."""
+    """Write the whole dossier to ``out``, a seekable file (blocking: run it in a worker
+    thread); its container as ``workflows.dossier_zip`` says."""
     files: list[dict[str, Any]] = []
     t = stamp.made_at.timetuple()
     moment = (t[0], t[1], t[2], t[3], t[4], t[5])
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as bundle:
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as bundle:
         def add(path: str, data: bytes) -> None:
-            bundle.writestr(zipfile.ZipInfo(path, moment), data, zipfile.ZIP_DEFLATED)
+            bundle.writestr(member(path, moment), data)
             files.append(_entry(path, len(data), hashlib.sha256(data).hexdigest()))
 
         kept = 0
@@ -217,7 +219,7 @@ def write_zip(out: BinaryIO, chapters: Sequence[Chapter], chain: list[dict[str, 
             add(chapter.history_path, history_csv(chapter.stored))
             add(chapter.timeline_path, render(chapter, stamp).encode())
         manifest = manifest_of(chapters, chain, stamp, files)
-        bundle.writestr(zipfile.ZipInfo(MANIFEST, moment), manifest, zipfile.ZIP_DEFLATED)
+        bundle.writestr(member(MANIFEST, moment), manifest)
     return Made(len(chapters), sum(len(c.stored) for c in chapters), len(files) + 1, kept,
                 stamp)
 
@@ -242,8 +244,8 @@ def _keep_evidence(bundle: zipfile.ZipFile, chapter: Chapter, evidence: Evidence
         kept = evidence.open_kept(found.sha256)
         if kept is None:
             continue
-        with kept, bundle.open(zipfile.ZipInfo(path, moment), "w") as member:
-            size = _copy(kept, member)
+        with kept, bundle.open(member(path, moment), "w") as written:
+            size = _copy(kept, written)
         files.append(_entry(path, size, found.sha256))
         chapter.kept[found.sha256] = path
         copied += 1
@@ -280,6 +282,11 @@ def manifest_of(chapters: Sequence[Chapter], chain: list[dict[str, Any]], stamp:
         "jurisdictions": [_chapter(c) for c in chapters],
         "files": files, "chain": chain}
     body["self_sha256"] = self_hash(body)
+    return manifest_bytes(body)
+
+
+def manifest_bytes(body: dict[str, Any]) -> bytes:
+    """The manifest as written, byte for byte (a check rebuilds it from what it read)."""
     return (json.dumps(body, indent=1, ensure_ascii=False) + "\n").encode()
 
 

@@ -23,13 +23,16 @@ import csv
 import hashlib
 import io
 import json
+import struct
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import IO, Any
 
 from workflows.chain import ZERO, Fingerprint, digest, link
-from workflows.dossier import FORMAT, HISTORY_COLUMNS, MANIFEST, self_hash
+from workflows.dossier import FORMAT, HISTORY_COLUMNS, MANIFEST, manifest_bytes, self_hash
 from workflows.dossier_chain import Malformed, Recomputed, recompute
+from workflows.dossier_zip import layout_problems
 from workflows.evidence import EVIDENCE
 from workflows.exports import unguard
 
@@ -83,14 +86,21 @@ class DossierReport:
         return result
 
 
+UNREADABLE = (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError,
+              NotImplementedError, RuntimeError, zlib.error, struct.error, UnicodeError)
+"""What reading a damaged ZIP can raise (a damaged member, a header that lies)."""
+
+
 def check_dossier(handle: IO[bytes], fingerprint: Fingerprint | None = None) -> DossierReport:
     """Check the dossier ``handle`` holds (a seekable binary file)."""
     try:
         bundle = zipfile.ZipFile(handle)
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except UNREADABLE:
         raise NotADossier("this is not a ZIP file, so not a dossier") from None
     with bundle:
-        return _Check(bundle, fingerprint).run()
+        report = _Check(bundle, fingerprint).run()
+        report.problems[:0] = layout_problems(handle, bundle.infolist())
+    return report
 
 
 def safe_name(name: str) -> bool:
@@ -163,9 +173,8 @@ class _Check:
         except TooBig:
             self.problem(f"{name}: refused: larger than a dossier's member may be"
                          f" ({MAX_MEMBER:,} bytes; {MAX_TOTAL:,} in all)")
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError,
-                NotImplementedError, RuntimeError) as error:
-            self.problem(f"{name}: cannot be read ({error})")
+        except UNREADABLE as error:
+            self.problem(f"{name}: cannot be read ({error}): changed or damaged")
         return None
 
     def _manifest(self) -> dict[str, Any] | None:
@@ -182,6 +191,9 @@ class _Check:
         if not isinstance(manifest, dict):
             self.problem(f"{MANIFEST}: not a dossier's manifest")
             return None
+        if manifest_bytes(manifest) != read[2]:
+            self.problem(f"{MANIFEST}: its bytes are not as a dossier's manifest is written"
+                         " (re-spaced, re-encoded or edited)")
         if manifest.get("format") != FORMAT:
             self.problem(f"{MANIFEST}: not a dossier of the form {FORMAT}")
         if manifest.get("self_sha256") != self_hash(manifest):

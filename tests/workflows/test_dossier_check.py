@@ -5,7 +5,6 @@ deep to parse), the check names a problem and never raises."""
 from __future__ import annotations
 
 import io
-import json
 import zipfile
 from typing import Any
 
@@ -13,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from workflows.chain import ZERO, digest, head, link
-from workflows.dossier import HISTORY_COLUMNS, MANIFEST, self_hash
+from workflows.dossier import HISTORY_COLUMNS, MANIFEST, manifest_bytes, self_hash
 from workflows.dossier_check import DossierReport, check_dossier
+from workflows.dossier_zip import member
 
 ROW = ["x", "1", "added", "U1", "2018-01-24", "2018-01-24T12:00:00+00:00", "", "new", "{}"]
 DIGEST = digest("x", 1, "added", "U1", "2018-01-24", "2018-01-24T12:00:00+00:00", None,
@@ -25,13 +25,14 @@ CSV = ("\r\n".join(",".join(r) for r in (HISTORY_COLUMNS, [*ROW, DIGEST, LINK]))
 
 
 def bundle(manifest: dict[str, Any] | bytes, extra: dict[str, bytes] | None = None) -> bytes:
-    out = io.BytesIO()
+    """A dossier's container (as ``workflows.dossier_zip`` writes it) of these members."""
+    out, moment = io.BytesIO(), (2018, 2, 1, 12, 0, 0)
     with zipfile.ZipFile(out, "w") as zipped:
-        zipped.writestr("history/x.csv", CSV)
+        zipped.writestr(member("history/x.csv", moment), CSV)
         for name, data in (extra or {}).items():
-            zipped.writestr(zipfile.ZipInfo(name), data)
-        zipped.writestr(MANIFEST, manifest if isinstance(manifest, bytes)
-                        else json.dumps(manifest))
+            zipped.writestr(member(name, moment), data)
+        zipped.writestr(member(MANIFEST, moment), manifest if isinstance(manifest, bytes)
+                        else manifest_bytes(manifest))
     return out.getvalue()
 
 
