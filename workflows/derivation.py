@@ -44,6 +44,8 @@ class Skipped:
     source: str  # "federal", the state's code, or "closure"
 
     def text(self) -> str:
+        if self.source == "closure":  # its why names the closure
+            return f"{self.day.isoformat()} {self.why}"
         return f"{self.day.isoformat()} {self.why} ({self.source})"
 
 
@@ -163,8 +165,8 @@ def _first(spec: DueSpec, rnd: Round, calendar: Calendar, stages: list[Stage]) -
                 f"day left out ({LEAVE_OUT}){_listing(weekends, skipped)}")
         due = calendar.reopened(spec.on)
         if due != spec.on:
-            text += (f"; the office is closed that day ({calendar.closed[spec.on]}), so it moves "
-                     f"to the next open day ({CLOSED}) → {due.isoformat()}")
+            text += (f"; the office is closed that day, so it moves to the next open day "
+                     f"({CLOSED}) → {due.isoformat()}")
         stages.append(Stage("date", start, text, due, weekends, skipped, spec.on.isoformat()))
         return due
     due = _count_from(calendar, start, spec, f"the {noun}'s day left out", stages, "count")
@@ -209,7 +211,7 @@ def _resume(calendar: Calendar, rnd: Round, event: Event, left: int,
 
 def _extend(calendar: Calendar, event: Event, due: date, stages: list[Stage]) -> date:
     reason = str(event.detail.get("reason") or "")
-    head = f"extended {event.on.isoformat()} by {event.actor} ({reason}): "
+    head = f"extended {event.on.isoformat()} ({reason}): "
     by = str(event.detail.get("by") or "")
     if by:
         try:

@@ -17,7 +17,17 @@ from typing import TypeVar
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.subcommands import batches, changes, evidence, orders, reading, record, steps, transfer
+from bot.subcommands import (
+    batches,
+    changes,
+    deadlines,
+    evidence,
+    orders,
+    reading,
+    record,
+    steps,
+    transfer,
+)
 from bot.subcommands import summaries as summary
 from bot.subcommands.context import SLASH, Caller, Command, Commands, Services, command
 from bot.subcommands.parsing import Args, check_keys, split
@@ -93,6 +103,8 @@ def _features() -> Iterator[Command]:
                                  lambda s: record.Desk(s.record, _teller(s.client))
                                  if s.record else None,
                                  "The record's seal is not set up in this bot.")
+    yield from _feature_commands(deadlines.COMMANDS, lambda s: s.deadlines,
+                                 "Deadline commands are not set up in this bot.")
     yield from _feature_commands(evidence.COMMANDS,
                                  lambda s: evidence.Attachments(s.review, s.evidence)
                                  if s.evidence else None, "Evidence is not set up in this bot.")

@@ -48,6 +48,7 @@ from storage.seen import EVENTS, REQUESTS, Seen
 from storage.store import Store
 from storage.summaries import SummaryStore
 from workflows.batches import Batches
+from workflows.deadline_changes import Deadlines
 from workflows.definition import Definition
 from workflows.machine import Workflow
 from workflows.ports import Clock, Directory
@@ -206,7 +207,8 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     files = SharedFiles(client, FileHosts.for_api(access.api_url))
     services = Services(review, subcommands.command_table(definition), summaries, batches,
                         partial(diagram.upload_png, client), client, files,
-                        Record(review, store), evidence_reader(settings, files))
+                        Record(review, store), evidence_reader(settings, files),
+                        Deadlines(review, store))
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
               access.signing_secret)
     deps = listener_deps(bot)

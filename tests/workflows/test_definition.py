@@ -107,6 +107,8 @@ TABLE_PERMISSIONS = {
     "role": frozenset({Role.ADMIN}),
     "summaries": frozenset({Role.LEAD, Role.ADMIN}),
     "seal": frozenset({Role.LEAD, Role.ADMIN}),
+    "closed": frozenset({Role.LEAD, Role.ADMIN}),
+    "extend": frozenset({Role.LEAD, Role.ADMIN}),
     "attach": RECORDERS,
 }
 
