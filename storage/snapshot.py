@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from storage.closures import closure_from
 from storage.database import Reader
 from storage.rows import event_from, grouped, jurisdiction_from, order_from, round_from
+from workflows.closures import Closure
 from workflows.model import Event, Jurisdiction
 
 
@@ -37,3 +41,16 @@ class Snapshot:
             "SELECT * FROM events WHERE (jurisdiction_id, seq) > (?, ?)"
             " ORDER BY jurisdiction_id, seq LIMIT ?", after[0], after[1], limit)
         return [event_from(r) for r in rows]
+
+    async def events_between(self, first: str, last: str,
+                             kinds: Collection[str]) -> dict[str, list[Event]]:
+        if not kinds:
+            return {}
+        marks = ", ".join("?" * len(kinds))
+        rows = await self._rows(
+            f"SELECT * FROM events WHERE jurisdiction_id BETWEEN ? AND ? AND kind IN ({marks})"
+            " ORDER BY jurisdiction_id, seq", first, last, *sorted(kinds))
+        return grouped(rows, event_from)
+
+    async def closures(self) -> list[Closure]:
+        return [closure_from(r) for r in await self._rows("SELECT * FROM closures ORDER BY id")]

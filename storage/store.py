@@ -17,6 +17,7 @@ from functools import partial
 
 from storage import chain, writes
 from storage.chain import ChainReads
+from storage.closures import Closures
 from storage.database import DuplicateKey
 from storage.dossier import DossierReads
 from storage.notices import Notices
@@ -31,11 +32,12 @@ from workflows.ports import StagedChange
 from workflows.reminders import Reminder
 
 
-class Store(JurisdictionReads, Notices, Reminders):
+class Store(JurisdictionReads, Notices, Reminders, Closures):
     """Everything stored. ``storage.open_store(url)`` opens one; ``close`` closes it.
 
     Its parts: ``reads`` (the ``Repository``'s reads), ``notices`` (the outbox's
-    claims), ``reminders`` (the ``ReminderStore``); here, the changes, roles and the
+    claims), ``reminders`` (the ``ReminderStore``), ``closures`` (closure days and
+    the deadlines they move); here, the changes, roles and the
     addresses forms answer on."""
 
     # -- the record's chains ---------------------------------------------------------------

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import chain as joined
@@ -51,15 +51,23 @@ def chunks(items: Sequence[T], size: int = _IDS_PER_QUERY) -> list[Sequence[T]]:
     return [items[start:start + size] for start in range(0, len(items), size)]
 
 
+Before = Callable[[Transaction], Awaitable[None]]
+"""Something written first in a write's transaction (a closure's own row); it may raise
+``Conflict`` to roll the whole write back."""
+
+
 async def write(database: Database, make: Make[T], items: Sequence[T],
-                checked: Sequence[StagedChange] = (), staged_from: int = STAGED_FROM
-                ) -> None:
+                checked: Sequence[StagedChange] = (), staged_from: int = STAGED_FROM,
+                before: Before | None = None) -> None:
     """The writes ``make(items)`` in one transaction, after checking that every
-    jurisdiction of ``checked`` is still at its expected version (``Conflict`` if not)."""
+    jurisdiction of ``checked`` is still at its expected version (``Conflict`` if not),
+    and after ``before``."""
     staging = database.staging() if len(items) >= staged_from else None
     if staging is None:
         writes, written = await _prepare(make, items)
         async with database.transaction() as db:
+            if before is not None:
+                await before(db)
             await _check_versions(db, database.for_update, checked)
             end = await chain.lock(db, database.for_update)
             await _run(db, writes)
@@ -70,6 +78,8 @@ async def write(database: Database, make: Make[T], items: Sequence[T],
     async with staging as stage:
         tables = [await stage.table(rows) for _, rows in writes]
         async with stage.transaction() as db:
+            if before is not None:
+                await before(db)
             end = await chain.lock(db, "")
             for (sql, _), table in zip(writes, tables, strict=True):
                 if sql in _STALE and (stale := await db.fetch(on(_STALE[sql], table))):

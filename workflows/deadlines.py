@@ -9,7 +9,9 @@ read and never stored.
 
 from __future__ import annotations
 
+import copy
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -86,18 +88,34 @@ class Calendar:
         self.subdivision = known
         self._holidays = holidays.country_holidays("US", subdiv=known)
         self._bounds: dict[date, TierBounds] = {}
+        self.closed: Mapping[date, str] = {}
+
+    def closing(self, closed: Mapping[date, str]) -> Calendar:
+        """This calendar with ``closed`` (day: why) as days the office could not act
+        (FRCP 6(a)(3)): not business days, and no last day falls on one. The holiday
+        tables are shared, not built again."""
+        if not closed and not self.closed:
+            return self
+        other = copy.copy(self)
+        other.closed, other._bounds = dict(closed), {}
+        return other
 
     def holiday(self, day: date) -> str | None:
         return self._holidays.get(day)
 
     def is_business_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self._holidays
+        return day.weekday() < 5 and day not in self._holidays and day not in self.closed
 
     def roll_forward(self, day: date) -> date:
         """The day itself if it is a business day, else the next one that is."""
         while not self.is_business_day(day):
             day += timedelta(days=1)
         return day
+
+    def reopened(self, day: date) -> date:
+        """A date set as such (not counted) stands, unless the office is closed that day
+        (FRCP 6(a)(3)): then the next business day."""
+        return self.roll_forward(day) if day in self.closed else day
 
     def add_business_days(self, start: date, count: int) -> date:
         """The ``count``-th business day after ``start`` (before it, if negative)."""
@@ -122,7 +140,7 @@ class Calendar:
     def due_on(self, spec: DueSpec, start: date) -> date:
         """The last day to answer a step taken on ``start``."""
         if spec.on is not None:
-            return spec.on
+            return self.reopened(spec.on)
         if spec.business:
             return self.add_business_days(start, spec.days)
         return self.roll_forward(start + timedelta(days=spec.days))

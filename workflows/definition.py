@@ -42,7 +42,7 @@ DEADLINES = ("required", "optional", "none")
 COMMANDS = ("add", "alias", "assign", "order", "role")
 """The commands that are not workflow steps; the file says who may use each."""
 OPTIONAL_COMMANDS: dict[str, frozenset[Role]] = {
-    **dict.fromkeys(("summaries", "seal"), frozenset({Role.LEAD, Role.ADMIN})),
+    **dict.fromkeys(["summaries", "seal", "closed", "extend"], frozenset({Role.LEAD, Role.ADMIN})),
     "attach": frozenset({Role.ANALYST, Role.LEAD, Role.ADMIN}),  # evidence: the recorders
 }
 """Commands a file may leave out of ``permissions`` (added after files were written):

@@ -18,14 +18,18 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import date
 from typing import TextIO
 
+from workflows.closures import Closure
+from workflows.deadline_changes import Kinds, derivations
 from workflows.deadlines import Tier, TierBounds, calendar_for
+from workflows.derivation import EXTENDED
 from workflows.model import Event, Jurisdiction
 from workflows.ports import ExportSource
 
+DEFAULT_KINDS: Kinds = (frozenset({"clarify"}), frozenset({"resume"}))
 PAGE = 1000
 """Rows read per query."""
 
@@ -52,7 +56,7 @@ def unguard(cell: str) -> str:
 
 
 STATE_COLUMNS = ("id", "name", "kind", "state", "aliases", "status", "round", "round_kind",
-                 "due_on", "tier", "owner", "channel", "active_orders")
+                 "due_on", "tier", "owner", "channel", "active_orders", "due_derivation")
 HISTORY_COLUMNS = ("jurisdiction", "seq", "date", "recorded_at", "actor", "kind", "from",
                    "to", "detail")
 
@@ -62,18 +66,29 @@ class StateRows:
     computed once per US state (``Calendar.tier`` would count business days one by
     one for every late deadline)."""
 
-    def __init__(self, today: date) -> None:
+    def __init__(self, today: date, closures: Sequence[Closure] = (),
+                 kinds: Kinds = DEFAULT_KINDS) -> None:
         self.today = today
         self._bounds: dict[str, TierBounds] = {}
+        self.closures = closures
+        self.kinds = kinds
 
-    def row(self, j: Jurisdiction) -> list[str]:
+    def row(self, j: Jurisdiction, events: Sequence[Event] = ()) -> list[str]:
         current = j.current_round
         orders = "; ".join(
             order.label() + (f" blocks {','.join(sorted(order.blocks))}" if order.blocks
                              else "") for order in j.active_orders(self.today))
         return [j.id, j.name, j.kind, j.us_state, ",".join(j.aliases), j.state,
                 str(current.number) if current else "", current.kind if current else "",
-                _iso(j.due_on), self.tier(j), j.owner or "", j.channel or "", orders]
+                _iso(j.due_on), self.tier(j), j.owner or "", j.channel or "", orders,
+                self.derivation(j, events)]
+
+    def derivation(self, j: Jurisdiction, events: Sequence[Event]) -> str:
+        """The current round's deadline worked out, its stages joined on one line."""
+        if not j.rounds:
+            return ""
+        found = derivations(j, events, self.closures, self.kinds)[-1]
+        return "; ".join(found.lines())
 
     def tier(self, j: Jurisdiction) -> str:
         if j.due_on is None:
@@ -90,11 +105,14 @@ def history_row(event: Event) -> list[str]:
             event.to_state or "", json.dumps(event.detail, sort_keys=True, ensure_ascii=False)]
 
 
-async def state_pages(source: ExportSource, today: date,
-                      page: int = PAGE) -> AsyncIterator[list[list[str]]]:
-    rows, after = StateRows(today), ""
+async def state_pages(source: ExportSource, today: date, page: int = PAGE,
+                      kinds: Kinds = DEFAULT_KINDS) -> AsyncIterator[list[list[str]]]:
+    """``kinds``: the steps that pause and that resume a clock, in the workflow in force."""
+    rows, after = StateRows(today, await source.closures(), kinds), ""
+    wanted = {*kinds[0], *kinds[1], EXTENDED}
     while batch := await source.jurisdictions_after(after, page):
-        yield [rows.row(j) for j in batch]
+        events = await source.events_between(batch[0].id, batch[-1].id, wanted)
+        yield [rows.row(j, events.get(j.id, [])) for j in batch]
         after = batch[-1].id
 
 

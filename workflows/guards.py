@@ -6,7 +6,7 @@ checked against, so a misspelt guard stops the bot at start rather than at the s
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -28,6 +28,9 @@ class StepContext:
     note: str = ""
     link: str = ""
     today: date = field(kw_only=True)
+    closed: Mapping[date, str] = field(default_factory=dict, kw_only=True)
+    """Days the office was closed for the jurisdiction (``workflows.closures``): the
+    step's deadline is counted around them."""
 
 
 Guard = Callable[[Jurisdiction, StepContext], None]

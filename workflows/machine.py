@@ -16,7 +16,7 @@ from typing import cast
 
 from transitions import EventData, Machine
 
-from workflows.deadlines import DueSpec, calendar_for
+from workflows.deadlines import Calendar, DueSpec, calendar_for
 from workflows.definition import RETURN, Definition, Step
 from workflows.errors import BadInput, BlockedByOrder, NotPermitted, StepRefused
 from workflows.guards import GUARDS, Guard, StepContext
@@ -233,9 +233,9 @@ def _apply_effects(step: Step, holding: frozenset[str], event: EventData) -> Non
     elif source in holding:
         j.held_from = None
     if step.pauses and current is not None:
-        _pause(j, current, ctx.on)
+        _pause(current, _calendar(j, ctx), ctx.on)
     if step.resumes and current is not None:
-        _resume(j, current, ctx.on)
+        _resume(current, _calendar(j, ctx), ctx.on)
     j.last_step_on = ctx.on
 
 
@@ -251,7 +251,7 @@ def _open_round(j: Jurisdiction, kind: str, ctx: StepContext) -> None:
     current = j.current_round
     if current is not None and current.is_open:
         current.outcome, current.closed_on = "superseded", ctx.on
-    due = calendar_for(j.us_state).due_on(ctx.due, ctx.on) if ctx.due else None
+    due = _calendar(j, ctx).due_on(ctx.due, ctx.on) if ctx.due else None
     j.rounds.append(Round(
         number=len(j.rounds) + 1, kind=kind, sent_on=ctx.on, due_on=due,
         due_rule=ctx.due.describe() if ctx.due else "",
@@ -259,16 +259,19 @@ def _open_round(j: Jurisdiction, kind: str, ctx: StepContext) -> None:
     ))
 
 
-def _pause(j: Jurisdiction, current: Round, on: date) -> None:
+def _calendar(j: Jurisdiction, ctx: StepContext) -> Calendar:
+    return calendar_for(j.us_state).closing(ctx.closed)
+
+
+def _pause(current: Round, calendar: Calendar, on: date) -> None:
     if current.is_open and current.due_on is not None:
-        calendar = calendar_for(j.us_state)
         current.days_left = calendar.days_left(current.due_on, on, current.business_days)
         current.paused_on = on
 
 
-def _resume(j: Jurisdiction, current: Round, on: date) -> None:
+def _resume(current: Round, calendar: Calendar, on: date) -> None:
     if current.paused_on is not None and current.days_left is not None:
         spec = DueSpec(days=current.days_left, business=current.business_days)
-        current.due_on = calendar_for(j.us_state).due_on(spec, on) if current.days_left else on
+        current.due_on = calendar.due_on(spec, on) if current.days_left else on
         current.paused_on, current.days_left = None, None
 

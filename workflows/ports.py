@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from workflows.closures import Closure
 from workflows.model import Event, Jurisdiction, Listing, Notice, Role
 from workflows.reminders import Due, Reminder, StaleClaim, StoredReminder
 from workflows.summary import Sent, Subscription, Summary
@@ -62,6 +63,16 @@ class ExportSource(Protocol):
 
     async def events_after(self, after: tuple[str, int], limit: int) -> list[Event]:
         """Events after (jurisdiction id, seq), ordered by jurisdiction id then seq."""
+        ...
+
+    async def events_between(self, first: str, last: str,
+                             kinds: Collection[str]) -> dict[str, list[Event]]:
+        """The events of ``kinds`` of the jurisdictions whose ids sort from ``first`` to
+        ``last``, by jurisdiction, in order (what a page's deadlines are derived from)."""
+        ...
+
+    async def closures(self) -> list[Closure]:
+        """Every closure declared, withdrawn ones too."""
         ...
 
 
@@ -140,6 +151,11 @@ class Repository(Protocol):
         ...
 
     async def recent_events(self, limit: int) -> list[Event]: ...
+
+    async def closed_days(self, us_state: str) -> dict[date, str]:
+        """The days closures declared (and not withdrawn) close for a jurisdiction of
+        ``us_state``, each with why (``workflows.closures.closed_days``)."""
+        ...
 
     async def role(self, user: str) -> Role | None: ...
 

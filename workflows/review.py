@@ -275,7 +275,7 @@ class Review:
                         f"{label}. Nothing was changed; here it is as it stands.")
         today = self.today()
         ctx = StepContext(actor, await self.role_of(actor), on or today, due, note, link,
-                          today=today)
+                          today=today, closed=await self.repo.closed_days(j.us_state))
         before, version = j.state, j.version
         try:
             self.workflow.take(j, step, ctx)

@@ -180,7 +180,11 @@ def by_line(errors: Iterable[str]) -> list[str]:
 async def export_state(review: Review, out: TextIO) -> int:
     """Where every jurisdiction stands today, as CSV; returns the number of rows."""
     async with review.repo.snapshot() as source:
-        return await write_csv(STATE_COLUMNS, state_pages(source, review.today()), out)
+        steps = review.workflow.definition.steps
+        kinds = (frozenset(s.name for s in steps if s.pauses),
+                 frozenset(s.name for s in steps if s.resumes))
+        return await write_csv(STATE_COLUMNS, state_pages(source, review.today(), kinds=kinds),
+                               out)
 
 
 async def export_history(review: Review, out: TextIO) -> int:

@@ -1,5 +1,6 @@
-"""Buttons and menus: steps taken from a jurisdiction's card, its court order button,
-a batch's approve and reject, and a reminder's snooze menu.
+"""Buttons and menus: steps taken from a jurisdiction's card, its court order button and
+its "Why this date?" (the ``deadline`` command's answer), a batch's approve and reject,
+and a reminder's snooze menu.
 
 A card's buttons carry the version they were drawn from; a click on an out-of-date
 card is refused and the card redrawn. A step that needs input opens its form
@@ -20,7 +21,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.answers import answer, as_response, keep_reply, redraw
 from bot.slack.deps import Deps
 from bot.slack.posting.reminders import SlackMembers
-from bot.ui import batches, cards, changes, forms, reminders, render
+from bot.subcommands.commands import Caller
+from bot.ui import batches, cards, changes, deadlines, forms, reminders, render
 from bot.ui.render import Reply
 from workflows.batches import Progress
 from workflows.errors import BadInput, Stale
@@ -53,6 +55,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         await answer(respond, open_order(deps, body["user"]["id"], action, body, client),
                      silent_when_empty=True)
+
+    @app.action(deadlines.WHY_ACTION)
+    async def on_why(ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
+        await ack()
+        where = str((body.get("channel") or {}).get("id", ""))
+        caller = Caller(body["user"]["id"], where)
+        await answer(respond, deps.run_command(caller, f"deadline {action.get('value', '')}"))
 
     @app.action(re.compile(f"^({batches.BATCH_APPROVE}|{batches.BATCH_REJECT})$"))
     async def on_decide(ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond,

@@ -20,6 +20,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.subcommands import (
     batches,
     changes,
+    deadlines,
     dossier,
     evidence,
     orders,
@@ -103,6 +104,8 @@ def _features() -> Iterator[Command]:
                                  lambda s: record.Desk(s.record, _teller(s.client))
                                  if s.record else None,
                                  "The record's seal is not set up in this bot.")
+    yield from _feature_commands(deadlines.COMMANDS, lambda s: s.deadlines,
+                                 "Deadline commands are not set up in this bot.")
     yield from _feature_commands(evidence.COMMANDS,
                                  lambda s: evidence.Attachments(s.review, s.evidence)
                                  if s.evidence else None, "Evidence is not set up in this bot.")

@@ -24,6 +24,7 @@ from workflows.model import Event, Jurisdiction
 from workflows.review import Review
 
 if TYPE_CHECKING:
+    from workflows.deadline_changes import Deadlines
     from workflows.dossier import Dossiers
     from workflows.record import Record
     from workflows.summaries import SummaryService
@@ -66,6 +67,7 @@ class Services:
     record: Record | None = None
     evidence: EvidenceReader | None = None
     dossiers: Dossiers | None = None
+    deadlines: Deadlines | None = None
 
 
 Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]

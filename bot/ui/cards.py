@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.ui.changes import history_line
+from bot.ui.deadlines import why_button
 from bot.ui.evidence import evidence_lines
 from bot.ui.render import (
     Block,
@@ -84,7 +85,13 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
         blocks.append(section("*Recent history*\n"
                               + "\n".join(history_line(e, definition) for e in recent)))
     buttons = card_buttons(j, allowed, can_order, definition)
-    blocks.append(buttons or context(steps_hint(allowed)))
+    if j.rounds:  # "Why this date?": the deadline's derivation (``/review deadline``)
+        buttons = buttons or {"type": "actions", "block_id": "card", "elements": []}
+        buttons["elements"] = [*buttons["elements"][:24], why_button(j.id)]
+    if not allowed:
+        blocks.append(context(steps_hint(allowed)))
+    if buttons:
+        blocks.append(buttons)
     text = f"{escape(j.name)}: {label(j.state)}, {deadline(j.due_on, j.us_state, today)}"
     return Reply(text, blocks)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
+from bot.ui import deadlines
 from bot.ui.evidence import evidence_line
 from bot.ui.render import (
     Reply,
@@ -18,6 +19,7 @@ from bot.ui.render import (
     user,
 )
 from workflows.definition import NAME, Definition
+from workflows.derivation import EXTENDED, MOVED
 from workflows.evidence import EVIDENCE, Evidence
 from workflows.model import Event, Jurisdiction
 
@@ -30,6 +32,8 @@ EVENTS = {
     "ruling": "recorded a ruling for {name}",
     "lifted": "recorded the end of an injunction for {name}",
     EVIDENCE: "attached evidence to {name}",
+    EXTENDED: "moved the deadline of {name}",
+    MOVED: "recounted the deadline of {name} around closure days",
 }
 """What the events that are no workflow step say; a step's words are its workflow's
 (``done:``)."""
@@ -42,6 +46,9 @@ def history_line(event: Event, definition: Definition) -> str:
     extra = [f"due {event.detail['due_on']}"] if _sets_deadline(event, definition) else []
     if event.kind == EVIDENCE:
         extra.append(_evidence(event))
+    if event.kind in (MOVED, EXTENDED):
+        extra.append(f"{escape(event.detail.get('from'))} → {escape(event.detail.get('to'))}"
+                     f" ({escape(event.detail.get('reason') or _closure(event))})")
     for key in ("order", "note", "link", "alias"):
         if event.detail.get(key):
             extra.append(escape(event.detail[key]))
@@ -62,6 +69,10 @@ def done(change_event: Event, j: Jurisdiction, allowed: Sequence[str], today: da
 
 def announcement(event: Event, *, definition: Definition) -> Reply:
     """What the team channel sees when a change commits."""
+    if event.kind == MOVED:
+        return deadlines.moved_announcement(event)
+    if event.kind == EXTENDED:
+        return deadlines.extended_announcement(event)
     label, name = definition.label_of, str(event.detail.get("name", event.jurisdiction_id))
     if event.kind == EVIDENCE:  # its "name" is the file's
         name = event.jurisdiction_id
@@ -96,6 +107,11 @@ def _sentence(who: str, event: Event, name: str, definition: Definition) -> str:
     if detail.get("note"):
         what += f" ({escape(detail['note'])})"
     return what + "."
+
+
+def _closure(event: Event) -> str:
+    closure = event.detail.get("closure") or {}
+    return f"closure #{closure.get('id', '?')}: {closure.get('reason', '')}"
 
 
 def _evidence(event: Event) -> str:

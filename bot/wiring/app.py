@@ -48,6 +48,7 @@ from storage.seen import EVENTS, REQUESTS, Seen
 from storage.store import Store
 from storage.summaries import SummaryStore
 from workflows.batches import Batches
+from workflows.deadline_changes import Deadlines
 from workflows.definition import Definition
 from workflows.dossier import Dossiers
 from workflows.machine import Workflow
@@ -217,7 +218,8 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     services = Services(review, subcommands.command_table(definition), summaries, batches,
                         partial(diagram.upload_png, client), client, files,
                         Record(review, store), evidence_reader(settings, files),
-                        make_dossiers(settings, store, clock, definition))
+                        make_dossiers(settings, store, clock, definition),
+                        Deadlines(review, store))
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
               access.signing_secret)
     deps = listener_deps(bot)

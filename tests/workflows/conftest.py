@@ -93,6 +93,8 @@ class FakeRepository:
         self.grants: list[tuple[str, Role, str, datetime]] = []
         self.writes = 0
         self.planned: dict[str, list[Reminder]] = {}
+        self.closed: dict[date, str] = {}
+        """Closure days, for every state (``Repository.closed_days``)."""
 
     def snapshot(self) -> object:
         return copy.deepcopy((self.jurisdictions, self.events, self.notices, self.granted,
@@ -196,6 +198,9 @@ class FakeRepository:
 
     async def role(self, user: str) -> Role | None:
         return self.granted.get(user)
+
+    async def closed_days(self, us_state: str) -> dict[date, str]:
+        return dict(self.closed)
 
     async def set_role(self, user: str, role: Role, by: str, at: datetime) -> None:
         self.granted[user] = role

@@ -107,6 +107,8 @@ TABLE_PERMISSIONS = {
     "role": frozenset({Role.ADMIN}),
     "summaries": frozenset({Role.LEAD, Role.ADMIN}),
     "seal": frozenset({Role.LEAD, Role.ADMIN}),
+    "closed": frozenset({Role.LEAD, Role.ADMIN}),
+    "extend": frozenset({Role.LEAD, Role.ADMIN}),
     "attach": RECORDERS,
 }
 
@@ -396,7 +398,8 @@ MISTAKES = [
                   "dest, roles, guards"), id="unknown-key-in-a-step"),
     pytest.param("  role: [admin]\n", "  role: [admin]\n  delete: [admin]\n",
                  ("(permissions.delete)", "unknown key “delete” (known: add, alias, assign, "
-                  "order, role, summaries, seal, attach)"), id="permission-for-an-unknown-command"),
+                  "order, role, summaries, seal, closed, extend, attach)"),
+                 id="permission-for-an-unknown-command"),
     pytest.param("  - name: send", "  - name: add",
                  ("(step “add”, name)", "“add” is a command, not a step"),
                  id="step-named-like-a-command"),

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, date, datetime
 
 import pytest
 
+from workflows.closures import Closure
 from workflows.exports import (
     HISTORY_COLUMNS,
     STATE_COLUMNS,
@@ -47,6 +48,17 @@ class Source:
 
     async def events_after(self, after: tuple[str, int], limit: int) -> list[Event]:
         return [e for e in self.events if (e.jurisdiction_id, e.seq) > after][:limit]
+
+    async def events_between(self, first: str, last: str,
+                             kinds: Collection[str]) -> dict[str, list[Event]]:
+        found: dict[str, list[Event]] = {}
+        for e in self.events:
+            if first <= e.jurisdiction_id <= last and e.kind in kinds:
+                found.setdefault(e.jurisdiction_id, []).append(e)
+        return found
+
+    async def closures(self) -> list[Closure]:
+        return []
 
 
 def towns(names: dict[str, str]) -> list[Jurisdiction]:
