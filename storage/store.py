@@ -18,6 +18,7 @@ from functools import partial
 from storage import chain, writes
 from storage.chain import ChainReads
 from storage.database import DuplicateKey
+from storage.mutes import MuteReads
 from storage.notices import Notices
 from storage.reads import JurisdictionReads
 from storage.reminders import Reminders
@@ -30,11 +31,12 @@ from workflows.ports import StagedChange
 from workflows.reminders import Reminder
 
 
-class Store(JurisdictionReads, Notices, Reminders):
+class Store(JurisdictionReads, Notices, Reminders, MuteReads):
     """Everything stored. ``storage.open_store(url)`` opens one; ``close`` closes it.
 
     Its parts: ``reads`` (the ``Repository``'s reads), ``notices`` (the outbox's
-    claims), ``reminders`` (the ``ReminderStore``); here, the changes, roles and the
+    claims), ``reminders`` (the ``ReminderStore``), ``mutes`` (mutes read from the
+    history, and what a firing reminder is checked against); here, the changes, roles and the
     addresses forms answer on."""
 
     # -- the record's chains ---------------------------------------------------------------
