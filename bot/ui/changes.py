@@ -20,6 +20,7 @@ from bot.ui.render import (
 from workflows.definition import NAME, Definition
 from workflows.evidence import EVIDENCE, Evidence
 from workflows.model import Event, Jurisdiction
+from workflows.mutes import MUTE, UNMUTE
 
 EVENTS = {
     "added": "added {name}",
@@ -30,6 +31,8 @@ EVENTS = {
     "ruling": "recorded a ruling for {name}",
     "lifted": "recorded the end of an injunction for {name}",
     EVIDENCE: "attached evidence to {name}",
+    MUTE: "muted the reminders of {name}",
+    UNMUTE: "unmuted the reminders of {name}",
 }
 """What the events that are no workflow step say; a step's words are its workflow's
 (``done:``)."""
@@ -42,6 +45,8 @@ def history_line(event: Event, definition: Definition) -> str:
     extra = [f"due {event.detail['due_on']}"] if _sets_deadline(event, definition) else []
     if event.kind == EVIDENCE:
         extra.append(_evidence(event))
+    if event.kind == MUTE:
+        extra.append(_mute(event))
     for key in ("order", "note", "link", "alias"):
         if event.detail.get(key):
             extra.append(escape(event.detail[key]))
@@ -93,9 +98,17 @@ def _sentence(who: str, event: Event, name: str, definition: Definition) -> str:
         what += f": {escape(detail['order'])}"
     if event.kind == EVIDENCE:
         what += f": {_evidence(event)}"
+    if event.kind == MUTE:
+        what += f" ({_mute(event)})"
     if detail.get("note"):
         what += f" ({escape(detail['note'])})"
     return what + "."
+
+
+def _mute(event: Event) -> str:
+    """“until 2018-03-01: in litigation”, or the reason alone (escaped)."""
+    until = event.detail.get("until")
+    return (f"until {escape(until)}: " if until else "") + escape(event.detail.get("reason", ""))
 
 
 def _evidence(event: Event) -> str:

@@ -50,6 +50,7 @@ from storage.summaries import SummaryStore
 from workflows.batches import Batches
 from workflows.definition import Definition
 from workflows.machine import Workflow
+from workflows.muting import Mutes
 from workflows.ports import Clock, Directory
 from workflows.record import Record
 from workflows.review import Review, ReviewConfig
@@ -206,7 +207,8 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     files = SharedFiles(client, FileHosts.for_api(access.api_url))
     services = Services(review, subcommands.command_table(definition), summaries, batches,
                         partial(diagram.upload_png, client), client, files,
-                        Record(review, store), evidence_reader(settings, files))
+                        Record(review, store), evidence_reader(settings, files),
+                        Mutes(review, store))
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
               access.signing_secret)
     deps = listener_deps(bot)
@@ -219,4 +221,5 @@ def listener_deps(bot: Bot) -> Deps:
     """What the listeners may use of the bot (``bot/slack/deps.py``)."""
     return Deps(bot.review, bot.app.client, partial(subcommands.run, bot.services),
                 bot.batches, bot.sweeper.snooze, bot.store, Seen(bot.store.db, REQUESTS),
-                Seen(bot.store.db, EVENTS), bot.workers, bot.responder, bot.services.evidence)
+                Seen(bot.store.db, EVENTS), bot.workers, bot.responder, bot.services.evidence,
+                bot.services.mutes)
