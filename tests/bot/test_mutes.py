@@ -11,11 +11,13 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.bot.conftest import ADMIN, Harness
+from tests.bot.conftest import ADMIN, Harness, running
 from tests.bot.test_reminders import LEAD, at, channel_posts, days_heard, lettered
 from workflows.reminders import Due, Kind
 from workflows.sweep import Sweeper
@@ -128,15 +130,17 @@ async def test_a_reminder_claimed_while_a_mute_is_recorded_is_dropped_not_posted
     assert (await events_of(harness))[0].kind == "mute"
 
 
-async def test_follow_ups_stop_at_the_cap(harness: Harness) -> None:
-    await harness.answer(ADMIN, f"role <@{LEAD}|lead> lead")
-    await lettered(harness)
-    bot = harness.bot
-    capped = Sweeper(bot.store, bot.sweeper.notifier, harness.clock,
-                     replace(bot.sweeper.policy, max_follow_ups=1), "#compliance-review",
-                     bot.sweeper.label)
-    await sweep_daily(harness, date(2018, 2, 26), date(2018, 4, 13), capped)
-    assert days_heard(harness, "CMIDWEST") == ["2018-02-26", "2018-03-06", "2018-03-26"]
+async def test_follow_ups_stop_at_the_cap_the_workflow_file_sets(tmp_path: Path) -> None:
+    packaged = resources.files("workflows").joinpath("review.yml").read_text(encoding="utf-8")
+    capped = tmp_path / "capped.yml"
+    capped.write_text(packaged.replace("  # max_follow_ups: 6 ", "  max_follow_ups: 1 "),
+                      encoding="utf-8")
+    async with running(tmp_path, review_workflow=str(capped)) as h:
+        assert h.bot.sweeper.policy.max_follow_ups == 1
+        await h.answer(ADMIN, f"role <@{LEAD}|lead> lead")
+        await lettered(h)
+        await sweep_daily(h, date(2018, 2, 26), date(2018, 4, 13))
+        assert days_heard(h, "CMIDWEST") == ["2018-02-26", "2018-03-06", "2018-03-26"]
 
 
 async def test_the_escalation_can_end_the_follow_ups(harness: Harness) -> None:
