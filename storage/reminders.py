@@ -95,6 +95,16 @@ class Reminders(StoreBase):
                 "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
                 [(utc_text(now), i) for i in ids])
 
+    async def drop_reminders(self, ids: Sequence[int], now: datetime,
+                             again: Sequence[Reminder]) -> None:
+        """Cancelled, as a reminder that no longer applies is; ``again`` chained in
+        their place (a nudge dropped in a mute waits for its end)."""
+        async with self.transaction() as db:
+            await db.executemany(
+                "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
+                [(utc_text(now), i) for i in ids])
+            await self._chain(db, again, now)
+
     async def release_reminders(self, ids: Sequence[int], claim: str) -> None:
         async with self.transaction() as db:
             await db.executemany(

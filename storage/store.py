@@ -20,6 +20,7 @@ from storage.chain import ChainReads
 from storage.closures import Closures
 from storage.database import DuplicateKey
 from storage.dossier import DossierReads
+from storage.mutes import MuteReads
 from storage.notices import Notices
 from storage.reads import JurisdictionReads
 from storage.reminders import Reminders
@@ -32,12 +33,13 @@ from workflows.ports import StagedChange
 from workflows.reminders import Reminder
 
 
-class Store(JurisdictionReads, Notices, Reminders, Closures):
+class Store(JurisdictionReads, Notices, Reminders, Closures, MuteReads):
     """Everything stored. ``storage.open_store(url)`` opens one; ``close`` closes it.
 
     Its parts: ``reads`` (the ``Repository``'s reads), ``notices`` (the outbox's
     claims), ``reminders`` (the ``ReminderStore``), ``closures`` (closure days and
-    the deadlines they move); here, the changes, roles and the
+    the deadlines they move), ``mutes`` (mutes read from the history, and what a
+    firing reminder is checked against); here, the changes, roles and the
     addresses forms answer on."""
 
     # -- the record's chains ---------------------------------------------------------------

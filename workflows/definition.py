@@ -3,13 +3,14 @@
 A ``Definition`` holds the states and their labels, where a jurisdiction starts, the
 steps between states (who may take each, which guards apply from which source, what a
 step does to the rounds), the scopes a court order can block, who may use the commands
-that are not steps, and the reminder offsets. A step may say what it ``needs`` besides
-(a note, a link) and what to tell someone who leaves it out: a subpoena threat needs
-its rationale. ``load_definition`` refuses a file that names an unknown state, role,
-guard or step, leaves a state unreachable, declares a step twice from one state, or
-sends a step back ("<held>") where nothing was held; the ``DefinitionError`` names the
-file, the line, the step and what is wrong (``workflows.workflow_file`` reads the YAML
-with its lines and checks each value; this module builds the workflow from it).
+that are not steps, and the reminders (``workflows.reminder_settings``). A step may say
+what it ``needs`` besides (a note, a link) and what to tell someone who leaves it out: a
+subpoena threat needs its rationale. ``load_definition`` refuses a file that names an
+unknown state, role, guard or step, leaves a state unreachable, declares a step twice
+from one state, or sends a step back ("<held>") where nothing was held; the
+``DefinitionError`` names the file, the line, the step and what is wrong
+(``workflows.workflow_file`` reads the YAML with its lines and checks each value; this
+module builds the workflow from it).
 
 ``workflows/review.yml``, packaged with the code, is the review this bot was built for;
 ``default_definition`` reads it once.
@@ -18,16 +19,15 @@ with its lines and checks each value; this module builds the workflow from it).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
 
-from workflows.deadlines import VERY_OVERDUE_BUSINESS_DAYS
 from workflows.errors import BadInput, Field
 from workflows.guards import GUARDS
 from workflows.model import Role
-from workflows.reminders import Policy
+from workflows.reminder_settings import Reminders, parse_reminders
 from workflows.workflow_file import At, DefinitionError, WorkflowFile, describe, read_yaml
 
 __all__ = ["COMMANDS", "DEADLINES", "DEFAULT_FILE", "NEEDABLE", "OPTIONAL_COMMANDS", "RETURN",
@@ -42,7 +42,8 @@ DEADLINES = ("required", "optional", "none")
 COMMANDS = ("add", "alias", "assign", "order", "role")
 """The commands that are not workflow steps; the file says who may use each."""
 OPTIONAL_COMMANDS: dict[str, frozenset[Role]] = {
-    **dict.fromkeys(["summaries", "seal", "closed", "extend"], frozenset({Role.LEAD, Role.ADMIN})),
+    **dict.fromkeys(["summaries", "seal", "closed", "extend", "mute"],
+                    frozenset({Role.LEAD, Role.ADMIN})),
     "attach": frozenset({Role.ANALYST, Role.LEAD, Role.ADMIN}),  # evidence: the recorders
 }
 """Commands a file may leave out of ``permissions`` (added after files were written):
@@ -56,7 +57,6 @@ _STEP_OPTIONAL = ("guards", "opens_round", "deadline", "outcome", "holds", "paus
                   "needs", "done", "confirm")
 NEEDABLE: tuple[Field, ...] = ("note", "link")
 """The texts a step can be declared to need (``needs:``); a deadline is ``deadline``'s."""
-_REMINDERS = ("before", "follow_up_every", "very_overdue")
 NAME, MAX_DONE = "{name}", 200  # where a step's ``done`` names the jurisdiction; its length
 
 
@@ -90,20 +90,6 @@ class Step:
         field) leaves blank."""
         return [BadInput(reason, field=need) for need, reason in self.needs.items()
                 if not str(given.get(need) or "").strip()]
-
-
-@dataclass(frozen=True)
-class Reminders:
-    """When deadline reminders fall, in business days."""
-
-    before: tuple[int, ...] = (3, 1)
-    follow_up_every: int = 5
-    very_overdue: int = VERY_OVERDUE_BUSINESS_DAYS
-
-    def apply(self, policy: Policy) -> Policy:
-        """``policy`` with these offsets (its business hours and time zone are kept)."""
-        return replace(policy, before=self.before, follow_up_every=self.follow_up_every,
-                       very_overdue=self.very_overdue)
 
 
 @dataclass(frozen=True)
@@ -210,7 +196,7 @@ def _build(file: WorkflowFile) -> Definition:
         states, file.known(("initial",), top["initial"], states, "state"), steps,
         _scopes(file, top.get("scopes", {}), names),
         _permissions(file, top["permissions"], groups),
-        _reminders(file, top.get("reminders", {})), file.name)
+        parse_reminders(file, top.get("reminders", {})), file.name)
     _check_once_per_source(file, steps)
     _check_words_agree(file, steps)
     _check_returns(file, definition)
@@ -330,21 +316,6 @@ def _permissions(file: WorkflowFile, value: object,
     given = {command: _roles(file, ("permissions", command), fields[command], groups)
              for command in (*COMMANDS, *OPTIONAL_COMMANDS) if command in fields}
     return {**OPTIONAL_COMMANDS, **given}
-
-
-def _reminders(file: WorkflowFile, value: object) -> Reminders:
-    at: At = ("reminders",)
-    fields, default = file.fields(at, value, (), _REMINDERS), Reminders()
-    before = [file.whole((*at, "before", n), day, 60) for n, day in
-              enumerate(file.items((*at, "before"), fields.get("before", default.before)))]
-    if len(set(before)) != len(before):
-        file.fail((*at, "before"), "names a day twice")
-    return Reminders(
-        tuple(sorted(before, reverse=True)),
-        file.whole((*at, "follow_up_every"),
-                   fields.get("follow_up_every", default.follow_up_every), 60),
-        file.whole((*at, "very_overdue"), fields.get("very_overdue", default.very_overdue),
-                   260))
 
 
 # -- the whole -----------------------------------------------------------------------

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from workflows.closures import Closure
 from workflows.model import Event, Jurisdiction, Listing, Notice, Role
+from workflows.mutes import Standing
 from workflows.reminders import Due, Reminder, StaleClaim, StoredReminder
 from workflows.summary import Sent, Subscription, Summary
 
@@ -193,6 +194,16 @@ class ReminderStore(Protocol):
         ...
 
     async def cancel_reminders(self, ids: Sequence[int], now: datetime) -> None: ...
+
+    async def standings(self, jurisdiction_ids: Sequence[str]) -> dict[str, Standing]:
+        """Each jurisdiction as a firing reminder is checked against (none: gone)."""
+        ...
+
+    async def drop_reminders(self, ids: Sequence[int], now: datetime,
+                             again: Sequence[Reminder]) -> None:
+        """Mark ``ids`` dropped (never claimed again) and plan ``again`` in their place,
+        each only while its deadline is still the running one."""
+        ...
 
     async def stale_claims(self, before: datetime) -> list[StaleClaim]:
         """Claims (per channel) that have not moved since ``before``."""

@@ -38,6 +38,10 @@ class Policy:
     before: tuple[int, ...] = (3, 1)
     follow_up_every: int = 5
     very_overdue: int = VERY_OVERDUE_BUSINESS_DAYS
+    max_follow_ups: int | None = None
+    """Follow-ups one deadline gets at most (None: no cap)."""
+    stop_after_escalation: bool = False
+    """Whether the escalation ends a deadline's follow-ups."""
     opens: time = time(9, 0)
     closes: time = time(17, 0)
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("America/New_York"))

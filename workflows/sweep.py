@@ -28,11 +28,13 @@ from workflows.errors import (
     StepRefused,
 )
 from workflows.model import Jurisdiction, Role
+from workflows.mutes import Standing, capped, dropped, postponed
 from workflows.ports import ChannelMembers, Clock, ReminderNotifier, ReminderStore
 from workflows.reminders import (
     Due,
     Kind,
     Policy,
+    Reminder,
     StaleClaim,
     StoredReminder,
     collapse,
@@ -61,6 +63,8 @@ class SweepReport:
     messages: int = 0
     recovered: int = 0
     released: int = 0
+    dropped: int = 0
+    """Claimed, then not posted: no longer applying when about to go out."""
     failed_channels: list[str] = field(default_factory=list)
 
 
@@ -107,7 +111,10 @@ class Sweeper:
                             leads: list[str], now: datetime, report: SweepReport) -> None:
         lines = collapse(items)
         for start in range(0, len(lines), LINES_PER_MESSAGE):
-            chunk = lines[start:start + LINES_PER_MESSAGE]
+            chunk, standings = await self._still_due(lines[start:start + LINES_PER_MESSAGE],
+                                                     now, report)
+            if not chunk:
+                continue
             escalating = any(head.reminder.kind is Kind.ESCALATION for head, _ in chunk)
             try:
                 ts = await self.notifier.remind(
@@ -118,11 +125,49 @@ class Sweeper:
                 await self._give_back(claim, channel, rest, failure, now, report)
                 return
             ids = [_id(d) for head, riders in chunk for d in (head, *riders)]
-            await self.store.mark_reminders_sent(ids, ts, now, follow_ups(
-                [head for head, _ in chunk], self.policy, now))
+            await self.store.mark_reminders_sent(ids, ts, now,
+                                                 self._chained(chunk, standings, now))
             await self.store.renew_claim(claim, self.clock.now())
             report.posted += len(ids)
             report.messages += 1
+
+    async def _still_due(self, chunk: list[tuple[Due, list[Due]]], now: datetime,
+                         report: SweepReport
+                         ) -> tuple[list[tuple[Due, list[Due]]], dict[str, Standing]]:
+        """The lines of ``chunk`` that still apply as they are about to be posted
+        (``workflows.mutes.dropped``), checked against the store as it is now; the
+        others are marked dropped, and a nudge dropped in a mute waits for its end."""
+        items = [d for head, riders in chunk for d in (head, *riders)]
+        standings = await self.store.standings(sorted({d.reminder.jurisdiction_id
+                                                       for d in items}))
+        keep, drop, again = [], [], []
+        for d in items:
+            standing = standings.get(d.reminder.jurisdiction_id)
+            why = dropped(d.reminder, standing, self.policy, now)
+            if why is None:
+                keep.append(d)
+                continue
+            log.info("reminder %s about %s dropped: %s", d.reminder.id, d.name, why)
+            drop.append(_id(d))
+            if standing is not None and (later := postponed(d.reminder, standing, self.policy,
+                                                            d.us_state)):
+                again.append(later)
+        if drop:
+            await self.store.drop_reminders(drop, now, again)
+            report.dropped += len(drop)
+        return (collapse(keep) if drop else chunk), standings
+
+    def _chained(self, chunk: list[tuple[Due, list[Due]]], standings: dict[str, Standing],
+                 now: datetime) -> list[Reminder]:
+        """The follow-ups after ``chunk``, but none beyond the workflow's cap."""
+        chained: list[Reminder] = []
+        for head, riders in chunk:
+            r, standing = head.reminder, standings.get(head.reminder.jurisdiction_id)
+            sent = [d.reminder.kind for d in (head, *riders)]
+            if standing is None or not capped(standing, (r.round, r.deadline), self.policy,
+                                              sent):
+                chained += follow_ups([head], self.policy, now)
+        return chained
 
     async def _give_back(self, claim: str, channel: str, rest: list[Due],
                          failure: DeliveryFailed, now: datetime, report: SweepReport) -> None:

@@ -116,7 +116,7 @@ async def click(deps: Deps, user: str, action: Body, body: Body, respond: AsyncR
             j, candidates[0], review.today(), meta, review.workflow.definition.label_of))
         return Reply("")
     change = await review.take(user, j.id, step, expected_version=j.version)
-    await redraw(respond, review, user, change.jurisdiction)
+    await redraw(respond, review, user, change.jurisdiction, deps.mutes)
     return changes.done(change.event, change.jurisdiction,
                         await review.allowed(user, change.jurisdiction), review.today(),
                         definition=review.workflow.definition)
@@ -128,7 +128,7 @@ async def current(deps: Deps, respond: AsyncRespond, user: str, j: Jurisdiction,
     click refused."""
     if j.version == drawn:
         return j
-    await redraw(respond, deps.review, user, j)
+    await redraw(respond, deps.review, user, j, deps.mutes)
     raise Stale(f"{j.name} changed since this card was drawn: it is now "
                 f"{deps.review.workflow.definition.label_of(j.state)}. Nothing was "
                 "changed; the card is "

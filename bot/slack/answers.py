@@ -29,6 +29,7 @@ from bot.ui import render
 from bot.ui.render import Reply
 from workflows.errors import ReviewError
 from workflows.model import Jurisdiction
+from workflows.muting import Mutes
 from workflows.review import Review
 
 log = logging.getLogger(__name__)
@@ -59,9 +60,11 @@ async def answer(respond: Respond, work: Awaitable[Reply],
     await respond(**as_response(reply))
 
 
-async def redraw(respond: Respond, review: Review, user: str, j: Jurisdiction) -> None:
+async def redraw(respond: Respond, review: Review, user: str, j: Jurisdiction,
+                 mutes: Mutes | None = None) -> None:
     """Replace the card that was clicked with the card as it stands now."""
-    await respond(**{**as_response(await card(review, user, j)), "replace_original": True})
+    await respond(**{**as_response(await card(review, user, j, mutes)),
+                     "replace_original": True})
 
 
 async def keep_reply(deps: Deps, user: str, body: dict[str, Any]) -> str | None:
@@ -88,7 +91,7 @@ async def after_form(deps: Deps, client: AsyncWebClient, user: str, meta: dict[s
     try:
         url = await take_reply(deps, user, meta)
         if url:
-            fresh = await card(deps.review, user, j)
+            fresh = await card(deps.review, user, j, deps.mutes)
             await AsyncWebhookClient(url).send(
                 **{**as_response(fresh), "replace_original": True})
         if meta.get("ch"):

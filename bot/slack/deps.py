@@ -21,6 +21,7 @@ from bot.subcommands.commands import Caller
 from bot.ui.render import Reply
 from storage.seen import Seen
 from workflows.batches import Batches
+from workflows.muting import Mutes
 from workflows.ports import ChannelMembers
 from workflows.review import Review
 
@@ -63,3 +64,5 @@ class Deps:
     responder: Responder
     evidence: EvidenceReader | None = None
     """Reads files shared in Slack as evidence (forms, the message shortcut)."""
+    mutes: Mutes | None = None
+    """The mutes of reminders in force, shown on cards and App Home."""

@@ -29,5 +29,8 @@ async def home_view(deps: Deps, user: str) -> dict[str, Any]:
         await review.require_reader(user)
     except ReviewError as refusal:
         return app_home.home_closed(refusal)
-    return app_home.home(user, await review.home(user), review.today(),
-                         definition=review.workflow.definition)
+    view = await review.home(user)
+    shown = [i.id for i in (*view.mine, *view.due_soon, *view.overdue)]
+    mutes = await deps.mutes.of(shown) if deps.mutes else {}
+    return app_home.home(user, view, review.today(), definition=review.workflow.definition,
+                         mutes=mutes)

@@ -29,6 +29,7 @@ from bot.subcommands import (
     steps,
     transfer,
 )
+from bot.subcommands import mutes as muting
 from bot.subcommands import summaries as summary
 from bot.subcommands.context import SLASH, Caller, Command, Commands, Services, command
 from bot.subcommands.parsing import Args, check_keys, split
@@ -113,6 +114,8 @@ def _features() -> Iterator[Command]:
                                  lambda s: dossier.Records(s.review, s.client, s.dossiers)
                                  if s.client and s.dossiers else None,
                                  "Dossiers are not set up in this bot.")
+    yield from _feature_commands(muting.COMMANDS, lambda s: s.mutes,
+                                 "Muting reminders is not set up in this bot.")
 
 
 def _teller(client: AsyncWebClient | None

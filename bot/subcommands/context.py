@@ -26,6 +26,7 @@ from workflows.review import Review
 if TYPE_CHECKING:
     from workflows.deadline_changes import Deadlines
     from workflows.dossier import Dossiers
+    from workflows.muting import Mutes
     from workflows.record import Record
     from workflows.summaries import SummaryService
 
@@ -68,6 +69,7 @@ class Services:
     evidence: EvidenceReader | None = None
     dossiers: Dossiers | None = None
     deadlines: Deadlines | None = None
+    mutes: Mutes | None = None
 
 
 Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]

@@ -13,6 +13,7 @@ from bot.ui.render import Reply
 from workflows.definition import Definition
 from workflows.errors import BadInput
 from workflows.model import Jurisdiction
+from workflows.muting import Mutes
 from workflows.ports import Filters
 from workflows.review import Review
 
@@ -68,15 +69,17 @@ async def _list(s: Services, caller: Caller, args: Args) -> Reply:
 
 async def _show(s: Services, caller: Caller, args: Args) -> Reply:
     j = await s.review.resolve(" ".join(args.words))
-    return await card(s.review, caller.user, j)
+    return await card(s.review, caller.user, j, s.mutes)
 
 
-async def card(review: Review, user: str, j: Jurisdiction) -> Reply:
-    """The jurisdiction's card as ``user`` sees it: buttons for what they may do now."""
+async def card(review: Review, user: str, j: Jurisdiction, mutes: Mutes | None = None) -> Reply:
+    """The jurisdiction's card as ``user`` sees it: buttons for what they may do now,
+    and the mute of its reminders (where ``mutes`` can tell)."""
     recent, _ = await review.history(j, 1, RECENT)
     return cards.card(j, recent, await review.allowed(user, j), review.today(),
                       await review.may(user, "order"), definition=review.workflow.definition,
-                      evidence=await review.evidence_of(j, EVIDENCE_SHOWN))
+                      evidence=await review.evidence_of(j, EVIDENCE_SHOWN),
+                      mute=await mutes.current(j.id) if mutes else None)
 
 
 async def _history(s: Services, caller: Caller, args: Args) -> Reply:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 from bot.ui.changes import history_line
+from bot.ui.mutes import muted
 from bot.ui.render import (
     MAX_HOME_BLOCKS,
     Block,
@@ -22,16 +23,20 @@ from bot.ui.render import (
 from workflows.definition import Definition
 from workflows.errors import ReviewError
 from workflows.model import Listing
+from workflows.mutes import Mute
 from workflows.review import Home
 
 
-def home(who: str, view: Home, today: date, *, definition: Definition) -> dict[str, Any]:
-    """The App Home tab (at most 100 blocks)."""
-    label = definition.label_of
+def home(who: str, view: Home, today: date, *, definition: Definition,
+         mutes: Mapping[str, Mute] | None = None) -> dict[str, Any]:
+    """The App Home tab (at most 100 blocks); ``mutes``: those in force, by id."""
+    label, mutes = definition.label_of, mutes or {}
 
     def rows(items: Sequence[Listing], total: int, empty: str) -> list[Block]:
         lines = [f"*{escape(i.name)}* `{escape(i.id)}` — {label(i.state)}, "
-                 f"{deadline(i.due_on, i.us_state, today)}" for i in items] or [empty]
+                 f"{deadline(i.due_on, i.us_state, today)}"
+                 + (f" · :no_bell: {muted(mutes[i.id])}" if i.id in mutes else "")
+                 for i in items] or [empty]
         if total > len(items):
             lines.append(f"…and {total - len(items)} more (`/review list`)")
         return sections(lines)

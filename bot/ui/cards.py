@@ -9,6 +9,7 @@ from datetime import date
 from bot.ui.changes import history_line
 from bot.ui.deadlines import why_button
 from bot.ui.evidence import evidence_lines
+from bot.ui.mutes import reminders_field
 from bot.ui.render import (
     Block,
     Reply,
@@ -25,6 +26,7 @@ from bot.ui.render import (
 from workflows.definition import Definition
 from workflows.evidence import Evidence
 from workflows.model import Event, Jurisdiction
+from workflows.mutes import Mute
 
 STEP_ACTION = "step_"
 ORDER_ACTION = "order_open"
@@ -61,8 +63,10 @@ def card_buttons(j: Jurisdiction, allowed: Sequence[str], can_order: bool,
 
 def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
          today: date, can_order: bool = False, *, definition: Definition,
-         evidence: tuple[Sequence[Evidence], int] = ((), 0)) -> Reply:
-    """``evidence``: the files kept as evidence (the first ones) and how many in all."""
+         evidence: tuple[Sequence[Evidence], int] = ((), 0), mute: Mute | None = None
+         ) -> Reply:
+    """``evidence``: the files kept as evidence (the first ones) and how many in all;
+    ``mute``: the mute of its reminders in force."""
     label, orders = definition.label_of, _order_lines(j, today)
     fields = [
         f"*Status*\n{label(j.state)}",
@@ -77,6 +81,8 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
         context(escape(f"`{j.id}`" + "".join(f" · `{a}`" for a in j.aliases)
                        + f" · {j.kind or 'kind not set'} · {j.us_state or 'state not set'}")),
     ]
+    if mute:
+        blocks.append(section(reminders_field(mute)))
     if orders:
         blocks.append(section("*Court orders*\n" + "\n".join(orders)))
     if evidence[1]:

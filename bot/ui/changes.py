@@ -22,6 +22,7 @@ from workflows.definition import NAME, Definition
 from workflows.derivation import EXTENDED, MOVED
 from workflows.evidence import EVIDENCE, Evidence
 from workflows.model import Event, Jurisdiction
+from workflows.mutes import MUTE, UNMUTE
 
 EVENTS = {
     "added": "added {name}",
@@ -34,6 +35,8 @@ EVENTS = {
     EVIDENCE: "attached evidence to {name}",
     EXTENDED: "moved the deadline of {name}",
     MOVED: "recounted the deadline of {name} around closure days",
+    MUTE: "muted the reminders of {name}",
+    UNMUTE: "unmuted the reminders of {name}",
 }
 """What the events that are no workflow step say; a step's words are its workflow's
 (``done:``)."""
@@ -49,6 +52,8 @@ def history_line(event: Event, definition: Definition) -> str:
     if event.kind in (MOVED, EXTENDED):
         extra.append(f"{escape(event.detail.get('from'))} → {escape(event.detail.get('to'))}"
                      f" ({escape(event.detail.get('reason') or _closure(event))})")
+    if event.kind == MUTE:
+        extra.append(_mute(event))
     for key in ("order", "note", "link", "alias"):
         if event.detail.get(key):
             extra.append(escape(event.detail[key]))
@@ -104,6 +109,8 @@ def _sentence(who: str, event: Event, name: str, definition: Definition) -> str:
         what += f": {escape(detail['order'])}"
     if event.kind == EVIDENCE:
         what += f": {_evidence(event)}"
+    if event.kind == MUTE:
+        what += f" ({_mute(event)})"
     if detail.get("note"):
         what += f" ({escape(detail['note'])})"
     return what + "."
@@ -112,6 +119,12 @@ def _sentence(who: str, event: Event, name: str, definition: Definition) -> str:
 def _closure(event: Event) -> str:
     closure = event.detail.get("closure") or {}
     return f"closure #{closure.get('id', '?')}: {closure.get('reason', '')}"
+
+
+def _mute(event: Event) -> str:
+    """“until 2018-03-01: in litigation”, or the reason alone (escaped)."""
+    until = event.detail.get("until")
+    return (f"until {escape(until)}: " if until else "") + escape(event.detail.get("reason", ""))
 
 
 def _evidence(event: Event) -> str:

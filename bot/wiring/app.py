@@ -52,6 +52,7 @@ from workflows.deadline_changes import Deadlines
 from workflows.definition import Definition
 from workflows.dossier import Dossiers
 from workflows.machine import Workflow
+from workflows.muting import Mutes
 from workflows.ports import Clock, Directory
 from workflows.record import Record
 from workflows.review import Review, ReviewConfig
@@ -219,7 +220,8 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
                         partial(diagram.upload_png, client), client, files,
                         Record(review, store), evidence_reader(settings, files),
                         make_dossiers(settings, store, clock, definition),
-                        Deadlines(review, store))
+                        Deadlines(review, store),
+                        Mutes(review, store))
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
               access.signing_secret)
     deps = listener_deps(bot)
@@ -232,4 +234,5 @@ def listener_deps(bot: Bot) -> Deps:
     """What the listeners may use of the bot (``bot/slack/deps.py``)."""
     return Deps(bot.review, bot.app.client, partial(subcommands.run, bot.services),
                 bot.batches, bot.sweeper.snooze, bot.store, Seen(bot.store.db, REQUESTS),
-                Seen(bot.store.db, EVENTS), bot.workers, bot.responder, bot.services.evidence)
+                Seen(bot.store.db, EVENTS), bot.workers, bot.responder, bot.services.evidence,
+                bot.services.mutes)

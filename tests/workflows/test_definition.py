@@ -110,6 +110,7 @@ TABLE_PERMISSIONS = {
     "closed": frozenset({Role.LEAD, Role.ADMIN}),
     "extend": frozenset({Role.LEAD, Role.ADMIN}),
     "attach": RECORDERS,
+    "mute": frozenset({Role.LEAD, Role.ADMIN}),
 }
 
 
@@ -398,7 +399,7 @@ MISTAKES = [
                   "dest, roles, guards"), id="unknown-key-in-a-step"),
     pytest.param("  role: [admin]\n", "  role: [admin]\n  delete: [admin]\n",
                  ("(permissions.delete)", "unknown key “delete” (known: add, alias, assign, "
-                  "order, role, summaries, seal, closed, extend, attach)"),
+                  "order, role, summaries, seal, closed, extend, mute, attach)"),
                  id="permission-for-an-unknown-command"),
     pytest.param("  - name: send", "  - name: add",
                  ("(step “add”, name)", "“add” is a command, not a step"),
