@@ -25,6 +25,7 @@ from workflows.review import Review
 
 if TYPE_CHECKING:
     from workflows.record import Record
+    from workflows.stats import StatsService
     from workflows.summaries import SummaryService
 
 SLASH = "/review"
@@ -64,6 +65,7 @@ class Services:
     files: SharedFiles | None = None
     record: Record | None = None
     evidence: EvidenceReader | None = None
+    stats: StatsService | None = None
 
 
 Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]
