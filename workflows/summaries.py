@@ -17,11 +17,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from workflows.errors import DeliveryFailed
 from workflows.ports import Clock, Subscriptions, SummaryPoster, SummarySchedule
+from workflows.stats import StatsQuery, StatsService
 from workflows.summary import (
     PERIODS,
     Cadence,
@@ -44,8 +46,10 @@ class SummaryService:
     what "today" is and is the zone of a summary to a channel with no subscription."""
 
     def __init__(self, store: Subscriptions, source: SummarySource, poster: SummaryPoster,
-                 schedule: SummarySchedule, clock: Clock, timezone: ZoneInfo) -> None:
+                 schedule: SummarySchedule, clock: Clock, timezone: ZoneInfo,
+                 numbers: StatsService | None = None) -> None:
         self.store = store
+        self.numbers = numbers
         self.source = source
         self.poster = poster
         self.schedule = schedule
@@ -55,14 +59,21 @@ class SummaryService:
 
     async def build(self, channel: str, subscription: Subscription | None) -> Summary:
         """The channel's summary as of now: since its previous one (or one period ago;
-        a day without a subscription)."""
+        a day without a subscription). A weekly one carries the review's numbers
+        (``workflows.stats``): they move little from one day to the next, and each
+        takes a pass over every round."""
         now = self.clock.now()
         if subscription is None:
             since, title = now - PERIODS[Cadence.DAILY], "Summary"
         else:
             since = subscription.period_start(now)
             title = f"{subscription.schedule.cadence.value.capitalize()} summary"
-        return await build_summary(self.source, channel, title, since, now, self.timezone)
+        summary = await build_summary(self.source, channel, title, since, now, self.timezone)
+        weekly = subscription is not None and subscription.schedule.cadence is Cadence.WEEKLY
+        if weekly and self.numbers is not None:
+            stats = await self.numbers.compute(StatsQuery(), summary.today)
+            return replace(summary, stats=stats)
+        return summary
 
     async def send(self, channel: str) -> Sent:
         """Post the channel's summary now (covering the time since its previous one).

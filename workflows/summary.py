@@ -26,6 +26,7 @@ from workflows.chain import Seal
 from workflows.deadlines import Tier, TierBounds, calendar_for
 from workflows.errors import BadInput, Code, Part
 from workflows.model import CourtOrder
+from workflows.stats import Stats
 
 LIST_LIMIT = 50
 """How many items of each list a summary carries (the rest are only counted)."""
@@ -296,6 +297,8 @@ class Summary:
     deadline_dates: tuple[DateGroup, ...] = ()
     seal: Seal | None = None
     """The record's fingerprint as the summary was made: Slack keeps a copy of it."""
+    stats: Stats | None = None
+    """The review's numbers (weekly summaries only)."""
 
     @property
     def total(self) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.cli import dossier, verify
+from bot.cli import dossier, stats, verify
 from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.wiring import logs
 from bot.wiring.settings import Mode, Settings, SettingsError, describe, load_settings
@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=_settings_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = top.add_subparsers(dest="command")
     for add in (_run_parsers, _sweep_parser, _replay_parser, _import_parser, _role_parser,
-                _export_parser, verify.add_parser, dossier.add_parser):
+                _export_parser, verify.add_parser, dossier.add_parser, stats.add_parser):
         add(sub)
     return top
 
@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
         if command == "dossier":
             return asyncio.run(dossier.run(settings, args.jurisdictions, args.everything,
                                            args.output))
+        if command == "stats":
+            filters = {"kind": args.kind, "state": args.state, "since": args.since}
+            return asyncio.run(stats.run(settings, filters, args.csv, args.as_of))
         if command == "sweep":
             return asyncio.run(_sweep(settings, args.as_of))
         if command == "replay":

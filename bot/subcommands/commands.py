@@ -26,6 +26,7 @@ from bot.subcommands import (
     orders,
     reading,
     record,
+    stats,
     steps,
     transfer,
 )
@@ -116,6 +117,9 @@ def _features() -> Iterator[Command]:
                                  "Dossiers are not set up in this bot.")
     yield from _feature_commands(muting.COMMANDS, lambda s: s.mutes,
                                  "Muting reminders is not set up in this bot.")
+    yield from _feature_commands(stats.COMMANDS,
+                                 lambda s: stats.Numbers(s.stats, s.review, s.client)
+                                 if s.stats else None, "The numbers are not set up in this bot.")
 
 
 def _teller(client: AsyncWebClient | None

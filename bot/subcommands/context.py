@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from workflows.dossier import Dossiers
     from workflows.muting import Mutes
     from workflows.record import Record
+    from workflows.stats import StatsService
     from workflows.summaries import SummaryService
 
 SLASH = "/review"
@@ -70,6 +71,7 @@ class Services:
     dossiers: Dossiers | None = None
     deadlines: Deadlines | None = None
     mutes: Mutes | None = None
+    stats: StatsService | None = None
 
 
 Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]

@@ -1,7 +1,8 @@
 """A leadership summary as one Slack message (Block Kit).
 
 ``summary_reply`` renders a ``workflows.summary.Summary`` so that it always fits
-Slack's limits: a fixed set of blocks (never more than 12), each list cut to what a
+Slack's limits: a fixed set of blocks (never more than 14; two of them, the review's
+numbers, only in a weekly summary), each list cut to what a
 section holds and closed with "…and N more". States are named and ordered as the
 workflow in force (its ``Definition``) names and orders them.
 """
@@ -14,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from bot.ui import record, render
 from bot.ui.render import MAX_SECTION, Block, Labels, Reply, count
+from bot.ui.stats import summary_blocks
 from workflows.deadlines import Tier
 from workflows.definition import Definition
 from workflows.summary import (
@@ -62,6 +64,7 @@ def summary_reply(summary: Summary, zone: ZoneInfo, definition: Definition) -> R
         capped_section(_blocked_title(summary),
                        [_blocked_line(item) for item in summary.blocked.items],
                        summary.blocked.total),
+        *_numbers(summary),
         render.context("The chart below compares where the jurisdictions stand now with "
                        "the start of the period."),
         *_sealed(summary),
@@ -82,9 +85,15 @@ def _no_change(summary: Summary, zone: ZoneInfo, definition: Definition) -> Repl
         render.context(f"{_tiers_text(summary)} · {summary.due_ahead.total:,} due in the next "
                        f"{DUE_AHEAD_DAYS} days · {summary.blocked_jurisdictions:,} blocked by "
                        "court orders"),
+        *_numbers(summary),
         *_sealed(summary),
     ]
     return Reply(_fallback(summary, zone), blocks, in_channel=True)
+
+
+def _numbers(summary: Summary) -> list[Block]:
+    """The review's numbers, which weekly summaries carry (two blocks)."""
+    return summary_blocks(summary.stats) if summary.stats is not None else []
 
 
 def _sealed(summary: Summary) -> list[Block]:

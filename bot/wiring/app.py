@@ -45,6 +45,7 @@ from storage import open_store
 from storage.batches import StoredBatches
 from storage.evidence_folder import EvidenceFolder
 from storage.seen import EVENTS, REQUESTS, Seen
+from storage.stats import StatsStore
 from storage.store import Store
 from storage.summaries import SummaryStore
 from workflows.batches import Batches
@@ -56,6 +57,7 @@ from workflows.muting import Mutes
 from workflows.ports import Clock, Directory
 from workflows.record import Record
 from workflows.review import Review, ReviewConfig
+from workflows.stats import StatsService
 from workflows.summaries import SummaryService
 from workflows.sweep import Sweeper
 
@@ -181,12 +183,13 @@ def make_dossiers(settings: Settings, store: Store, clock: Clock,
 
 
 def make_summaries(store: Store, client: AsyncWebClient, clock: Clock, definition: Definition,
-                   scheduler: AsyncIOScheduler, timezone: ZoneInfo) -> SummaryService:
+                   scheduler: AsyncIOScheduler, timezone: ZoneInfo,
+                   numbers: StatsService | None = None) -> SummaryService:
     """The summaries over the store, posted to Slack in the words of the workflow in
-    force (``definition``), their jobs on ``scheduler``."""
+    force (``definition``), their jobs on ``scheduler``; weekly ones carry ``numbers``."""
     summary_store = SummaryStore(store)
     return SummaryService(summary_store, summary_store, SlackSummaries(client, definition),
-                          SummaryJobs(scheduler), clock, timezone)
+                          SummaryJobs(scheduler), clock, timezone, numbers)
 
 
 async def build(settings: Settings, access: SlackAccess, clock: Clock | None = None,
@@ -212,7 +215,9 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer, label),
                       clock, policy, settings.review_channel, label)
     scheduler = AsyncIOScheduler(timezone=settings.timezone)
-    summaries = make_summaries(store, client, clock, definition, scheduler, settings.timezone)
+    numbers = StatsService(StatsStore(store), definition)
+    summaries = make_summaries(store, client, clock, definition, scheduler, settings.timezone,
+                               numbers)
     batches = Batches(review, StoredBatches(store))
     # The one place that says where the bot's token may go to read a shared file.
     files = SharedFiles(client, FileHosts.for_api(access.api_url))
@@ -221,7 +226,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
                         Record(review, store), evidence_reader(settings, files),
                         make_dossiers(settings, store, clock, definition),
                         Deadlines(review, store),
-                        Mutes(review, store))
+                        Mutes(review, store), numbers)
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
               access.signing_secret)
     deps = listener_deps(bot)
