@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.cli import verify
+from bot.cli import calendar, verify
 from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.wiring import logs
 from bot.wiring.settings import Mode, Settings, SettingsError, describe, load_settings
@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
         epilog=_settings_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = top.add_subparsers(dest="command")
     for add in (_run_parsers, _sweep_parser, _replay_parser, _import_parser, _role_parser,
-                _export_parser, verify.add_parser):
+                _export_parser, calendar.add_parser, verify.add_parser):
         add(sub)
     return top
 
@@ -129,6 +129,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_role(settings, args.user, args.role))
         if command == "export":
             return asyncio.run(_export(settings, args.what, args.output))
+        if command == "calendar":
+            return asyncio.run(calendar.run(settings, args.output, args.owner, args.channel))
         if command == "verify":
             return asyncio.run(verify.run(settings, args.head, args.json))
         if command == "sweep":

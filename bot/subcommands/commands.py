@@ -17,7 +17,17 @@ from typing import TypeVar
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.subcommands import batches, changes, evidence, orders, reading, record, steps, transfer
+from bot.subcommands import (
+    batches,
+    calendars,
+    changes,
+    evidence,
+    orders,
+    reading,
+    record,
+    steps,
+    transfer,
+)
 from bot.subcommands import summaries as summary
 from bot.subcommands.context import SLASH, Caller, Command, Commands, Services, command
 from bot.subcommands.parsing import Args, check_keys, split
@@ -96,6 +106,8 @@ def _features() -> Iterator[Command]:
     yield from _feature_commands(evidence.COMMANDS,
                                  lambda s: evidence.Attachments(s.review, s.evidence)
                                  if s.evidence else None, "Evidence is not set up in this bot.")
+    yield from _feature_commands(calendars.COMMANDS, lambda s: s.calendar,
+                                 "The deadlines calendar is not set up in this bot.")
 
 
 def _teller(client: AsyncWebClient | None

@@ -24,6 +24,7 @@ from workflows.model import Event, Jurisdiction
 from workflows.review import Review
 
 if TYPE_CHECKING:
+    from bot.subcommands.calendars import CalendarDesk
     from workflows.record import Record
     from workflows.summaries import SummaryService
 
@@ -64,6 +65,7 @@ class Services:
     files: SharedFiles | None = None
     record: Record | None = None
     evidence: EvidenceReader | None = None
+    calendar: CalendarDesk | None = None
 
 
 Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]
