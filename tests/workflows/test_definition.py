@@ -108,6 +108,7 @@ TABLE_PERMISSIONS = {
     "summaries": frozenset({Role.LEAD, Role.ADMIN}),
     "seal": frozenset({Role.LEAD, Role.ADMIN}),
     "attach": RECORDERS,
+    "feed": frozenset({Role.ADMIN}),
 }
 
 
@@ -396,7 +397,8 @@ MISTAKES = [
                   "dest, roles, guards"), id="unknown-key-in-a-step"),
     pytest.param("  role: [admin]\n", "  role: [admin]\n  delete: [admin]\n",
                  ("(permissions.delete)", "unknown key “delete” (known: add, alias, assign, "
-                  "order, role, summaries, seal, attach)"), id="permission-for-an-unknown-command"),
+                  "order, role, summaries, seal, attach, feed)"),
+                 id="permission-for-an-unknown-command"),
     pytest.param("  - name: send", "  - name: add",
                  ("(step “add”, name)", "“add” is a command, not a step"),
                  id="step-named-like-a-command"),
