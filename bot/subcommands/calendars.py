@@ -25,6 +25,7 @@ from workflows.feeds import NAME, Calendars
 
 FEED_PATH = "/calendar/{token}.ics"
 USAGE = "/review calendar [owner=@me] [channel=#team] | calendar feed [revoke]"
+_ME = re.compile(r"<@[UW][A-Z0-9]+\|me>")
 _NAMED_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)\|([a-z0-9][a-z0-9_-]*)>$")
 
 
@@ -43,12 +44,18 @@ class CalendarDesk:
 def scope_of(options: dict[str, str], caller: str) -> tuple[Scope, str]:
     """The deadlines ``owner=`` and ``channel=`` ask for, and words for them."""
     owner = options.get("owner", "").strip()
-    who = caller if owner.lower() in ("@me", "me") else user_id(owner) if owner else ""
+    who = caller if _is_me(owner) else user_id(owner) if owner else ""
     given = options.get("channel", "").strip()
     channels = frozenset(_channel_names(given)) if given else frozenset()
     shown = ([f"owned by {render.user(who)}"] if who else []) + (
         [f"announced in {render.channel(channel_id(given))}"] if given else [])
     return Scope(who, channels), " and ".join(shown)
+
+
+def _is_me(owner: str) -> bool:
+    """``@me`` as typed (Slack leaves it as text when nobody's handle is "me"), or as
+    the console's stand-in sends it (a mention of someone called me)."""
+    return owner.lower() in ("@me", "me") or _ME.fullmatch(owner) is not None
 
 
 def _channel_names(text: str) -> list[str]:
