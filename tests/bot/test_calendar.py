@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 
 import icalendar
 import vobject
 
 from bot.console.stand_in.records import Uploaded
-from tests.bot.conftest import ADMIN, Harness
+from bot.subcommands.calendars import feed_reply
+from tests.bot.conftest import ADMIN, Harness, running
 
 ANALYST, LEAD, ANA = "UANALYST", "ULEAD", "UANA"
 TOKEN = re.compile(r"/calendar/([A-Za-z0-9_-]{40,})\.ics")
@@ -180,3 +183,17 @@ async def test_a_new_feed_replaces_the_one_before(harness: Harness) -> None:
     assert (await get(harness, f"/calendar/{second}.ics"))[0] == 200
     harness.clock.current += timedelta(days=1)
     assert (await get(harness, f"/calendar/{second}.ics"))[0] == 200
+
+
+async def test_the_answer_gives_the_whole_address_when_the_bot_knows_it(
+        tmp_path: Path) -> None:
+    async with running(tmp_path, review_public_url="https://review.example.gov/") as h:
+        answer = await h.answer(ADMIN, "calendar feed")
+        [address] = re.findall(r"https://review\.example\.gov/calendar/[\w-]+\.ics",
+                               str(answer.blocks))
+        assert (await get(h, address.removeprefix("https://review.example.gov")))[0] == 200
+        assert "Socket Mode" not in str(answer.blocks)
+        assert h.bot.services.calendar is not None
+        desk = replace(h.bot.services.calendar, public_url=None, http=False)
+        shown = str(feed_reply(desk, "TOKEN").blocks)
+        assert "```/calendar/TOKEN.ics```" in shown and "Socket Mode" in shown
