@@ -45,7 +45,7 @@ OPTIONAL_COMMANDS: dict[str, frozenset[Role]] = {
     **dict.fromkeys(["summaries", "seal", "closed", "extend", "mute"],
                     frozenset({Role.LEAD, Role.ADMIN})),
     "attach": frozenset({Role.ANALYST, Role.LEAD, Role.ADMIN}),  # evidence: the recorders
-}
+    "feed": frozenset({Role.ADMIN})}  # the calendar feed's secret address: make, revoke
 """Commands a file may leave out of ``permissions`` (added after files were written):
 who may use them then."""
 

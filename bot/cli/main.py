@@ -9,11 +9,11 @@ import io
 import os
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.cli import dossier, stats, verify
+from bot.cli import calendar, dossier, stats, verify
 from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.wiring import logs
 from bot.wiring.settings import Mode, Settings, SettingsError, describe, load_settings
@@ -47,7 +47,8 @@ def parser() -> argparse.ArgumentParser:
         epilog=_settings_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = top.add_subparsers(dest="command")
     for add in (_run_parsers, _sweep_parser, _replay_parser, _import_parser, _role_parser,
-                _export_parser, verify.add_parser, dossier.add_parser, stats.add_parser):
+                _export_parser, calendar.add_parser, verify.add_parser, dossier.add_parser,
+                stats.add_parser):
         add(sub)
     return top
 
@@ -123,24 +124,9 @@ def main(argv: list[str] | None = None) -> int:
     logs.configure(settings.log_level)
     command = args.command or "run"
     try:
-        if command == "import":
-            return asyncio.run(_import(settings, args.file, args.dry_run, args.user))
-        if command == "role":
-            return asyncio.run(_role(settings, args.user, args.role))
-        if command == "export":
-            return asyncio.run(_export(settings, args.what, args.output))
-        if command == "verify":
-            return asyncio.run(verify.run(settings, args.head, args.json, args.dossier))
-        if command == "dossier":
-            return asyncio.run(dossier.run(settings, args.jurisdictions, args.everything,
-                                           args.output))
-        if command == "stats":
-            filters = {"kind": args.kind, "state": args.state, "since": args.since}
-            return asyncio.run(stats.run(settings, filters, args.csv, args.as_of))
-        if command == "sweep":
-            return asyncio.run(_sweep(settings, args.as_of))
-        if command == "replay":
-            return asyncio.run(_replay(settings, args.until, args.database, args.quiet))
+        run = _RUNS.get(command)
+        if run is not None:
+            return asyncio.run(run(settings, args))
         if command == "console" or settings.mode is Mode.CONSOLE:
             from bot.console.repl import run_console
 
@@ -375,3 +361,18 @@ async def _write_whole(output: Path, write: Callable[[TextIO], Awaitable[int]]) 
     finally:
         partial.unlink(missing_ok=True)
     return count
+
+
+_RUNS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
+    "import": lambda s, a: _import(s, a.file, a.dry_run, a.user),
+    "role": lambda s, a: _role(s, a.user, a.role),
+    "export": lambda s, a: _export(s, a.what, a.output),
+    "calendar": lambda s, a: calendar.run(s, a.output, a.owner, a.channel),
+    "verify": lambda s, a: verify.run(s, a.head, a.json, a.dossier),
+    "dossier": lambda s, a: dossier.run(s, a.jurisdictions, a.everything, a.output),
+    "stats": lambda s, a: stats.run(s, {"kind": a.kind, "state": a.state, "since": a.since},
+                                    a.csv, a.as_of),
+    "sweep": lambda s, a: _sweep(s, a.as_of),
+    "replay": lambda s, a: _replay(s, a.until, a.database, a.quiet),
+}
+"""The subcommands that run once and exit, with the code each returns."""

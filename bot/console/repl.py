@@ -106,12 +106,15 @@ class Console:
         return True
 
     def show_files(self) -> None:
-        """Save the images the bot uploaded (summary charts) and say where they are."""
+        """Save the files the bot uploaded (summary charts, exports, calendars) and say
+        where they are."""
         for upload in self.slack.files[self.files_shown:]:
-            path = self.folder / f"{upload.id}.png"
+            suffix = Path(upload.title).suffix or ".png"
+            path = self.folder / f"{upload.id}{suffix}"
             path.write_bytes(upload.data)
             where = self.slack.channels.get(upload.channel, upload.channel)
-            self.say(f"[#{where}] image “{upload.title}”: {path}\n")
+            what = "image" if suffix == ".png" else "file"
+            self.say(f"[#{where}] {what} “{upload.title}”: {path}\n")
         self.files_shown = len(self.slack.files)
 
     async def meta(self, words: list[str]) -> bool:

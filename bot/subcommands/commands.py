@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.subcommands import (
     batches,
+    calendars,
     changes,
     deadlines,
     dossier,
@@ -120,6 +121,8 @@ def _features() -> Iterator[Command]:
     yield from _feature_commands(stats.COMMANDS,
                                  lambda s: stats.Numbers(s.stats, s.review, s.client)
                                  if s.stats else None, "The numbers are not set up in this bot.")
+    yield from _feature_commands(calendars.COMMANDS, lambda s: s.calendar,
+                                 "The deadlines calendar is not set up in this bot.")
 
 
 def _teller(client: AsyncWebClient | None

@@ -24,6 +24,7 @@ from workflows.model import Event, Jurisdiction
 from workflows.review import Review
 
 if TYPE_CHECKING:
+    from bot.subcommands.calendars import CalendarDesk
     from workflows.deadline_changes import Deadlines
     from workflows.dossier import Dossiers
     from workflows.muting import Mutes
@@ -72,6 +73,7 @@ class Services:
     deadlines: Deadlines | None = None
     mutes: Mutes | None = None
     stats: StatsService | None = None
+    calendar: CalendarDesk | None = None
 
 
 Handler = Callable[[Services, Caller, Args], Awaitable[Reply]]

@@ -26,10 +26,11 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import actions, commands, events, http_edge, middleware, shortcuts, views
+from bot.slack import actions, commands, events, feed, http_edge, middleware, shortcuts, views
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.evidence import EvidenceReader
+from bot.slack.links import SlackLinks
 from bot.slack.posting.announcements import Notifier, OutboxRelay
 from bot.slack.posting.pacing import Pacer
 from bot.slack.posting.reminders import SlackReminders
@@ -37,13 +38,15 @@ from bot.slack.posting.summaries import SlackSummaries
 from bot.slack.shared_files import FileHosts, SharedFiles
 from bot.slack.workers import Responder, Workers
 from bot.subcommands import commands as subcommands
+from bot.subcommands.calendars import CalendarDesk
 from bot.subcommands.commands import Services
 from bot.ui import diagram, timeline
 from bot.wiring.schedule import SummaryJobs
-from bot.wiring.settings import Settings
+from bot.wiring.settings import Mode, Settings
 from storage import open_store
 from storage.batches import StoredBatches
 from storage.evidence_folder import EvidenceFolder
+from storage.feeds import CalendarFeeds
 from storage.seen import EVENTS, REQUESTS, Seen
 from storage.stats import StatsStore
 from storage.store import Store
@@ -52,6 +55,7 @@ from workflows.batches import Batches
 from workflows.deadline_changes import Deadlines
 from workflows.definition import Definition
 from workflows.dossier import Dossiers
+from workflows.feeds import Calendars
 from workflows.machine import Workflow
 from workflows.muting import Mutes
 from workflows.ports import Clock, Directory
@@ -123,9 +127,12 @@ class Bot:
         task.add_done_callback(self.tasks.discard)
 
     def web_app(self) -> web.Application:
-        """The aiohttp app for HTTP mode: POST /slack/events and GET /healthz."""
+        """The aiohttp app for HTTP mode: POST /slack/events, GET /healthz and the
+        calendar feed (GET /calendar/<token>.ics)."""
         application = http_edge.web_app(self.app, EVENTS_PATH, self.signing_secret)
         application.router.add_get("/healthz", self._healthz)
+        if self.services.calendar is not None:
+            feed.add_feed(application, self.services.calendar.calendars)
         return application
 
     async def _healthz(self, request: web.Request) -> web.Response:
@@ -192,6 +199,14 @@ def make_summaries(store: Store, client: AsyncWebClient, clock: Clock, definitio
                           SummaryJobs(scheduler), clock, timezone, numbers)
 
 
+def calendar_desk(settings: Settings, review: Review, store: Store, client: AsyncWebClient,
+                  api_url: str) -> CalendarDesk:
+    """The deadlines calendar, its links opening Slack where the client talks to."""
+    calendars = Calendars(review, CalendarFeeds(store), SlackLinks(api_url, client))
+    return CalendarDesk(calendars, client, settings.review_public_url,
+                        http=settings.mode is not Mode.SOCKET)
+
+
 async def build(settings: Settings, access: SlackAccess, clock: Clock | None = None,
                 extra_admins: frozenset[str] = frozenset(), pace_seconds: float = 1.0) -> Bot:
     """``pace_seconds`` spaces posts to one channel (Slack allows about one a second);
@@ -219,20 +234,32 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     summaries = make_summaries(store, client, clock, definition, scheduler, settings.timezone,
                                numbers)
     batches = Batches(review, StoredBatches(store))
-    # The one place that says where the bot's token may go to read a shared file.
-    files = SharedFiles(client, FileHosts.for_api(access.api_url))
-    services = Services(review, subcommands.command_table(definition), summaries, batches,
-                        partial(diagram.upload_png, client), client, files,
-                        Record(review, store), evidence_reader(settings, files),
-                        make_dossiers(settings, store, clock, definition),
-                        Deadlines(review, store),
-                        Mutes(review, store), numbers)
-    bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services, files,
-              access.signing_secret)
+    services = make_services(settings, access, review, store, clock,
+                             (client, summaries, batches, numbers))
+    assert services.files is not None
+    bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services,
+              services.files, access.signing_secret)
     deps = listener_deps(bot)
     for surface in (middleware, commands, actions, views, shortcuts, events):
         surface.register(app, deps)
     return bot
+
+
+def make_services(settings: Settings, access: SlackAccess, review: Review, store: Store,
+                  clock: Clock, made: tuple[AsyncWebClient, SummaryService, Batches,
+                                            StatsService]) -> Services:
+    """Every subcommand's use cases, for the workflow in force (``made``: what ``build``
+    made already for other parts too)."""
+    client, summaries, batches, numbers = made
+    definition = review.workflow.definition
+    # The one place that says where the bot's token may go to read a shared file.
+    files = SharedFiles(client, FileHosts.for_api(access.api_url))
+    return Services(review, subcommands.command_table(definition), summaries, batches,
+                    partial(diagram.upload_png, client), client, files,
+                    Record(review, store), evidence_reader(settings, files),
+                    make_dossiers(settings, store, clock, definition), Deadlines(review, store),
+                    Mutes(review, store), numbers,
+                    calendar_desk(settings, review, store, client, access.api_url))
 
 
 def listener_deps(bot: Bot) -> Deps:

@@ -64,6 +64,9 @@ class Settings(BaseSettings):
     review_evidence_dir: Path | None = Field(
         None, description="Where to keep the bytes of files attached as evidence, by their "
                           "SHA-256 (unset: only their hash and Slack's link are kept)")
+    review_public_url: str | None = Field(
+        None, description="HTTP mode: the bot's address as calendar apps reach it (e.g. "
+                          "https://review.example.gov), for the calendar feed's links")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
 
     @field_validator("slack_bot_token")
@@ -86,6 +89,13 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("review_public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL, e.g. https://review.example.gov")
+        return value.rstrip("/") if value else None
 
     @field_validator("database_url")
     @classmethod

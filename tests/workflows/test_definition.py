@@ -111,6 +111,7 @@ TABLE_PERMISSIONS = {
     "extend": frozenset({Role.LEAD, Role.ADMIN}),
     "attach": RECORDERS,
     "mute": frozenset({Role.LEAD, Role.ADMIN}),
+    "feed": frozenset({Role.ADMIN}),
 }
 
 
@@ -399,7 +400,7 @@ MISTAKES = [
                   "dest, roles, guards"), id="unknown-key-in-a-step"),
     pytest.param("  role: [admin]\n", "  role: [admin]\n  delete: [admin]\n",
                  ("(permissions.delete)", "unknown key “delete” (known: add, alias, assign, "
-                  "order, role, summaries, seal, closed, extend, mute, attach)"),
+                  "order, role, summaries, seal, closed, extend, mute, attach, feed)"),
                  id="permission-for-an-unknown-command"),
     pytest.param("  - name: send", "  - name: add",
                  ("(step “add”, name)", "“add” is a command, not a step"),
