@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from storage.closures import closure_from
 from storage.database import Reader
 from storage.rows import grouped, jurisdiction_from, order_from, round_from
 from storage.writes import chunks
 from workflows.chain import Seal
+from workflows.closures import Closure
 from workflows.model import Jurisdiction
 from workflows.verification import StoredBlock, StoredEvent
 
@@ -69,3 +71,6 @@ class DossierReads:
         rows = await self._fetch("SELECT id, link FROM events WHERE id BETWEEN ? AND ?"
                                  " ORDER BY id", first_id, last_id)
         return [(int(r["id"]), r["link"]) for r in rows]
+
+    async def closures(self) -> list[Closure]:
+        return [closure_from(r) for r in await self._fetch("SELECT * FROM closures ORDER BY id")]

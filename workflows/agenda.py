@@ -15,12 +15,18 @@ jurisdictions in id order, their events merged in beside them in the same order.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from workflows.closures import Closure
+from workflows.deadline_changes import DEFAULT_KINDS, Kinds, derivations
+from workflows.derivation import EXTENDED, MOVED, rule_text
 from workflows.model import Event, Jurisdiction, Round
 from workflows.ports import ExportSource
+
+MOVES = (MOVED, EXTENDED)
+"""Events that move a running deadline: its new date is their ``to``."""
 
 PAGE = 1000
 """Jurisdictions (and events) read per query."""
@@ -57,11 +63,16 @@ class Entry:
     changed_at: datetime | None
     channel: str
     owner: str | None
+    derived: str = ""
+    """The deadline worked out on one line (``workflows.derivation.rule_text``)."""
 
     @property
     def rule(self) -> str:
-        """How the deadline was set, in words: "16 business days from the demand of
-        2017-11-15", "2017-06-30, given with the letter of 2017-04-21"."""
+        """How the deadline was counted: its derivation ("letter 2017-11-15 + 16
+        business days → due 2017-12-08 (FRCP 6(a))"), else how it was set, in words:
+        "16 business days from the demand of 2017-11-15"."""
+        if self.derived:
+            return self.derived
         given = f"the {self.round_kind} of {self.sent_on.isoformat()}"
         if not self.due_rule:
             text = f"set with {given}"
@@ -84,7 +95,7 @@ def moves(events: Iterable[Event], round_number: int) -> tuple[int, datetime | N
         detail = event.detail
         if isinstance(detail.get("round"), int):
             current = detail["round"]
-        due = detail.get("due_on")
+        due = detail.get("to") if event.kind in MOVES else detail.get("due_on")
         if current != round_number or not isinstance(due, str):
             continue
         if last is not None and due != last:
@@ -95,26 +106,30 @@ def moves(events: Iterable[Event], round_number: int) -> tuple[int, datetime | N
     return count, at
 
 
-def entry_of(j: Jurisdiction, events: list[Event], default_channel: str) -> Entry | None:
-    """``j``'s running deadline as an entry (None when no deadline is running)."""
+def entry_of(j: Jurisdiction, events: list[Event], default_channel: str,
+             closures: Sequence[Closure] = (), kinds: Kinds = DEFAULT_KINDS) -> Entry | None:
+    """``j``'s running deadline as an entry (None when no deadline is running), its
+    rule worked out with ``closures`` and the steps that pause and resume (``kinds``)."""
     current: Round | None = j.current_round
     due = j.due_on
     if current is None or due is None:
         return None
     sequence, changed_at = moves(events, current.number)
+    derived = rule_text(derivations(j, events, closures, kinds)[-1])
     return Entry(j.id, j.name, current.number, current.kind, current.sent_on, due,
-                 current.due_rule, sequence, changed_at, j.channel or default_channel, j.owner)
+                 current.due_rule, sequence, changed_at, j.channel or default_channel, j.owner,
+                 derived)
 
 
 async def entries(source: ExportSource, scope: Scope, default_channel: str,
-                  page: int = PAGE) -> AsyncIterator[Entry]:
+                  page: int = PAGE, kinds: Kinds = DEFAULT_KINDS) -> AsyncIterator[Entry]:
     """Every running deadline ``scope`` admits, in jurisdiction id order."""
-    history, after = _History(source, page), ""
+    history, after, closures = _History(source, page), "", await source.closures()
     while batch := await source.jurisdictions_after(after, page):
         for j in batch:
             own = await history.of(j.id)
-            found = entry_of(j, own, default_channel) if scope.admits(j, default_channel) \
-                else None
+            found = entry_of(j, own, default_channel, closures, kinds) \
+                if scope.admits(j, default_channel) else None
             if found is not None:
                 yield found
         after = batch[-1].id

@@ -13,13 +13,14 @@ deadline, by a count or to a date, with its reason in an ``extended`` event.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Protocol
 
 from workflows.closures import Closure, closed_days, parse_closure
 from workflows.deadlines import Calendar, DueSpec, calendar_for, parse_date
+from workflows.definition import Step
 from workflows.derivation import EXTENDED, MOVED, Derivation, derive
 from workflows.errors import BadInput, BeingImported, Code, Conflict, NotFound, StepRefused
 from workflows.lengths import MAX_NOTE, check_length
@@ -36,6 +37,15 @@ LISTED = 40
 """Moved deadlines an announcement names; the rest are counted."""
 Kinds = tuple[frozenset[str], frozenset[str]]
 """The steps that pause a round's clock, and those that resume it."""
+DEFAULT_KINDS: Kinds = (frozenset({"clarify"}), frozenset({"resume"}))
+"""Those of the packaged workflow."""
+
+
+def clock_steps(steps: Iterable[Step]) -> Kinds:
+    """The steps of a workflow that pause a round's clock, and those that resume it."""
+    steps = list(steps)
+    return (frozenset(s.name for s in steps if s.pauses),
+            frozenset(s.name for s in steps if s.resumes))
 
 
 class ClosureStore(Protocol):
@@ -92,9 +102,7 @@ class Deadlines:
         return j, derivations(j, events, await self.store.closures(), self._kinds())
 
     def _kinds(self) -> Kinds:
-        steps = self.review.workflow.definition.steps
-        return (frozenset(s.name for s in steps if s.pauses),
-                frozenset(s.name for s in steps if s.resumes))
+        return clock_steps(self.review.workflow.definition.steps)
 
     # -- closures ------------------------------------------------------------------------
 

@@ -271,6 +271,8 @@ def _off(calendar: Calendar, day: date) -> str:
     why = _why(calendar, day)
     if why.source == "weekend":
         return f"a {why.why}"
+    if why.source == "closure":  # its why names the closure: "snow day (closure #1)"
+        return f"a closure day, {why.day.isoformat()}: {why.why}"
     return f"{why.why} ({why.source})"
 
 

@@ -37,6 +37,9 @@ from datetime import date, datetime
 from typing import IO, Any, BinaryIO, Protocol
 
 from workflows.chain import Seal
+from workflows.closures import Closure
+from workflows.deadline_changes import DEFAULT_KINDS, Kinds, derivations
+from workflows.derivation import Derivation
 from workflows.dossier_chain import blocks_holding, prove
 from workflows.dossier_zip import member
 from workflows.errors import NotFound
@@ -78,6 +81,10 @@ class DossierSource(Protocol):
         """(id, link) of every event from ``first_id`` to ``last_id``, in id order."""
         ...
 
+    async def closures(self) -> list[Closure]:
+        """Every closure declared (withdrawn ones too), by id."""
+        ...
+
 
 class DossierStore(Protocol):
     def dossier(self) -> AbstractAsyncContextManager[DossierSource]: ...
@@ -102,6 +109,9 @@ class Chapter:
     """(seq, evidence) of each readable evidence event."""
     kept: dict[str, str] = field(default_factory=dict)
     """sha256 → the member holding the file's bytes (filled as the ZIP is written)."""
+    derivations: list[Derivation] = field(default_factory=list)
+    """How each round's deadline was counted (``workflows.derivation``), as
+    ``/review deadline`` shows it."""
 
     @property
     def timeline_path(self) -> str:
@@ -160,24 +170,28 @@ class Dossiers:
     """Making dossiers: read from one snapshot, written as a ZIP in a worker thread."""
 
     def __init__(self, store: DossierStore, render: Render, clock: Clock,
-                 evidence: EvidenceFiles | None = None) -> None:
+                 evidence: EvidenceFiles | None = None, kinds: Kinds = DEFAULT_KINDS) -> None:
         self.store, self.render, self.clock, self.evidence = store, render, clock, evidence
+        self.kinds = kinds
+        """The steps that pause and resume a round's clock, in the workflow in force."""
 
     async def write(self, ids: Sequence[str] | None, out: BinaryIO) -> Made:
         """The dossier of the jurisdictions ``ids`` (all of them if None) to ``out``."""
         async with self.store.dossier() as source:
             seal = await source.seal()
-            chapters = await _chapters(source, ids)
+            chapters = await _chapters(source, ids, self.kinds)
             chain = await _chain(source, chapters)
         stamp = Stamp(self.clock.now(), seal)
         return await asyncio.to_thread(write_zip, out, chapters, chain, stamp, self.render,
                                        self.evidence)
 
 
-async def _chapters(source: DossierSource, ids: Sequence[str] | None) -> list[Chapter]:
+async def _chapters(source: DossierSource, ids: Sequence[str] | None,
+                    kinds: Kinds) -> list[Chapter]:
     wanted = await source.ids() if ids is None else list(ids)
     found = await source.jurisdictions(wanted)
     stored = await source.events(wanted)
+    closures = await source.closures()
     chapters = []
     for jid in wanted:
         if jid not in found:
@@ -185,7 +199,8 @@ async def _chapters(source: DossierSource, ids: Sequence[str] | None) -> list[Ch
         events = [event_of(e) for e in stored.get(jid, [])]
         evidence = [(e.seq, item) for e in events if e.kind == EVIDENCE
                     for item in readable([e])]
-        chapters.append(Chapter(found[jid], stored.get(jid, []), events, evidence))
+        chapters.append(Chapter(found[jid], stored.get(jid, []), events, evidence,
+                                derivations=derivations(found[jid], events, closures, kinds)))
     return chapters
 
 

@@ -23,13 +23,12 @@ from datetime import date
 from typing import TextIO
 
 from workflows.closures import Closure
-from workflows.deadline_changes import Kinds, derivations
+from workflows.deadline_changes import DEFAULT_KINDS, Kinds, derivations
 from workflows.deadlines import Tier, TierBounds, calendar_for
 from workflows.derivation import EXTENDED
 from workflows.model import Event, Jurisdiction
 from workflows.ports import ExportSource
 
-DEFAULT_KINDS: Kinds = (frozenset({"clarify"}), frozenset({"resume"}))
 PAGE = 1000
 """Rows read per query."""
 

@@ -21,6 +21,7 @@ from datetime import datetime
 from typing import Protocol
 
 from workflows.agenda import Entry, Scope, entries
+from workflows.deadline_changes import clock_steps
 from workflows.ics import Feed, write_ics
 from workflows.review import Review
 
@@ -74,7 +75,9 @@ class Calendars:
         """Every running deadline ``scope`` admits, as one iCalendar file."""
         default = self.review.config.default_channel
         async with self.review.repo.snapshot() as source:
-            found: list[Entry] = [e async for e in entries(source, scope, default)]
+            kinds = clock_steps(self.review.workflow.definition.steps)
+            found: list[Entry] = [e async for e in entries(source, scope, default,
+                                                            kinds=kinds)]
         links = await self.links.links(sorted({e.channel for e in found}))
         feed = Feed(name, await self.store.review_id(), lambda e: links[e.channel],
                     self.review.now())

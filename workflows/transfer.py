@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TextIO
 
+from workflows.deadline_changes import clock_steps
 from workflows.errors import BeingImported, Conflict, NotPermitted
 from workflows.exports import (
     HISTORY_COLUMNS,
@@ -180,9 +181,7 @@ def by_line(errors: Iterable[str]) -> list[str]:
 async def export_state(review: Review, out: TextIO) -> int:
     """Where every jurisdiction stands today, as CSV; returns the number of rows."""
     async with review.repo.snapshot() as source:
-        steps = review.workflow.definition.steps
-        kinds = (frozenset(s.name for s in steps if s.pauses),
-                 frozenset(s.name for s in steps if s.resumes))
+        kinds = clock_steps(review.workflow.definition.steps)
         return await write_csv(STATE_COLUMNS, state_pages(source, review.today(), kinds=kinds),
                                out)
 

@@ -46,6 +46,9 @@ td.n { text-align: right; white-space: nowrap; }
 .hash, code { font: 8.5pt/1.3 "DejaVu Sans Mono", Menlo, Consolas, monospace;
               word-break: break-all; }
 .muted { color: #666; }
+ul.counted { list-style: none; padding: 0; margin: 0; font-size: 9.5pt; }
+ul.counted > li { margin: 0 0 .5rem; break-inside: avoid; page-break-inside: avoid; }
+ul.counted ol { margin: .15rem 0 0; padding-left: 1.4rem; }
 footer { margin-top: 2rem; color: #555; font-size: 8.5pt; border-top: 1px solid #d5d9de;
          padding-top: .5rem; }
 @page { margin: 16mm 14mm 18mm; }
@@ -67,6 +70,7 @@ def render(chapter: Chapter, stamp: Stamp, label_of: Label = str) -> str:
              _heading(chapter, stamp, label_of),
              _section("Rounds and deadlines", ("Round", "Demand", "Sent", "Due", "Outcome"),
                       [_round(r) for r in j.rounds], "No round has been sent."),
+             _counted(chapter),
              _section("Steps", ("#", "Date", "Step", "Who", "State", "Recorded"),
                       [_step(e, label_of) for e in chapter.events], "No step recorded."),
              _section("Court orders", ("Order", "Case", "Court", "Dated", "Blocks", "Lifted"),
@@ -119,6 +123,18 @@ def _round(r: Round) -> str:
     return _cells(_td(str(r.number)), _td(escape(r.kind)),
                   _td(escape(r.sent_on.isoformat()), "when"),
                   _td(escape(due + rule + paused)), _td(escape(outcome)))
+
+
+def _counted(chapter: Chapter) -> str:
+    """How each round's deadline was counted, step by step, as ``/review deadline``
+    shows it (with the rules it applies, holidays and closure days skipped)."""
+    if not chapter.derivations:
+        return ""
+    rounds = "".join(
+        f"<li><b>Round {d.round} ({escape(d.round_kind)})</b><ol>"
+        + "".join(f"<li>{escape(line)}</li>" for line in d.lines()) + "</ol></li>"
+        for d in chapter.derivations)
+    return f"<h2>How each deadline was counted</h2><ul class=\"counted\">{rounds}</ul>"
 
 
 def _step(e: Event, label_of: Label) -> str:

@@ -52,7 +52,7 @@ from storage.stats import StatsStore
 from storage.store import Store
 from storage.summaries import SummaryStore
 from workflows.batches import Batches
-from workflows.deadline_changes import Deadlines
+from workflows.deadline_changes import Deadlines, clock_steps
 from workflows.definition import Definition
 from workflows.dossier import Dossiers
 from workflows.feeds import Calendars
@@ -186,7 +186,7 @@ def make_dossiers(settings: Settings, store: Store, clock: Clock,
     folder's kept files when ``REVIEW_EVIDENCE_DIR`` is set."""
     folder = settings.review_evidence_dir
     return Dossiers(store, partial(timeline.render, label_of=definition.label_of), clock,
-                    EvidenceFolder(folder) if folder else None)
+                    EvidenceFolder(folder) if folder else None, clock_steps(definition.steps))
 
 
 def make_summaries(store: Store, client: AsyncWebClient, clock: Clock, definition: Definition,

@@ -75,10 +75,11 @@ async def test_every_running_deadline_is_one_all_day_event(harness: Harness) -> 
     assert b"DTSTART;VALUE=DATE:20180223" in uploaded.data
     assert int(chicago["SEQUENCE"]) == 0 and "DTSTAMP" in chicago
     description = str(chicago["DESCRIPTION"])
-    assert "Deadline: 2018-02-23, given with the letter of 2018-01-10." in description
+    assert ("Deadline: letter 2018-01-10, due on a date set (2018-02-23) → due 2018-02-23"
+            " (FRCP 6(a)).") in description  # the derivation /review deadline shows
     assert "app_redirect?channel=compliance-review&team=" in description
     [albany] = [e for uid, e in events.items() if uid.startswith("albany-")]
-    assert "20 business days from the letter of 2018-01-11" in str(albany["DESCRIPTION"])
+    assert "letter 2018-01-11 + 20 business days → due" in str(albany["DESCRIPTION"])
     assert "channel=east" in str(albany["URL"])
 
 
@@ -99,9 +100,19 @@ async def test_uids_are_stable_and_a_moved_deadline_raises_its_sequence(
     due = moved[uid].decoded("DTSTART")
     assert due > date(2018, 2, 23)  # the clock stood still for ten days
     assert int(moved[uid]["SEQUENCE"]) == 1 > int(before[uid]["SEQUENCE"])
-    assert f"moved once since (now {due.isoformat()})" in str(moved[uid]["DESCRIPTION"])
+    assert f"→ due {due.isoformat()} (FRCP 6(a); 1 pause)" in str(moved[uid]["DESCRIPTION"])
     albany = next(u for u in moved if u.startswith("albany-"))
     assert moved[albany]["SEQUENCE"] == before[albany]["SEQUENCE"]
+    # An extension and a closure day move it too: each raises the SEQUENCE once more.
+    extended = await harness.answer(LEAD, "extend chicago by=5 days reason=asked for time")
+    assert "2018-03-1" in extended.text, extended.text
+    later = events_of((await export(harness)).data)[uid]
+    assert int(later["SEQUENCE"]) == 2 and "1 pause, 1 extension" in str(later["DESCRIPTION"])
+    closed = await harness.answer(LEAD, f"closed {later.decoded('DTSTART')} reason=snow day")
+    assert "moved" in closed.text, closed.text
+    last = events_of((await export(harness)).data)[uid]
+    assert last.decoded("DTSTART") > later.decoded("DTSTART")
+    assert int(last["SEQUENCE"]) == 3 and "1 closure day" in str(last["DESCRIPTION"])
 
 
 async def test_owner_and_channel_filters(harness: Harness) -> None:

@@ -24,6 +24,7 @@ from storage.store import Store
 from tests.storage.conftest import BOTH, Clock
 from workflows import chain
 from workflows.chain import Fingerprint
+from workflows.deadline_changes import Deadlines
 from workflows.deadlines import DueSpec
 from workflows.dossier import HISTORY_COLUMNS, MANIFEST, Dossiers, manifest_bytes, self_hash
 from workflows.dossier_check import MAX_MEMBER, DossierReport, NotADossier, check_dossier
@@ -138,6 +139,23 @@ async def test_a_dossier_holds_the_record_and_checks_alone(
     other = checked(data, f"{seal.events}-{'0' * 20}")
     assert not other.intact and other.fingerprint_found and not other.fingerprint_matches
     assert not checked(data, "99-0123456789abcdef0123").fingerprint_found
+
+
+@BOTH
+async def test_the_timeline_shows_how_each_deadline_was_counted(
+        store: Store, review: Review, folder: Path) -> None:
+    """The derivation ``/review deadline`` shows, closure days included, is in the
+    dossier: Chicago's 30 days from 2018-01-24 end on Friday 2018-02-23; that day
+    declared closed, they end on Monday 2018-02-26 (FRCP 6(a)(3))."""
+    await review.add(LEAD, "chicago", "Chicago, IL", "city", "IL")
+    await review.take(LEAD, "chicago", "letter", date(2018, 1, 24), DueSpec(days=30))
+    await Deadlines(review, store).declare(LEAD, "2018-02-23", "snow day")
+    html = members(await made(store, review, None))["timeline/chicago.html"].decode()
+    counted = html[html.index("How each deadline was counted"):html.index("<h2>Steps")]
+    assert "Round 1 (letter)" in counted and "Letter 2018-01-24" in counted
+    assert ("the last day is a closure day, 2018-02-23: snow day (closure #1), so it moves"
+            " to the next open day (FRCP 6(a)(3))") in counted
+    assert counted.rstrip().endswith("<li>→ due 2018-02-26</li></ol></li></ul>")
 
 
 async def test_the_whole_review_is_recomputed_from_its_own_events(

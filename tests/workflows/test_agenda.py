@@ -1,6 +1,7 @@
 """How a round's moves are read from the history: any event whose detail carries a
-``due_on`` other than the one before it for the same round, whatever its kind (an
-extension or a moved deadline may say no ``round``: it speaks of the last one named)."""
+``due_on`` (or, for a deadline moved by a closure or an extension, a ``to``) other than
+the one before it for the same round (an event that names no ``round`` speaks of the
+last one named)."""
 
 from __future__ import annotations
 
@@ -23,11 +24,14 @@ def test_only_changes_of_the_rounds_due_date_count() -> None:
         event("evidence", 11, round=1),  # says nothing of the date
         event("clarify", 12, round=1, due_on=None),  # paused: no date running
         event("resume", 20, round=1, due_on="2018-03-05"),
-        event("deadline_moved", 21, due_on="2018-03-06"),  # no round: still round 1's
-        event("extend", 22, due_on="2018-03-06"),  # the same date: no move
+        # A closure day moved it (its new date is "to"); it was then "extended" to the
+        # date it had, which is no move.
+        event("deadline_moved", 21, round=1, **{"from": "2018-03-05", "to": "2018-03-06"}),
+        event("extended", 22, round=1, **{"from": "2018-03-06", "to": "2018-03-06"}),
+        event("note", 22, due_on="2018-03-09"),  # no round named: still round 1's
         event("finding", 23, round=2, due_on="2018-04-02"),
     ]
-    assert moves(history, 1) == (2, START + timedelta(days=21))
+    assert moves(history, 1) == (3, START + timedelta(days=22))
     assert moves(history, 2) == (0, START + timedelta(days=23))
     assert moves(history, 3) == (0, None)
 
