@@ -88,7 +88,9 @@ async def test_big_imports_leave_everyone_elses_commands_answered_within_a_secon
     assert (await harness.bot.store.page(Filters(), 0, 1))[1] == ROWS + 1
     slowest = {name: round(max(w), 2) for name, w in waits.items()}
     assert all(w < ANSWER_SECONDS for w in slowest.values()), (slowest, took)
-    assert len(waits["click"]) >= 2, (waits, took)  # they ran while the imports did
+    # Each round starts only while an import is still unanswered, so the first round at
+    # least ran beside them (on a quiet machine both imports take about half a second).
+    assert len(waits["click"]) >= 1, (waits, took)
 
 
 def _answered(posted: list[Posted], key: str) -> bool:
