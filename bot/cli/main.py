@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from bot.cli import calendar, dossier, stats, verify
+from bot.cli import backup, calendar, dossier, stats, verify
 from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.wiring import logs
 from bot.wiring.settings import Mode, Settings, SettingsError, describe, load_settings
@@ -48,7 +48,7 @@ def parser() -> argparse.ArgumentParser:
     sub = top.add_subparsers(dest="command")
     for add in (_run_parsers, _sweep_parser, _replay_parser, _import_parser, _role_parser,
                 _export_parser, calendar.add_parser, verify.add_parser, dossier.add_parser,
-                stats.add_parser):
+                stats.add_parser, backup.add_parsers):
         add(sub)
     return top
 
@@ -374,5 +374,7 @@ _RUNS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, in
                                     a.csv, a.as_of),
     "sweep": lambda s, a: _sweep(s, a.as_of),
     "replay": lambda s, a: _replay(s, a.until, a.database, a.quiet),
+    "backup": lambda s, a: backup.run_backup(s, a.output),
+    "restore": lambda s, a: backup.run_restore(s, a.file),
 }
 """The subcommands that run once and exit, with the code each returns."""
