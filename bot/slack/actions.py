@@ -63,6 +63,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
         caller = Caller(body["user"]["id"], where)
         await answer(respond, deps.run_command(caller, f"deadline {action.get('value', '')}"))
 
+    @app.action(cards.WORKFLOW_ACTION)
+    async def on_workflow(ack: AsyncAck, body: Body, action: Body,
+                          respond: AsyncRespond) -> None:
+        await ack()
+        caller = Caller(body["user"]["id"], str((body.get("channel") or {}).get("id", "")))
+        await answer(respond, deps.run_command(caller, f"workflow {action.get('value', '')}"))
+
     @app.action(re.compile(f"^({batches.BATCH_APPROVE}|{batches.BATCH_REJECT})$"))
     async def on_decide(ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond,
                         client: AsyncWebClient) -> None:
