@@ -31,6 +31,8 @@ from workflows.model import Jurisdiction
 SNOOZE_VALUE = re.compile(r"(\d{1,18}):(\d{1,2})", re.ASCII)
 """A snooze menu option's value: reminder id, business days."""
 Body = dict[str, Any]
+READERS = {deadlines.WHY_ACTION: "deadline", cards.WORKFLOW_ACTION: "workflow"}
+"""A card's buttons that only read: the command each runs on the jurisdiction."""
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -56,12 +58,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await answer(respond, open_order(deps, body["user"]["id"], action, body, client),
                      silent_when_empty=True)
 
-    @app.action(deadlines.WHY_ACTION)
-    async def on_why(ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
+    @app.action(re.compile(f"^({'|'.join(READERS)})$"))
+    async def on_read(ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
         await ack()
         where = str((body.get("channel") or {}).get("id", ""))
         caller = Caller(body["user"]["id"], where)
-        await answer(respond, deps.run_command(caller, f"deadline {action.get('value', '')}"))
+        command = READERS[action["action_id"]]
+        await answer(respond, deps.run_command(caller, f"{command} {action.get('value', '')}"))
 
     @app.action(re.compile(f"^({batches.BATCH_APPROVE}|{batches.BATCH_REJECT})$"))
     async def on_decide(ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond,

@@ -104,7 +104,10 @@ async def _roles(s: Services, caller: Caller, args: Args) -> Reply:
 
 
 async def _workflow(s: Services, caller: Caller, args: Args) -> Reply:
-    return await diagram.handle_workflow(s.review.workflow.definition, caller, args, s.upload)
+    name, text_only = diagram.wanted(args)
+    here = await s.review.resolve(name) if name else None
+    return await diagram.handle_workflow(s.review.workflow.definition, caller, text_only,
+                                         s.upload, here)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -121,6 +124,7 @@ COMMANDS: tuple[Command, ...] = (
     command("whoami", "whoami", "Your role, and what it lets you do.", _whoami),
     command("roles", "roles", "Who has which role.", _roles),
 )
-WORKFLOW = command("workflow", "workflow [text]", "The workflow in force as a diagram: "
-                   "Mermaid text, and a picture where Graphviz is installed.", _workflow,
-                   example="workflow")
+WORKFLOW = command("workflow", "workflow [<jurisdiction>] [text]",
+                   "The workflow in force as a diagram, with where a jurisdiction stands "
+                   "highlighted: Mermaid text, and a picture where Graphviz is installed.",
+                   _workflow, example="workflow chicago")

@@ -30,6 +30,8 @@ from workflows.mutes import Mute
 
 STEP_ACTION = "step_"
 ORDER_ACTION = "order_open"
+WORKFLOW_ACTION = "card_workflow"
+"""The card's "Workflow" button: `/review workflow <j>`, its state highlighted."""
 
 
 def card_value(j: Jurisdiction, step: str = "") -> str:
@@ -91,15 +93,21 @@ def card(j: Jurisdiction, recent: Sequence[Event], allowed: Sequence[str],
         blocks.append(section("*Recent history*\n"
                               + "\n".join(history_line(e, definition) for e in recent)))
     buttons = card_buttons(j, allowed, can_order, definition)
-    if j.rounds:  # "Why this date?": the deadline's derivation (``/review deadline``)
-        buttons = buttons or {"type": "actions", "block_id": "card", "elements": []}
-        buttons["elements"] = [*buttons["elements"][:24], why_button(j.id)]
+    buttons = buttons or {"type": "actions", "block_id": "card", "elements": []}
+    extra = [why_button(j.id)] if j.rounds else []  # the deadline's derivation
+    extra.append(workflow_button(j.id))
+    buttons["elements"] = [*buttons["elements"][:25 - len(extra)], *extra]
     if not allowed:
         blocks.append(context(steps_hint(allowed)))
     if buttons:
         blocks.append(buttons)
     text = f"{escape(j.name)}: {label(j.state)}, {deadline(j.due_on, j.us_state, today)}"
     return Reply(text, blocks)
+
+
+def workflow_button(jurisdiction_id: str) -> Block:
+    return {"type": "button", "action_id": WORKFLOW_ACTION, "value": jurisdiction_id,
+            "text": {"type": "plain_text", "text": "Workflow"}}
 
 
 def _round_text(j: Jurisdiction) -> str:

@@ -1,10 +1,13 @@
 """The workflow as a diagram: Mermaid text anywhere, a PNG where Graphviz is installed.
 
-``mermaid`` writes a stateDiagram-v2 with each step and who may take it on its edges
-(paste it into GitHub, mermaid.live or any Mermaid viewer). ``diagram_png`` draws the
-same graph with Graphviz's ``dot`` when the machine has it, and returns None when it
-does not. ``handle_workflow`` answers `/review workflow` with the Mermaid text and,
-given a way to upload, shares the PNG in the channel.
+``mermaid`` writes a stateDiagram-v2 (paste it into GitHub, mermaid.live or any Mermaid
+viewer) of what ``diagram_plan.plan`` says to draw: the main path first and bold, each
+step shared by (almost) every open state once from a dashed box, the other steps with
+who may take them (the roles most steps have are said once, in a note) and their
+guards. ``diagram_png`` draws the same with Graphviz's ``dot`` when the machine has it,
+and returns None when it does not. Either can highlight a jurisdiction's state.
+``handle_workflow`` answers `/review workflow [<jurisdiction>]` with the Mermaid text
+and, given a way to upload, shares the PNG in the channel.
 """
 
 from __future__ import annotations
@@ -12,8 +15,8 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,9 +25,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.subcommands.parsing import Args
 from bot.ui import render
+from bot.ui.diagram_plan import Plan, plan
 from bot.ui.render import Block, Reply
-from workflows.definition import RETURN, Definition
+from workflows.definition import Definition
 from workflows.errors import BadInput
+from workflows.model import Jurisdiction, Role
 
 if TYPE_CHECKING:
     from bot.subcommands.subcommand import CallerLike
@@ -37,65 +42,116 @@ Upload = Callable[[str, bytes], Awaitable[str | None]]
 """Shares a PNG in a channel; returns None when done, else why it could not."""
 
 
-@dataclass(frozen=True)
-class Edge:
-    """One arrow: a step from ``source`` to ``dest``, and what to write on it."""
-
-    source: str
-    dest: str
-    label: str
+MAIN_STYLE = "font-weight:bold,stroke-width:3px"
+SHARED_STYLE = "fill:#f4f4f4,stroke-dasharray:5 5"
+CURRENT_STYLE = "fill:#ffd54f,stroke:#e65100,stroke-width:3px"
+CURRENT_FILL = "#ffd54f"
 
 
-def edges(definition: Definition) -> list[Edge]:
-    """Every step from every source; a step back to the held state gets one arrow to
-    each state it can go back to."""
-    result = []
-    for step in definition.steps:
-        roles = "/".join(sorted(role.value for role in step.roles))
-        for source in step.sources:
-            guards = step.guards.get(source, ())
-            label = f"{step.name} ({roles}" + (f", if {' and '.join(guards)}" if guards else "")
-            backs = definition.held_sources(source) if step.dest == RETURN else [step.dest]
-            back = ", back" if step.dest == RETURN else ""
-            result += [Edge(source, dest, f"{label}{back})") for dest in backs]
-    return result
+def default_roles(drawing: Plan) -> frozenset[Role]:
+    """The roles most arrows name: left off the arrows and said once in the legend."""
+    counts = Counter([e.roles for e in drawing.edges] + [s.roles for s in drawing.shared])
+    return counts.most_common(1)[0][0] if counts else frozenset()
 
 
-def mermaid(definition: Definition) -> str:
-    """A Mermaid stateDiagram-v2: the states with their labels, the start, each step
-    (with who may take it and its guards) and the final states."""
+def short(label: str, roles: frozenset[Role], usual: frozenset[Role]) -> str:
+    """``label`` without the roles when they are the ``usual`` ones."""
+    if roles != usual:
+        return label
+    name, _, rest = label.partition(" (")
+    rest = rest.partition(", ")[2] if ", " in rest else ")"
+    return name if rest == ")" else f"{name} ({rest}"
+
+
+def legend(definition: Definition, drawing: Plan | None = None) -> str:
+    """What the picture leaves unsaid: who may take the unmarked steps, the main path."""
+    drawing = drawing or plan(definition)
+    usual = default_roles(drawing)
+    said = f"Unmarked steps are for {_roles_text(usual)}. " if usual else ""
+    return f"{said}Bold is the main path, {' → '.join(drawing.main)}."
+
+
+def box_label(but: tuple[str, ...]) -> str:
+    return "from any open state" + (f" but {', '.join(but)}" if but else "")
+
+
+def mermaid(definition: Definition, current: str | None = None) -> str:
+    """A Mermaid stateDiagram-v2: the states with their labels, the start, the main
+    path, the other steps (with who may take them and their guards), each shared
+    step once from a dashed box, the final states; ``current`` highlighted."""
+    drawing = plan(definition)
+    usual = default_roles(drawing)
     lines = ["stateDiagram-v2"]
     lines += [f'    state "{_quoted(label)}" as {state}'
               for state, label in definition.states.items()]
+    lines += [f'    state "{box_label(but)}" as {box}' for but, box in drawing.boxes.items()]
     lines.append(f"    [*] --> {definition.initial}")
-    lines += [f"    {e.source} --> {e.dest}: {e.label}" for e in edges(definition)]
+    lines += [f"    {e.source} --> {e.dest}: {short(e.label, e.roles, usual)}"
+              for e in drawing.edges]
+    lines += [f"    {drawing.boxes[s.but]} --> {s.dest}: {short(s.label, s.roles, usual)}"
+              for s in drawing.shared]
     lines += [f"    {state} --> [*]" for state in definition.final_states()]
+    lines.append(f"    note left of {definition.initial}: {legend(definition, drawing)}")
+    lines += _classes(drawing, current)
     return "\n".join(lines) + "\n"
 
 
-def graphviz(definition: Definition) -> str:
-    """The same graph in Graphviz's DOT language."""
-    lines = ["digraph workflow {", "    rankdir=LR;",
+def _classes(drawing: Plan, current: str | None) -> list[str]:
+    lines = [f"    classDef main {MAIN_STYLE}", f"    class {','.join(drawing.main)} main"]
+    if drawing.boxes:
+        lines += [f"    classDef shared {SHARED_STYLE}",
+                  f"    class {','.join(drawing.boxes.values())} shared"]
+    if current:
+        lines += [f"    classDef current {CURRENT_STYLE}", f"    class {current} current"]
+    return lines
+
+
+def graphviz(definition: Definition, current: str | None = None) -> str:
+    """The same picture in Graphviz's DOT language."""
+    drawing = plan(definition)
+    usual = default_roles(drawing)
+    lines = ["digraph workflow {", "    rankdir=LR; concentrate=true; nodesep=0.3; ranksep=0.6;",
+             f'    labelloc=b; fontname="Helvetica"; label="{_dot(legend(definition, drawing))}";',
              '    node [shape=box, style=rounded, fontname="Helvetica"];',
-             '    edge [fontname="Helvetica", fontsize=10];',
+             '    edge [fontname="Helvetica", fontsize=10, color="#555555"];',
              '    "[*]" [shape=point, width=0.2];',
              '    "[end]" [shape=doublecircle, label="", width=0.15];']
-    lines += [f'    "{state}" [label="{_dot(label)}\\n({state})"];'
+    lines += [f'    "{state}" [{_node(state, label, drawing, current)}];'
               for state, label in definition.states.items()]
-    lines.append(f'    "[*]" -> "{definition.initial}";')
-    lines += [f'    "{e.source}" -> "{e.dest}" [label="{_dot(e.label)}"];'
-              for e in edges(definition)]
+    lines += [f'    "{box}" [label="{_dot(box_label(but))}", style="dashed,rounded"];'
+              for but, box in drawing.boxes.items()]
+    lines.append(f'    "[*]" -> "{definition.initial}" [weight=10];')
+    lines += [f'    "{e.source}" -> "{e.dest}" [label="{_dot(short(e.label, e.roles, usual))}"'
+              + (', penwidth=2.5, weight=10, color="black"' if e.main else "") + "];"
+              for e in drawing.edges]
+    lines += [f'    "{drawing.boxes[s.but]}" -> "{s.dest}" '
+              f'[label="{_dot(short(s.label, s.roles, usual))}", style=dashed];'
+              for s in drawing.shared]
     lines += [f'    "{state}" -> "[end]";' for state in definition.final_states()]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def diagram_png(definition: Definition) -> bytes | None:
+def _node(state: str, label: str, drawing: Plan, current: str | None) -> str:
+    attributes = f'label="{_dot(label)}\\n({state})"'
+    if state in drawing.main:
+        attributes += ", penwidth=2, group=main"
+    if state == current:
+        attributes += f', style="rounded,filled", fillcolor="{CURRENT_FILL}", penwidth=3'
+    return attributes
+
+
+def _roles_text(roles: frozenset[Role]) -> str:
+    names = sorted(role.value for role in roles)
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+def diagram_png(definition: Definition, current: str | None = None) -> bytes | None:
     """The diagram as a PNG drawn by Graphviz, or None when ``dot`` is not installed."""
     dot = shutil.which("dot")
     if dot is None:
         return None
-    drawn = subprocess.run([dot, "-Tpng"], input=graphviz(definition).encode(),
+    drawn = subprocess.run([dot, "-Tpng"], input=graphviz(definition, current).encode(),
                            capture_output=True, timeout=DOT_SECONDS, check=True)
     return drawn.stdout
 
@@ -114,28 +170,45 @@ async def upload_png(client: AsyncWebClient, channel: str, png: bytes) -> str | 
 # -- the command ---------------------------------------------------------------------
 
 
-async def handle_workflow(definition: Definition, caller: CallerLike, args: Args,
-                          upload: Upload | None = None) -> Reply:
-    """`/review workflow [text]`: the Mermaid text, and (without ``text``) the PNG shared
-    in the caller's channel when a renderer and ``upload`` are there."""
-    if args.words not in ([], ["text"]):
-        raise BadInput("`workflow` takes nothing after it, or `text` for the text alone.")
+def wanted(args: Args) -> tuple[str, bool]:
+    """`workflow [<jurisdiction>] [text]`: the jurisdiction's words, and text alone?"""
+    words = list(args.words)
+    text_only = bool(words) and words[-1].lower() == "text"
+    if args.options:
+        raise BadInput("`workflow` takes a jurisdiction and `text`, nothing with “=”.")
+    return " ".join(words[:-1] if text_only else words), text_only
+
+
+async def handle_workflow(definition: Definition, caller: CallerLike, text_only: bool = False,
+                          upload: Upload | None = None, here: Jurisdiction | None = None
+                          ) -> Reply:
+    """`/review workflow [<jurisdiction>] [text]`: the Mermaid text, with ``here``'s
+    state highlighted, and (without ``text``) the PNG shared in the caller's channel
+    when a renderer and ``upload`` are there."""
     name = Path(definition.source).name
+    current = here.state if here else None
     about = (f"{len(definition.states)} states and {len(definition.step_names)} steps, "
-             f"from `{name}`. Paste the text into any Mermaid viewer (GitHub, mermaid.live) "
-             "to draw it.")
-    blocks = [render.header(f"The workflow ({name})"), render.context(about)]
-    blocks += code_sections(mermaid(definition), render.MAX_BLOCKS - 3)
-    if not args.words:
-        blocks.append(render.context(await _picture(definition, caller, upload)))
-    return Reply(f"The workflow as a Mermaid diagram ({name})", blocks)
+             f"from `{name}`. {legend(definition)} Paste the text into any Mermaid viewer "
+             "(GitHub, mermaid.live) to draw it.")
+    title = f"The workflow ({name})"
+    if here:
+        title = f"{here.name} in the workflow ({name})"
+        label = render.escape(definition.label_of(here.state))
+        about = (f"*{render.escape(here.name)}* is at _{label}_ (`{here.state}`), "
+                 "highlighted. " + about)
+    blocks = [render.header(title), render.context(about)]
+    blocks += code_sections(mermaid(definition, current), render.MAX_BLOCKS - 3)
+    if not text_only:
+        blocks.append(render.context(await _picture(definition, caller, upload, current)))
+    return Reply(f"{render.escape(title)} as a Mermaid diagram", blocks)
 
 
-async def _picture(definition: Definition, caller: CallerLike, upload: Upload | None) -> str:
+async def _picture(definition: Definition, caller: CallerLike, upload: Upload | None,
+                   current: str | None) -> str:
     if upload is None or not caller.channel:
         return "No picture here: this bot does not post files in this place."
     try:
-        png = await asyncio.to_thread(diagram_png, definition)
+        png = await asyncio.to_thread(diagram_png, definition, current)
     except (OSError, subprocess.SubprocessError) as error:
         return f"The picture could not be drawn ({type(error).__name__})."
     if png is None:
@@ -165,7 +238,8 @@ def code_sections(text: str, limit: int) -> list[Block]:
 
 
 def _quoted(text: str) -> str:
-    return text.replace('"', "#quot;")
+    """Text inside a Mermaid string: ``#`` starts an entity code there."""
+    return text.replace("#", "#35;").replace('"', "#quot;")
 
 
 def _dot(text: str) -> str:
