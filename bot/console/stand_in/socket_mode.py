@@ -74,6 +74,8 @@ class SocketModeMethods(Workspace):
         self.unanswered: list[Envelope] = []  # commands and clicks whose ack never came
         self.ignored_payloads: list[dict[str, Any]] = []
         self.lost_acks: list[dict[str, Any]] = []
+        self.sent_on: dict[str, int] = {}  # envelope id -> the connection (1, 2, …) it went on
+        self._numbers: dict[web.WebSocketResponse, int] = {}
         self._to_lose = 0
         self._waiting: list[Envelope] = []  # for the next connection
         self._in_flight: dict[str, tuple[Envelope, web.WebSocketResponse]] = {}
@@ -93,6 +95,7 @@ class SocketModeMethods(Workspace):
         async with self._changed:
             self.sockets.append(socket)
             self.connections += 1
+            self._numbers[socket] = self.connections
             await socket.send_json({
                 "type": "hello", "num_connections": len(self.sockets),
                 "debug_info": {"host": "stand-in", "approximate_connection_time": 18060},
@@ -150,6 +153,7 @@ class SocketModeMethods(Workspace):
             return
         self._in_flight[envelope.envelope_id] = (envelope, open_[-1])
         self.delivered.append(envelope)
+        self.sent_on[envelope.envelope_id] = self._numbers[open_[-1]]
         # A connection closing under our feet: its close sends the envelope again.
         with contextlib.suppress(ConnectionError):
             await open_[-1].send_json(envelope.message())
@@ -201,6 +205,10 @@ class SocketModeMethods(Workspace):
         opened = self.connections
         await self.disconnect(reason)
         await self.wait_for_socket(timeout, opened + 1)
+        await self.close_draining()
+
+    async def close_draining(self) -> None:
+        """Close the connections told to go that the bot has not closed itself."""
         for socket in list(self._draining):
             await socket.close()
 
