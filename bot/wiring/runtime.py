@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 from aiohttp import web
 
@@ -13,6 +14,9 @@ from bot.slack.channels import check_default_channel
 from bot.wiring.app import Bot
 from bot.wiring.schedule import add_periodic_jobs
 from bot.wiring.settings import Settings
+
+if TYPE_CHECKING:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
 log = logging.getLogger(__name__)
 SOCKET_CLOSE_SECONDS = 2
@@ -61,17 +65,28 @@ async def serve_http(bot: Bot, settings: Settings) -> None:
         await runner.cleanup()
 
 
-async def serve_socket(bot: Bot, settings: Settings, app_token: str) -> None:
+async def start_socket(bot: Bot, app_token: str) -> AsyncSocketModeHandler:
+    """Connect to Slack over Socket Mode (``apps.connections.open`` with ``app_token``);
+    the handler reconnects by itself when Slack asks it to or the connection drops."""
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     handler = AsyncSocketModeHandler(bot.app, app_token)
     await handler.connect_async()  # type: ignore[no-untyped-call]  # Bolt leaves it unannotated
+    return handler
+
+
+async def stop_socket(handler: AsyncSocketModeHandler) -> None:
+    # The SDK's close waits up to its ping interval (10 s) for the socket to wind
+    # down; the process is leaving anyway.
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(handler.close_async(),  # type: ignore[no-untyped-call]  # as above
+                               SOCKET_CLOSE_SECONDS)
+
+
+async def serve_socket(bot: Bot, settings: Settings, app_token: str) -> None:
+    handler = await start_socket(bot, app_token)
     log.info("Socket Mode: connected")
     try:
         await work_until_signalled(bot, settings)
     finally:
-        # The SDK's close waits up to its ping interval (10 s) for the socket to wind
-        # down; the process is leaving anyway.
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(handler.close_async(),  # type: ignore[no-untyped-call]  # as above
-                                   SOCKET_CLOSE_SECONDS)
+        await stop_socket(handler)

@@ -41,8 +41,8 @@ async def events(h: Harness) -> list[tuple[int, str, str]]:
 
 
 async def test_a_message_recorded_as_albanys_response_shows_in_its_card(
-        harness: Harness) -> None:
-    h = harness
+        transported: Harness) -> None:
+    h = transported
     await team(h)
     file_id = h.slack.share("albany-response.pdf", PDF, ANALYST, TEAM_CHANNEL)
     seen = len(h.slack.modals)
@@ -142,8 +142,8 @@ async def test_the_response_form_takes_a_file_as_evidence(harness: Harness) -> N
 
 
 async def test_the_jurisdiction_menu_offers_what_was_typed_to_readers_only(
-        harness: Harness) -> None:
-    h = harness
+        transported: Harness) -> None:
+    h = transported
     await team(h)
     await h.answer(ANALYST, 'add albany-county "Albany County, NY <!channel>" kind=county')
     for n in range(120):

@@ -53,7 +53,8 @@ async def test_a_card_has_a_button_for_exactly_each_allowed_step(harness: Harnes
     assert "confirm" in lead["step_close"]
 
 
-async def test_a_click_takes_the_step_and_redraws_the_card(harness: Harness) -> None:
+async def test_a_click_takes_the_step_and_redraws_the_card(transported: Harness) -> None:
+    harness = transported
     await team(harness)
     card = await card_for(harness, ANALYST)
     status, key = await harness.sender.click(harness.session, ANALYST,
@@ -85,7 +86,8 @@ async def test_a_stale_card_is_refused_and_redrawn(harness: Harness) -> None:
     assert len(fresh) == 1 and "step_threaten" in json.dumps(fresh[0].blocks)
 
 
-async def test_a_step_that_needs_input_opens_its_form(harness: Harness) -> None:
+async def test_a_step_that_needs_input_opens_its_form(transported: Harness) -> None:
+    harness = transported
     await team(harness)
     await harness.answer(ANALYST, "insufficient chicago date=2017-07-05")
     card = await card_for(harness, LEAD)
@@ -147,7 +149,8 @@ async def test_court_order_form(harness: Harness) -> None:
     assert j.orders[0].blocks == frozenset({"finding", "threaten", "subpoena", "approve"})
 
 
-async def test_add_form_from_the_bare_command(harness: Harness) -> None:
+async def test_add_form_from_the_bare_command(transported: Harness) -> None:
+    harness = transported
     await harness.answer(ADMIN, "role <@UANALYST|a> analyst")
     status, _ = await harness.sender.post(
         harness.session, harness.sender.form(ANALYST, "add", "CREVIEW", "bare"))

@@ -44,7 +44,9 @@ async def _home(h: Harness, user: str) -> dict[str, object]:
     raise AssertionError(f"no App Home published for {user}")
 
 
-async def test_guests_read_nothing_unless_given_a_role(harness: Harness) -> None:
+async def test_guests_read_nothing_unless_given_a_role(
+        transported: Harness) -> None:
+    harness = transported
     await seed(harness)
     harness.slack.guests.add(GUEST)
     await refused_everywhere(harness, GUEST)

@@ -10,6 +10,8 @@ conversations) and ``socket_mode``. What it records is in ``records``.
 
 ``sender.SlackSender`` plays Slack's side of a slash command: it builds the same form
 body, signs it with the signing secret (v0 HMAC-SHA256) and POSTs it to the bot. In
-Socket Mode the stand-in is also the websocket end (``apps.connections.open`` hands out
-its URL) and ``send_over_socket`` delivers the same command as a Socket Mode envelope.
+Socket Mode the stand-in is also the websocket end (``socket_mode``:
+``apps.connections.open`` hands out its URL, envelopes go out and acks come back,
+connections are refreshed or dropped as Slack does), and ``socket_sender.SocketSender``
+sends what ``SlackSender`` sends as envelopes instead of signed POSTs.
 """
