@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
 async def _serve(settings: Settings) -> None:
     from bot.wiring.app import SlackAccess, build
     from bot.wiring.runtime import serve_http, serve_socket
-    from bot.wiring.start_check import check_token
+    from bot.wiring.start_check import check_tokens
 
     assert settings.slack_bot_token is not None
     secret = settings.slack_signing_secret
@@ -163,9 +163,11 @@ async def _serve(settings: Settings) -> None:
     gc.collect()
     gc.freeze()
     try:
-        await check_token(bot.app.client, settings.slack_api_url)
-        if settings.mode is Mode.SOCKET and settings.slack_app_token is not None:
-            await serve_socket(bot, settings, settings.slack_app_token.get_secret_value())
+        app_token = (settings.slack_app_token.get_secret_value()
+                     if settings.mode is Mode.SOCKET and settings.slack_app_token else None)
+        await check_tokens(bot.app.client, settings.slack_api_url, app_token)
+        if app_token is not None:
+            await serve_socket(bot, settings, app_token)
         else:
             await serve_http(bot, settings)
     finally:

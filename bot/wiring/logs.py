@@ -65,7 +65,7 @@ def configure(level: str, form: str = "text") -> None:
 
 
 def json_formatter() -> logging.Formatter:
-    """One JSON object a record: time, level, logger, message (and exc_info)."""
-    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
-                         rename_fields={"asctime": "time", "levelname": "level",
-                                        "name": "logger"})
+    """One JSON object a record: time (ISO 8601, UTC), level, logger, message (and
+    exc_info)."""
+    return JsonFormatter("%(levelname)s %(name)s %(message)s", timestamp="time",
+                         rename_fields={"levelname": "level", "name": "logger"})

@@ -14,7 +14,7 @@ from aiohttp import ClientSession
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.console.stand_in.server import LocalSlack
-from bot.wiring.start_check import is_placeholder
+from bot.wiring.start_check import APP, is_placeholder
 from tests.bot.test_cli import env, free_port, healthy
 
 pytestmark = pytest.mark.slow
@@ -57,9 +57,29 @@ async def test_a_token_slack_refuses_stops_the_bot_with_one_line(tmp_path: Path,
     assert asked == ([] if token == "xoxb-..." else ["auth.test"] * 2)
 
 
+@pytest.mark.parametrize("app_token", ["xapp-not-the-right-one", "xapp-..."])
+async def test_an_app_token_slack_refuses_stops_socket_mode_with_one_line(
+        tmp_path: Path, app_token: str) -> None:
+    slack = LocalSlack(token="xoxb-the-real-one", app_token="xapp-the-real-one")
+    await slack.start()
+    try:
+        process = await start(tmp_path, SLACK_BOT_TOKEN=slack.token, SLACK_APP_TOKEN=app_token,
+                              SLACK_API_URL=slack.api_url)
+        code, lines = await finished(process)
+    finally:
+        await slack.stop()
+    assert code == 2, lines
+    assert len(lines) == 2 and "Traceback" not in "".join(lines), lines
+    assert "Slack: the bot is review-bot" in lines[0]  # the bot token was fine
+    assert lines[1].startswith("review-bot: SLACK_APP_TOKEN ")
+    assert ("placeholder" if app_token == "xapp-..." else "invalid_auth") in lines[1]
+    assert not slack.sockets
+
+
 def test_a_placeholder_is_told_from_a_token() -> None:
     assert all(map(is_placeholder, ["xoxb-...", "xoxb-…", "xoxb-", "xoxb-…-…"]))
     assert not is_placeholder("xoxb-1234-5678-abcdef")
+    assert is_placeholder("xapp-...", APP.prefix) and not is_placeholder("xapp-1-A0", APP.prefix)
 
 
 async def test_the_stand_in_answers_auth_test_as_slack_does() -> None:
