@@ -8,9 +8,9 @@ content), which aiosqlite prints with every statement.
 
 ``LOG_FORMAT=json`` writes each record as one JSON object a line (python-json-logger):
 ``time``, ``level``, ``logger``, ``message`` and, for an error, ``exc_info`` (the
-traceback, as one string). The scheduler's lines about each run of each job ("Running
-job …", "… executed successfully", every few seconds) are left out unless
-``LOG_LEVEL=DEBUG``; its warnings (a missed or failed run) stay.
+traceback, as one string). The scheduler's INFO lines about each run of each job
+("Running job …", "… executed successfully", every few seconds) and each job added are
+left out unless ``LOG_LEVEL=DEBUG``; its warnings (a missed or failed run) stay.
 """
 
 from __future__ import annotations
@@ -23,8 +23,9 @@ from pythonjsonlogger.json import JsonFormatter
 QUIET_AT_DEBUG = ("aiosqlite", "asyncpg", "slack_sdk.webhook")
 """Loggers whose DEBUG lines are SQL with its parameters, or a response URL with the
 answer's body; they log at INFO at the most."""
-QUIET_BELOW_DEBUG = ("apscheduler.executors.default",)
-"""Loggers that say something about every run of every job: WARNING unless DEBUG."""
+QUIET_BELOW_DEBUG = ("apscheduler.executors.default", "apscheduler.scheduler")
+"""The scheduler's loggers, which say something about every run of every job (and each
+job added at start): WARNING unless DEBUG."""
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 _RESPONSE_URL = re.compile(
