@@ -31,12 +31,12 @@ _METHOD = re.compile(r"[a-zA-Z]+(?:\.[a-zA-Z]+){0,4}")
 
 
 class Metrics:
-    """The bot's instruments. ``commands`` are the subcommands' names that may be
+    """The bot's instruments. ``command_names`` are the subcommands' names that may be
     labels (``command_name``); the composition root sets them from the workflow."""
 
     def __init__(self, commands: Iterable[str] = ()) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
-        self.commands = frozenset(commands)
+        self.command_names = frozenset(commands)
         r = self.registry
         self.answered = Counter("review_bot_commands", "Slash commands answered, by "
                                 "subcommand and outcome (ok, refused, error)",
@@ -80,7 +80,7 @@ class Metrics:
         if not words:
             return "help"
         name = words[0].lower()
-        return name if name in self.commands else UNKNOWN
+        return name if name in self.command_names else UNKNOWN
 
     def acked(self, received: float) -> None:
         """A command acked; ``received`` is when it arrived (``time.monotonic()``)."""

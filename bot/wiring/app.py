@@ -156,9 +156,9 @@ class Bot:
         await self.store.read("SELECT 1 AS ok")
         return web.json_response({"ok": True, "schema": self.store.schema_version})
 
-    async def scrape(self, request: web.Request) -> web.StreamResponse:
+    async def scrape(self, request: web.Request) -> web.Response:
         """``GET /metrics`` (Prometheus' text format)."""
-        return await observe.metrics_handler(self.metrics, self.store)(request)
+        return await observe.exposition(self.metrics, self.store)
 
     async def close(self) -> None:
         await self.workers.close(CLOSE_WAIT_SECONDS)
@@ -179,6 +179,8 @@ def retry_handlers() -> list[AsyncRetryHandler]:
 
 
 def slack_client(access: SlackAccess) -> AsyncWebClient:
+    """A client of ``access``'s Web API with the bot's retries (the bot's own is Bolt's:
+    ``slack_app``)."""
     return AsyncWebClient(token=access.token, base_url=access.api_url,
                           retry_handlers=retry_handlers())
 
@@ -267,7 +269,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     services = make_services(settings, access, review, store, clock,
                              (client, summaries, batches, numbers))
     assert services.files is not None
-    metrics.commands = frozenset(services.commands)
+    metrics.command_names = frozenset(services.commands)
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services,
               services.files, access.signing_secret, metrics=metrics)
     deps = listener_deps(bot)
