@@ -27,7 +27,9 @@ LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0, 
 DATABASE_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
                     2.5, 10.0)
 _WORD = re.compile(r"[a-z][a-z0-9_]{0,59}")
-_METHOD = re.compile(r"[a-zA-Z]+(?:\.[a-zA-Z]+){0,4}")
+_METHOD = re.compile(r"[a-zA-Z]+(?:\.[a-zA-Z]+){1,4}")
+"""A Web API method (each has a dot: chat.postMessage); an upload address, which ends
+in an id, is not one."""
 
 
 class Metrics:

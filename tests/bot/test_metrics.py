@@ -138,9 +138,11 @@ def test_labels_come_from_small_fixed_sets() -> None:
         "show", "show", "help", "unknown"]
     metrics.slack_answered("chat.postMessage", 200, "Weird <Code> from a proxy")
     metrics.slack_answered("https://evil/../x y", 200, "invalid_auth")
+    metrics.slack_answered("CwABAAAAXAoAAZ", 200, "upload_failed")  # an upload's address
     found = {tuple(s.labels.values()) for f in metrics.registry.collect()
              for s in f.samples if s.name == "review_bot_slack_api_errors_total"}
-    assert found == {("chat.postMessage", "other"), ("other", "invalid_auth")}
+    assert found == {("chat.postMessage", "other"), ("other", "invalid_auth"),
+                     ("other", "upload_failed")}
 
 
 async def test_socket_mode_serves_metrics_and_healthz_on_a_port_of_its_own(
