@@ -4,6 +4,7 @@ prometheus_client's own parser."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -39,13 +40,24 @@ def value(samples: Samples, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
+async def answered(session: ClientSession, url: str, commands: int) -> tuple[str, Samples]:
+    """The exposition once ``commands`` answers are counted: an answer is counted just
+    after the stand-in has it, so a scrape right then may come a moment early."""
+    for _ in range(100):
+        text, samples = await scrape(session, url)
+        if value(samples, "review_bot_answer_seconds_count") >= commands:
+            return text, samples
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{commands} answers were never counted")
+
+
 async def test_commands_are_counted_by_name_and_outcome_and_timed(harness: Harness) -> None:
     await harness.answer(ADMIN, 'add chicago "Chicago, IL" state=IL')
     await harness.answer(ADMIN, "show chicago")
     await harness.answer(ADMIN, "show nowhere")  # refused: no such jurisdiction
     await harness.answer(ADMIN, "frobnicate chicago")  # refused: no such command
     await harness.answer(ADMIN, "")  # help
-    text, samples = await scrape(harness.session, harness.url)
+    text, samples = await answered(harness.session, harness.url, 5)
     count = "review_bot_commands_total"
     assert value(samples, count, command="add", outcome="ok") == 1
     assert value(samples, count, command="show", outcome="ok") == 1
@@ -109,7 +121,7 @@ async def test_each_bot_counts_on_a_registry_of_its_own(tmp_path: Path) -> None:
     (tmp_path / "two").mkdir()
     async with running(tmp_path / "one") as one, running(tmp_path / "two") as two:
         await one.answer(ADMIN, "help")
-        _, first = await scrape(one.session, one.url)
+        _, first = await answered(one.session, one.url, 1)
         _, second = await scrape(two.session, two.url)
     assert value(first, "review_bot_commands_total", command="help", outcome="ok") == 1
     assert value(second, "review_bot_commands_total", command="help", outcome="ok") == 0
@@ -153,7 +165,7 @@ async def test_socket_mode_serves_metrics_and_healthz_on_a_port_of_its_own(
                                        "127.0.0.1", 0)
     try:
         url = f"http://127.0.0.1:{port}"
-        _, samples = await scrape(harness.session, url)
+        _, samples = await answered(harness.session, url, 1)
         assert value(samples, "review_bot_commands_total", command="help", outcome="ok") == 1
         async with harness.session.get(url + "/healthz") as response:
             assert response.status == 200 and (await response.json())["ok"] is True

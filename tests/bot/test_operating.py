@@ -13,9 +13,11 @@ import pytest
 from aiohttp import ClientSession
 from prometheus_client.parser import text_string_to_metric_families
 
+from bot.console.stand_in.sender import SlackSender
 from bot.console.stand_in.server import LocalSlack
 from bot.wiring.start_check import APP, is_placeholder
 from tests.bot.test_cli import env, free_port, healthy
+from tests.bot.test_metrics import answered, value
 
 pytestmark = pytest.mark.slow
 
@@ -159,14 +161,17 @@ async def test_socket_mode_serves_metrics_on_its_own_port(tmp_path: Path) -> Non
                           METRICS_PORT=str(port), HOST="127.0.0.1")
     try:
         await slack.wait_for_socket(timeout=20)
+        sender = SlackSender("unused: socket mode", "unused", slack)
+        await slack.send_over_socket(sender.fields("UBOSS", "help", "CREVIEW", "s1"))
+        await slack.wait_for(lambda p: p.response_key == "s1", timeout=10)
         async with ClientSession() as session:
             await healthy(session, port)
-            async with session.get(f"http://127.0.0.1:{port}/metrics") as response:
-                assert response.status == 200
-                assert "review_bot_ack_seconds_bucket" in await response.text()
+            _, samples = await answered(session, f"http://127.0.0.1:{port}", 1)
     finally:
         process.send_signal(signal.SIGTERM)
         code, lines = await finished(process)
         await slack.stop()
     assert code == 0, lines
     assert any(f"metrics on 127.0.0.1:{port}" in line for line in lines), lines
+    assert value(samples, "review_bot_commands_total", command="help", outcome="ok") == 1
+    assert value(samples, "review_bot_ack_seconds_count") == 1
