@@ -16,6 +16,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeAlias
 
+from storage.timing import Timing
+
 Row: TypeAlias = Any
 """A result row: ``row["column"]`` (``sqlite3.Row`` or ``asyncpg.Record``)."""
 
@@ -64,6 +66,9 @@ class Staging(Protocol):
 
 class Database(Protocol):
     schema_version: int
+    timing: Timing
+    """Where the engine reports how long its reads, transactions and ledger writes took
+    (``storage.timing``)."""
     skip_locked: str
     """Appended to the ``SELECT`` that picks rows to claim: ``FOR UPDATE SKIP LOCKED``
     where other processes may claim at the same moment, empty where writes are

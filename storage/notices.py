@@ -42,6 +42,13 @@ class Notices(StoreBase):
         rows = await self.read(f"{_NOTICES} ORDER BY o.id LIMIT ?", limit)
         return [_notice(r) for r in rows]
 
+    async def outbox_depth(self) -> int:
+        """How many notices wait to be posted (counted on the pending rows' partial
+        index, so cheap however long the outbox's history)."""
+        rows = await self.read("SELECT count(*) AS n FROM outbox"
+                               " WHERE sent_at IS NULL AND dropped_at IS NULL")
+        return int(rows[0]["n"])
+
     async def claim_notices(self, now: datetime, lease: timedelta,
                             limit: int) -> list[PendingNotice]:
         """Take up to ``limit`` notices no relay is posting, oldest first, until

@@ -10,7 +10,7 @@ Migrations run under an advisory lock, so replicas starting together migrate onc
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -19,6 +19,7 @@ import asyncpg
 from storage.database import DuplicateKey, Ledger, Row, numbered
 from storage.migrations import after, available
 from storage.store import Store
+from storage.timing import Timing
 
 POOL_SIZE = 10
 MIGRATION_LOCK = 0x7265766965  # any number; the same for every replica
@@ -62,6 +63,7 @@ class PostgresDatabase:
     def __init__(self, pool: Any, schema_version: int) -> None:
         self._pool = pool
         self.schema_version = schema_version
+        self.timing = Timing()
 
     @classmethod
     async def open(cls, url: str, pool_size: int = POOL_SIZE) -> PostgresDatabase:
@@ -77,8 +79,11 @@ class PostgresDatabase:
     async def close(self) -> None:
         await self._pool.close()
 
+    def transaction(self) -> AbstractAsyncContextManager[Connection]:
+        return self.timing.around("transaction", self._transaction())
+
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Connection]:
+    async def _transaction(self) -> AsyncIterator[Connection]:
         async with self._pool.acquire() as conn, conn.transaction():
             yield Connection(conn)
 
@@ -88,13 +93,19 @@ class PostgresDatabase:
         return None
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
-        return list(await self._pool.fetch(_sql(sql), *args))
+        with self.timing.measure("read"):
+            return list(await self._pool.fetch(_sql(sql), *args))
 
     async def remember(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
                        prune_before: float | None) -> set[str]:
         """One statement whatever the number of keys (arrays, ``unnest``), in a
         transaction that does not wait for the WAL flush; the primary key makes one of
         two replicas inserting a key at once wait for the other, then see it."""
+        with self.timing.measure("remember"):
+            return await self._remember(ledger, seen, prune_before)
+
+    async def _remember(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
+                        prune_before: float | None) -> set[str]:
         table, column = ledger.table, ledger.column
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute("SET LOCAL synchronous_commit = off")

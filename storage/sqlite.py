@@ -21,6 +21,7 @@ from storage import runs
 from storage.database import DuplicateKey, Ledger, Row
 from storage.migrations import migrate
 from storage.store import Store
+from storage.timing import Timing
 from workflows.ports import StagedChange
 
 BUSY_TIMEOUT_MS = 10_000
@@ -227,6 +228,7 @@ class SqliteDatabase:
         self._lock = asyncio.Lock()
         self._staging_lock = asyncio.Lock()
         self._ledgers: _Ledgers | None = None
+        self.timing = Timing()
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteDatabase:
@@ -248,7 +250,7 @@ class SqliteDatabase:
 
     def transaction(self) -> AbstractAsyncContextManager[Connection]:
         """BEGIN IMMEDIATE … COMMIT on the writer connection, one at a time."""
-        return _transaction(self._writer, self._lock)
+        return self.timing.around("transaction", _transaction(self._writer, self._lock))
 
     @asynccontextmanager
     async def staging(self) -> AsyncIterator[_Staging]:
@@ -266,10 +268,16 @@ class SqliteDatabase:
                 await conn.close()
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
-        return await self._reader.fetch(sql, *args)
+        with self.timing.measure("read"):
+            return await self._reader.fetch(sql, *args)
 
     async def remember(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
                        prune_before: float | None) -> set[str]:
+        with self.timing.measure("remember"):
+            return await self._remember(ledger, seen, prune_before)
+
+    async def _remember(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
+                        prune_before: float | None) -> set[str]:
         async with self._lock:
             ledgers = self._ledger_connection()
             if prune_before is None and (fresh := ledgers.write(ledger, seen)) is not None:

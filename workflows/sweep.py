@@ -59,6 +59,8 @@ SNOOZE_SPANS = {1: "tomorrow", 5: "next week"}
 class SweepReport:
     at: datetime
     in_hours: bool
+    claimed: int = 0
+    """Taken from the store to post (each then posted, dropped or put back)."""
     posted: int = 0
     messages: int = 0
     recovered: int = 0
@@ -92,6 +94,7 @@ class Sweeper:
             claim = uuid.uuid4().hex
             due = await self.store.claim_reminders(now, claim, self.default_channel,
                                                    self.claim_limit)
+            report.claimed += len(due)
             await self._post(claim, due, now, report)
             if len(due) < self.claim_limit or report.failed_channels:
                 return report  # all taken, or Slack is refusing: the next sweep goes on

@@ -17,6 +17,7 @@ from bot.cli import backup, calendar, dossier, stats, verify
 from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.wiring import logs
 from bot.wiring.settings import Mode, Settings, SettingsError, describe, load_settings
+from bot.wiring.start_check import TokenRefused
 from storage import StoreUnavailable
 from workflows.ports import Clock
 
@@ -121,7 +122,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as error:
         print(f"review-bot: setting {error}", file=sys.stderr)
         return 2
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     command = args.command or "run"
     try:
         run = _RUNS.get(command)
@@ -135,6 +136,9 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(_serve(settings))
     except KeyboardInterrupt:
         pass
+    except TokenRefused as error:
+        print(f"review-bot: {error}", file=sys.stderr)
+        return 2
     except StoreUnavailable as error:
         print(f"review-bot: cannot open the database {settings.database_name}: {error}",
               file=sys.stderr)
@@ -145,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
 async def _serve(settings: Settings) -> None:
     from bot.wiring.app import SlackAccess, build
     from bot.wiring.runtime import serve_http, serve_socket
+    from bot.wiring.start_check import check_tokens
 
     assert settings.slack_bot_token is not None
     secret = settings.slack_signing_secret
@@ -158,8 +163,11 @@ async def _serve(settings: Settings) -> None:
     gc.collect()
     gc.freeze()
     try:
-        if settings.mode is Mode.SOCKET and settings.slack_app_token is not None:
-            await serve_socket(bot, settings, settings.slack_app_token.get_secret_value())
+        app_token = (settings.slack_app_token.get_secret_value()
+                     if settings.mode is Mode.SOCKET and settings.slack_app_token else None)
+        await check_tokens(bot.app.client, settings.slack_api_url, app_token)
+        if app_token is not None:
+            await serve_socket(bot, settings, app_token)
         else:
             await serve_http(bot, settings)
     finally:

@@ -23,6 +23,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.metrics import ERROR, OK, REFUSED
 from bot.slack.deps import Deps
 from bot.subcommands.commands import card
 from bot.ui import render
@@ -44,20 +45,22 @@ def as_response(reply: Reply) -> dict[str, Any]:
 
 
 async def answer(respond: Respond, work: Awaitable[Reply],
-                 silent_when_empty: bool = False) -> None:
+                 silent_when_empty: bool = False) -> str:
     """Run ``work`` and respond with its reply, its refusal, or an apology. An empty
-    reply (the work opened a form instead) is not sent when ``silent_when_empty``."""
+    reply (the work opened a form instead) is not sent when ``silent_when_empty``.
+    Returns the outcome, for the metrics: ``ok``, ``refused`` or ``error``."""
+    outcome = OK
     try:
         reply = await work
     except ReviewError as error:
-        reply = render.refusal(error)
+        reply, outcome = render.refusal(error), REFUSED
     except Exception:
         reference = secrets.token_hex(4)
         log.exception("unexpected error, reference %s", reference)
-        reply = render.unexpected(reference)
-    if silent_when_empty and not reply.text and not reply.blocks:
-        return
-    await respond(**as_response(reply))
+        reply, outcome = render.unexpected(reference), ERROR
+    if not (silent_when_empty and not reply.text and not reply.blocks):
+        await respond(**as_response(reply))
+    return outcome
 
 
 async def redraw(respond: Respond, review: Review, user: str, j: Jurisdiction,

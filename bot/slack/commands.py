@@ -10,8 +10,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
 
-from bot.slack.answers import answer
+from bot.slack import stopwatch
+from bot.slack.answers import Respond, answer
 from bot.slack.deps import Deps
 from bot.subcommands.commands import SLASH, Caller
 from bot.ui.render import Reply
@@ -19,11 +21,21 @@ from bot.ui.render import Reply
 
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.command(SLASH)
-    async def on_review(ack: AsyncAck, command: dict[str, Any]) -> None:
+    async def on_review(ack: AsyncAck, command: dict[str, Any],
+                        context: AsyncBoltContext) -> None:
         await ack()
+        received = stopwatch.received(context)
+        deps.metrics.acked(received)
         respond = deps.responder.to(command["response_url"])
-        deps.workers.submit(lambda: answer(respond, run_command(deps, command),
-                                           silent_when_empty=True), command["user_id"])
+        deps.workers.submit(lambda: answer_command(deps, command, respond, received),
+                            command["user_id"])
+
+
+async def answer_command(deps: Deps, command: dict[str, Any], respond: Respond,
+                         received: float) -> None:
+    """Answer the command at its response_url; count it and time it from ``received``."""
+    outcome = await answer(respond, run_command(deps, command), silent_when_empty=True)
+    deps.metrics.command_answered(command.get("text", ""), outcome, received)
 
 
 async def run_command(deps: Deps, command: dict[str, Any]) -> Reply:

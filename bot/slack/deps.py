@@ -9,12 +9,13 @@ rest of the bot, and no module of bot/slack/ needs to import the composition roo
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Protocol
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.metrics import Metrics
 from bot.slack.evidence import EvidenceReader
 from bot.slack.workers import Responder, Workers
 from bot.subcommands.commands import Caller
@@ -66,3 +67,5 @@ class Deps:
     """Reads files shared in Slack as evidence (forms, the message shortcut)."""
     mutes: Mutes | None = None
     """The mutes of reminders in force, shown on cards and App Home."""
+    metrics: Metrics = field(default_factory=Metrics)
+    """What the listeners count and time (``bot/metrics.py``)."""

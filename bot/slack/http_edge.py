@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
+
+from bot.slack.stopwatch import RECEIVED
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +40,7 @@ def web_app(app: AsyncApp, path: str, signing_secret: str | None,
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        received = time.monotonic()
         body = await _body(request, body_seconds)
         if verifier is not None and not _signed(verifier, request, body):
             return web.json_response({"error": "invalid request"}, status=401)
@@ -48,6 +52,7 @@ def web_app(app: AsyncApp, path: str, signing_secret: str | None,
             log.warning("refused a signed request that cannot be parsed (%s)",
                         type(error).__name__)
             return web.json_response({"error": "malformed request"}, status=400)
+        bolt_request.context[RECEIVED] = received
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     application = web.Application(client_max_size=MAX_BODY)

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.async_handler import AsyncRetryHandler
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -26,7 +27,19 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack import actions, commands, events, feed, http_edge, middleware, shortcuts, views
+from bot.metrics import Metrics
+from bot.slack import (
+    actions,
+    commands,
+    events,
+    feed,
+    http_edge,
+    middleware,
+    shortcuts,
+    stopwatch,
+    views,
+)
+from bot.slack.api_watch import Watch
 from bot.slack.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.evidence import EvidenceReader
@@ -41,6 +54,7 @@ from bot.subcommands import commands as subcommands
 from bot.subcommands.calendars import CalendarDesk
 from bot.subcommands.commands import Services
 from bot.ui import diagram, timeline
+from bot.wiring import observe
 from bot.wiring.schedule import SummaryJobs
 from bot.wiring.settings import Mode, Settings
 from storage import open_store
@@ -119,6 +133,8 @@ class Bot:
     tasks: set[asyncio.Task[object]] = field(default_factory=set)
     workers: Workers = field(default_factory=Workers)
     responder: Responder = field(default_factory=Responder)
+    metrics: Metrics = field(default_factory=Metrics)
+    """What the bot counts and times, served at ``GET /metrics``."""
 
     def spawn(self, work: Coroutine[object, object, object]) -> None:
         """Run ``work`` after the current reply; ``close`` waits for it."""
@@ -127,17 +143,22 @@ class Bot:
         task.add_done_callback(self.tasks.discard)
 
     def web_app(self) -> web.Application:
-        """The aiohttp app for HTTP mode: POST /slack/events, GET /healthz and the
-        calendar feed (GET /calendar/<token>.ics)."""
+        """The aiohttp app for HTTP mode: POST /slack/events, GET /healthz, GET /metrics
+        and the calendar feed (GET /calendar/<token>.ics)."""
         application = http_edge.web_app(self.app, EVENTS_PATH, self.signing_secret)
-        application.router.add_get("/healthz", self._healthz)
+        application.router.add_get("/healthz", self.healthz)
+        application.router.add_get(observe.METRICS_PATH, self.scrape)
         if self.services.calendar is not None:
             feed.add_feed(application, self.services.calendar.calendars)
         return application
 
-    async def _healthz(self, request: web.Request) -> web.Response:
+    async def healthz(self, request: web.Request) -> web.Response:
         await self.store.read("SELECT 1 AS ok")
         return web.json_response({"ok": True, "schema": self.store.schema_version})
+
+    async def scrape(self, request: web.Request) -> web.Response:
+        """``GET /metrics`` (Prometheus' text format)."""
+        return await observe.exposition(self.metrics, self.store)
 
     async def close(self) -> None:
         await self.workers.close(CLOSE_WAIT_SECONDS)
@@ -151,16 +172,28 @@ class Bot:
         await self.store.close()
 
 
-def slack_client(access: SlackAccess) -> AsyncWebClient:
-    return AsyncWebClient(
-        token=access.token,
-        base_url=access.api_url,
-        retry_handlers=[
-            AsyncRateLimitErrorRetryHandler(max_retry_count=5),
+def retry_handlers() -> list[AsyncRetryHandler]:
+    return [AsyncRateLimitErrorRetryHandler(max_retry_count=5),
             AsyncServerErrorRetryHandler(max_retry_count=3),
-            AsyncConnectionErrorRetryHandler(max_retry_count=3),
-        ],
-    )
+            AsyncConnectionErrorRetryHandler(max_retry_count=3)]
+
+
+def slack_client(access: SlackAccess) -> AsyncWebClient:
+    """A client of ``access``'s Web API with the bot's retries (the bot's own is Bolt's:
+    ``slack_app``)."""
+    return AsyncWebClient(token=access.token, base_url=access.api_url,
+                          retry_handlers=retry_handlers())
+
+
+def slack_app(access: SlackAccess, metrics: Metrics) -> AsyncApp:
+    """Bolt's app, its client on ``access``'s Web API with retries, every response
+    counted (``Watch``). Bolt makes the client from the token: given a client of ours
+    while SLACK_BOT_TOKEN is in the environment, it warns that the token will be unused."""
+    app = AsyncApp(token=access.token, signing_secret=access.signing_secret or "",
+                   request_verification_enabled=access.signing_secret is not None)
+    app.client.base_url = access.api_url
+    app.client.retry_handlers = [Watch(metrics), *retry_handlers()]
+    return app
 
 
 def make_review(settings: Settings, store: Store, clock: Clock,
@@ -214,12 +247,10 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     clock = clock or SystemClock()
     sys.setswitchinterval(SWITCH_INTERVAL)
     store = await open_store(settings.database_url)
-    client = slack_client(access)
-    app = AsyncApp(
-        client=client,
-        signing_secret=access.signing_secret or "",
-        request_verification_enabled=access.signing_secret is not None,
-    )
+    metrics = Metrics()
+    observe.time_database(store, metrics)
+    app = slack_app(access, metrics)
+    client = app.client
     review = make_review(settings, store, clock, extra_admins, SlackDirectory(client))
     policy = review.config.policy
     pacer = Pacer(pace_seconds)
@@ -227,8 +258,9 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     label = definition.label_of
     relay = OutboxRelay(store, Notifier(client, pacer), clock, definition)
     store.notices_added = relay.nudge  # every surface's announcements, drained at once
-    sweeper = Sweeper(store, SlackReminders(client, clock, settings.timezone, pacer, label),
-                      clock, policy, settings.review_channel, label)
+    sweeper = observe.CountedSweeper(
+        metrics, store, SlackReminders(client, clock, settings.timezone, pacer, label), clock,
+        policy, settings.review_channel, label)
     scheduler = AsyncIOScheduler(timezone=settings.timezone)
     numbers = StatsService(StatsStore(store), definition)
     summaries = make_summaries(store, client, clock, definition, scheduler, settings.timezone,
@@ -237,10 +269,11 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     services = make_services(settings, access, review, store, clock,
                              (client, summaries, batches, numbers))
     assert services.files is not None
+    metrics.command_names = frozenset(services.commands)
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services,
-              services.files, access.signing_secret)
+              services.files, access.signing_secret, metrics=metrics)
     deps = listener_deps(bot)
-    for surface in (middleware, commands, actions, views, shortcuts, events):
+    for surface in (stopwatch, middleware, commands, actions, views, shortcuts, events):
         surface.register(app, deps)
     return bot
 
@@ -267,4 +300,4 @@ def listener_deps(bot: Bot) -> Deps:
     return Deps(bot.review, bot.app.client, partial(subcommands.run, bot.services),
                 bot.batches, bot.sweeper.snooze, bot.store, Seen(bot.store.db, REQUESTS),
                 Seen(bot.store.db, EVENTS), bot.workers, bot.responder, bot.services.evidence,
-                bot.services.mutes)
+                bot.services.mutes, bot.metrics)

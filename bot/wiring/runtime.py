@@ -12,6 +12,7 @@ from aiohttp import web
 
 from bot.slack.channels import check_default_channel
 from bot.wiring.app import Bot
+from bot.wiring.observe import serve_metrics
 from bot.wiring.schedule import add_periodic_jobs
 from bot.wiring.settings import Settings
 
@@ -57,7 +58,7 @@ async def work_until_signalled(bot: Bot, settings: Settings) -> None:
 
 async def serve_http(bot: Bot, settings: Settings) -> None:
     runner, port = await start_http(bot, settings.host, settings.port)
-    log.info("HTTP mode: listening on %s:%s (POST /slack/events, GET /healthz)",
+    log.info("HTTP mode: listening on %s:%s (POST /slack/events, GET /healthz, GET /metrics)",
              settings.host, port)
     try:
         await work_until_signalled(bot, settings)
@@ -86,7 +87,21 @@ async def stop_socket(handler: AsyncSocketModeHandler) -> None:
 async def serve_socket(bot: Bot, settings: Settings, app_token: str) -> None:
     handler = await start_socket(bot, app_token)
     log.info("Socket Mode: connected")
+    metrics = await start_metrics(bot, settings)
     try:
         await work_until_signalled(bot, settings)
     finally:
+        if metrics is not None:
+            await metrics.cleanup()
         await stop_socket(handler)
+
+
+async def start_metrics(bot: Bot, settings: Settings) -> web.AppRunner | None:
+    """Socket Mode's own small server for GET /metrics and GET /healthz, on
+    ``METRICS_PORT`` if it is set."""
+    if settings.metrics_port is None:
+        return None
+    runner, port = await serve_metrics(bot.scrape, bot.healthz, settings.host,
+                                       settings.metrics_port)
+    log.info("Socket Mode: metrics on %s:%s (GET /metrics, GET /healthz)", settings.host, port)
+    return runner

@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
     database_url: str = Field("sqlite:///review.db", description="Where the data lives: "
                               "sqlite:///file.db or postgresql://…/db")
-    host: str = Field("0.0.0.0", description="HTTP mode: address to listen on")
+    host: str = Field("0.0.0.0", description="HTTP mode (and METRICS_PORT): address to "
+                                             "listen on")
     port: int = Field(3000, ge=1, le=65535, description="HTTP mode: port to listen on")
     review_admins: str = Field("", description="Comma-separated Slack user IDs who are admins")
     review_channel: str = Field("#compliance-review", description="Default team channel")
@@ -67,7 +68,13 @@ class Settings(BaseSettings):
     review_public_url: str | None = Field(
         None, description="HTTP mode: the bot's address as calendar apps reach it (e.g. "
                           "https://review.example.gov), for the calendar feed's links")
+    metrics_port: int | None = Field(
+        None, ge=1, le=65535, description="Socket Mode: port serving GET /metrics and GET "
+                                          "/healthz (e.g. 9464; unset: none). HTTP mode "
+                                          "serves them on PORT")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
+    log_format: str = Field("text", description="text (one line a record) or json (one "
+                                                "JSON object a line)")
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -151,6 +158,13 @@ class Settings(BaseSettings):
         if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ValueError("must be DEBUG, INFO, WARNING or ERROR")
         return value.upper()
+
+    @field_validator("log_format")
+    @classmethod
+    def _log_format(cls, value: str) -> str:
+        if value.strip().lower() not in ("text", "json"):
+            raise ValueError("must be text or json")
+        return value.strip().lower()
 
     @model_validator(mode="after")
     def _credentials(self) -> Settings:
