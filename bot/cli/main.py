@@ -10,6 +10,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable, Coroutine
+from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -46,11 +47,15 @@ def parser() -> argparse.ArgumentParser:
         prog="review-bot",
         description="A Slack bot for running a multi-jurisdiction compliance review.",
         epilog=_settings_epilog(), formatter_class=argparse.RawDescriptionHelpFormatter)
+    top.add_argument("--version", action="version",
+                     version=f"%(prog)s {metadata.version('review-bot')}")
     sub = top.add_subparsers(dest="command")
     for add in (_run_parsers, _sweep_parser, _replay_parser, _import_parser, _role_parser,
                 _export_parser, calendar.add_parser, verify.add_parser, dossier.add_parser,
                 stats.add_parser, backup.add_parsers):
         add(sub)
+    for listed in sub._choices_actions:  # `review-bot X --help` opens with what X does
+        sub.choices[listed.dest].description = listed.help
     return top
 
 
@@ -87,7 +92,7 @@ def _import_parser(sub: Subparsers) -> None:
         "import", help="import a CSV file, all or nothing: jurisdictions (a header like "
                        "data/jurisdictions.csv) or past events (a header like "
                        "data/record.csv); any bad line and nothing is imported")
-    imports.add_argument("file", type=Path)
+    imports.add_argument("file", type=Path, help="the CSV file to import")
     imports.add_argument("--dry-run", action="store_true",
                          help="check every line and report; change nothing")
     imports.add_argument("--as", dest="user", metavar="USER_ID",
@@ -110,7 +115,8 @@ def _role_parser(sub: Subparsers) -> None:
 def _export_parser(sub: Subparsers) -> None:
     export = sub.add_parser("export", help="write CSV: where every jurisdiction stands "
                                            "(state) or every event recorded (history)")
-    export.add_argument("what", choices=("state", "history"))
+    export.add_argument("what", choices=("state", "history"),
+                        help="state: one row per jurisdiction; history: one per event")
     export.add_argument("--output", "-o", type=Path, metavar="FILE",
                         help="write to FILE (default: standard output)")
 

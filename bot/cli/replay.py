@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from importlib import resources
 from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
@@ -34,7 +35,9 @@ from workflows.ports import Filters
 from workflows.replay import Action, Row, acting_role, actions, read_rows
 from workflows.summary import Subscription, parse_schedule
 
-DATA = Path(__file__).resolve().parents[2] / "data"
+DATA = Path(str(resources.files("workflows") / "data"))
+"""The record (record.csv, jurisdictions.csv), packaged with the workflow: the same
+files as the checkout's data/ folder, so an installed bot replays without a checkout."""
 ADMIN, ANALYST, LEAD = "URECORDADMIN", "URECORDANALYST", "URECORDLEAD"
 MORNING, SWEEP = time(8, 0), time(10, 0)
 
