@@ -6,11 +6,11 @@ exactly the commands that run, the steps of a team's own workflow file included.
 
 from __future__ import annotations
 
-from bot.subcommands.context import SLASH, Caller, Command, Commands, Services, command, status_key
+from bot.subcommands.context import Caller, Command, Services, command, status_key
+from bot.subcommands.guide import help_reply
 from bot.subcommands.parsing import Args
 from bot.ui import cards, diagram, pages, render
 from bot.ui.render import Reply
-from workflows.definition import Definition
 from workflows.errors import BadInput
 from workflows.model import Jurisdiction
 from workflows.muting import Mutes
@@ -21,31 +21,6 @@ PAGE_SIZE = 20
 RECENT = 5
 EVIDENCE_SHOWN = 5
 """Files a card lists as evidence (the first ones); `history` lists them all."""
-
-
-def help_reply(name: str | None, commands: Commands, definition: Definition) -> Reply:
-    """All the ``commands``, or one in detail (``list`` with the statuses of
-    ``definition``, the workflow in force)."""
-    if name:
-        return _one_command(name, commands, definition)
-    lines = [f"`{cmd.usage}` — {cmd.summary}" for cmd in commands.values()]
-    blocks = [render.header("Compliance review commands"), *render.sections(lines)]
-    blocks.append(render.context(
-        "Dates are YYYY-MM-DD; a deadline is a date, “30 days” or “20 business days”. "
-        "Jurisdictions are found by id, alias, name or the start of one (nyc, cook). "
-        f"`{SLASH} help <command>` shows one in detail."))
-    return Reply("Compliance review commands", blocks)
-
-
-def _one_command(name: str, commands: Commands, definition: Definition) -> Reply:
-    cmd = commands.get(name.lower())
-    if cmd is None:
-        raise BadInput(f"There is no command “{name}”. `{SLASH} help` lists them.")
-    lines = [f"*{cmd.usage}*", cmd.summary] + ([f"Example: `{cmd.example}`"]
-                                               if cmd.example else [])
-    if cmd.name == "list":
-        lines.append("Statuses:\n" + pages.states_help(definition.states))
-    return Reply(cmd.usage, render.sections(lines))
 
 
 async def _help(s: Services, caller: Caller, args: Args) -> Reply:
@@ -63,8 +38,19 @@ async def _list(s: Services, caller: Caller, args: Args) -> Reply:
     page = args.page()
     items, total = await s.review.page(filters, page, PAGE_SIZE)
     shown = " ".join(f"{k}={v}" for k, v in args.options.items() if k != "page")
+    _check_page(page, total, f"list {shown}".strip())
     return pages.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown,
                               label=definition.label_of)
+
+
+def _check_page(page: int, total: int, again: str) -> None:
+    """Refuse a page past the last, naming the last (``again`` is the command without
+    its page)."""
+    last = max(1, -(-total // PAGE_SIZE))
+    if page > last:
+        shown = render.escape(again) + (f" page={last}" if last > 1 else "")
+        raise BadInput(f"There is no page {page}: {total:,} in all, so the last is page "
+                       f"{last} (`{shown}`).")
 
 
 async def _show(s: Services, caller: Caller, args: Args) -> Reply:
@@ -86,6 +72,7 @@ async def _history(s: Services, caller: Caller, args: Args) -> Reply:
     j = await s.review.resolve(" ".join(args.words))
     page = args.page()
     events, total = await s.review.history(j, page, PAGE_SIZE)
+    _check_page(page, total, f"history {j.id}")
     return pages.history_page(j, events, total, page, PAGE_SIZE,
                               definition=s.review.workflow.definition)
 
