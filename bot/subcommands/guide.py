@@ -31,7 +31,7 @@ GROUPS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 """(key for ``help <key>``, title, its commands). Every command no other group names
 (the workflow's steps, whatever a team's file adds) is a step."""
-MOST_USED = ("show chicago", "list status=insufficient", "letter chicago due=30 days",
+MOST_USED = ("show chicago", "list tier=overdue", "letter chicago due=30 days",
              "response chicago note=legal opinion", "history chicago")
 
 

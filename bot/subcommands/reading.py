@@ -16,6 +16,7 @@ from workflows.model import Jurisdiction
 from workflows.muting import Mutes
 from workflows.ports import Filters
 from workflows.review import Review
+from workflows.tiers import in_tier, parse_tier, tier_named
 
 PAGE_SIZE = 20
 RECENT = 5
@@ -30,11 +31,15 @@ async def _help(s: Services, caller: Caller, args: Args) -> Reply:
 
 async def _list(s: Services, caller: Caller, args: Args) -> Reply:
     definition = s.review.workflow.definition
-    status = args.options.get("status", "")
+    status, tier = args.options.get("status", ""), args.options.get("tier", "")
+    if status and status.lower() not in definition.states and tier_named(status):
+        status, tier = "", status  # `status=overdue`: a deadline's tier, not a status
     if status:
         status = status_key(status, definition.states)
     filters = Filters(status, args.options.get("kind", "").lower(),
                       args.options.get("state", "").upper())
+    if tier:
+        filters = await in_tier(s.review.repo, filters, parse_tier(tier), s.review.today())
     page = args.page()
     items, total = await s.review.page(filters, page, PAGE_SIZE)
     shown = " ".join(f"{k}={v}" for k, v in args.options.items() if k != "page")
@@ -95,11 +100,13 @@ async def _workflow(s: Services, caller: Caller, args: Args) -> Reply:
 
 
 COMMANDS: tuple[Command, ...] = (
-    command("help", "help [command]", "Show the commands, or one command in detail.", _help,
+    command("help", "help [command | group | all]", "Show the commands by group, a "
+            "group's or every command's usage, or one command in detail.", _help,
             example="help letter"),
-    command("list", "list [status=…] [kind=…] [state=XX] [page=N]",
-            "List jurisdictions, 20 a page, with status and deadline.", _list,
-            ("status", "kind", "state", "page"), "list kind=county state=CA"),
+    command("list", "list [status=…] [tier=…] [kind=…] [state=XX] [page=N]",
+            "List jurisdictions, 20 a page, with status and deadline; tier= is where the "
+            "deadline stands (on_track, due_soon, overdue, very_overdue).", _list,
+            ("status", "tier", "kind", "state", "page"), "list tier=overdue kind=county"),
     command("show", "show <jurisdiction>", "Where one jurisdiction stands: status, round, "
             "deadline, owner, orders, recent steps.", _show, example="show cook"),
     command("history", "history <jurisdiction> [page=N]",

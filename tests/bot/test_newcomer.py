@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 from bot.subcommands.commands import command_table
 from bot.subcommands.guide import GROUPS, MOST_USED, help_reply
@@ -93,3 +94,28 @@ async def test_history_says_where_steps_are_announced(harness: Harness) -> None:
     history = json.dumps((await harness.answer(ADMIN, "history town-00")).blocks)
     assert "announced in the default channel" in history, history
     assert "channel the default channel" not in history
+
+
+async def test_list_by_deadline_tier(harness: Harness) -> None:
+    for jid, due in (("ahead", "2018-03-01"), ("late", "2018-01-25"), ("later", "2017-12-20")):
+        await harness.answer(ADMIN, f'add {jid} "{jid.title()}, IL" kind=city state=IL')
+        await harness.answer(ADMIN, f"letter {jid} date=2017-11-01 due={due}")
+    overdue = json.dumps((await harness.answer(ADMIN, "list tier=overdue")).blocks)
+    assert "`late`" in overdue and "`later`" not in overdue and "`ahead`" not in overdue
+    assert "1 in all" in overdue
+    status = json.dumps((await harness.answer(ADMIN, "list status=overdue")).blocks)
+    assert "`late`" in status and "1 in all" in status  # a tier, taken as one
+    very = json.dumps((await harness.answer(ADMIN, "list tier=very_overdue kind=city")).blocks)
+    assert "`later`" in very and "1 in all" in very
+    refused = await harness.answer(ADMIN, "list tier=late")
+    assert "“late” is not a deadline tier. Tiers: on_track, due_soon, overdue" in refused.text
+    assert "very_overdue" in json.dumps((await harness.answer(ADMIN, "help list")).blocks)
+
+
+def test_the_readme_shows_the_help_as_it_is() -> None:
+    definition = default_definition()
+    short = help_reply(None, command_table(definition), definition)
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    for line in lines_of(short.blocks):
+        plain = line.replace("*", "").replace("`", "")
+        assert plain in readme, "README's Commands section should show:\n" + plain
