@@ -11,6 +11,7 @@ from bot.subcommands.guide import help_reply
 from bot.subcommands.parsing import Args
 from bot.ui import cards, diagram, pages, render
 from bot.ui.render import Reply
+from workflows.deadlines import Tier
 from workflows.errors import BadInput
 from workflows.model import Jurisdiction
 from workflows.muting import Mutes
@@ -20,6 +21,8 @@ from workflows.tiers import in_tier, parse_tier, tier_named
 
 PAGE_SIZE = 20
 RECENT = 5
+OVERDUE_HINT = ("`overdue` is late by fewer than 20 business days; `list tier=very_overdue` "
+                "lists those later still.")
 EVIDENCE_SHOWN = 5
 """Files a card lists as evidence (the first ones); `history` lists them all."""
 
@@ -31,9 +34,12 @@ async def _help(s: Services, caller: Caller, args: Args) -> Reply:
 
 async def _list(s: Services, caller: Caller, args: Args) -> Reply:
     definition = s.review.workflow.definition
-    status, tier = args.options.get("status", ""), args.options.get("tier", "")
+    options = dict(args.options)
+    status = options.get("status", "")
     if status and status.lower() not in definition.states and tier_named(status):
-        status, tier = "", status  # `status=overdue`: a deadline's tier, not a status
+        options["tier"] = options.pop("status")  # `status=overdue`: a deadline's tier
+        status = ""
+    tier = options.get("tier", "")
     if status:
         status = status_key(status, definition.states)
     filters = Filters(status, args.options.get("kind", "").lower(),
@@ -42,10 +48,13 @@ async def _list(s: Services, caller: Caller, args: Args) -> Reply:
         filters = await in_tier(s.review.repo, filters, parse_tier(tier), s.review.today())
     page = args.page()
     items, total = await s.review.page(filters, page, PAGE_SIZE)
-    shown = " ".join(f"{k}={v}" for k, v in args.options.items() if k != "page")
+    shown = " ".join(f"{k}={v}" for k, v in options.items() if k != "page")
     _check_page(page, total, f"list {shown}".strip())
-    return pages.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown,
-                              label=definition.label_of)
+    reply = pages.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown,
+                               label=definition.label_of)
+    if tier and parse_tier(tier) is Tier.OVERDUE:
+        reply.blocks.append(render.context(OVERDUE_HINT))
+    return reply
 
 
 def _check_page(page: int, total: int, again: str) -> None:

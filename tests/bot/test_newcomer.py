@@ -105,6 +105,7 @@ async def test_list_by_deadline_tier(harness: Harness) -> None:
     assert "1 in all" in overdue
     status = json.dumps((await harness.answer(ADMIN, "list status=overdue")).blocks)
     assert "`late`" in status and "1 in all" in status  # a tier, taken as one
+    assert "Jurisdictions (tier=overdue)" in status and "tier=very_overdue" in status
     very = json.dumps((await harness.answer(ADMIN, "list tier=very_overdue kind=city")).blocks)
     assert "`later`" in very and "1 in all" in very
     refused = await harness.answer(ADMIN, "list tier=late")
