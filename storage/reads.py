@@ -17,7 +17,7 @@ from storage.rows import (
 )
 from storage.writes import chunks
 from workflows.model import Event, Jurisdiction, Listing
-from workflows.ports import Filters
+from workflows.ports import DueRange, Filters
 
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
 
@@ -109,6 +109,11 @@ class JurisdictionReads(StoreBase):
                                *args, limit)
         return [listing_from(r) for r in rows], int(total[0]["n"])
 
+    async def due_states(self) -> list[str]:
+        rows = await self.read("SELECT DISTINCT us_state AS s FROM jurisdictions "
+                               "WHERE due_on IS NOT NULL ORDER BY us_state")
+        return [str(r["s"] or "") for r in rows]
+
     async def recent_events(self, limit: int) -> list[Event]:
         rows = await self.read("SELECT * FROM events ORDER BY id DESC LIMIT ?", limit)
         return [event_from(r) for r in rows]
@@ -142,4 +147,18 @@ def _where(filters: Filters) -> tuple[str, list[str]]:
         if value:
             clauses.append(f"{column} = ?")
             args.append(value)
+    if filters.due is not None:
+        ranges = [_due_range(r, args) for r in filters.due]
+        clauses.append("(" + (" OR ".join(ranges) or "1 = 0") + ")")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+
+def _due_range(due: DueRange, args: list[str]) -> str:
+    """One range's condition (ISO dates compare as text, on both engines)."""
+    parts = ["us_state = ?", "due_on IS NOT NULL"]
+    args.append(due.us_state)
+    for op, day in ((">=", due.first), ("<=", due.last)):
+        if day is not None:
+            parts.append(f"due_on {op} ?")
+            args.append(day.isoformat())
+    return "(" + " AND ".join(parts) + ")"

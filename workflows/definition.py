@@ -147,7 +147,7 @@ class Definition:
             elif word in self.step_names:
                 steps.add(word)
             else:
-                known = ", ".join(sorted(self.scopes) + list(self.step_names))
+                known = ", ".join(dict.fromkeys([*sorted(self.scopes), *self.step_names]))
                 raise BadInput(f"“{word}” is not a step an order can block. Known: {known}.",
                                field="blocks")
         return frozenset(steps)

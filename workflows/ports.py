@@ -32,13 +32,25 @@ class Directory(Protocol):
 
 
 @dataclass(frozen=True)
+class DueRange:
+    """Deadlines from ``first`` to ``last`` (inclusive; None: open) of the jurisdictions
+    of ``us_state`` (empty: those without one): a tier is a range per calendar."""
+
+    us_state: str
+    first: date | None = None
+    last: date | None = None
+
+
+@dataclass(frozen=True)
 class Filters:
-    """What ``list`` narrows by; empty fields match everything."""
+    """What ``list`` narrows by; empty fields match everything, and ``due`` None does
+    (a tuple: a running deadline in one of its ranges)."""
 
     state: str = ""
     kind: str = ""
     us_state: str = ""
     owner: str = ""
+    due: tuple[DueRange, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,10 @@ class Repository(Protocol):
         ...
 
     async def recent_events(self, limit: int) -> list[Event]: ...
+
+    async def due_states(self) -> list[str]:
+        """The US states (empty: none) of the jurisdictions with a deadline running."""
+        ...
 
     async def closed_days(self, us_state: str) -> dict[date, str]:
         """The days closures declared (and not withdrawn) close for a jurisdiction of

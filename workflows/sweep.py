@@ -189,9 +189,16 @@ class Sweeper:
             try:
                 posted = await self.notifier.delivered(stale.channel, stale.after, stale.ids)
             except DeliveryFailed as failure:
-                log.warning("cannot check %s for claimed reminders yet: %s", stale.channel,
-                            failure)
-                continue
+                if not failure.permanent:
+                    log.warning("cannot check %s for claimed reminders yet: %s",
+                                stale.channel, failure)
+                    continue
+                # Slack will never show this channel (the bot is not in it, say): left
+                # claimed, its reminders would wait forever; given back, they go out,
+                # perhaps a second time, which is the lesser harm.
+                log.warning("cannot read %s back (%s): its claimed reminders are given "
+                            "back to post", stale.channel, failure)
+                posted = {}
             await self._settle(stale, posted, now, report)
 
     async def _settle(self, stale: StaleClaim, posted: dict[int, str], now: datetime,

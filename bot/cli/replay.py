@@ -42,6 +42,7 @@ ADMIN, ANALYST, LEAD = "URECORDADMIN", "URECORDANALYST", "URECORDLEAD"
 MORNING, SWEEP = time(8, 0), time(10, 0)
 
 LEADERSHIP = "#leadership"
+RUNNING = "with a deadline running"
 
 
 @dataclass
@@ -60,19 +61,37 @@ class Standing:
     reminders: int = 0
     chart: Path | None = None
 
+    idle: list[str] = field(default_factory=list)
+    """Neither cleared, held back nor with a deadline (a closed one, say)."""
+
+    def groups(self) -> dict[str, list[str]]:
+        """Each jurisdiction in exactly one group: cleared, else held back by a court
+        order, else past its deadline, else with a deadline running, else none of these."""
+        running = [f"{self.label(state)}, due {due}" for (state, due), count in
+                   sorted(self.deadlines.items(), key=lambda kv: (-kv[1], kv[0]))
+                   for _ in range(count)]
+        return {"cleared": self.cleared,
+                "held back by a court order": self.blocked,
+                "past their deadline with no decision": [f"{name} (due {due})"
+                                                         for name, due in self.overdue],
+                RUNNING: running,
+                "with no deadline running": self.idle}
+
     def lines(self) -> list[str]:
-        lines = [f"Where things stand on {self.on}:"]
+        total = sum(self.states.values())
+        lines = [f"Where things stand on {self.on}: {total} jurisdictions"]
         lines += [f"  {count:3d}  {self.label(state)}" for state, count in
                   sorted(self.states.items(), key=lambda kv: -kv[1])]
-        lines += [f"  {count:3d}  {self.label(state)}, due {due}" for (state, due), count in
-                  sorted(self.deadlines.items(), key=lambda kv: (-kv[1], kv[0]))]
-        lines.append(f"  cleared: {', '.join(self.cleared) or 'none'}")
-        lines.append(f"  held back by a court order: {', '.join(self.blocked) or 'none'}")
-        lines.append(f"  past their deadline with no decision: {len(self.overdue)}")
-        lines += [f"    {name} (due {due})" for name, due in self.overdue]
-        lines.append(f"  reminders posted along the way: {self.reminders}")
+        lines.append("Each of them once:")
+        for title, members in self.groups().items():
+            lines.append(f"  {len(members):3d}  {title}")
+            if title == RUNNING:  # 23 the same: counted, not listed
+                lines += [f"         {n:3d}  {line}" for line, n in Counter(members).items()]
+            else:
+                lines += [f"         {line}" for line in members]
+        lines.append(f"Reminders posted along the way: {self.reminders}")
         if self.chart:
-            lines.append(f"  the latest summary chart: {self.chart}")
+            lines.append(f"The latest summary chart: {self.chart}")
         lines.append("Rows the workflow refused: " + ("none" if not self.refused else ""))
         lines += [f"  {refusal}" for refusal in self.refused]
         return lines
@@ -218,16 +237,18 @@ async def _actor(bot: Bot, jurisdiction: str, step: str) -> str:
 
 
 async def _stand(bot: Bot, standing: Standing) -> None:
+    """Count the states, and put each jurisdiction in exactly one of the groups."""
     items, _ = await bot.review.page(Filters(), 1, 100_000)
     for item in items:
         standing.states[item.state] += 1
-        if item.due_on and item.due_on >= standing.on:
-            standing.deadlines[(item.state, item.due_on)] += 1
+        j = await bot.review.repo.get(item.id)
         if item.state == "cleared":
             standing.cleared.append(item.name)
+        elif j is not None and any(o.blocks for o in j.active_orders(standing.on)):
+            standing.blocked.append(f"{j.name} ({standing.label(j.state)})")
         elif item.due_on and item.due_on < standing.on:
             standing.overdue.append((item.name, item.due_on))
-        j = await bot.review.repo.get(item.id)
-        if j is not None and any(o.blocks for o in j.active_orders(standing.on)):
-            standing.blocked.append(f"{j.name} ({standing.label(j.state)})")
-
+        elif item.due_on:
+            standing.deadlines[(item.state, item.due_on)] += 1
+        else:
+            standing.idle.append(item.name)

@@ -126,9 +126,7 @@ async def _upload(client: AsyncWebClient, channel: str, data: bytes, filename: s
                                      title=filename, initial_comment=comment)
     except SlackApiError as error:
         code = str(error.response.get("error", "unknown_error"))
-        raise BadInput(f"Slack did not take the file ({code}); nothing was uploaded. "
-                       "Invite the bot to this channel, or run the command where it "
-                       "is.") from None
+        raise render.upload_refused(code, channel) from None
     except SlackClientError as error:
         raise BadInput(f"The file could not be uploaded ({error}); try again.") from None
 

@@ -34,8 +34,9 @@ from bot.subcommands import (
 from bot.subcommands import mutes as muting
 from bot.subcommands import summaries as summary
 from bot.subcommands.context import SLASH, Caller, Command, Commands, Services, command
+from bot.subcommands.guide import did_you_mean, help_reply
 from bot.subcommands.parsing import Args, check_keys, split
-from bot.subcommands.reading import PAGE_SIZE, card, help_reply
+from bot.subcommands.reading import PAGE_SIZE, card
 from bot.subcommands.subcommand import CallerLike, Subcommand
 from bot.ui.render import Reply
 from workflows.definition import Definition
@@ -77,8 +78,8 @@ async def run(services: Services, caller: Caller, text: str) -> Reply:
     name = args.words[0].lower()
     cmd = table.get(name)
     if cmd is None:
-        raise BadInput(f"“{name}” is not a command. Try `{SLASH} help`; commands: "
-                       + ", ".join(f"`{c}`" for c in table) + ".")
+        raise BadInput(f"“{name}” is not a command.{did_you_mean(name, table)} Try "
+                       f"`{SLASH} help`; commands: " + ", ".join(f"`{c}`" for c in table) + ".")
     if cmd.name not in OPEN_TO_ALL:
         await services.review.require_reader(caller.user)
     rest = Args(args.words[1:], args.options)

@@ -6,46 +6,25 @@ exactly the commands that run, the steps of a team's own workflow file included.
 
 from __future__ import annotations
 
-from bot.subcommands.context import SLASH, Caller, Command, Commands, Services, command, status_key
+from bot.subcommands.context import Caller, Command, Services, command, status_key
+from bot.subcommands.guide import help_reply
 from bot.subcommands.parsing import Args
 from bot.ui import cards, diagram, pages, render
 from bot.ui.render import Reply
-from workflows.definition import Definition
+from workflows.deadlines import Tier
 from workflows.errors import BadInput
 from workflows.model import Jurisdiction
 from workflows.muting import Mutes
 from workflows.ports import Filters
 from workflows.review import Review
+from workflows.tiers import in_tier, parse_tier, tier_named
 
 PAGE_SIZE = 20
 RECENT = 5
+OVERDUE_HINT = ("`overdue` is late by fewer than 20 business days; `list tier=very_overdue` "
+                "lists those later still.")
 EVIDENCE_SHOWN = 5
 """Files a card lists as evidence (the first ones); `history` lists them all."""
-
-
-def help_reply(name: str | None, commands: Commands, definition: Definition) -> Reply:
-    """All the ``commands``, or one in detail (``list`` with the statuses of
-    ``definition``, the workflow in force)."""
-    if name:
-        return _one_command(name, commands, definition)
-    lines = [f"`{cmd.usage}` — {cmd.summary}" for cmd in commands.values()]
-    blocks = [render.header("Compliance review commands"), *render.sections(lines)]
-    blocks.append(render.context(
-        "Dates are YYYY-MM-DD; a deadline is a date, “30 days” or “20 business days”. "
-        "Jurisdictions are found by id, alias, name or the start of one (nyc, cook). "
-        f"`{SLASH} help <command>` shows one in detail."))
-    return Reply("Compliance review commands", blocks)
-
-
-def _one_command(name: str, commands: Commands, definition: Definition) -> Reply:
-    cmd = commands.get(name.lower())
-    if cmd is None:
-        raise BadInput(f"There is no command “{name}”. `{SLASH} help` lists them.")
-    lines = [f"*{cmd.usage}*", cmd.summary] + ([f"Example: `{cmd.example}`"]
-                                               if cmd.example else [])
-    if cmd.name == "list":
-        lines.append("Statuses:\n" + pages.states_help(definition.states))
-    return Reply(cmd.usage, render.sections(lines))
 
 
 async def _help(s: Services, caller: Caller, args: Args) -> Reply:
@@ -55,16 +34,37 @@ async def _help(s: Services, caller: Caller, args: Args) -> Reply:
 
 async def _list(s: Services, caller: Caller, args: Args) -> Reply:
     definition = s.review.workflow.definition
-    status = args.options.get("status", "")
+    options = dict(args.options)
+    status = options.get("status", "")
+    if status and status.lower() not in definition.states and tier_named(status):
+        options["tier"] = options.pop("status")  # `status=overdue`: a deadline's tier
+        status = ""
+    tier = options.get("tier", "")
     if status:
         status = status_key(status, definition.states)
     filters = Filters(status, args.options.get("kind", "").lower(),
                       args.options.get("state", "").upper())
+    if tier:
+        filters = await in_tier(s.review.repo, filters, parse_tier(tier), s.review.today())
     page = args.page()
     items, total = await s.review.page(filters, page, PAGE_SIZE)
-    shown = " ".join(f"{k}={v}" for k, v in args.options.items() if k != "page")
-    return pages.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown,
-                              label=definition.label_of)
+    shown = " ".join(f"{k}={v}" for k, v in options.items() if k != "page")
+    _check_page(page, total, f"list {shown}".strip())
+    reply = pages.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown,
+                               label=definition.label_of)
+    if tier and parse_tier(tier) is Tier.OVERDUE:
+        reply.blocks.append(render.context(OVERDUE_HINT))
+    return reply
+
+
+def _check_page(page: int, total: int, again: str) -> None:
+    """Refuse a page past the last, naming the last (``again`` is the command without
+    its page)."""
+    last = max(1, -(-total // PAGE_SIZE))
+    if page > last:
+        shown = render.escape(again) + (f" page={last}" if last > 1 else "")
+        raise BadInput(f"There is no page {page}: {total:,} in all, so the last is page "
+                       f"{last} (`{shown}`).")
 
 
 async def _show(s: Services, caller: Caller, args: Args) -> Reply:
@@ -86,6 +86,7 @@ async def _history(s: Services, caller: Caller, args: Args) -> Reply:
     j = await s.review.resolve(" ".join(args.words))
     page = args.page()
     events, total = await s.review.history(j, page, PAGE_SIZE)
+    _check_page(page, total, f"history {j.id}")
     return pages.history_page(j, events, total, page, PAGE_SIZE,
                               definition=s.review.workflow.definition)
 
@@ -111,11 +112,13 @@ async def _workflow(s: Services, caller: Caller, args: Args) -> Reply:
 
 
 COMMANDS: tuple[Command, ...] = (
-    command("help", "help [command]", "Show the commands, or one command in detail.", _help,
+    command("help", "help [command | group | all]", "Show the commands by group, a "
+            "group's or every command's usage, or one command in detail.", _help,
             example="help letter"),
-    command("list", "list [status=…] [kind=…] [state=XX] [page=N]",
-            "List jurisdictions, 20 a page, with status and deadline.", _list,
-            ("status", "kind", "state", "page"), "list kind=county state=CA"),
+    command("list", "list [status=…] [tier=…] [kind=…] [state=XX] [page=N]",
+            "List jurisdictions, 20 a page, with status and deadline; tier= is where the "
+            "deadline stands (on_track, due_soon, overdue, very_overdue).", _list,
+            ("status", "tier", "kind", "state", "page"), "list tier=overdue kind=county"),
     command("show", "show <jurisdiction>", "Where one jurisdiction stands: status, round, "
             "deadline, owner, orders, recent steps.", _show, example="show cook"),
     command("history", "history <jurisdiction> [page=N]",

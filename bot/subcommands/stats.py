@@ -12,7 +12,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackClientError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.subcommands.parsing import Args
@@ -59,6 +59,8 @@ async def _chart(client: AsyncWebClient | None, caller: CallerLike, stats: Stats
             alt_txt=stats_alt(stats))
     except SlackClientError as error:
         log.warning("numbers chart for %s not uploaded: %s", caller.channel, error)
+        if isinstance(error, SlackApiError) and error.response.get("error") == "not_in_channel":
+            return render.refusal_text(render.not_a_member(caller.channel))
         return "The chart could not be posted; is the bot in this channel?"
     return ("The chart (on time and still open, per batch) is posted in "
             f"{render.channel(caller.channel)}.")

@@ -25,7 +25,9 @@ async def handle_summary(service: SummaryService, caller: CallerLike, args: Args
         raise BadInput("`summary` takes nothing after it; it posts in this channel.")
     sent = await _deliver(service.send(_here(caller)))
     text = f":white_check_mark: Summary posted in {render.channel(sent.channel)}."
-    if sent.chart_error:
+    if sent.chart_error == "not_in_channel":
+        text += " No chart: " + render.refusal_text(render.not_a_member(sent.channel))
+    elif sent.chart_error:
         text += f" The chart could not be uploaded ({sent.chart_error})."
     return Reply(text, [render.section(text)])
 

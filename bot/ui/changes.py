@@ -59,7 +59,7 @@ def history_line(event: Event, definition: Definition) -> str:
             extra.append(escape(event.detail[key]))
     if event.kind == "assigned":
         extra.append(f"owner {user(event.detail.get('owner'))}, "
-                     f"channel {channel(event.detail.get('channel'))}")
+                     f"announced in {channel(event.detail.get('channel'))}")
     tail = (" — " + "; ".join(extra)) if extra else ""
     return f"`{event.on}` *{event.kind}*{move} · by {user(event.actor)}{tail}"
 

@@ -25,7 +25,7 @@ from datetime import date
 from typing import Any
 
 from workflows.deadlines import Tier, calendar_for
-from workflows.errors import Channel, Code, Person, ReviewError, StepRefused
+from workflows.errors import BadInput, Channel, Code, Person, ReviewError, StepRefused
 
 Labels = Callable[[str], str]
 """A state's words for people: the workflow in force's ``Definition.label_of``."""
@@ -120,6 +120,21 @@ def channel(channel_id: str | None) -> str:
     if not channel_id:
         return "the default channel"
     return f"<#{channel_id}>" if _CHANNEL_ID.fullmatch(channel_id) else escape(channel_id)
+
+
+def not_a_member(channel_id: str) -> BadInput:
+    """The one line for Slack's ``not_in_channel``: uploads and reading a channel back
+    need the bot in it (chat:write.public covers posting only)."""
+    return BadInput(("The bot is not in ", Channel(channel_id), ": ",
+                     Code("/invite @review-bot"), " there, then try again."))
+
+
+def upload_refused(code: str, channel_id: str) -> BadInput:
+    """What to do when Slack refuses an upload to ``channel_id`` with ``code``."""
+    if code == "not_in_channel":
+        return not_a_member(channel_id)
+    return BadInput(f"Slack did not take the file ({code}); nothing was uploaded. Invite "
+                    "the bot to this channel, or run the command where it is.")
 
 
 def deadline(due: date | None, us_state: str, today: date) -> str:

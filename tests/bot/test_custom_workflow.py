@@ -143,7 +143,7 @@ async def test_the_added_step_asks_are_you_sure_on_its_card(team: Harness) -> No
 async def test_help_list_summary_and_diagram_show_the_added_state_and_step(
         team: Harness) -> None:
     await team.answer(LEAD, "refer town-a date=2018-01-25 due=30 days")
-    helped = await team.answer(LEAD, "help")
+    helped = await team.answer(LEAD, "help all")
     assert "/review refer <jurisdiction>" in json.dumps(helped.blocks)
     detail = await team.answer(LEAD, "help list")
     assert "referred" in json.dumps(detail.blocks)
@@ -160,7 +160,7 @@ async def test_help_list_summary_and_diagram_show_the_added_state_and_step(
 
 async def test_a_step_the_workflow_in_force_lacks_is_no_command(tmp_path: Path) -> None:
     async with running(tmp_path, review_workflow=str(without_close(tmp_path))) as h:
-        helped = await h.answer(ADMIN, "help")
+        helped = await h.answer(ADMIN, "help all")
         shown = json.dumps(helped.blocks)
         assert "/review clear <jurisdiction>" in shown
         assert not re.search(r"/review close\b", shown)  # (`closed`, of closure days, stays)

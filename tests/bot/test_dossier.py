@@ -79,7 +79,7 @@ async def test_an_unknown_jurisdiction_is_refused_and_nothing_uploaded(
         answer = await h.answer(ADMIN, text)
         assert answer.ephemeral and says in answer.text, answer.text
     assert h.slack.files == []
-    shown = await h.answer(ADMIN, "help")
+    shown = await h.answer(ADMIN, "help all")
     assert "/review dossier <jurisdiction>" in json.dumps(shown.blocks)
 
 

@@ -28,7 +28,15 @@ async def test_on_2018_02_01_the_record_stands_as_the_news_said(tmp_path: Path) 
     november_overdue = [name for name, due in standing.overdue if due == date(2017, 12, 8)]
     assert len(november_overdue) == 10 and "Seattle, WA" in november_overdue
     assert standing.states["awaiting_response"] == 10
+    groups = standing.groups()  # a partition: each of the 38 in exactly one group
+    assert sum(len(members) for members in groups.values()) == 38
+    assert [title for title, members in groups.items()
+            if any("Philadelphia" in m for m in members)] == ["held back by a court order"]
     printed = out.getvalue()
+    told = standing.lines()
+    shown = [line for line in told[told.index("Each of them once:") + 1:]
+             if not line.startswith(" " * 9) and line.strip()[:1].isdigit()]
+    assert sum(int(line.split()[0]) for line in shown) == 38, shown
     assert "=== Tuesday 2017-06-27" in printed
     assert "due *2017-06-30* (in 3 business days)" in printed
     assert standing.reminders > 0

@@ -85,7 +85,7 @@ async def test_a_custom_workflow_file_adds_a_step_the_bot_understands(tmp_path: 
             assert "Chicago, IL" in str(listing[-1].blocks)
             card = await sender.run(session, ADMIN, "show chicago")
             assert "referred to the Attorney General" in str(card[-1].blocks)
-            helped = await sender.run(session, ADMIN, "help")
+            helped = await sender.run(session, ADMIN, "help all")
             assert "/review refer <jurisdiction>" in str(helped[-1].blocks)
     finally:
         await runner.cleanup()

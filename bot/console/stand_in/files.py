@@ -93,10 +93,22 @@ class FileMethods(Workspace):
         self._pending_uploads[file_id] = await request.read()
         return web.Response(text=f"OK - {len(self._pending_uploads[file_id])}")
 
+    def _shareable(self, channel: str) -> str:
+        """Why Slack will not share an upload in ``channel`` (empty: it will). Unlike a
+        post, a file needs the bot in the channel: chat:write.public does not cover it."""
+        found = self._lookup(channel, names=False)
+        if found is None:
+            return "channel_not_found"
+        if found in self.archived:
+            return "is_archived"
+        return "not_in_channel" if found in self.outside else ""
+
     async def _m_files_completeUploadExternal(self, params: dict[str, Any]) -> dict[str, Any]:
         files = params.get("files")
         files = json.loads(files) if isinstance(files, str) else files or []
         channel = str(params.get("channel_id") or "")
+        if channel and (refused := self._shareable(channel)):
+            return {"ok": False, "error": refused}
         done = []
         for item in files:
             data = self._pending_uploads.pop(item["id"], None)
