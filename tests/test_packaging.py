@@ -105,4 +105,4 @@ def test_a_fresh_install_replays_the_record_outside_the_checkout(
     assert replay.returncode == 0, replay.stderr[-2000:]
     assert "Where things stand on 2018-02-01:" in replay.stdout
     assert "Rows the workflow refused: none" in replay.stdout
-    assert "cleared: Clark County (Las Vegas), NV" in replay.stdout
+    assert "4  cleared\n         Clark County (Las Vegas), NV" in replay.stdout
