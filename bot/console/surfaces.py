@@ -230,7 +230,10 @@ class Surfaces(Screen):
 
     def upload(self, argument: str) -> None:
         """Share a file in the console's channel, as a message of yours."""
-        words = shlex.split(argument)
+        try:
+            words = shlex.split(argument)  # a path with spaces may be quoted
+        except ValueError:  # an apostrophe in the message
+            words = argument.split()
         if not words:
             self.say("Give a file: :upload reply.pdf [a message to go with it]")
             return

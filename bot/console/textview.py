@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 EMOJI = {":white_check_mark:": "✓", ":warning:": "⚠", ":x:": "✗", ":alarm_clock:": "⏰",
-         ":rotating_light:": "🚨", ":zzz:": "💤", ":lock:": "🔒",
+         ":rotating_light:": "🚨", ":zzz:": "💤", ":lock:": "🔒", ":mag:": "🔍",
          ":hourglass_flowing_sand:": "⏳"}
 FENCE = "```"
 CODE = "\x00code\x00"
