@@ -112,37 +112,46 @@ def blocks_to_text(blocks: list[dict[str, Any]], fallback: str, user_name: Names
         return _emoji(text)
 
     lines: list[str] = []
-    number = 0
-
-    def numbered(found: list[Target], lead: str) -> None:
-        nonlocal number
-        if found:
-            words = []
-            for target in found:
-                number += 1
-                words.append(f"({number}) {target.label}")
-            lines.append(lead + "   ".join(words))
-
     for block in blocks:
-        kind = block.get("type")
-        if kind == "header":
-            lines.append(f"== {shown(block['text'])} ==")
-        elif kind == "section":
-            if "text" in block:
-                lines.append(shown(block["text"]))
-            for item in block.get("fields", []):
-                lines.append(shown(item).replace("\n", ": ", 1).replace("*", ""))
-            if "accessory" in block:
-                numbered(_pressable(block["accessory"], ""), "    menu: ")
-        elif kind == "context":
-            lines.append("  " + " ".join(shown(e) for e in block["elements"] if "text" in e))
-        elif kind == "actions":
-            numbered([t for e in block["elements"] for t in _pressable(e, "")], "  buttons: ")
-        elif kind == "divider":
-            lines.append("-" * 40)
+        lines.extend(_block_lines(block, shown, lines))
     if not lines:
         return code_aware(fallback, lambda t: mrkdwn(t, user_name, channel_name, bold))
     return "\n".join(lines)  # a text split over sections: its code lines run on
+
+
+def _block_lines(block: dict[str, Any], shown: Callable[[dict[str, Any]], str],
+                 before: list[str]) -> list[str]:
+    """One block's lines; its buttons numbered on from those ``before`` it."""
+    kind = block.get("type")
+    if kind == "header":
+        return [f"== {shown(block['text'])} =="]
+    if kind == "context":
+        return ["  " + " ".join(shown(e) for e in block["elements"] if "text" in e)]
+    if kind == "divider":
+        return ["-" * 40]
+    if kind == "actions":
+        return _numbered([t for e in block["elements"] for t in _pressable(e, "")],
+                         "  buttons: ", before)
+    if kind != "section":
+        return []
+    lines = [shown(block["text"])] if "text" in block else []
+    lines += [shown(item).replace("\n", ": ", 1).replace("*", "")
+              for item in block.get("fields", [])]
+    if "accessory" in block:
+        lines += _numbered(_pressable(block["accessory"], ""), "    menu: ", before)
+    return lines
+
+
+_NUMBER = re.compile(r"\((\d+)\) ")
+
+
+def _numbered(found: list[Target], lead: str, before: list[str]) -> list[str]:
+    """``found`` as one line, numbered on from the last number in ``before``."""
+    if not found:
+        return []
+    last = max((int(n) for line in before if line.lstrip().startswith(("buttons:", "menu:"))
+                for n in _NUMBER.findall(line)), default=0)
+    return [lead + "   ".join(f"({last + i}) {t.label}" for i, t in enumerate(found, 1))]
 
 
 def wrap(text: str, width: int, indent: str = "  ") -> str:
