@@ -225,7 +225,7 @@ async def _one_line(console: Console, interactive: bool) -> bool:
     except EOFError:
         return False
     except KeyboardInterrupt:
-        console.say("^C (Ctrl-D or :quit leaves)" if interactive else "^C")
+        console.say("\n^C: the line is dropped (Ctrl-D or :quit leaves)" if interactive else "^C")
         return True
     if not interactive and line.strip():
         console.say(f"{prompt}{line.strip()}")
