@@ -3,7 +3,9 @@
 It starts ``LocalSlack`` and the bot in HTTP mode on loopback, then reads lines. A
 line starting with ``/`` is sent as a signed slash command, exactly as Slack would
 send it; what the bot answers (only to you) and posts (to channels) is printed as
-text. Lines starting with ``:`` steer the console itself, including the clock.
+text, each message numbered, its buttons and menu options numbered under it. Lines
+starting with ``:`` steer the console: press a button, fill and send a form, use a
+shortcut on a message, open App Home, share a file, set the clock.
 """
 
 from __future__ import annotations
@@ -19,26 +21,40 @@ from typing import TextIO
 
 from aiohttp import ClientSession
 
+from bot.console import shell
+from bot.console.screen import CONSOLE_CHANNEL, body, where
 from bot.console.stand_in.records import Posted
 from bot.console.stand_in.sender import SlackSender
 from bot.console.stand_in.server import LocalSlack
-from bot.console.textview import blocks_to_text
+from bot.console.surfaces import Surfaces
 from bot.subcommands.commands import SLASH
 from bot.wiring.app import EVENTS_PATH, Bot, SlackAccess, build
 from bot.wiring.runtime import start_http
 from bot.wiring.settings import Settings
 
-CONSOLE_CHANNEL = "review-console"
+__all__ = ["CONSOLE_CHANNEL", "Console", "ConsoleClock", "parse_when", "run_console", "show"]
 HELP = f"""\
 Local console: the real bot against a stand-in Slack, on {{db}}.
 Type slash commands as in Slack ({SLASH} help). Mention people as @name and channels
-as #name. Console commands:
-  :as NAME          act as another person (new names are created; an admin gives roles)
-  :who              who you are acting as
-  :now [WHEN|real]  show or set the time the bot sees (WHEN: 2018-02-01 10:00)
-  :sweep            post the reminders that are due now, as the scheduler would
-  :help             this text
-  :quit             leave (Ctrl-D works too)"""
+as #name. Each message is numbered; its buttons and menu options are numbered under it.
+  :click N | LABEL   press button N (or the one labelled so) of the last message with
+                     buttons; :click M.N presses message M's Nth (menus: each option)
+  :set FIELD VALUE   fill a field of the open form (FIELD: its number or name; a menu
+                     takes an option's words, a searched menu what you would type)
+  :submit | :cancel  send the open form (its errors are shown, nothing saved) | close it
+  :form              show the open form again
+  :say TEXT          post a message of yours in #{CONSOLE_CHANNEL}
+  :upload FILE [TEXT]  share a file there: prints its id and link (for import, attach)
+  :shortcut N        "Record as response" on message N (its text and files)
+  :home              open your App Home
+  :as NAME           act as another person (new names are created; an admin gives roles)
+  :who               who you are acting as
+  :now [WHEN|real]   show or set the time the bot sees (WHEN: 2018-02-01 10:00)
+  :sweep             post the reminders that are due now, as the scheduler would
+  :help              this text
+  :quit              leave (Ctrl-D works too; Ctrl-C cancels the line)
+Files the bot shares are saved in {{files}}."""
+Read = Callable[[], str]
 
 
 class ConsoleClock:
@@ -60,23 +76,24 @@ def parse_when(text: str, zone: tzinfo) -> datetime:
     return when if when.tzinfo else when.replace(tzinfo=zone)
 
 
-class Console:
+class Console(Surfaces):
     def __init__(self, bot: Bot, clock: ConsoleClock, slack: LocalSlack, sender: SlackSender,
-                 session: ClientSession, out: TextIO, user: str, help_text: str) -> None:
-        self.bot = bot
+                 session: ClientSession, out: TextIO, user: str, help_text: str, *,
+                 read: Read | None = None, folder: Path | None = None,
+                 width: int = 0) -> None:
+        self.read: Read = read or (lambda: "")
+        folder = folder or Path(tempfile.mkdtemp(prefix="review-console-"))
+        super().__init__(bot, slack, sender, session, (out, folder, width), self._ask)
         self.help_text = help_text
         self.clock = clock
-        self.slack = slack
-        self.sender = sender
-        self.session = session
-        self.out = out
         self.user = slack.user(user)
-        self.channel = slack.channel(CONSOLE_CHANNEL)
-        self.folder = Path(tempfile.mkdtemp(prefix="review-console-"))
-        self.files_shown = 0
 
-    def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+    async def _ask(self, prompt: str) -> str:
+        self.say(prompt)
+        try:
+            return await asyncio.to_thread(self.read)
+        except (EOFError, KeyboardInterrupt):
+            return ""
 
     async def handle(self, line: str) -> bool:
         """Run one line; False when the console should end."""
@@ -89,38 +106,33 @@ class Console:
             self.say(f"Commands start with {SLASH} (try {SLASH} help), or : for the console.")
             return True
         text = self.slack.escape(line[len(SLASH):].strip())
-        start = len(self.slack.posted)
-        try:
-            posted = await self.sender.run(self.session, self.user, text, self.channel)
-        except (TimeoutError, RuntimeError) as error:
-            self.say(f"(no answer from the bot: {error or 'timed out'})")
-            return True
-        # The answer comes at once; the announcements its change wrote follow as the
-        # outbox drains, and the console shows them too before the next prompt. The
-        # answer is shown first, as a person reads them, whichever Slack got first.
-        await self.bot.relay.settle()
-        since = [*posted, *self.slack.posted[start + len(posted):]]
-        for message in sorted(since, key=lambda m: not m.response_key):
-            self.say(self.show(message))
-        self.show_files()
+        await self.exchange(lambda: self.sender.command_only(self.session, self.user, text,
+                                                             self.channel))
         return True
-
-    def show_files(self) -> None:
-        """Save the files the bot uploaded (summary charts, exports, calendars) and say
-        where they are."""
-        for upload in self.slack.files[self.files_shown:]:
-            suffix = Path(upload.title).suffix or ".png"
-            path = self.folder / f"{upload.id}{suffix}"
-            path.write_bytes(upload.data)
-            where = self.slack.channels.get(upload.channel, upload.channel)
-            what = "image" if suffix == ".png" else "file"
-            self.say(f"[#{where}] {what} “{upload.title}”: {path}\n")
-        self.files_shown = len(self.slack.files)
 
     async def meta(self, words: list[str]) -> bool:
         command, argument = [*words, "", ""][:2]
         if command in ("quit", "q", "exit"):
             return False
+        steps = {"click": self.click, "set": self.set_field, "shortcut": self.shortcut}
+        if command in steps:
+            await steps[command](argument)
+        elif command in ("submit", "home", "sweep"):
+            await {"submit": self.submit, "home": self.home, "sweep": self.sweep}[command]()
+        elif command == "say" and argument:
+            self.post_as_user(argument)
+        elif command == "upload":
+            self.upload(argument)
+        elif command == "form":
+            self.show_form()
+        elif command == "cancel":
+            self.form = None
+            self.say("The form is closed; nothing was sent.")
+        else:
+            self.other(command, argument)
+        return True
+
+    def other(self, command: str, argument: str) -> None:
         if command == "as" and argument:
             self.user = self.slack.user(argument.strip().lstrip("@"))
             self.say(f"You are now @{self.slack.users[self.user]} ({self.user}).")
@@ -128,11 +140,8 @@ class Console:
             self.say(f"You are @{self.slack.users[self.user]} ({self.user}).")
         elif command == "now":
             self.set_now(argument)
-        elif command == "sweep":
-            await self.sweep()
         else:
             self.say(self.help_text)
-        return True
 
     def set_now(self, argument: str) -> None:
         zone = self.bot.review.config.timezone
@@ -150,7 +159,7 @@ class Console:
         start = len(self.slack.posted)
         report = await self.bot.sweeper.sweep()
         for message in self.slack.posted[start:]:
-            self.say(self.show(message))
+            self.show_message(message)
         hours = "" if report.in_hours else " (outside business hours: nothing is posted)"
         self.say(f"Sweep at {report.at:%Y-%m-%d %H:%M %Z}: {report.posted} reminder(s) in "
                  f"{report.messages} message(s){hours}.")
@@ -160,25 +169,20 @@ class Console:
 
 
 def show(slack: LocalSlack, message: Posted) -> str:
-    """A posted message as the console prints it."""
-    where = "only you see" if message.ephemeral else (
-        f"#{slack.channels.get(message.channel, message.channel)}")
-    if message.response_key and not message.ephemeral:
-        where = f"#{CONSOLE_CHANNEL}"
-    body = blocks_to_text(message.blocks, message.text,
-                          lambda uid: slack.users.get(uid, uid),
-                          lambda cid: slack.channels.get(cid, cid))
-    return f"[{where}]\n" + "\n".join("  " + line for line in body.splitlines()) + "\n"
+    """A posted message as the console prints it (without its number)."""
+    text = body(slack, message).replace("\x00code\x00", "")
+    return f"[{where(slack, message)}]\n" + "\n".join(
+        "  " + line for line in text.splitlines()) + "\n"
 
 
 async def run_console(settings: Settings, user: str = "you",
-                      read: Callable[[], str] | None = None, out: TextIO = sys.stdout) -> None:
+                      read: Read | None = None, out: TextIO = sys.stdout) -> None:
     slack = LocalSlack()
     await slack.start()
     secret = secrets.token_hex(16)
     me = slack.user(user)
-    clock = ConsoleClock()
     access = SlackAccess(slack.token, secret, slack.api_url)
+    clock = ConsoleClock()
     try:
         bot = await build(settings, access, clock, extra_admins=frozenset({me}))
     except BaseException:
@@ -186,23 +190,48 @@ async def run_console(settings: Settings, user: str = "you",
         raise
     runner, port = await start_http(bot, "127.0.0.1", 0)
     sender = SlackSender(f"http://127.0.0.1:{port}{EVENTS_PATH}", secret, slack)
-    interactive = sys.stdin.isatty() and read is None
-    read = read or (lambda: input(f"@{slack.users[console.user]}> " if interactive else ""))
     try:
         async with ClientSession() as session:
-            console = Console(bot, clock, slack, sender, session, out, user,
-                              HELP.format(db=settings.database_name))
-            console.say(console.help_text + "\n")
-            while True:
-                try:
-                    line = await asyncio.to_thread(read)
-                except EOFError:
-                    break
-                if not interactive and line.strip():
-                    console.say(f"@{slack.users[console.user]}> {line.strip()}")
-                if not await console.handle(line):
-                    break
+            await _repl(bot, clock, slack, sender, session, settings, user, read, out)
     finally:
         await runner.cleanup()
         await bot.close()
         await slack.stop()
+
+
+async def _repl(bot: Bot, clock: ConsoleClock, slack: LocalSlack, sender: SlackSender,
+                session: ClientSession, settings: Settings, user: str, read: Read | None,
+                out: TextIO) -> None:
+    interactive = read is None and sys.stdin.isatty()
+    folder = (shell.state_dir() / "files") if interactive else None
+    save = shell.with_history(shell.state_dir() / "console_history") if interactive else None
+    console = Console(bot, clock, slack, sender, session, out, user, "",
+                      read=read or (lambda: input()), folder=folder, width=shell.width_of(out))
+    console.help_text = HELP.format(db=settings.database_name, files=console.folder)
+    console.say(console.help_text + "\n")
+    try:
+        while await _one_line(console, interactive):
+            pass
+    finally:
+        if save is not None:
+            save()
+
+
+async def _one_line(console: Console, interactive: bool) -> bool:
+    """Read and run one line; False when the console should end."""
+    prompt = f"@{console.slack.users[console.user]}> "
+    try:
+        line = shell.typed(prompt) if interactive else await asyncio.to_thread(console.read)
+    except EOFError:
+        return False
+    except KeyboardInterrupt:
+        console.say("\n^C: the line is dropped (Ctrl-D or :quit leaves)" if interactive else "^C")
+        return True
+    if not interactive and line.strip():
+        console.say(f"{prompt}{line.strip()}")
+    if interactive:
+        done = await shell.cancellable(console.handle(line))
+        if done is None:
+            console.say("(cancelled)")
+        return done is not False
+    return await console.handle(line)

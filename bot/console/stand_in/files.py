@@ -84,6 +84,7 @@ class FileMethods(Workspace):
         file_id = f"F{next(self._ts):08d}"
         self._pending_uploads[file_id] = b""
         self._alt_texts[file_id] = str(params.get("alt_txt") or "")
+        self._names[file_id] = str(params.get("filename") or "")
         return {"ok": True, "file_id": file_id, "upload_url": f"{self.base_url}/upload/{file_id}"}
 
     async def _upload(self, request: web.Request) -> web.Response:
@@ -116,7 +117,8 @@ class FileMethods(Workspace):
                 return {"ok": False, "error": "file_not_found"}
             done.append(Uploaded(item["id"], item.get("title", ""), channel, data,
                                  str(params.get("initial_comment") or ""),
-                                 self._alt_texts.pop(item["id"], "")))
+                                 self._alt_texts.pop(item["id"], ""),
+                                 self._names.pop(item["id"], "") or item.get("title", "")))
         async with self._changed:
             self.files.extend(done)
             self._changed.notify_all()

@@ -30,6 +30,7 @@ class Uploaded:
     data: bytes
     comment: str = ""
     alt: str = ""  # the alt text, for images
+    name: str = ""  # the file's name, as the bot gave it (its title when none)
 
 
 @dataclass

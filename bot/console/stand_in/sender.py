@@ -81,8 +81,9 @@ class SlackSender:
         }, retry)
 
     async def click(self, session: ClientSession, user: str, action: dict[str, Any],
-                    message: Posted | None = None) -> tuple[int, str]:
-        """Send a block_actions payload for ``action``, with a response_url to answer on."""
+                    message: Posted | None = None, wait: bool = True) -> tuple[int, str]:
+        """Send a block_actions payload for ``action``, with a response_url to answer on;
+        ``wait`` for the answer there (a click that opens a form gets none)."""
         key = f"a{next(self._keys)}-{time.monotonic_ns()}"
         payload: dict[str, Any] = {
             "type": "block_actions", "team": {"id": TEAM}, "api_app_id": "A0REVIEW",
@@ -96,7 +97,7 @@ class SlackSender:
             payload["container"]["message_ts"] = message.ts
         body = urlencode({"payload": json.dumps(payload)})
         status, _ = await self.post(session, body)
-        if status == 200:
+        if status == 200 and wait:
             await self.slack.wait_for(lambda p: p.response_key.split(":")[0] == key)
         return status, key
 
@@ -160,17 +161,24 @@ class SlackSender:
         status, text = await self.post(session, body)
         return status, (json.loads(text) if text.strip() else {})
 
+    async def command_only(self, session: ClientSession, user: str, text: str,
+                           channel: str = "CREVIEW") -> str:
+        """Send one command; return the key of its response_url, without waiting for
+        the answer there (a command that opens a form answers nothing)."""
+        key = f"r{next(self._keys)}-{time.monotonic_ns()}"
+        status, body = await self.post(session, self.form(user, text, channel, key))
+        if status != 200:
+            raise RuntimeError(f"the bot answered HTTP {status}: {body[:200]}")
+        return key
+
     async def run(self, session: ClientSession, user: str, text: str,
                   channel: str = "CREVIEW", timeout: float = 10.0) -> list[Posted]:
         """Send one command and wait for the bot's answer to its response_url.
 
         Returns everything the bot posted meanwhile: channel messages first, the
         answer last."""
-        key = f"r{next(self._keys)}-{time.monotonic_ns()}"
         start = len(self.slack.posted)
-        status, body = await self.post(session, self.form(user, text, channel, key))
-        if status != 200:
-            raise RuntimeError(f"the bot answered HTTP {status}: {body[:200]}")
+        key = await self.command_only(session, user, text, channel)
         await self.slack.wait_for(lambda p: p.response_key == key, timeout)
         posted = self.slack.posted[start:]  # announcements may come after the answer
         return ([p for p in posted if p.response_key != key]

@@ -13,6 +13,7 @@ import itertools
 import re
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -68,6 +69,7 @@ class Workspace:
         self._envelopes = itertools.count(1)
         self._pending_uploads: dict[str, bytes] = {}
         self._alt_texts: dict[str, str] = {}
+        self._names: dict[str, str] = {}
         self.sockets: list[web.WebSocketResponse] = []
         self.acks: dict[str, dict[str, Any]] = {}
         self.base_url = ""
@@ -121,6 +123,16 @@ class Workspace:
                 self._changed.wait_for(lambda: [p for p in self.posted if predicate(p)]),
                 timeout)
             return [p for p in self.posted if predicate(p)]
+
+    async def until(self, condition: Callable[[], bool], timeout: float = 10.0) -> bool:
+        """Wait until ``condition`` holds of the workspace (a message posted, a form
+        opened, a view published); False when ``timeout`` seconds passed first."""
+        async with self._changed:
+            try:
+                await asyncio.wait_for(self._changed.wait_for(condition), timeout)
+            except TimeoutError:
+                return False
+            return True
 
     async def _record(self, posted: Posted) -> None:
         async with self._changed:
