@@ -1,6 +1,7 @@
 """The README's console story is examples/chicago.txt, and it reads on any day as it did
 in 2018: the clock is set first, the form refuses then takes the demand, the reminder is
-posted three business days before the deadline and snoozed from its menu."""
+posted three business days before the deadline and snoozed from its menu, a batch one
+lead asks for is approved by another."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ def test_the_readmes_story_is_the_examples() -> None:
     lines = [line for line in STORY.splitlines() if line and not line.startswith("#")]
     for line in typed:
         assert any(line == mine or mine.startswith(line) for mine in lines), line
-    for surface in (":click", ":set", ":submit", ":sweep"):
+    for surface in (":click", ":set", ":submit", ":sweep", "/review batch"):
         assert any(line.startswith(surface) for line in typed), surface
 
 
@@ -46,3 +47,4 @@ async def test_the_story_reads_as_it_did_in_2018(tmp_path: Path) -> None:
     assert "due *2018-02-23* (in 3 business days)" in shown
     assert "again on Wednesday 2018-02-21 at 09:00" in shown
     assert shown.count("*threaten*") >= 2 and "(no answer" not in shown
+    assert "approved by @max: 2 done, 0 refused" in shown  # a batch, asked and approved
