@@ -135,6 +135,8 @@ class Bot:
     responder: Responder = field(default_factory=Responder)
     metrics: Metrics = field(default_factory=Metrics)
     """What the bot counts and times, served at ``GET /metrics``."""
+    metrics_token: str | None = None
+    """``METRICS_TOKEN``: what a scrape must bear, if set."""
 
     def spawn(self, work: Coroutine[object, object, object]) -> None:
         """Run ``work`` after the current reply; ``close`` waits for it."""
@@ -157,7 +159,9 @@ class Bot:
         return web.json_response({"ok": True, "schema": self.store.schema_version})
 
     async def scrape(self, request: web.Request) -> web.Response:
-        """``GET /metrics`` (Prometheus' text format)."""
+        """``GET /metrics`` (Prometheus' text format); 401 without the token, if set."""
+        if not observe.authorized(request, self.metrics_token):
+            return observe.unauthorized()
         return await observe.exposition(self.metrics, self.store)
 
     async def close(self) -> None:
@@ -271,7 +275,9 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     assert services.files is not None
     metrics.command_names = frozenset(services.commands)
     bot = Bot(app, review, store, relay, sweeper, summaries, batches, scheduler, services,
-              services.files, access.signing_secret, metrics=metrics)
+              services.files, access.signing_secret, metrics=metrics,
+              metrics_token=settings.metrics_token.get_secret_value()
+              if settings.metrics_token else None)
     deps = listener_deps(bot)
     for surface in (stopwatch, middleware, commands, actions, views, shortcuts, events):
         surface.register(app, deps)

@@ -7,6 +7,7 @@ with ``/healthz`` there too (``serve_metrics``).
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -46,6 +47,19 @@ async def exposition(metrics: Metrics, store: Store) -> web.Response:
     response = web.Response(body=generate_latest(metrics.registry))
     response.headers["Content-Type"] = CONTENT_TYPE_LATEST
     return response
+
+
+def authorized(request: web.Request, token: str | None) -> bool:
+    """Whether ``request`` may read the metrics: always without a token, else only with
+    ``Authorization: Bearer <token>`` (compared in constant time)."""
+    if token is None:
+        return True
+    given = request.headers.get("Authorization", "").encode()
+    return hmac.compare_digest(given, f"Bearer {token}".encode())
+
+
+def unauthorized() -> web.Response:
+    return web.Response(status=401, headers={"WWW-Authenticate": 'Bearer realm="metrics"'})
 
 
 async def serve_metrics(scrape: Handler, healthz: Handler, host: str, port: int

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
         None, ge=1, le=65535, description="Socket Mode: port serving GET /metrics and GET "
                                           "/healthz (e.g. 9464; unset: none). HTTP mode "
                                           "serves them on PORT")
+    metrics_token: SecretStr | None = Field(
+        None, description="when set, GET /metrics answers only a request bearing it "
+                          "(Authorization: Bearer …); unset: /metrics is open to any caller")
     log_level: str = Field("INFO", description="DEBUG, INFO, WARNING or ERROR")
     log_format: str = Field("text", description="text (one line a record) or json (one "
                                                 "JSON object a line)")

@@ -173,3 +173,21 @@ async def test_socket_mode_serves_metrics_and_healthz_on_a_port_of_its_own(
             assert response.status in (404, 405)  # only what an operator scrapes
     finally:
         await runner.cleanup()
+
+
+async def test_with_a_token_set_only_a_scrape_bearing_it_is_answered(tmp_path: Path) -> None:
+    """METRICS_TOKEN: /metrics is on the public port in HTTP mode; with a token set, a
+    request without it (or with another) gets 401 and no figures, /healthz stays open."""
+    async with running(tmp_path, metrics_token="s3cret-scrape") as h:
+        for headers in ({}, {"Authorization": "Bearer wrong"},
+                        {"Authorization": "s3cret-scrape"}):
+            async with h.session.get(h.url + "/metrics", headers=headers) as response:
+                assert response.status == 401, headers
+                assert response.headers["WWW-Authenticate"].startswith("Bearer")
+                assert "review_bot" not in await response.text()
+        async with h.session.get(h.url + "/metrics",
+                                 headers={"Authorization": "Bearer s3cret-scrape"}) as response:
+            assert response.status == 200
+            assert "review_bot_commands_total" in await response.text()
+        async with h.session.get(h.url + "/healthz") as response:
+            assert response.status == 200
