@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from storage.closures import closure_from
 from storage.database import Reader
-from storage.rows import grouped, jurisdiction_from, order_from, round_from
+from storage.reads import whole_jurisdictions
 from storage.writes import chunks
 from workflows.chain import Seal
 from workflows.closures import Closure
@@ -33,24 +33,7 @@ class DossierReads:
                                                          " ORDER BY id")]
 
     async def jurisdictions(self, ids: Sequence[str]) -> dict[str, Jurisdiction]:
-        found: dict[str, Jurisdiction] = {}
-        for chunk in chunks(ids):
-            marks = ", ".join("?" * len(chunk))
-            rows = await self._fetch(f"SELECT * FROM jurisdictions WHERE id IN ({marks})",
-                                     *chunk)
-            aliases = grouped(await self._fetch(
-                f"SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id IN ({marks})"
-                " ORDER BY jurisdiction_id, alias", *chunk), lambda r: r["alias"])
-            rounds = grouped(await self._fetch(
-                f"SELECT * FROM rounds WHERE jurisdiction_id IN ({marks})"
-                " ORDER BY jurisdiction_id, number", *chunk), round_from)
-            orders = grouped(await self._fetch(
-                f"SELECT * FROM court_orders WHERE jurisdiction_id IN ({marks})"
-                " ORDER BY jurisdiction_id, id", *chunk), order_from)
-            found.update((r["id"], jurisdiction_from(r, aliases.get(r["id"], []),
-                                                     rounds.get(r["id"], []),
-                                                     orders.get(r["id"], []))) for r in rows)
-        return found
+        return await whole_jurisdictions(self._fetch, ids)
 
     async def events(self, ids: Sequence[str]) -> dict[str, list[StoredEvent]]:
         found: dict[str, list[StoredEvent]] = {}

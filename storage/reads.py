@@ -3,10 +3,11 @@ their listings and deadlines, and their events."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 
 from storage.base import StoreBase
+from storage.database import Row
 from storage.rows import (
     event_from,
     grouped,
@@ -60,25 +61,7 @@ class JurisdictionReads(StoreBase):
         return {text: sorted(found[text]) for text in texts if text in found}
 
     async def get_many(self, ids: Sequence[str]) -> dict[str, Jurisdiction]:
-        result: dict[str, Jurisdiction] = {}
-        for chunk in chunks(sorted(set(ids))):
-            marks = ", ".join("?" * len(chunk))
-            rows = await self.read(f"SELECT * FROM jurisdictions WHERE id IN ({marks})", *chunk)
-            if not rows:
-                continue
-            aliases = grouped(await self.read(
-                f"SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id IN ({marks})"
-                " ORDER BY jurisdiction_id, alias", *chunk), lambda r: r["alias"])
-            rounds = grouped(await self.read(
-                f"SELECT * FROM rounds WHERE jurisdiction_id IN ({marks})"
-                " ORDER BY jurisdiction_id, number", *chunk), round_from)
-            orders = grouped(await self.read(
-                f"SELECT * FROM court_orders WHERE jurisdiction_id IN ({marks})"
-                " ORDER BY jurisdiction_id, id", *chunk), order_from)
-            result.update((r["id"], jurisdiction_from(r, aliases.get(r["id"], []),
-                                                      rounds.get(r["id"], []),
-                                                      orders.get(r["id"], []))) for r in rows)
-        return result
+        return await whole_jurisdictions(self.read, ids)
 
     async def events_of(self, ids: Sequence[str]) -> dict[str, list[Event]]:
         result: dict[str, list[Event]] = {}
@@ -162,3 +145,29 @@ def _due_range(due: DueRange, args: list[str]) -> str:
             parts.append(f"due_on {op} ?")
             args.append(day.isoformat())
     return "(" + " AND ".join(parts) + ")"
+
+
+async def whole_jurisdictions(read: Callable[..., Awaitable[list[Row]]], ids: Sequence[str]
+                              ) -> dict[str, Jurisdiction]:
+    """The jurisdictions of ``ids`` that exist, whole (aliases, rounds, court orders), a
+    few queries per chunk of ids; ``read(sql, *args)`` runs a query (a store's, or one
+    snapshot's)."""
+    result: dict[str, Jurisdiction] = {}
+    for chunk in chunks(sorted(set(ids))):
+        marks = ", ".join("?" * len(chunk))
+        rows = await read(f"SELECT * FROM jurisdictions WHERE id IN ({marks})", *chunk)
+        if not rows:
+            continue
+        aliases = grouped(await read(
+            f"SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id IN ({marks})"
+            " ORDER BY jurisdiction_id, alias", *chunk), lambda r: r["alias"])
+        rounds = grouped(await read(
+            f"SELECT * FROM rounds WHERE jurisdiction_id IN ({marks})"
+            " ORDER BY jurisdiction_id, number", *chunk), round_from)
+        orders = grouped(await read(
+            f"SELECT * FROM court_orders WHERE jurisdiction_id IN ({marks})"
+            " ORDER BY jurisdiction_id, id", *chunk), order_from)
+        result.update((r["id"], jurisdiction_from(r, aliases.get(r["id"], []),
+                                                  rounds.get(r["id"], []),
+                                                  orders.get(r["id"], []))) for r in rows)
+    return result
