@@ -9,12 +9,11 @@ which it is). Exit status 0 when written, 2 when it could not be (no database, a
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli.files import binary, written_whole
 from bot.slack.links import SlackLinks
 from bot.subcommands.parsing import channel_id, user_id
 from bot.wiring.settings import Settings
@@ -70,7 +69,8 @@ async def run(settings: Settings, output: Path | None, owner: str | None,
         sys.stdout.flush()
         return 0
     try:
-        write_whole(output, export.ics)
+        with written_whole(output, binary) as handle:
+            handle.write(export.ics)
     except OSError as error:
         print(f"review-bot: cannot write {output}: {error.strerror}", file=sys.stderr)
         return 2
@@ -78,16 +78,3 @@ async def run(settings: Settings, output: Path | None, owner: str | None,
     return 0
 
 
-def write_whole(output: Path, data: bytes) -> None:
-    """``data`` into ``output`` through a file made beside it and renamed over it (as
-    ``review-bot export`` writes): whole or not at all, no planted symlink followed."""
-    fd, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
-                                     suffix=".partial")
-    partial = Path(temporary)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(partial, 0o644)
-        partial.replace(output)
-    finally:
-        partial.unlink(missing_ok=True)

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TextIO
+from typing import TYPE_CHECKING, TextIO
 
+from bot.cli.files import binary, written_whole
 from bot.wiring.settings import Settings
 from workflows.chain import Fingerprint
 from workflows.dossier_check import DossierReport, NotADossier, check_dossier
@@ -65,7 +63,8 @@ async def run(settings: Settings, refs: list[str], everything: bool, output: Pat
             return _usage(refusal.message)
         dossiers = make_dossiers(settings, store, SystemClock(), review.workflow.definition)
         try:
-            made = await _write_whole(output, lambda out: dossiers.write(ids, out))
+            with written_whole(output, binary) as out:
+                made = await dossiers.write(ids, out)
         except OSError as error:
             return _usage(f"cannot write {output}: {error.strerror}")
     finally:
@@ -77,21 +76,6 @@ async def run(settings: Settings, refs: list[str], everything: bool, output: Pat
 def _usage(text: str) -> int:
     print(f"review-bot: {text}", file=sys.stderr)
     return 2
-
-
-async def _write_whole(output: Path, write: Callable[[BinaryIO], Awaitable[Made]]) -> Made:
-    """Write ``output`` through a temporary file beside it, renamed over it once whole."""
-    fd, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
-                                     suffix=".partial")
-    partial = Path(temporary)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            made = await write(handle)
-        os.chmod(partial, 0o644)
-        partial.replace(output)
-    finally:
-        partial.unlink(missing_ok=True)
-    return made
 
 
 def _summary(made: Made, output: Path) -> str:

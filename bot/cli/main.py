@@ -6,15 +6,15 @@ import argparse
 import asyncio
 import gc
 import io
-import os
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable, Coroutine
+from collections.abc import Callable, Coroutine
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
 from bot.cli import backup, calendar, dossier, stats, verify
+from bot.cli.files import text, written_whole
 from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.wiring import logs
 from bot.wiring.settings import Mode, Settings, SettingsError, describe, load_settings
@@ -223,7 +223,6 @@ async def _sweep(settings: Settings, as_of: str | None) -> int:
 
 async def _replay(settings: Settings, until: str | None, database: Path | None,
                   quiet: bool) -> int:
-    import tempfile
     from datetime import date
 
     from bot.cli.replay import replay
@@ -350,7 +349,8 @@ async def _export(settings: Settings, what: str, output: Path | None) -> int:
                 out.detach()
             return 0
         try:
-            count = await _write_whole(output, lambda handle: EXPORTS[what](review, handle))
+            with written_whole(output, text) as handle:
+                count = await EXPORTS[what](review, handle)
         except OSError as error:
             print(f"review-bot: cannot write {output}: {error.strerror}", file=sys.stderr)
             return 2
@@ -358,23 +358,6 @@ async def _export(settings: Settings, what: str, output: Path | None) -> int:
         await store.close()
     print(f"{count} row(s) written to {output}.", file=sys.stderr)
     return 0
-
-
-async def _write_whole(output: Path, write: Callable[[TextIO], Awaitable[int]]) -> int:
-    """Write ``output`` whole or not at all, through a temporary file beside it that is
-    made here (O_CREAT | O_EXCL, so no file or symlink planted in its place is followed),
-    then renamed over ``output`` (which replaces a symlink there, not what it points to)."""
-    fd, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.",
-                                     suffix=".partial")
-    partial = Path(temporary)
-    try:
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
-            count = await write(handle)
-        os.chmod(partial, 0o644)
-        partial.replace(output)
-    finally:
-        partial.unlink(missing_ok=True)
-    return count
 
 
 _RUNS: dict[str, Callable[[Settings, argparse.Namespace], Coroutine[Any, Any, int]]] = {
