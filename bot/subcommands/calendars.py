@@ -12,11 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.subcommands.parsing import Args, channel_id, user_id
 from bot.subcommands.subcommand import CallerLike, Subcommand
+from bot.subcommands.transfer import upload
 from bot.ui import render
 from bot.ui.render import Reply
 from workflows.agenda import Scope
@@ -80,7 +80,7 @@ async def handle_calendar(desk: CalendarDesk, caller: CallerLike, args: Args) ->
     export = await desk.calendars.export(scope, NAME)
     filename = f"review-deadlines-{desk.calendars.review.today()}.ics"
     what = f"{render.count(export.events, 'running deadline')}" + (f" {shown}" if shown else "")
-    await _upload(desk.client, caller.channel, export.ics, filename,
+    await upload(desk.client, caller.channel, export.ics, filename,
                   f"{render.user(caller.user)} exported the deadlines calendar ({what}).")
     text = (f":calendar: {what} uploaded to {render.channel(caller.channel)} as "
             f"`{filename}`: open it with any calendar app.")
@@ -117,18 +117,6 @@ def feed_reply(desk: CalendarDesk, token: str) -> Reply:
         lines.append(":warning: This bot runs in Socket Mode, which serves no address: the "
                      "feed answers once it runs in HTTP mode.")
     return Reply(lines[0], render.sections(lines))
-
-
-async def _upload(client: AsyncWebClient, channel: str, data: bytes, filename: str,
-                  comment: str) -> None:
-    try:
-        await client.files_upload_v2(channel=channel, content=data, filename=filename,
-                                     title=filename, initial_comment=comment)
-    except SlackApiError as error:
-        code = str(error.response.get("error", "unknown_error"))
-        raise render.upload_refused(code, channel) from None
-    except SlackClientError as error:
-        raise BadInput(f"The file could not be uploaded ({error}); try again.") from None
 
 
 COMMANDS = (

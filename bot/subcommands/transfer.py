@@ -88,13 +88,15 @@ async def handle_export(transfers: Transfers, caller: CallerLike, args: Args) ->
     return Reply(text, [render.section(text)])
 
 
-async def upload(client: AsyncWebClient, channel: str, path: Path, filename: str,
+async def upload(client: AsyncWebClient, channel: str, data: Path | bytes, filename: str,
                   comment: str) -> None:
-    """Upload the file at ``path`` to ``channel`` (files_upload_v2); ``BadInput`` with
-    what to do when Slack does not take it."""
+    """Upload the file at ``data`` (a path) or ``data`` itself (bytes) to ``channel``
+    (files_upload_v2); ``BadInput`` with what to do when Slack does not take it."""
     try:
-        await client.files_upload_v2(channel=channel, file=str(path), filename=filename,
-                                     title=filename, initial_comment=comment)
+        await client.files_upload_v2(channel=channel,
+                                     file=str(data) if isinstance(data, Path) else data,
+                                     filename=filename, title=filename,
+                                     initial_comment=comment)
     except SlackApiError as error:
         code = str(error.response.get("error", "unknown_error"))
         raise render.upload_refused(code, channel) from None
