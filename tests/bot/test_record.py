@@ -24,13 +24,14 @@ STORY = ['add chicago "Chicago, IL" kind=city state=IL',
 FINGERPRINT = re.compile(r"`(\d+-[0-9a-f]{20})`")
 
 
-def edit_note(db: Path) -> None:
-    """What someone holding the file can do with the sqlite3 shell."""
+def edit_note(db: Path, seq: int = 3) -> None:
+    """What someone holding the file can do with the sqlite3 shell: Chicago's event
+    ``seq`` says "nothing" where it said "legal opinion"."""
     conn = sqlite3.connect(db, isolation_level=None)
     try:
         conn.execute("DROP TRIGGER events_no_update")
         conn.execute("UPDATE events SET detail = replace(detail, 'legal opinion', 'nothing')"
-                     " WHERE jurisdiction_id = 'chicago' AND seq = 3")
+                     " WHERE jurisdiction_id = 'chicago' AND seq = ?", (seq,))
     finally:
         conn.close()
 

@@ -21,6 +21,7 @@ import pytest
 from bot.ui import timeline
 from storage.evidence_folder import EvidenceFolder
 from storage.store import Store
+from tests.bot.test_record import edit_note as edit_with_sqlite3
 from tests.storage.conftest import BOTH, Clock
 from workflows import chain
 from workflows.chain import Fingerprint
@@ -368,15 +369,7 @@ async def test_a_dossier_of_a_database_edited_behind_the_bot_says_so(
         store: Store, review: Review, folder: Path, db_path: Path) -> None:
     """The dossier carries the hashes as stored and recomputes none of them: a history
     edited with the sqlite3 shell is shown as it is, and named."""
-    import sqlite3
-
     await story(review, folder)
-    conn = sqlite3.connect(db_path, isolation_level=None)
-    try:
-        conn.execute("DROP TRIGGER events_no_update")
-        conn.execute("UPDATE events SET detail = replace(detail, 'legal opinion', 'nothing')"
-                     " WHERE jurisdiction_id = 'chicago' AND seq = 4")
-    finally:
-        conn.close()
+    edit_with_sqlite3(db_path, seq=4)
     report = checked(await made(store, review, folder))
     assert report.problems[0].startswith("chicago seq 4: edited: the digest of its fields")
