@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from workflows.closures import Closure
-from workflows.deadline_changes import DEFAULT_KINDS, Kinds, derivations
+from workflows.deadline_changes import DEFAULT_KINDS, Kinds, current_derivation
 from workflows.derivation import EXTENDED, MOVED, rule_text
 from workflows.model import Event, Jurisdiction, Round
 from workflows.ports import ExportSource
@@ -115,7 +115,7 @@ def entry_of(j: Jurisdiction, events: list[Event], default_channel: str,
     if current is None or due is None:
         return None
     sequence, changed_at = moves(events, current.number)
-    derived = rule_text(derivations(j, events, closures, kinds)[-1])
+    derived = rule_text(current_derivation(j, events, closures, kinds))
     return Entry(j.id, j.name, current.number, current.kind, current.sent_on, due,
                  current.due_rule, sequence, changed_at, j.channel or default_channel, j.owner,
                  derived)

@@ -24,7 +24,7 @@ from workflows.definition import Step
 from workflows.derivation import EXTENDED, MOVED, Derivation, derive
 from workflows.errors import BadInput, BeingImported, Code, Conflict, NotFound, StepRefused
 from workflows.lengths import MAX_NOTE, check_length
-from workflows.model import Event, Jurisdiction, Notice
+from workflows.model import Event, Jurisdiction, Notice, Round
 from workflows.ports import Filters, StagedChange
 from workflows.reminders import plan
 from workflows.review import Change, Review
@@ -257,12 +257,20 @@ def derivations(j: Jurisdiction, events: Sequence[Event], closures: Sequence[Clo
                 kinds: Kinds) -> list[Derivation]:
     """Each round of ``j`` worked out; a settled round with the closures that were in
     force the day it was settled, a running one with those in force now."""
-    result = []
-    for rnd in j.rounds:
-        when = rnd.closed_on if not rnd.is_open else None
-        known = [c for c in closures if when is None or _in_force(c, when)]
-        result.append(derive(j, rnd, events, _calendar(j, known), *kinds))
-    return result
+    return [_derived(j, rnd, events, closures, kinds) for rnd in j.rounds]
+
+
+def current_derivation(j: Jurisdiction, events: Sequence[Event], closures: Sequence[Closure],
+                       kinds: Kinds) -> Derivation:
+    """``derivations(…)[-1]``, the last round's alone (``j`` has a round)."""
+    return _derived(j, j.rounds[-1], events, closures, kinds)
+
+
+def _derived(j: Jurisdiction, rnd: Round, events: Sequence[Event], closures: Sequence[Closure],
+             kinds: Kinds) -> Derivation:
+    when = rnd.closed_on if not rnd.is_open else None
+    known = [c for c in closures if when is None or _in_force(c, when)]
+    return derive(j, rnd, events, _calendar(j, known), *kinds)
 
 
 def _in_force(closure: Closure, day: date) -> bool:

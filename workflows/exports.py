@@ -23,7 +23,7 @@ from datetime import date
 from typing import TextIO
 
 from workflows.closures import Closure
-from workflows.deadline_changes import DEFAULT_KINDS, Kinds, derivations
+from workflows.deadline_changes import DEFAULT_KINDS, Kinds, current_derivation
 from workflows.deadlines import Tier, TierBounds, calendar_for
 from workflows.derivation import EXTENDED
 from workflows.model import Event, Jurisdiction
@@ -86,7 +86,7 @@ class StateRows:
         """The current round's deadline worked out, its stages joined on one line."""
         if not j.rounds:
             return ""
-        found = derivations(j, events, self.closures, self.kinds)[-1]
+        found = current_derivation(j, events, self.closures, self.kinds)
         return "; ".join(found.lines())
 
     def tier(self, j: Jurisdiction) -> str:
