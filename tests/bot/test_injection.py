@@ -242,6 +242,9 @@ async def test_forms_show_the_name_escaped_and_what_they_record_goes_out_escaped
         "kind": "injunction", "case": ATTACK, "court": ATTACK, "date": "2018-01-03",
         "blocks": ["escalation"], "scope": ATTACK})
     assert ack == {}
+    # A form closes first and records after: its announcement comes in the background.
+    await harness.slack.until(lambda: len(channel_posts(harness, None)) >= 4)
+    await harness.bot.relay.settle()
     assert len(harness.slack.modals) == 2 and len(channel_posts(harness, None)) == 4
     assert_clean(harness)
 
