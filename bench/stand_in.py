@@ -1,8 +1,9 @@
 """The stand-in Slack for the ack benchmark, in a process of its own at the lowest priority.
 
 It is ``LocalSlack`` (the Web API the apps call, the ``response_url``s the bot answers
-on) plus two methods for the benchmarks: ``bench.answers``, how many answers arrived,
-and ``bench.share``, a file on this machine shared as someone shares a file in Slack.
+on) plus methods for the benchmarks: ``bench.answers``, how many answers arrived,
+``bench.announcements``, the outbox ids the channel announcements carried, and
+``bench.share``, a file on this machine shared as someone shares a file in Slack.
 Slack's side is not what is measured, so it runs at nice 19 and takes only the CPU
 that the apps and the load leave idle; otherwise, on a small machine, the bot's
 answers would slow the bot by the stand-in's work of receiving them.
@@ -30,6 +31,13 @@ class BenchSlack(LocalSlack):
         if params.get("reset"):
             self.posted.clear()
         return {"ok": True, "answers": count}
+
+    async def _m_bench_announcements(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The outbox ids of the announcements posted so far, in the order they came
+        (an id posted twice is there twice)."""
+        ids = [(p.metadata or {}).get("event_payload", {}).get("id") for p in self.posted
+               if (p.metadata or {}).get("event_type") == "review_announcement"]
+        return {"ok": True, "ids": ids}
 
     async def _m_bench_share(self, params: dict[str, Any]) -> dict[str, Any]:
         """Share the file at ``path`` (on this machine) as ``name``, uploaded by

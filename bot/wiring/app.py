@@ -245,9 +245,10 @@ def calendar_desk(settings: Settings, review: Review, store: Store, client: Asyn
 
 
 async def build(settings: Settings, access: SlackAccess, clock: Clock | None = None,
-                extra_admins: frozenset[str] = frozenset(), pace_seconds: float = 1.0) -> Bot:
-    """``pace_seconds`` spaces posts to one channel (Slack allows about one a second);
-    the replay, which talks to a local stand-in, sets it to 0."""
+                extra_admins: frozenset[str] = frozenset(), pace_seconds: float | None = None
+                ) -> Bot:
+    """``pace_seconds`` spaces posts to one channel (default: ``SLACK_POST_INTERVAL``,
+    one second, as Slack allows); the replay, which talks to a local stand-in, sets 0."""
     clock = clock or SystemClock()
     sys.setswitchinterval(SWITCH_INTERVAL)
     store = await open_store(settings.database_url)
@@ -257,7 +258,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
     client = app.client
     review = make_review(settings, store, clock, extra_admins, SlackDirectory(client))
     policy = review.config.policy
-    pacer = Pacer(pace_seconds)
+    pacer = Pacer(settings.slack_post_interval if pace_seconds is None else pace_seconds)
     definition = review.workflow.definition  # the workflow in force, for every table
     label = definition.label_of
     relay = OutboxRelay(store, Notifier(client, pacer), clock, definition)

@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     slack_app_token: SecretStr | None = Field(
         None, description="App-level token (xapp-…): Socket Mode")
     slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL")
+    slack_post_interval: float = Field(
+        1.0, ge=0, le=60, description="Seconds between posts to one channel (Slack takes "
+                                      "about one a second); 0 against a local stand-in")
     database_url: str = Field("sqlite:///review.db", description="Where the data lives: "
                               "sqlite:///file.db or postgresql://…/db")
     host: str = Field("0.0.0.0", description="HTTP mode (and METRICS_PORT): address to "
