@@ -11,13 +11,14 @@ columns are declared ``COLLATE "C"``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeAlias
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from storage.timing import Timing
 
+T = TypeVar("T")
 Row: TypeAlias = Any
 """A result row: ``row["column"]`` (``sqlite3.Row`` or ``asyncpg.Record``)."""
 
@@ -79,6 +80,13 @@ class Database(Protocol):
     the same moment, empty where a write transaction holds the whole file (SQLite)."""
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
+
+    async def grouped(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """``work`` (a write that may raise to be undone) in a write transaction,
+        perhaps shared with other writes waiting at the same moment, each undone alone
+        if it raises; its result once committed. Where writers queue for one lock
+        (SQLite) they then share one commit."""
+        ...
 
     def staging(self) -> AbstractAsyncContextManager[Staging] | None:
         """Somewhere to stage a big write, or None where writing it row by row in one

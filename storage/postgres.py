@@ -9,17 +9,19 @@ Migrations run under an advisory lock, so replicas starting together migrate onc
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 
-from storage.database import DuplicateKey, Ledger, Row, numbered
+from storage.database import DuplicateKey, Ledger, Row, Transaction, numbered
 from storage.migrations import after, available
 from storage.store import Store
 from storage.timing import Timing
+
+T = TypeVar("T")
 
 POOL_SIZE = 10
 MIGRATION_LOCK = 0x7265766965  # any number; the same for every replica
@@ -86,6 +88,12 @@ class PostgresDatabase:
     async def _transaction(self) -> AsyncIterator[Connection]:
         async with self._pool.acquire() as conn, conn.transaction():
             yield Connection(conn)
+
+    async def grouped(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """``work`` in a transaction of its own: PostgreSQL's writers wait only for
+        the rows they share, so there is nothing to gain by grouping them."""
+        async with self.transaction() as db:
+            return await work(db)
 
     def staging(self) -> None:
         """Big writes go row by row, in one transaction: PostgreSQL's writers lock only

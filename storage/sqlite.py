@@ -10,20 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
 from storage import runs
-from storage.database import DuplicateKey, Ledger, Row
+from storage.database import DuplicateKey, Ledger, Row, Transaction
+from storage.grouped import GroupCommit
 from storage.migrations import migrate
 from storage.store import Store
 from storage.timing import Timing
 from workflows.ports import StagedChange
 
+T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
 STAGING_CACHE_KIB = -65_536
 """Page cache of a staging connection: 64 MiB (SQLite's default is 2 MiB), so that
@@ -226,6 +228,7 @@ class SqliteDatabase:
         self._reader = Connection(reader)
         self._reader_db = reader
         self._lock = asyncio.Lock()
+        self._group = GroupCommit(Connection(writer), self._lock)
         self._staging_lock = asyncio.Lock()
         self._ledgers: _Ledgers | None = None
         self.timing = Timing()
@@ -251,6 +254,12 @@ class SqliteDatabase:
     def transaction(self) -> AbstractAsyncContextManager[Connection]:
         """BEGIN IMMEDIATE … COMMIT on the writer connection, one at a time."""
         return self.timing.around("transaction", _transaction(self._writer, self._lock))
+
+    async def grouped(self, work: Callable[[Transaction], Awaitable[T]]) -> T:
+        """``work`` in a write transaction shared with the others waiting
+        (``storage.grouped``): one commit, one fsync, for all of them."""
+        with self.timing.measure("transaction"):
+            return await self._group.run(work)
 
     @asynccontextmanager
     async def staging(self) -> AsyncIterator[_Staging]:

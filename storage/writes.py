@@ -65,13 +65,16 @@ async def write(database: Database, make: Make[T], items: Sequence[T],
     staging = database.staging() if len(items) >= staged_from else None
     if staging is None:
         writes, written = await _prepare(make, items)
-        async with database.transaction() as db:
+
+        async def apply(db: Transaction) -> None:
             if before is not None:
                 await before(db)
             await _check_versions(db, database.for_update, checked)
             end = await chain.lock(db, database.for_update)
             await _run(db, writes)
             await chain.seal(db, end, written)
+
+        await database.grouped(apply)
         return
     writes = [(sql, rows) for sql, rows in await asyncio.to_thread(make, items) if rows]
     written = chain.Written.of(event_links(writes))
