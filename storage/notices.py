@@ -58,7 +58,7 @@ class Notices(StoreBase):
         channel's in ``channel_waits``) are left until then."""
         claim = uuid.uuid4().hex
         async with self.transaction() as db:
-            taken = await db.execute(
+            await db.execute(
                 "WITH picked AS MATERIALIZED (SELECT id FROM outbox WHERE sent_at IS NULL"
                 " AND dropped_at IS NULL AND (claimed_until IS NULL OR claimed_until <= ?3)"
                 " AND (retry_at IS NULL OR retry_at <= ?3) AND channel NOT IN"
@@ -70,9 +70,10 @@ class Notices(StoreBase):
                 " FROM outbox s WHERE s.channel = outbox.channel))"
                 " WHERE id IN (SELECT id FROM picked)",
                 claim, utc_text(now + lease), utc_text(now), limit)
-        if not taken:
-            return []
-        rows = await self.read(f"{_NOTICES} AND o.claim_id = ? ORDER BY o.id", claim)
+            # Read back in the same transaction: what it claimed, whatever the reader
+            # connection has seen yet (a claim read back as nothing held its notices
+            # for the whole lease).
+            rows = await db.fetch(f"{_NOTICES} AND o.claim_id = ? ORDER BY o.id", claim)
         return [_notice(r) for r in rows]
 
     async def release_notices(self, ids: Sequence[int]) -> None:

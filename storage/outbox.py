@@ -41,7 +41,7 @@ class Deliveries:
     async def posted(self, notice_id: int, ts: str, at: datetime) -> None:
         """Slack took the notice (or had it already): it is sent, and its channel,
         taking messages again, waits no more and may warn people anew."""
-        async with self.store.transaction() as db:
+        async def mark(db: Transaction) -> None:
             rows = await db.fetch(
                 "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, message_ts = ?,"
                 " retry_at = NULL WHERE id = ? RETURNING channel", utc_text(at), ts, notice_id)
@@ -49,6 +49,8 @@ class Deliveries:
                 await db.execute("DELETE FROM channel_waits WHERE channel = ?", row["channel"])
                 await db.execute("DELETE FROM delivery_warnings WHERE channel = ?",
                                  row["channel"])
+
+        await self.store.db.grouped(mark)  # with the steps being written, if any
 
     async def refused(self, notice_id: int, error: str, now: datetime, delay: Delay,
                       recheck: bool) -> datetime:
