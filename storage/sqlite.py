@@ -10,16 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import aiosqlite
 
 from storage import runs
-from storage.database import DuplicateKey, Ledger, Row, Transaction
+from storage.database import Ledger, Row, Transaction
 from storage.grouped import GroupCommit
+from storage.grouped import unique as _unique
 from storage.migrations import migrate
 from storage.store import Store
 from storage.timing import Timing
@@ -54,6 +55,17 @@ async def _connect(path: str) -> aiosqlite.Connection:
     return db
 
 
+def _direct(path: str) -> sqlite3.Connection:
+    """The plain connection grouped writes run on, one thread at a time
+    (``storage.grouped``), set as the writer is; the file is in WAL mode already."""
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    for pragma in (f"busy_timeout = {BUSY_TIMEOUT_MS}", "synchronous = FULL",
+                   "foreign_keys = ON"):
+        conn.execute(f"PRAGMA {pragma}")
+    return conn
+
+
 async def _wal(db: aiosqlite.Connection) -> None:
     """Switch to WAL. Changing the journal mode does not wait on the busy timeout, so
     while another process creates the file, try again for as long as that timeout."""
@@ -67,16 +79,6 @@ async def _wal(db: aiosqlite.Connection) -> None:
             if "locked" not in str(error) or loop.time() > give_up:
                 raise
             await asyncio.sleep(0.05)
-
-
-@contextmanager
-def _unique() -> Iterator[None]:
-    try:
-        yield
-    except sqlite3.IntegrityError as error:
-        if "UNIQUE" not in str(error):
-            raise
-        raise DuplicateKey(str(error)) from error
 
 
 class Connection:
@@ -228,7 +230,7 @@ class SqliteDatabase:
         self._reader = Connection(reader)
         self._reader_db = reader
         self._lock = asyncio.Lock()
-        self._group = GroupCommit(Connection(writer), self._lock)
+        self._group = GroupCommit(_direct(path), self._lock)
         self._staging_lock = asyncio.Lock()
         self._ledgers: _Ledgers | None = None
         self.timing = Timing()
@@ -248,6 +250,7 @@ class SqliteDatabase:
         async with self._lock:
             if self._ledgers is not None:
                 self._ledgers.conn.close()
+            self._group.close()
         await self._reader_db.close()
         await self._writer.close()
 

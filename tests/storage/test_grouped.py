@@ -5,7 +5,9 @@ one is undone alone, and a transaction that fails part-way leaves nothing writte
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,42 +20,37 @@ from workflows.errors import Conflict
 from workflows.review import Change, Review
 
 
-class Recording:
-    """A transaction (the port) that only notes the statements run on it."""
-
-    def __init__(self) -> None:
-        self.statements: list[str] = []
-
-    async def execute(self, sql: str, *args: Any) -> int:
-        self.statements.append(sql)
-        await asyncio.sleep(0)
-        return 1
-
-    async def executemany(self, sql: str, rows: Any) -> None:
-        self.statements.append(sql)
-
-    async def fetch(self, sql: str, *args: Any) -> list[Any]:
-        self.statements.append(sql)
-        return []
-
-
-async def test_writes_waiting_at_one_moment_share_one_transaction() -> None:
-    db = Recording()
-    group = GroupCommit(db, asyncio.Lock())
+async def test_writes_waiting_at_one_moment_share_one_transaction(tmp_path: Path) -> None:
+    conn = sqlite3.connect(tmp_path / "g.db", isolation_level=None, check_same_thread=False)
+    conn.execute("CREATE TABLE t (name TEXT)")
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    group = GroupCommit(conn, asyncio.Lock())
 
     def piece(name: str) -> Any:
         async def work(tx: Any) -> str:
-            await tx.execute(f"write {name}")
+            await tx.execute("INSERT INTO t VALUES (?)", name)
             return name
         return work
 
-    results = await asyncio.gather(*(group.run(piece(n)) for n in "abc"))
-    assert results == ["a", "b", "c"]
-    assert db.statements.count("BEGIN IMMEDIATE") == 1
-    assert db.statements.count("COMMIT") == 1
-    assert [s for s in db.statements if s.startswith("write")] == ["write a", "write b",
-                                                                    "write c"]
-    assert db.statements.count("SAVEPOINT piece") == 3
+    try:
+        results = await asyncio.gather(*(group.run(piece(n)) for n in "abc"))
+        assert results == ["a", "b", "c"]
+        assert statements.count("BEGIN IMMEDIATE") == 1
+        assert statements.count("COMMIT") == 1
+        assert statements.count("SAVEPOINT piece") == 3
+        assert conn.execute("SELECT name FROM t").fetchall() == [("a",), ("b",), ("c",)]
+    finally:
+        group.close()
+
+
+async def test_a_write_that_waits_on_anything_but_its_transaction_is_refused(
+        store: Store) -> None:
+    async def sleeps(db: Any) -> None:
+        await asyncio.sleep(0)
+
+    with pytest.raises(RuntimeError, match="besides its transaction"):
+        await store.db.grouped(sleeps)
 
 
 @BOTH
