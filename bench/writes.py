@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sqlite3
 import time
 from collections import Counter
@@ -99,6 +100,8 @@ class Tally:
     """(when answered, seconds to the answer) of each step answered as taken."""
     errors: list[str] = field(default_factory=list)
     sent: int = 0
+    cpu: float = 0.0
+    """CPU seconds the bot used in the window."""
 
 
 @dataclass
@@ -175,6 +178,12 @@ def jurisdictions(database: Path, clients: int) -> list[dict[str, str]]:
 
 
 Census = tuple[int, int]
+
+
+def cpu_seconds(pid: int) -> float:
+    """The CPU time a process has used so far (user and system, all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def census(database: Path) -> Census:
@@ -271,9 +280,10 @@ async def _load(opts: argparse.Namespace, bot: Server, answers: Answers, databas
                              timeout=ClientTimeout(total=ANSWER_TIMEOUT)) as session:
         loops = asyncio.gather(*(a.run(session, stop, tally) for a in analysts))
         await asyncio.sleep(opts.warmup)
-        opened, start = census(database), time.perf_counter()
+        opened, start, cpu = census(database), time.perf_counter(), cpu_seconds(bot.process.pid)
         await asyncio.sleep(opts.seconds)
         last, end = census(database), time.perf_counter()
+        tally.cpu = cpu_seconds(bot.process.pid) - cpu
         stop.set()
         await loops
     return tally, (start, end), (first, opened, last)
@@ -292,6 +302,8 @@ def figures(opts: argparse.Namespace, tally: Tally, window: tuple[float, float],
         "clients": opts.clients, "size": opts.size, "seconds": round(end - start, 2),
         "steps_committed": after[0] - before[0],
         "steps_per_second": round((after[0] - before[0]) / (end - start), 1),
+        "bot_cpu_ms_per_step": round(tally.cpu * 1000 / max(after[0] - before[0], 1), 2),
+        "bot_cpu_share": round(tally.cpu / (end - start), 2),
         "answers_in_window": len(inside),
         "answers_per_second": round(len(inside) / (end - start), 1),
         "answer_p50_ms": _ms(inside, 50), "answer_p99_ms": _ms(inside, 99),
@@ -341,6 +353,8 @@ def render(f: dict[str, Any]) -> str:
              f" missing, {f['announcements_doubled']} doubled, {f['announcements_unknown']}"
              f" unknown, of {f['announcements_expected']}; the last"
              f" {f['seconds_to_announce_after_load']} s after the load",
+             f"  bot CPU           {f['bot_cpu_ms_per_step']} ms a step ({f['bot_cpu_share']}"
+             f" of a core)",
              f"  bot peak RSS      {f['bot_peak_rss_mib']} MiB", "Targets"]
     lines += [f"  [{'met   ' if t['met'] else 'missed'}] {t['target']}: {t['figure']}"
               for t in f["targets"]]

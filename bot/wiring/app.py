@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
+import aiohttp
 from aiohttp import web
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from slack_bolt.async_app import AsyncApp
@@ -173,6 +174,8 @@ class Bot:
             await asyncio.wait_for(self.relay.settle(), FINAL_FLUSH_SECONDS)
         await self.relay.stop()
         await self.responder.close()
+        if self.app.client.session is not None:
+            await self.app.client.session.close()
         await self.store.close()
 
 
@@ -197,6 +200,10 @@ def slack_app(access: SlackAccess, metrics: Metrics) -> AsyncApp:
                    request_verification_enabled=access.signing_secret is not None)
     app.client.base_url = access.api_url
     app.client.retry_handlers = [Watch(metrics), *retry_handlers()]
+    # One session for every call (closed with the bot): without it the SDK opens a
+    # session, and a connection, for each call, one per announcement posted.
+    app.client.session = aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=app.client.timeout))
     return app
 
 
