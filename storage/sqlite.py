@@ -1,8 +1,10 @@
 """SQLite, the default: everything in one file, through aiosqlite.
 
-Two connections: one writer, whose transactions are serialised by a lock (one
-``BEGIN IMMEDIATE`` per change, busy timeout for other processes), and one reader that
-only ever sees committed data (WAL). Claims need no row locks here: a write
+A writer, whose transactions are serialised by a lock (``BEGIN IMMEDIATE``, busy
+timeout for other processes), and one reader that only ever sees committed data (WAL).
+The steps' writes, and the relay's marks, go through ``grouped``: those waiting at one
+moment share one transaction and one fsync (``storage.grouped``), on a plain
+connection of their own under the same lock. Claims need no row locks here: a write
 transaction holds the whole file.
 """
 
