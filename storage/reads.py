@@ -18,7 +18,7 @@ from storage.rows import (
 )
 from storage.writes import chunks
 from workflows.model import Event, Jurisdiction, Listing
-from workflows.ports import DueRange, Filters
+from workflows.ports import COUNT_CAP, DueRange, Filters
 
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
 
@@ -72,11 +72,35 @@ class JurisdictionReads(StoreBase):
         return result
 
     async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
+        """A page in (name_key, id) order: the ids are skipped to and read from an index
+        that holds every filter's column (no row is read but the page's, nothing is
+        sorted), then the page's rows are read by id."""
         where, args = _where(filters)
-        total = await self.read(f"SELECT count(*) AS n FROM jurisdictions{where}", *args)
-        rows = await self.read(f"{_LISTING}{where} ORDER BY name_key, id LIMIT ? OFFSET ?",
-                               *args, limit, offset)
-        return [listing_from(r) for r in rows], int(total[0]["n"])
+        ids = [r["id"] for r in await self.read(
+            f"SELECT id FROM jurisdictions{where} ORDER BY name_key, id LIMIT ? OFFSET ?",
+            *args, limit, offset)]
+        return await self._listings(ids), await self._count(filters, where, args, limit)
+
+    async def _listings(self, ids: Sequence[str]) -> list[Listing]:
+        if not ids:
+            return []
+        rows = {r["id"]: r for r in await self.read(
+            f"{_LISTING} WHERE id IN ({', '.join('?' * len(ids))})", *ids)}
+        return [listing_from(rows[i]) for i in ids if i in rows]
+
+    async def _count(self, filters: Filters, where: str, args: Sequence[object],
+                     limit: int) -> int:
+        """How many match: the kept count where one filter or none is given (O(1)),
+        else counted from an index, up to a cap (``_capped``)."""
+        facets = [(f, v) for f, v in (("state", filters.state), ("kind", filters.kind),
+                                      ("us_state", filters.us_state),
+                                      ("owner", filters.owner)) if v]
+        if filters.due is None and len(facets) <= 1:
+            facet, value = facets[0] if facets else ("all", "")
+            kept = await self.read("SELECT n FROM jurisdiction_counts WHERE facet = ?"
+                                   " AND value = ?", facet, value)
+            return int(kept[0]["n"]) if kept else 0
+        return await _capped(self.read, where, args, limit)
 
     async def taken_keys(self) -> set[str]:
         rows = await self.read("SELECT id AS k FROM jurisdictions UNION SELECT alias FROM aliases")
@@ -87,15 +111,14 @@ class JurisdictionReads(StoreBase):
         where, args = _where(filters)
         where = (where + " AND" if where else " WHERE") + " due_on BETWEEN ? AND ?"
         args += [first.isoformat(), last.isoformat()]
-        total = await self.read(f"SELECT count(*) AS n FROM jurisdictions{where}", *args)
-        rows = await self.read(f"{_LISTING}{where} ORDER BY due_on, name_key LIMIT ?",
+        rows = await self.read(f"{_LISTING}{where} ORDER BY due_on, name_key, id LIMIT ?",
                                *args, limit)
-        return [listing_from(r) for r in rows], int(total[0]["n"])
+        return [listing_from(r) for r in rows], await _capped(self.read, where, args, limit)
 
     async def due_states(self) -> list[str]:
-        rows = await self.read("SELECT DISTINCT us_state AS s FROM jurisdictions "
-                               "WHERE due_on IS NOT NULL ORDER BY us_state")
-        return [str(r["s"] or "") for r in rows]
+        rows = await self.read("SELECT value AS s FROM jurisdiction_counts"
+                               " WHERE facet = 'due_us_state' AND n > 0 ORDER BY value")
+        return [str(r["s"]) for r in rows]
 
     async def recent_events(self, limit: int) -> list[Event]:
         rows = await self.read("SELECT * FROM events ORDER BY id DESC LIMIT ?", limit)
@@ -105,13 +128,17 @@ class JurisdictionReads(StoreBase):
 
     async def history(self, jurisdiction_id: str, offset: int,
                       limit: int) -> tuple[list[Event], int]:
-        """Newest first."""
-        total = await self.read("SELECT count(*) AS n FROM events WHERE jurisdiction_id = ?",
-                                jurisdiction_id)
+        """Newest first. A jurisdiction's events are numbered 1, 2, … (``seq``, with no
+        gap: each change numbers its events on from the version it was made from), so
+        the count is the last number and a page starts at a number: two index look-ups,
+        whatever the page."""
+        last = await self.read("SELECT max(seq) AS n FROM events WHERE jurisdiction_id = ?",
+                               jurisdiction_id)
+        total = int(last[0]["n"] or 0)
         rows = await self.read(
-            "SELECT * FROM events WHERE jurisdiction_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-            jurisdiction_id, limit, offset)
-        return [event_from(r) for r in rows], int(total[0]["n"])
+            "SELECT * FROM events WHERE jurisdiction_id = ? AND seq <= ?"
+            " ORDER BY seq DESC LIMIT ?", jurisdiction_id, total - offset, limit)
+        return [event_from(r) for r in rows], total
 
     async def events_of_kind(self, jurisdiction_id: str, kind: str,
                              limit: int) -> tuple[list[Event], int]:
@@ -121,6 +148,15 @@ class JurisdictionReads(StoreBase):
         rows = await self.read("SELECT *" + where + " ORDER BY seq LIMIT ?",
                                jurisdiction_id, kind, limit)
         return [event_from(r) for r in rows], int(total[0]["n"])
+
+
+async def _capped(read: Callable[..., Awaitable[list[Row]]], where: str,
+                  args: Sequence[object], limit: int) -> int:
+    """How many jurisdictions match ``where``, counted up to ``max(COUNT_CAP, limit)``
+    and one more (which means more than that): a cost bounded whatever the size."""
+    counted = await read(f"SELECT count(*) AS n FROM (SELECT 1 FROM jurisdictions{where}"
+                         " LIMIT ?) AS capped", *args, max(COUNT_CAP, limit) + 1)
+    return int(counted[0]["n"])
 
 
 def _where(filters: Filters) -> tuple[str, list[str]]:

@@ -41,10 +41,16 @@ class DueRange:
     last: date | None = None
 
 
+COUNT_CAP = 10_000
+"""The most a page's total counts where no kept count answers (``Filters``)."""
+
+
 @dataclass(frozen=True)
 class Filters:
     """What ``list`` narrows by; empty fields match everything, and ``due`` None does
-    (a tuple: a running deadline in one of its ranges)."""
+    (a tuple: a running deadline in one of its ranges). A page's total is exact for
+    one filter or none; for more, or a ``due``, it is counted up to ``COUNT_CAP`` (or the
+    page's size if larger), and one more than that means more than that."""
 
     state: str = ""
     kind: str = ""

@@ -15,7 +15,7 @@ from workflows.deadlines import Tier
 from workflows.errors import BadInput
 from workflows.model import Jurisdiction
 from workflows.muting import Mutes
-from workflows.ports import Filters
+from workflows.ports import COUNT_CAP, Filters
 from workflows.review import Review
 from workflows.tiers import in_tier, parse_tier, tier_named
 
@@ -49,7 +49,7 @@ async def _list(s: Services, caller: Caller, args: Args) -> Reply:
     page = args.page()
     items, total = await s.review.page(filters, page, PAGE_SIZE)
     shown = " ".join(f"{k}={v}" for k, v in options.items() if k != "page")
-    _check_page(page, total, f"list {shown}".strip())
+    _check_page(page, total, f"list {shown}".strip(), bool(items))
     reply = pages.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown,
                                label=definition.label_of)
     if tier and parse_tier(tier) is Tier.OVERDUE:
@@ -57,9 +57,13 @@ async def _list(s: Services, caller: Caller, args: Args) -> Reply:
     return reply
 
 
-def _check_page(page: int, total: int, again: str) -> None:
+def _check_page(page: int, total: int, again: str, found: bool = False) -> None:
     """Refuse a page past the last, naming the last (``again`` is the command without
-    its page)."""
+    its page); where the store stopped counting, a page with nothing on it (``found``)."""
+    if total > COUNT_CAP:
+        if not found and page > 1:
+            raise BadInput(f"There is no page {page}: fewer match (`{render.escape(again)}`).")
+        return
     last = max(1, -(-total // PAGE_SIZE))
     if page > last:
         shown = render.escape(again) + (f" page={last}" if last > 1 else "")

@@ -14,11 +14,13 @@ from bot.ui.render import (
     deadline,
     escape,
     header,
+    how_many,
     sections,
     user,
 )
 from workflows.definition import Definition
 from workflows.model import Event, Jurisdiction, Listing, Role
+from workflows.ports import COUNT_CAP
 
 
 def history_page(j: Jurisdiction, events: Sequence[Event], total: int, page: int,
@@ -34,17 +36,21 @@ def history_page(j: Jurisdiction, events: Sequence[Event], total: int, page: int
 
 def listing_page(items: Sequence[Listing], total: int, page: int, size: int, today: date,
                  filters: str, *, label: Labels) -> Reply:
+    """A page of the list; where the store stopped counting (``how_many``) the page
+    has a number but not a last one."""
+    counted = total <= COUNT_CAP
     pages = max(1, -(-total // size))
+    of = f"page {page} of {pages}" if counted else f"page {page}"
     title = f"Jurisdictions{' (' + filters + ')' if filters else ''}"
     lines = [f"*{escape(i.name)}* `{escape(i.id)}` — {label(i.state)}, "
              f"{deadline(i.due_on, i.us_state, today)}"
              + (f", owner {user(i.owner)}" if i.owner else "") for i in items]
-    blocks = [header(title), context(f"{total} in all · page {page} of {pages}")]
+    blocks = [header(title), context(f"{how_many(total).capitalize()} in all · {of}")]
     blocks += sections(lines or ["None match. `add` creates one; `help` lists the commands."])
-    if page < pages:
+    if page < pages if counted else len(items) == size:
         more = f" {filters}" if filters else ""
         blocks.append(context(f"More: `list{escape(more)} page={page + 1}`"))
-    return Reply(f"{escape(title)}: page {page} of {pages}", blocks)
+    return Reply(f"{escape(title)}: {of}", blocks)
 
 
 def roles(pairs: Sequence[tuple[str, Role]]) -> Reply:
