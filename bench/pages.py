@@ -46,8 +46,8 @@ from bot.subcommands.commands import PAGE_SIZE, Caller, Services, command_table,
 from bot.wiring.app import FixedClock
 from storage import open_store
 from storage.store import Store
-from workflows.muting import Mutes
 from workflows.deadlines import Tier
+from workflows.muting import Mutes
 from workflows.ports import COUNT_CAP, Filters
 from workflows.review import Review, ReviewConfig
 from workflows.tiers import in_tier
@@ -163,7 +163,7 @@ async def attempt(name: str, call: Callable[[], Awaitable[object]], figures: Fig
     started = time.perf_counter()
     try:
         await call()
-    except Exception as error:  # noqa: BLE001 - every failure is printed and counted
+    except Exception as error:  # every failure is printed and counted
         failure = f"{name}: {type(error).__name__}: {error}"
         if failure not in figures.failures:
             figures.failures.append(failure)
