@@ -222,7 +222,7 @@ def fill(db: sqlite3.Connection, events: int) -> None:
     size = int(db.execute("SELECT count(*) FROM jurisdictions").fetchone()[0])
     busy_id = db.execute("SELECT jurisdiction_id FROM events ORDER BY id LIMIT 1").fetchone()[0]
     busy = max(1_000, (events - have) // 10) if events > have else 0
-    each = max(0, events - have - busy) // size
+    each = -(-max(0, events - have - busy) // size)
     for jid, count in ((busy_id, busy), (None, each)):
         if count:
             _notes(db, jid, count)

@@ -18,7 +18,7 @@ from storage.rows import (
 )
 from storage.writes import chunks
 from workflows.model import Event, Jurisdiction, Listing
-from workflows.ports import COUNT_CAP, DueRange, Filters
+from workflows.ports import COUNT_CAP, Cursor, DueRange, Filters
 
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
 
@@ -71,14 +71,16 @@ class JurisdictionReads(StoreBase):
                 " ORDER BY jurisdiction_id, seq", *chunk), event_from))
         return result
 
-    async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
-        """A page in (name_key, id) order: the ids are skipped to and read from an index
-        that holds every filter's column (no row is read but the page's, nothing is
-        sorted), then the page's rows are read by id."""
+    async def page(self, filters: Filters, offset: int, limit: int,
+                   after: Cursor | None = None) -> tuple[list[Listing], int]:
+        """A page in (name_key, id) order: the ids are read from an index that holds
+        every filter's column, from the cursor (a seek) or skipping ``offset`` entries
+        (no row is read but the page's, nothing is sorted); then the page's rows."""
+        sql, page_args = page_query(filters, offset, limit, after)
+        ids = [r["id"] for r in await self.read(sql, *page_args)]
+        if after is not None and after.backward:
+            ids.reverse()
         where, args = _where(filters)
-        ids = [r["id"] for r in await self.read(
-            f"SELECT id FROM jurisdictions{where} ORDER BY name_key, id LIMIT ? OFFSET ?",
-            *args, limit, offset)]
         return await self._listings(ids), await self._count(filters, where, args, limit)
 
     async def _listings(self, ids: Sequence[str]) -> list[Listing]:
@@ -150,6 +152,21 @@ class JurisdictionReads(StoreBase):
         return [event_from(r) for r in rows], int(total[0]["n"])
 
 
+def page_query(filters: Filters, offset: int, limit: int,
+               after: Cursor | None = None) -> tuple[str, list[object]]:
+    """The query for the ids of a page of the list, and its arguments (backward from a
+    cursor: in reverse order)."""
+    where, args = _where(filters, in_order=True)
+    order = "name_key, id"
+    if after is not None:
+        op, order = ("<", "name_key DESC, id DESC") if after.backward else (">", order)
+        where = (where + " AND" if where else " WHERE") + f" (name_key, id) {op} (?, ?)"
+        args += [after.name_key, after.id]
+        offset = 0
+    return (f"SELECT id FROM jurisdictions{where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*args, limit, offset])
+
+
 async def _capped(read: Callable[..., Awaitable[list[Row]]], where: str,
                   args: Sequence[object], limit: int) -> int:
     """How many jurisdictions match ``where``, counted up to ``max(COUNT_CAP, limit)``
@@ -159,7 +176,10 @@ async def _capped(read: Callable[..., Awaitable[list[Row]]], where: str,
     return int(counted[0]["n"])
 
 
-def _where(filters: Filters) -> tuple[str, list[str]]:
+def _where(filters: Filters, in_order: bool = False) -> tuple[str, list[str]]:
+    """The condition ``filters`` make. ``in_order``: for a page, which walks an index
+    in its order; a deadline tier's ranges (one per US state) are then checked in that
+    index rather than looked up, one state at a time, and sorted."""
     clauses, args = [], []
     for column, value in (("state", filters.state), ("kind", filters.kind),
                           ("us_state", filters.us_state), ("owner", filters.owner)):
@@ -167,18 +187,31 @@ def _where(filters: Filters) -> tuple[str, list[str]]:
             clauses.append(f"{column} = ?")
             args.append(value)
     if filters.due is not None:
-        ranges = [_due_range(r, args) for r in filters.due]
+        ranges = [_due_range(states, first, last, args, in_order)
+                  for (first, last), states in _by_range(filters.due).items()]
         clauses.append("(" + (" OR ".join(ranges) or "1 = 0") + ")")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 
-def _due_range(due: DueRange, args: list[str]) -> str:
-    """One range's condition (ISO dates compare as text, on both engines)."""
-    parts = ["us_state = ?", "due_on IS NOT NULL"]
-    args.append(due.us_state)
-    for op, day in ((">=", due.first), ("<=", due.last)):
+def _by_range(due: Sequence[DueRange]) -> dict[tuple[date | None, date | None], list[str]]:
+    """The US states of each range of due dates: most states share a calendar, so a
+    tier is a few ranges, each for many states (not one term per state to check)."""
+    found: dict[tuple[date | None, date | None], list[str]] = {}
+    for r in due:
+        found.setdefault((r.first, r.last), []).append(r.us_state)
+    return found
+
+
+def _due_range(states: Sequence[str], first: date | None, last: date | None,
+               args: list[str], in_order: bool) -> str:
+    """One range's condition (ISO dates compare as text, on both engines); ``in_order``
+    writes its columns so that neither engine looks them up in an index (``_where``)."""
+    us_state, due_on = ("us_state || ''", "due_on || ''") if in_order else ("us_state", "due_on")
+    parts = [f"{us_state} IN ({', '.join('?' * len(states))})", f"{due_on} IS NOT NULL"]
+    args.extend(states)
+    for op, day in ((">=", first), ("<=", last)):
         if day is not None:
-            parts.append(f"due_on {op} ?")
+            parts.append(f"{due_on} {op} ?")
             args.append(day.isoformat())
     return "(" + " AND ".join(parts) + ")"
 

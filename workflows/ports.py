@@ -41,6 +41,16 @@ class DueRange:
     last: date | None = None
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where a page of the list starts: just after (or, ``backward``, just before) the
+    jurisdiction whose lower-cased name and id these are, in the list's order."""
+
+    name_key: str
+    id: str
+    backward: bool = False
+
+
 COUNT_CAP = 10_000
 """The most a page's total counts where no kept count answers (``Filters``)."""
 
@@ -153,8 +163,11 @@ class Repository(Protocol):
         show in it, and reading it does not hold up changes."""
         ...
 
-    async def page(self, filters: Filters, offset: int,
-                   limit: int) -> tuple[list[Listing], int]: ...
+    async def page(self, filters: Filters, offset: int, limit: int,
+                   after: Cursor | None = None) -> tuple[list[Listing], int]:
+        """A page in name order (``offset`` rows on, or from ``after`` when given), and
+        how many match in all (``Filters``)."""
+        ...
 
     async def history(self, jurisdiction_id: str, offset: int,
                       limit: int) -> tuple[list[Event], int]: ...

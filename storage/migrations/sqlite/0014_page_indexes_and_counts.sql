@@ -20,6 +20,8 @@ CREATE INDEX jurisdictions_list_us_state ON jurisdictions (us_state, name_key, i
 CREATE INDEX jurisdictions_list_owner ON jurisdictions (owner, name_key, id);
 CREATE INDEX jurisdictions_by_due ON jurisdictions (due_on, name_key, id)
     WHERE due_on IS NOT NULL;
+CREATE INDEX jurisdictions_due_by_state ON jurisdictions (us_state, due_on)
+    WHERE due_on IS NOT NULL;
 CREATE INDEX events_of_kind ON events (jurisdiction_id, kind, seq);
 
 CREATE TABLE jurisdiction_counts (
