@@ -1,8 +1,9 @@
 """Every page in milliseconds: the pages people read, timed through the bot's own code.
 
 Each figure is one request as the bot answers it, minus Slack: ``/review list`` (first,
-middle and last page; filtered by status, kind, US state, a combination and a deadline
-tier, each on its last page), ``/review history`` (first and last page of the
+middle and last page typed as ``page=N``, and the last reached with the Next button's
+cursor; filtered by status, kind, US state, a combination and a deadline tier),
+``/review history`` (first and last page of the
 jurisdiction with the most events) and ``/review show`` through the slash command's
 handler (``bot.subcommands.commands.run``, rendered to Block Kit), and App Home as its
 listener builds it (``bot.slack.events.home_view``, for the analyst who owns most).
@@ -43,12 +44,13 @@ from typing import Any
 from bench.seed import ANALYST, CHANNELS, DEFAULT_AS_OF, DEFAULT_CHANNEL, setting
 from bot.slack.events import home_view
 from bot.subcommands.commands import PAGE_SIZE, Caller, Services, command_table, run
+from bot.ui.pages import cursor_text
 from bot.wiring.app import FixedClock
 from storage import open_store
 from storage.store import Store
 from workflows.deadlines import Tier
 from workflows.muting import Mutes
-from workflows.ports import COUNT_CAP, Filters
+from workflows.ports import COUNT_CAP, Cursor, Filters
 from workflows.review import Review, ReviewConfig
 from workflows.tiers import in_tier
 
@@ -105,6 +107,7 @@ async def requests(store: Store) -> tuple[dict[str, Callable[[], Awaitable[objec
     pages = -(-figures.jurisdictions // PAGE_SIZE)
     state = (await store.read("SELECT value FROM jurisdiction_counts WHERE facet = 'state'"
                               " ORDER BY n DESC LIMIT 1"))[0]["value"]
+    texts_overdue = await overdue_last(review)
     texts = {"list_first": "list", "list_middle": f"list page={max(1, pages // 2)}",
              "list_last": f"list page={pages}",
              "list_status_last": await last_page(store, "state", state, f"list status={state}"),
@@ -112,7 +115,11 @@ async def requests(store: Store) -> tuple[dict[str, Callable[[], Awaitable[objec
              "list_state_last": await last_page(store, "us_state", "CA", "list state=CA"),
              "list_combo_first": "list kind=county state=CA",
              "list_overdue_first": "list tier=overdue",
-             "list_overdue_last": await overdue_last(review),
+             "list_overdue_last": texts_overdue,
+             "list_next_to_last": await next_to(store, Filters(), pages, "list"),
+             "list_overdue_next_to_last": await next_to(
+                 store, await in_tier(store, Filters(), Tier.OVERDUE, review.today()),
+                 int(texts_overdue.rsplit("=", 1)[1]), "list tier=overdue"),
              "history_first": f"history {busy}",
              "history_last": f"history {busy} page={-(-figures.busy_events // PAGE_SIZE)}",
              "show_busy": f"show {busy}", "show_other": f"show {other}"}
@@ -126,6 +133,14 @@ async def last_page(store: Store, facet: str, value: str, text: str) -> str:
     kept = await store.read("SELECT n FROM jurisdiction_counts WHERE facet = ? AND value = ?",
                             facet, value)
     return f"{text} page={max(1, -(-int(kept[0]['n'] if kept else 0) // PAGE_SIZE))}"
+
+
+async def next_to(store: Store, filters: Filters, page: int, text: str) -> str:
+    """``text`` as the Next button of page ``page - 1`` sends it: with its cursor."""
+    before, _ = await store.page(filters, max(0, page - 2) * PAGE_SIZE, PAGE_SIZE)
+    last = before[-1]
+    cursor = cursor_text(Cursor(last.name.lower(), last.id))
+    return f"{text} page={page} after={cursor}"
 
 
 async def overdue_last(review: Review) -> str:

@@ -187,8 +187,14 @@ def _where(filters: Filters, in_order: bool = False) -> tuple[str, list[str]]:
             clauses.append(f"{column} = ?")
             args.append(value)
     if filters.due is not None:
+        grouped = _by_range(filters.due)
+        if in_order and filters.due:  # first the dates all the ranges lie between
+            firsts, lasts = zip(*grouped, strict=True)
+            clauses.append(_due_range([], None if None in firsts else min(filter(None, firsts)),
+                                      None if None in lasts else max(filter(None, lasts)),
+                                      args, in_order))
         ranges = [_due_range(states, first, last, args, in_order)
-                  for (first, last), states in _by_range(filters.due).items()]
+                  for (first, last), states in grouped.items()]
         clauses.append("(" + (" OR ".join(ranges) or "1 = 0") + ")")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
@@ -207,12 +213,14 @@ def _due_range(states: Sequence[str], first: date | None, last: date | None,
     """One range's condition (ISO dates compare as text, on both engines); ``in_order``
     writes its columns so that neither engine looks them up in an index (``_where``)."""
     us_state, due_on = ("us_state || ''", "due_on || ''") if in_order else ("us_state", "due_on")
-    parts = [f"{us_state} IN ({', '.join('?' * len(states))})", f"{due_on} IS NOT NULL"]
-    args.extend(states)
+    parts = [f"{due_on} IS NOT NULL"]  # the cheap checks first: most rows fail them
     for op, day in ((">=", first), ("<=", last)):
         if day is not None:
             parts.append(f"{due_on} {op} ?")
             args.append(day.isoformat())
+    if states:
+        parts.append(f"{us_state} IN ({', '.join('?' * len(states))})")
+        args.extend(states)
     return "(" + " AND ".join(parts) + ")"
 
 

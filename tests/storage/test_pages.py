@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 
 from storage.database import numbered
+from storage.mutes import MUTES_OF
 from storage.reads import page_query
 from storage.store import Store
 from tests.storage.conftest import EVERY_WAY, Query
@@ -147,9 +148,11 @@ async def test_a_tier_checks_a_few_ranges_not_one_per_state(store: Store) -> Non
     "SELECT * FROM events WHERE jurisdiction_id = ? AND seq <= ? ORDER BY seq DESC LIMIT 20",
     "SELECT n FROM jurisdiction_counts WHERE facet = 'state' AND value = ?",
     "SELECT count(*) FROM events WHERE jurisdiction_id = ? AND kind = 'evidence'",
+    MUTES_OF.format(marks="?").replace("(?, ?)", "('mute', 'unmute')"),
 ])
 async def test_history_and_totals_are_index_lookups(store: Store, sql: str) -> None:
     args = ["albany", 5][:sql.count("?")]
     plan = [row["detail"] for row in await store.read("EXPLAIN QUERY PLAN " + sql, *args)]
     assert all(step.startswith("SEARCH") for step in plan), plan
+    assert "kind" not in sql or "events_of_kind" in plan[0], plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
