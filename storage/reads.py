@@ -22,6 +22,12 @@ from workflows.ports import COUNT_CAP, Cursor, DueRange, Filters
 
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
 
+EXACT = (f"{_LISTING} WHERE id = ?1 UNION {_LISTING} WHERE name_key = ?1 UNION {_LISTING}"
+         " WHERE id IN (SELECT jurisdiction_id FROM aliases WHERE alias = ?1)"
+         " ORDER BY id LIMIT ?2")
+"""The jurisdictions ``?1`` names exactly, by id, name or alias: a UNION, each part an
+index look-up (as one OR, the aliases' sub-select has PostgreSQL filter every row)."""
+
 
 class JurisdictionReads(StoreBase):
     """The ``Repository``'s reads."""
@@ -32,10 +38,7 @@ class JurisdictionReads(StoreBase):
     async def lookup(self, text: str, limit: int) -> tuple[list[Listing], list[Listing]]:
         key = text.strip().lower()
         end = key + "\U0010ffff"
-        exact = await self.read(
-            f"{_LISTING} WHERE id = ?1 OR name_key = ?1 OR id IN "
-            "(SELECT jurisdiction_id FROM aliases WHERE alias = ?1) ORDER BY id LIMIT ?2",
-            key, limit)
+        exact = await self.read(EXACT, key, limit)
         if exact:
             return [listing_from(r) for r in exact], []
         prefixed = await self.read(

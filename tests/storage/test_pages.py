@@ -10,7 +10,7 @@ import pytest
 
 from storage.database import numbered
 from storage.mutes import MUTES_OF
-from storage.reads import page_query
+from storage.reads import EXACT, page_query
 from storage.store import Store
 from tests.storage.conftest import EVERY_WAY, Query
 from tests.storage.test_save_many import letter
@@ -132,6 +132,22 @@ async def test_every_page_has_an_index_plan_on_postgres(store: Store, database_u
     finally:
         await conn.close()
     assert "Sort" not in plan and "Seq Scan" not in plan, plan
+
+
+@pytest.mark.parametrize("engine", ["postgres"])
+async def test_a_name_is_looked_up_in_indexes_on_postgres(store: Store,
+                                                           database_url: str) -> None:
+    """``show``, ``history`` and every step find their jurisdiction this way."""
+    import asyncpg
+
+    conn = await asyncpg.connect(database_url)
+    try:
+        await conn.execute("SET enable_seqscan = off")
+        plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + numbered(EXACT),
+                                                         "chicago", 10))
+    finally:
+        await conn.close()
+    assert "Filter" not in plan and "Seq Scan" not in plan, plan
 
 
 async def test_a_tier_checks_a_few_ranges_not_one_per_state(store: Store) -> None:
