@@ -35,49 +35,55 @@ INSERT INTO jurisdiction_counts (facet, value, n)
     SELECT 'due_us_state', us_state, count(*) FROM jurisdictions WHERE due_on IS NOT NULL
     GROUP BY us_state;
 
-CREATE FUNCTION jurisdiction_count(f TEXT, v TEXT, d INTEGER) RETURNS void
-LANGUAGE sql AS $$
-    INSERT INTO jurisdiction_counts (facet, value, n) VALUES (f, v, d)
-    ON CONFLICT (facet, value) DO UPDATE SET n = jurisdiction_counts.n + d
-$$;
-
-CREATE FUNCTION jurisdiction_counts_change() RETURNS trigger LANGUAGE plpgsql AS $$
+-- Statement triggers over transition tables: one upsert per count a statement changes,
+-- however many rows it writes (a row trigger would update the row of 'all' once per
+-- jurisdiction of an import, each a new version of the row in that transaction).
+CREATE FUNCTION jurisdiction_counts_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        PERFORM jurisdiction_count('all', '', 1);
-    END IF;
-    IF TG_OP = 'INSERT' OR OLD.state IS DISTINCT FROM NEW.state THEN
-        IF TG_OP = 'UPDATE' THEN PERFORM jurisdiction_count('state', OLD.state, -1); END IF;
-        PERFORM jurisdiction_count('state', NEW.state, 1);
-    END IF;
-    IF TG_OP = 'INSERT' OR OLD.kind IS DISTINCT FROM NEW.kind THEN
-        IF TG_OP = 'UPDATE' THEN PERFORM jurisdiction_count('kind', OLD.kind, -1); END IF;
-        PERFORM jurisdiction_count('kind', NEW.kind, 1);
-    END IF;
-    IF TG_OP = 'INSERT' OR OLD.us_state IS DISTINCT FROM NEW.us_state THEN
-        IF TG_OP = 'UPDATE' THEN
-            PERFORM jurisdiction_count('us_state', OLD.us_state, -1);
-        END IF;
-        PERFORM jurisdiction_count('us_state', NEW.us_state, 1);
-    END IF;
-    IF TG_OP = 'INSERT' OR OLD.owner IS DISTINCT FROM NEW.owner THEN
-        IF TG_OP = 'UPDATE' AND OLD.owner IS NOT NULL THEN
-            PERFORM jurisdiction_count('owner', OLD.owner, -1);
-        END IF;
-        IF NEW.owner IS NOT NULL THEN PERFORM jurisdiction_count('owner', NEW.owner, 1); END IF;
-    END IF;
-    IF TG_OP = 'INSERT' OR (OLD.due_on IS NULL) <> (NEW.due_on IS NULL)
-            OR OLD.us_state IS DISTINCT FROM NEW.us_state THEN
-        IF TG_OP = 'UPDATE' AND OLD.due_on IS NOT NULL THEN
-            PERFORM jurisdiction_count('due_us_state', OLD.us_state, -1);
-        END IF;
-        IF NEW.due_on IS NOT NULL THEN
-            PERFORM jurisdiction_count('due_us_state', NEW.us_state, 1);
-        END IF;
-    END IF;
+    INSERT INTO jurisdiction_counts (facet, value, n)
+    SELECT facet, value, sum(d) FROM (
+        SELECT 'all' AS facet, '' AS value, 1 AS d FROM added
+        UNION ALL SELECT 'state', state, 1 FROM added
+        UNION ALL SELECT 'kind', kind, 1 FROM added
+        UNION ALL SELECT 'us_state', us_state, 1 FROM added
+        UNION ALL SELECT 'owner', owner, 1 FROM added WHERE owner IS NOT NULL
+        UNION ALL SELECT 'due_us_state', us_state, 1 FROM added WHERE due_on IS NOT NULL
+    ) AS changes GROUP BY facet, value
+    ON CONFLICT (facet, value) DO UPDATE SET n = jurisdiction_counts.n + excluded.n;
+    RETURN NULL;
+END $$;
+
+CREATE FUNCTION jurisdiction_counts_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO jurisdiction_counts (facet, value, n)
+    SELECT facet, value, sum(d) FROM (
+        SELECT 'state' AS facet, o.state AS value, -1 AS d FROM was o JOIN now n USING (id)
+            WHERE o.state IS DISTINCT FROM n.state
+        UNION ALL SELECT 'state', n.state, 1 FROM was o JOIN now n USING (id)
+            WHERE o.state IS DISTINCT FROM n.state
+        UNION ALL SELECT 'kind', o.kind, -1 FROM was o JOIN now n USING (id)
+            WHERE o.kind IS DISTINCT FROM n.kind
+        UNION ALL SELECT 'kind', n.kind, 1 FROM was o JOIN now n USING (id)
+            WHERE o.kind IS DISTINCT FROM n.kind
+        UNION ALL SELECT 'us_state', o.us_state, -1 FROM was o JOIN now n USING (id)
+            WHERE o.us_state IS DISTINCT FROM n.us_state
+        UNION ALL SELECT 'us_state', n.us_state, 1 FROM was o JOIN now n USING (id)
+            WHERE o.us_state IS DISTINCT FROM n.us_state
+        UNION ALL SELECT 'owner', o.owner, -1 FROM was o JOIN now n USING (id)
+            WHERE o.owner IS DISTINCT FROM n.owner AND o.owner IS NOT NULL
+        UNION ALL SELECT 'owner', n.owner, 1 FROM was o JOIN now n USING (id)
+            WHERE o.owner IS DISTINCT FROM n.owner AND n.owner IS NOT NULL
+        UNION ALL SELECT 'due_us_state', o.us_state, -1 FROM was o JOIN now n USING (id)
+            WHERE o.due_on IS NOT NULL
+        UNION ALL SELECT 'due_us_state', n.us_state, 1 FROM was o JOIN now n USING (id)
+            WHERE n.due_on IS NOT NULL
+    ) AS changes GROUP BY facet, value HAVING sum(d) <> 0
+    ON CONFLICT (facet, value) DO UPDATE SET n = jurisdiction_counts.n + excluded.n;
     RETURN NULL;
 END $$;
 CREATE TRIGGER jurisdiction_counts_insert AFTER INSERT ON jurisdictions
-    FOR EACH ROW EXECUTE FUNCTION jurisdiction_counts_change();
-CREATE TRIGGER jurisdiction_counts_update AFTER UPDATE OF state, kind, us_state, owner, due_on
-    ON jurisdictions FOR EACH ROW EXECUTE FUNCTION jurisdiction_counts_change();
+    REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION jurisdiction_counts_added();
+CREATE TRIGGER jurisdiction_counts_update AFTER UPDATE ON jurisdictions
+    REFERENCING OLD TABLE AS was NEW TABLE AS now
+    FOR EACH STATEMENT EXECUTE FUNCTION jurisdiction_counts_changed();
