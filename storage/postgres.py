@@ -59,6 +59,7 @@ class Connection:
 class PostgresDatabase:
     skip_locked = " FOR UPDATE SKIP LOCKED"
     for_update = " FOR UPDATE"
+    unindexed = "{}"
 
     def __init__(self, pool: Any, schema_version: int) -> None:
         self._pool = pool

@@ -79,7 +79,7 @@ class JurisdictionReads(StoreBase):
         """A page in (name_key, id) order: the ids are read from an index that holds
         every filter's column, from the cursor (a seek) or skipping ``offset`` entries
         (no row is read but the page's, nothing is sorted); then the page's rows."""
-        sql, page_args = page_query(filters, offset, limit, after)
+        sql, page_args = page_query(filters, offset, limit, after, self.db.unindexed)
         ids = [r["id"] for r in await self.read(sql, *page_args)]
         if after is not None and after.backward:
             ids.reverse()
@@ -155,11 +155,11 @@ class JurisdictionReads(StoreBase):
         return [event_from(r) for r in rows], int(total[0]["n"])
 
 
-def page_query(filters: Filters, offset: int, limit: int,
-               after: Cursor | None = None) -> tuple[str, list[object]]:
+def page_query(filters: Filters, offset: int, limit: int, after: Cursor | None = None,
+               unindexed: str = "+{}") -> tuple[str, list[object]]:
     """The query for the ids of a page of the list, and its arguments (backward from a
-    cursor: in reverse order)."""
-    where, args = _where(filters, in_order=True)
+    cursor: in reverse order); ``unindexed`` is the engine's (``Database``)."""
+    where, args = _where(filters, unindexed)
     order = "name_key, id"
     if after is not None:
         op, order = ("<", "name_key DESC, id DESC") if after.backward else (">", order)
@@ -179,10 +179,11 @@ async def _capped(read: Callable[..., Awaitable[list[Row]]], where: str,
     return int(counted[0]["n"])
 
 
-def _where(filters: Filters, in_order: bool = False) -> tuple[str, list[str]]:
-    """The condition ``filters`` make. ``in_order``: for a page, which walks an index
-    in its order; a deadline tier's ranges (one per US state) are then checked in that
-    index rather than looked up, one state at a time, and sorted."""
+def _where(filters: Filters, unindexed: str = "") -> tuple[str, list[str]]:
+    """The condition ``filters`` make. ``unindexed`` (``Database``): for a page, which
+    walks an index in its order; a deadline tier's ranges are then checked in that index
+    rather than looked up, each on its own, and sorted."""
+    in_order = bool(unindexed)
     clauses, args = [], []
     for column, value in (("state", filters.state), ("kind", filters.kind),
                           ("us_state", filters.us_state), ("owner", filters.owner)):
@@ -195,8 +196,8 @@ def _where(filters: Filters, in_order: bool = False) -> tuple[str, list[str]]:
             firsts, lasts = zip(*grouped, strict=True)
             clauses.append(_due_range([], None if None in firsts else min(filter(None, firsts)),
                                       None if None in lasts else max(filter(None, lasts)),
-                                      args, in_order))
-        ranges = [_due_range(states, first, last, args, in_order)
+                                      args, unindexed))
+        ranges = [_due_range(states, first, last, args, unindexed)
                   for (first, last), states in grouped.items()]
         clauses.append("(" + (" OR ".join(ranges) or "1 = 0") + ")")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
@@ -212,10 +213,10 @@ def _by_range(due: Sequence[DueRange]) -> dict[tuple[date | None, date | None], 
 
 
 def _due_range(states: Sequence[str], first: date | None, last: date | None,
-               args: list[str], in_order: bool) -> str:
-    """One range's condition (ISO dates compare as text, on both engines); ``in_order``
-    writes its columns so that neither engine looks them up in an index (``_where``)."""
-    us_state, due_on = ("us_state || ''", "due_on || ''") if in_order else ("us_state", "due_on")
+               args: list[str], unindexed: str) -> str:
+    """One range's condition (ISO dates compare as text, on both engines), its columns
+    written ``unindexed`` where given (``_where``)."""
+    us_state, due_on = ((unindexed or "{}").format(c) for c in ("us_state", "due_on"))
     parts = [f"{due_on} IS NOT NULL"]  # the cheap checks first: most rows fail them
     for op, day in ((">=", first), ("<=", last)):
         if day is not None:

@@ -123,7 +123,7 @@ async def test_every_page_has_an_index_plan_on_postgres(store: Store, database_u
     to do without it (an empty table's statistics would otherwise pick a scan)."""
     import asyncpg
 
-    sql, args = page_query(filters, 4_980, 20, after)
+    sql, args = page_query(filters, 4_980, 20, after, unindexed="{}")
     conn = await asyncpg.connect(database_url)
     try:
         await conn.execute("SET enable_seqscan = off; SET enable_sort = off;"
