@@ -172,3 +172,13 @@ async def test_history_and_totals_are_index_lookups(store: Store, sql: str) -> N
     assert all(step.startswith("SEARCH") for step in plan), plan
     assert "kind" not in sql or "events_of_kind" in plan[0], plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+@pytest.mark.parametrize("engine", ["postgres"])
+async def test_postgres_plans_each_page_for_its_values(store: Store) -> None:
+    """asyncpg prepares each statement once; from its sixth run PostgreSQL would settle on
+    a plan made blind to the values (a tier's first page sorted every row of the tier)."""
+    for _ in range(7):
+        await store.page(Filters(due=(DueRange("CA", date(2018, 1, 1), None),)), 0, 20)
+    assert (await store.read("SHOW plan_cache_mode"))[0]["plan_cache_mode"] == (
+        "force_custom_plan")
