@@ -189,6 +189,14 @@ async def attempt(name: str, call: Callable[[], Awaitable[object]], figures: Fig
 
 
 def table(all_figures: list[Figures]) -> str:
+    """One table per engine, its databases side by side, smallest first."""
+    engines: dict[str, list[Figures]] = {}
+    for f in all_figures:
+        engines.setdefault("PostgreSQL" if "://" in f.database else "SQLite", []).append(f)
+    return "\n\n".join(f"{engine}\n{_table(figures)}" for engine, figures in engines.items())
+
+
+def _table(all_figures: list[Figures]) -> str:
     summaries = [f.summary() for f in all_figures]
     names = list(summaries[0]["operations"]) if summaries else []
     head = ["request (target)"] + [f"{s['jurisdictions']:,} j / {s['events']:,} ev"
@@ -205,8 +213,8 @@ def table(all_figures: list[Figures]) -> str:
         growth = f"x{last / first:.1f}" if first else "-"
         lines.append("  ".join(f"{c:>26}" for c in
                                [f"{name} ({target(name):.0f} ms)", *cells, growth]))
-    lines.append("(median / max ms of each request; growth: last database's median over "
-                 "the first's)")
+    lines.append("(median / max ms of each request; growth: the largest database's median "
+                 "over the smallest's)")
     for s in summaries:
         lines += [f"FAILED on {s['database']}: {f}" for f in s["failures"]]
     return "\n".join(lines)

@@ -78,13 +78,19 @@ class JurisdictionReads(StoreBase):
                    after: Cursor | None = None) -> tuple[list[Listing], int]:
         """A page in (name_key, id) order: the ids are read from an index that holds
         every filter's column, from the cursor (a seek) or skipping ``offset`` entries
-        (no row is read but the page's, nothing is sorted); then the page's rows."""
-        sql, page_args = page_query(filters, offset, limit, after, self.db.unindexed)
-        ids = [r["id"] for r in await self.read(sql, *page_args)]
-        if after is not None and after.backward:
-            ids.reverse()
+        from the nearer end (no row is read but the page's, nothing is sorted); then the
+        page's rows."""
         where, args = _where(filters)
-        return await self._listings(ids), await self._count(filters, where, args, limit)
+        total = await self._count(filters, where, args, limit)
+        from_end = after is None and offset > total // 2 and total <= max(COUNT_CAP, limit)
+        if from_end:  # the second half is skipped into from the end: the last page is the
+            # first of the list read backward
+            offset, limit = max(0, total - offset - limit), max(0, min(limit, total - offset))
+        sql, page_args = page_query(filters, offset, limit, after, self.db.unindexed, from_end)
+        ids = [r["id"] for r in await self.read(sql, *page_args)] if limit else []
+        if from_end or (after is not None and after.backward):
+            ids.reverse()
+        return await self._listings(ids), total
 
     async def _listings(self, ids: Sequence[str]) -> list[Listing]:
         if not ids:
@@ -156,11 +162,12 @@ class JurisdictionReads(StoreBase):
 
 
 def page_query(filters: Filters, offset: int, limit: int, after: Cursor | None = None,
-               unindexed: str = "+{}") -> tuple[str, list[object]]:
-    """The query for the ids of a page of the list, and its arguments (backward from a
-    cursor: in reverse order); ``unindexed`` is the engine's (``Database``)."""
+               unindexed: str = "+{}", backward: bool = False) -> tuple[str, list[object]]:
+    """The query for the ids of a page of the list, and its arguments (``backward``, or
+    backward from a cursor: in reverse order); ``unindexed`` is the engine's
+    (``Database``)."""
     where, args = _where(filters, unindexed)
-    order = "name_key, id"
+    order = "name_key DESC, id DESC" if backward else "name_key, id"
     if after is not None:
         op, order = ("<", "name_key DESC, id DESC") if after.backward else (">", order)
         where = (where + " AND" if where else " WHERE") + f" (name_key, id) {op} (?, ?)"

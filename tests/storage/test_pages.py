@@ -105,10 +105,12 @@ def plan_problems(plan: list[str]) -> list[str]:
 
 
 @pytest.mark.parametrize("filters", PAGES)
-@pytest.mark.parametrize("after", [None, Cursor("m", "m"), Cursor("m", "m", backward=True)])
+@pytest.mark.parametrize(("after", "backward"), [
+    (None, False), (None, True), (Cursor("m", "m"), False), (Cursor("m", "m", True), False)])
 async def test_every_page_walks_an_index_in_its_order(store: Store, filters: Filters,
-                                                      after: Cursor | None) -> None:
-    sql, args = page_query(filters, 4_980, 20, after)
+                                                      after: Cursor | None,
+                                                      backward: bool) -> None:
+    sql, args = page_query(filters, 4_980, 20, after, backward=backward)
     plan = [row["detail"] for row in await store.read("EXPLAIN QUERY PLAN " + sql, *args)]
     assert plan_problems(plan) == [], plan
 
