@@ -18,7 +18,7 @@ from storage.rows import (
 )
 from storage.writes import chunks
 from workflows.model import Event, Jurisdiction, Listing
-from workflows.ports import COUNT_CAP, Cursor, DueRange, Filters
+from workflows.ports import COUNT_CAP, Cursor, DueRange, Filters, Total, stopped
 
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
 
@@ -82,7 +82,7 @@ class JurisdictionReads(StoreBase):
         page's rows."""
         where, args = _where(filters)
         total = await self._count(filters, where, args, limit)
-        from_end = after is None and offset > total // 2 and total <= max(COUNT_CAP, limit)
+        from_end = after is None and offset > total // 2 and not stopped(total)
         if from_end:  # the second half is skipped into from the end: the last page is the
             # first of the list read backward
             offset, limit = max(0, total - offset - limit), max(0, min(limit, total - offset))
@@ -180,10 +180,12 @@ def page_query(filters: Filters, offset: int, limit: int, after: Cursor | None =
 async def _capped(read: Callable[..., Awaitable[list[Row]]], where: str,
                   args: Sequence[object], limit: int) -> int:
     """How many jurisdictions match ``where``, counted up to ``max(COUNT_CAP, limit)``
-    and one more (which means more than that): a cost bounded whatever the size."""
+    (past that, ``Total.more_than`` it): a cost bounded whatever the size."""
+    cap = max(COUNT_CAP, limit)
     counted = await read(f"SELECT count(*) AS n FROM (SELECT 1 FROM jurisdictions{where}"
-                         " LIMIT ?) AS capped", *args, max(COUNT_CAP, limit) + 1)
-    return int(counted[0]["n"])
+                         " LIMIT ?) AS capped", *args, cap + 1)
+    n = int(counted[0]["n"])
+    return Total.more_than(cap) if n > cap else n
 
 
 def _where(filters: Filters, unindexed: str = "") -> tuple[str, list[str]]:

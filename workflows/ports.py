@@ -55,12 +55,29 @@ COUNT_CAP = 10_000
 """The most a page's total counts where no kept count answers (``Filters``)."""
 
 
+class Total(int):
+    """How many match, or (``stopped``) one more than the count stopped at."""
+
+    stopped = False
+
+    @classmethod
+    def more_than(cls, cap: int) -> Total:
+        total = cls(cap + 1)
+        total.stopped = True
+        return total
+
+
+def stopped(total: int) -> bool:
+    """Whether ``total`` is where a count stopped (more match), not how many match."""
+    return isinstance(total, Total) and total.stopped
+
+
 @dataclass(frozen=True)
 class Filters:
     """What ``list`` narrows by; empty fields match everything, and ``due`` None does
     (a tuple: a running deadline in one of its ranges). A page's total is exact for
     one filter or none; for more, or a ``due``, it is counted up to ``COUNT_CAP`` (or the
-    page's size if larger), and one more than that means more than that."""
+    page's size if larger), and past that it is ``Total.more_than`` that."""
 
     state: str = ""
     kind: str = ""

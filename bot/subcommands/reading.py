@@ -15,7 +15,7 @@ from workflows.deadlines import Tier
 from workflows.errors import BadInput
 from workflows.model import Jurisdiction, Listing
 from workflows.muting import Mutes
-from workflows.ports import COUNT_CAP, Filters
+from workflows.ports import Filters, stopped
 from workflows.review import Review
 from workflows.tiers import in_tier, parse_tier, tier_named
 
@@ -74,8 +74,8 @@ async def _page(review: Review, filters: Filters, page: int, cursor: str | None,
 def _check_page(page: int, total: int, again: str, found: bool | None = None) -> None:
     """Refuse a page past the last, naming the last (``again`` is the command without
     its page); for a list (``found``: whether the page has any), where the store
-    stopped counting (``COUNT_CAP``), a page with nothing on it."""
-    if found is not None and total > COUNT_CAP:
+    stopped counting (``workflows.ports.Total``), a page with nothing on it."""
+    if found is not None and stopped(total):
         if not found and page > 1:
             raise BadInput(f"There is no page {page}: fewer match (`{render.escape(again)}`).")
         return

@@ -24,7 +24,7 @@ from workflows.definition import Definition
 from workflows.errors import ReviewError
 from workflows.model import Listing
 from workflows.mutes import Mute
-from workflows.ports import COUNT_CAP
+from workflows.ports import stopped
 from workflows.review import Home
 
 
@@ -39,7 +39,7 @@ def home(who: str, view: Home, today: date, *, definition: Definition,
                  + (f" · :no_bell: {muted(mutes[i.id])}" if i.id in mutes else "")
                  for i in items] or [empty]
         if total > len(items):
-            more = (f"over {COUNT_CAP - len(items):,}" if total > COUNT_CAP
+            more = (f"over {total - 1 - len(items):,}" if stopped(total)
                     else f"{total - len(items):,}")
             lines.append(f"…and {more} more (`/review list`)")
         return sections(lines)

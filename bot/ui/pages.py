@@ -30,7 +30,7 @@ from bot.ui.render import (
 from workflows.definition import Definition
 from workflows.errors import BadInput
 from workflows.model import Event, Jurisdiction, Listing, Role
-from workflows.ports import COUNT_CAP, Cursor
+from workflows.ports import Cursor, stopped
 
 PAGE_ACTION = "list_page"
 """A list page's Previous and Next: the button's value is the rest of a `list` command."""
@@ -54,7 +54,7 @@ def listing_page(items: Sequence[Listing], total: int, page: int, size: int, tod
                  filters: str, *, label: Labels) -> Reply:
     """A page of the list; where the store stopped counting (``how_many``) the page
     has a number but not a last one."""
-    counted = total <= COUNT_CAP
+    counted = not stopped(total)
     pages = max(1, -(-total // size))
     of = f"page {page} of {pages}" if counted else f"page {page}"
     title = f"Jurisdictions{' (' + filters + ')' if filters else ''}"

@@ -26,7 +26,7 @@ from typing import Any
 
 from workflows.deadlines import Tier, calendar_for
 from workflows.errors import BadInput, Channel, Code, Person, ReviewError, StepRefused
-from workflows.ports import COUNT_CAP
+from workflows.ports import stopped
 
 Labels = Callable[[str], str]
 """A state's words for people: the workflow in force's ``Definition.label_of``."""
@@ -102,8 +102,8 @@ def count(n: int, word: str) -> str:
 
 def how_many(total: int) -> str:
     """A total as a store counts it: "1,234", or "more than 10,000" where it stopped
-    counting (``workflows.ports.COUNT_CAP``)."""
-    return f"more than {COUNT_CAP:,}" if total > COUNT_CAP else f"{total:,}"
+    counting (``workflows.ports.Total``)."""
+    return f"more than {total - 1:,}" if stopped(total) else f"{total:,}"
 
 
 def escape(text: object) -> str:

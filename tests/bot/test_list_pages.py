@@ -4,14 +4,16 @@ and a damaged, forged or stale one gets a clear answer (or the page of that numb
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from bot.console.stand_in.workspace import Posted
-from bot.ui.pages import cursor_text
+from bot.ui.pages import cursor_text, listing_page
 from tests.bot.conftest import ADMIN, Harness
 from tests.bot.test_batches import click
 from workflows.jurisdictions import new_jurisdiction
-from workflows.ports import Cursor
+from workflows.model import Listing
+from workflows.ports import COUNT_CAP, Cursor, Total
 
 
 def turns(message: Posted) -> dict[str, dict[str, Any]]:
@@ -67,3 +69,15 @@ async def test_a_damaged_or_stale_cursor_gets_a_clear_answer(harness: Harness) -
     typed = await harness.answer(ADMIN, "list page=2 after=<!channel>")
     assert "damaged or out of date" in typed.text and "<!channel>" not in json.dumps(
         typed.blocks)
+
+
+def test_a_kept_total_is_exact_and_a_stopped_count_says_more_than() -> None:
+    rows = [Listing(f"t{n:02d}", f"Town {n:02d}", "city", "CA", "new", None, None)
+            for n in range(20)]
+    exact = listing_page(rows, 100_000, 1, 20, date(2018, 2, 1), "", label=str)
+    assert "100,000 in all · page 1 of 5000" in json.dumps(exact.blocks, ensure_ascii=False)
+    capped = listing_page(rows, Total.more_than(COUNT_CAP), 3, 20, date(2018, 2, 1),
+                          "tier=overdue", label=str)
+    text = json.dumps(capped.blocks, ensure_ascii=False)
+    assert "More than 10,000 in all · page 3" in text and "of" not in capped.text
+    assert "list tier=overdue page=4" in text and "Next" in text
