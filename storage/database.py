@@ -78,6 +78,11 @@ class Database(Protocol):
     """Appended to a ``SELECT`` of rows the transaction is about to change, so that no
     one else changes them before it ends: ``FOR UPDATE`` where other processes write at
     the same moment, empty where a write transaction holds the whole file (SQLite)."""
+    unindexed: str
+    """A column, ``{}``, written so that the planner looks nothing up by it in an index:
+    SQLite's unary plus (with no statistics, it would look a deadline tier's ranges up
+    one by one and sort them, not walk the list's index in order); as it is on
+    PostgreSQL, whose planner weighs both plans by its statistics."""
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 

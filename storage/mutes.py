@@ -16,15 +16,17 @@ from storage.writes import chunks
 from workflows.model import Event
 from workflows.mutes import MUTE, UNMUTE, Deadline, Mute, Standing, mute_from
 
+MUTES_OF = "SELECT * FROM events WHERE jurisdiction_id IN ({marks}) AND kind IN (?, ?)"
+"""The mute events of some jurisdictions, put in order after: ``ORDER BY jurisdiction_id,
+seq`` would have the database walk every event of each to order them."""
+
 
 class MuteReads(StoreBase):
     async def mutes(self, ids: Sequence[str]) -> dict[str, Mute]:
         events: dict[str, list[Event]] = defaultdict(list)
         for chunk in chunks(ids):
-            rows = await self.read(
-                f"SELECT * FROM events WHERE jurisdiction_id IN ({_marks(chunk)})"
-                " AND kind IN (?, ?) ORDER BY jurisdiction_id, seq", *chunk, MUTE, UNMUTE)
-            for row in rows:
+            rows = await self.read(MUTES_OF.format(marks=_marks(chunk)), *chunk, MUTE, UNMUTE)
+            for row in sorted(rows, key=lambda r: (r["jurisdiction_id"], r["seq"])):
                 events[row["jurisdiction_id"]].append(event_from(row))
         return {jid: m for jid, found in events.items() if (m := mute_from(found))}
 

@@ -18,9 +18,15 @@ from storage.rows import (
 )
 from storage.writes import chunks
 from workflows.model import Event, Jurisdiction, Listing
-from workflows.ports import DueRange, Filters
+from workflows.ports import COUNT_CAP, Cursor, DueRange, Filters, Total, stopped
 
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
+
+EXACT = (f"{_LISTING} WHERE id = ?1 UNION {_LISTING} WHERE name_key = ?1 UNION {_LISTING}"
+         " WHERE id IN (SELECT jurisdiction_id FROM aliases WHERE alias = ?1)"
+         " ORDER BY id LIMIT ?2")
+"""The jurisdictions ``?1`` names exactly, by id, name or alias: a UNION, each part an
+index look-up (as one OR, the aliases' sub-select has PostgreSQL filter every row)."""
 
 
 class JurisdictionReads(StoreBase):
@@ -32,10 +38,7 @@ class JurisdictionReads(StoreBase):
     async def lookup(self, text: str, limit: int) -> tuple[list[Listing], list[Listing]]:
         key = text.strip().lower()
         end = key + "\U0010ffff"
-        exact = await self.read(
-            f"{_LISTING} WHERE id = ?1 OR name_key = ?1 OR id IN "
-            "(SELECT jurisdiction_id FROM aliases WHERE alias = ?1) ORDER BY id LIMIT ?2",
-            key, limit)
+        exact = await self.read(EXACT, key, limit)
         if exact:
             return [listing_from(r) for r in exact], []
         prefixed = await self.read(
@@ -71,12 +74,44 @@ class JurisdictionReads(StoreBase):
                 " ORDER BY jurisdiction_id, seq", *chunk), event_from))
         return result
 
-    async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
+    async def page(self, filters: Filters, offset: int, limit: int,
+                   after: Cursor | None = None) -> tuple[list[Listing], int]:
+        """A page in (name_key, id) order: the ids are read from an index that holds
+        every filter's column, from the cursor (a seek) or skipping ``offset`` entries
+        from the nearer end (no row is read but the page's, nothing is sorted); then the
+        page's rows."""
         where, args = _where(filters)
-        total = await self.read(f"SELECT count(*) AS n FROM jurisdictions{where}", *args)
-        rows = await self.read(f"{_LISTING}{where} ORDER BY name_key, id LIMIT ? OFFSET ?",
-                               *args, limit, offset)
-        return [listing_from(r) for r in rows], int(total[0]["n"])
+        total = await self._count(filters, where, args, limit)
+        from_end = after is None and offset > total // 2 and not stopped(total)
+        if from_end:  # the second half is skipped into from the end: the last page is the
+            # first of the list read backward
+            offset, limit = max(0, total - offset - limit), max(0, min(limit, total - offset))
+        sql, page_args = page_query(filters, offset, limit, after, self.db.unindexed, from_end)
+        ids = [r["id"] for r in await self.read(sql, *page_args)] if limit else []
+        if from_end or (after is not None and after.backward):
+            ids.reverse()
+        return await self._listings(ids), total
+
+    async def _listings(self, ids: Sequence[str]) -> list[Listing]:
+        if not ids:
+            return []
+        rows = {r["id"]: r for r in await self.read(
+            f"{_LISTING} WHERE id IN ({', '.join('?' * len(ids))})", *ids)}
+        return [listing_from(rows[i]) for i in ids if i in rows]
+
+    async def _count(self, filters: Filters, where: str, args: Sequence[object],
+                     limit: int) -> int:
+        """How many match: the kept count where one filter or none is given (O(1)),
+        else counted from an index, up to a cap (``_capped``)."""
+        facets = [(f, v) for f, v in (("state", filters.state), ("kind", filters.kind),
+                                      ("us_state", filters.us_state),
+                                      ("owner", filters.owner)) if v]
+        if filters.due is None and len(facets) <= 1:
+            facet, value = facets[0] if facets else ("all", "")
+            kept = await self.read("SELECT n FROM jurisdiction_counts WHERE facet = ?"
+                                   " AND value = ?", facet, value)
+            return int(kept[0]["n"]) if kept else 0
+        return await _capped(self.read, where, args, limit)
 
     async def taken_keys(self) -> set[str]:
         rows = await self.read("SELECT id AS k FROM jurisdictions UNION SELECT alias FROM aliases")
@@ -87,15 +122,14 @@ class JurisdictionReads(StoreBase):
         where, args = _where(filters)
         where = (where + " AND" if where else " WHERE") + " due_on BETWEEN ? AND ?"
         args += [first.isoformat(), last.isoformat()]
-        total = await self.read(f"SELECT count(*) AS n FROM jurisdictions{where}", *args)
-        rows = await self.read(f"{_LISTING}{where} ORDER BY due_on, name_key LIMIT ?",
+        rows = await self.read(f"{_LISTING}{where} ORDER BY due_on, name_key, id LIMIT ?",
                                *args, limit)
-        return [listing_from(r) for r in rows], int(total[0]["n"])
+        return [listing_from(r) for r in rows], await _capped(self.read, where, args, limit)
 
     async def due_states(self) -> list[str]:
-        rows = await self.read("SELECT DISTINCT us_state AS s FROM jurisdictions "
-                               "WHERE due_on IS NOT NULL ORDER BY us_state")
-        return [str(r["s"] or "") for r in rows]
+        rows = await self.read("SELECT value AS s FROM jurisdiction_counts"
+                               " WHERE facet = 'due_us_state' AND n > 0 ORDER BY value")
+        return [str(r["s"]) for r in rows]
 
     async def recent_events(self, limit: int) -> list[Event]:
         rows = await self.read("SELECT * FROM events ORDER BY id DESC LIMIT ?", limit)
@@ -105,13 +139,17 @@ class JurisdictionReads(StoreBase):
 
     async def history(self, jurisdiction_id: str, offset: int,
                       limit: int) -> tuple[list[Event], int]:
-        """Newest first."""
-        total = await self.read("SELECT count(*) AS n FROM events WHERE jurisdiction_id = ?",
-                                jurisdiction_id)
+        """Newest first. A jurisdiction's events are numbered 1, 2, … (``seq``, with no
+        gap: each change numbers its events on from the version it was made from), so
+        the count is the last number and a page starts at a number: two index look-ups,
+        whatever the page."""
+        last = await self.read("SELECT max(seq) AS n FROM events WHERE jurisdiction_id = ?",
+                               jurisdiction_id)
+        total = int(last[0]["n"] or 0)
         rows = await self.read(
-            "SELECT * FROM events WHERE jurisdiction_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-            jurisdiction_id, limit, offset)
-        return [event_from(r) for r in rows], int(total[0]["n"])
+            "SELECT * FROM events WHERE jurisdiction_id = ? AND seq <= ?"
+            " ORDER BY seq DESC LIMIT ?", jurisdiction_id, total - offset, limit)
+        return [event_from(r) for r in rows], total
 
     async def events_of_kind(self, jurisdiction_id: str, kind: str,
                              limit: int) -> tuple[list[Event], int]:
@@ -123,7 +161,38 @@ class JurisdictionReads(StoreBase):
         return [event_from(r) for r in rows], int(total[0]["n"])
 
 
-def _where(filters: Filters) -> tuple[str, list[str]]:
+def page_query(filters: Filters, offset: int, limit: int, after: Cursor | None = None,
+               unindexed: str = "+{}", backward: bool = False) -> tuple[str, list[object]]:
+    """The query for the ids of a page of the list, and its arguments (``backward``, or
+    backward from a cursor: in reverse order); ``unindexed`` is the engine's
+    (``Database``)."""
+    where, args = _where(filters, unindexed)
+    order = "name_key DESC, id DESC" if backward else "name_key, id"
+    if after is not None:
+        op, order = ("<", "name_key DESC, id DESC") if after.backward else (">", order)
+        where = (where + " AND" if where else " WHERE") + f" (name_key, id) {op} (?, ?)"
+        args += [after.name_key, after.id]
+        offset = 0
+    return (f"SELECT id FROM jurisdictions{where} ORDER BY {order} LIMIT ? OFFSET ?",
+            [*args, limit, offset])
+
+
+async def _capped(read: Callable[..., Awaitable[list[Row]]], where: str,
+                  args: Sequence[object], limit: int) -> int:
+    """How many jurisdictions match ``where``, counted up to ``max(COUNT_CAP, limit)``
+    (past that, ``Total.more_than`` it): a cost bounded whatever the size."""
+    cap = max(COUNT_CAP, limit)
+    counted = await read(f"SELECT count(*) AS n FROM (SELECT 1 FROM jurisdictions{where}"
+                         " LIMIT ?) AS capped", *args, cap + 1)
+    n = int(counted[0]["n"])
+    return Total.more_than(cap) if n > cap else n
+
+
+def _where(filters: Filters, unindexed: str = "") -> tuple[str, list[str]]:
+    """The condition ``filters`` make. ``unindexed`` (``Database``): for a page, which
+    walks an index in its order; a deadline tier's ranges are then checked in that index
+    rather than looked up, each on its own, and sorted."""
+    in_order = bool(unindexed)
     clauses, args = [], []
     for column, value in (("state", filters.state), ("kind", filters.kind),
                           ("us_state", filters.us_state), ("owner", filters.owner)):
@@ -131,19 +200,40 @@ def _where(filters: Filters) -> tuple[str, list[str]]:
             clauses.append(f"{column} = ?")
             args.append(value)
     if filters.due is not None:
-        ranges = [_due_range(r, args) for r in filters.due]
+        grouped = _by_range(filters.due)
+        if in_order and filters.due:  # first the dates all the ranges lie between
+            firsts, lasts = zip(*grouped, strict=True)
+            clauses.append(_due_range([], None if None in firsts else min(filter(None, firsts)),
+                                      None if None in lasts else max(filter(None, lasts)),
+                                      args, unindexed))
+        ranges = [_due_range(states, first, last, args, unindexed)
+                  for (first, last), states in grouped.items()]
         clauses.append("(" + (" OR ".join(ranges) or "1 = 0") + ")")
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
 
-def _due_range(due: DueRange, args: list[str]) -> str:
-    """One range's condition (ISO dates compare as text, on both engines)."""
-    parts = ["us_state = ?", "due_on IS NOT NULL"]
-    args.append(due.us_state)
-    for op, day in ((">=", due.first), ("<=", due.last)):
+def _by_range(due: Sequence[DueRange]) -> dict[tuple[date | None, date | None], list[str]]:
+    """The US states of each range of due dates: most states share a calendar, so a
+    tier is a few ranges, each for many states (not one term per state to check)."""
+    found: dict[tuple[date | None, date | None], list[str]] = {}
+    for r in due:
+        found.setdefault((r.first, r.last), []).append(r.us_state)
+    return found
+
+
+def _due_range(states: Sequence[str], first: date | None, last: date | None,
+               args: list[str], unindexed: str) -> str:
+    """One range's condition (ISO dates compare as text, on both engines), its columns
+    written ``unindexed`` where given (``_where``)."""
+    us_state, due_on = ((unindexed or "{}").format(c) for c in ("us_state", "due_on"))
+    parts = [f"{due_on} IS NOT NULL"]  # the cheap checks first: most rows fail them
+    for op, day in ((">=", first), ("<=", last)):
         if day is not None:
-            parts.append(f"due_on {op} ?")
+            parts.append(f"{due_on} {op} ?")
             args.append(day.isoformat())
+    if states:
+        parts.append(f"{us_state} IN ({', '.join('?' * len(states))})")
+        args.extend(states)
     return "(" + " AND ".join(parts) + ")"
 
 

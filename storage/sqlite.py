@@ -223,6 +223,7 @@ class _Staging:
 class SqliteDatabase:
     skip_locked = ""
     for_update = ""
+    unindexed = "+{}"
 
     def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
                  schema_version: int) -> None:

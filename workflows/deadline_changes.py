@@ -158,8 +158,9 @@ class Deadlines:
         listings, total = await self.review.repo.deadlines(
             closure.first, date.max, Filters(us_state=closure.us_state), RECOUNT_LIMIT)
         if total > RECOUNT_LIMIT:
-            raise BadInput(f"{total:,} running deadlines would be recounted; at most "
-                           f"{RECOUNT_LIMIT:,} at once. Nothing was changed.")
+            raise BadInput(f"More than {RECOUNT_LIMIT:,} running deadlines would be "
+                           f"recounted; at most {RECOUNT_LIMIT:,} at once. Nothing was "
+                           "changed.")
         loaded = await self.review.repo.get_many([item.id for item in listings])
         events = await self.review.repo.events_of(list(loaded))
         moved: list[tuple[Jurisdiction, Moved]] = []

@@ -42,9 +42,42 @@ class DueRange:
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """Where a page of the list starts: just after (or, ``backward``, just before) the
+    jurisdiction whose lower-cased name and id these are, in the list's order."""
+
+    name_key: str
+    id: str
+    backward: bool = False
+
+
+COUNT_CAP = 10_000
+"""The most a page's total counts where no kept count answers (``Filters``)."""
+
+
+class Total(int):
+    """How many match, or (``stopped``) one more than the count stopped at."""
+
+    stopped = False
+
+    @classmethod
+    def more_than(cls, cap: int) -> Total:
+        total = cls(cap + 1)
+        total.stopped = True
+        return total
+
+
+def stopped(total: int) -> bool:
+    """Whether ``total`` is where a count stopped (more match), not how many match."""
+    return isinstance(total, Total) and total.stopped
+
+
+@dataclass(frozen=True)
 class Filters:
     """What ``list`` narrows by; empty fields match everything, and ``due`` None does
-    (a tuple: a running deadline in one of its ranges)."""
+    (a tuple: a running deadline in one of its ranges). A page's total is exact for
+    one filter or none; for more, or a ``due``, it is counted up to ``COUNT_CAP`` (or the
+    page's size if larger), and past that it is ``Total.more_than`` that."""
 
     state: str = ""
     kind: str = ""
@@ -147,8 +180,11 @@ class Repository(Protocol):
         show in it, and reading it does not hold up changes."""
         ...
 
-    async def page(self, filters: Filters, offset: int,
-                   limit: int) -> tuple[list[Listing], int]: ...
+    async def page(self, filters: Filters, offset: int, limit: int,
+                   after: Cursor | None = None) -> tuple[list[Listing], int]:
+        """A page in name order (``offset`` rows on, or from ``after`` when given), and
+        how many match in all (``Filters``)."""
+        ...
 
     async def history(self, jurisdiction_id: str, offset: int,
                       limit: int) -> tuple[list[Event], int]: ...

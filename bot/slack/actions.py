@@ -1,6 +1,6 @@
 """Buttons and menus: steps taken from a jurisdiction's card, its court order button and
 its "Why this date?" (the ``deadline`` command's answer), a batch's approve and reject,
-and a reminder's snooze menu.
+a reminder's snooze menu, and a list page's Previous and Next.
 
 A card's buttons carry the version they were drawn from; a click on an out-of-date
 card is refused and the card redrawn. A step that needs input opens its form
@@ -22,7 +22,7 @@ from bot.slack.answers import answer, as_response, keep_reply, redraw
 from bot.slack.deps import Deps
 from bot.slack.posting.reminders import SlackMembers
 from bot.subcommands.commands import Caller
-from bot.ui import batches, cards, changes, deadlines, forms, reminders, render
+from bot.ui import batches, cards, changes, deadlines, forms, pages, reminders, render
 from bot.ui.render import Reply
 from workflows.batches import Progress
 from workflows.errors import BadInput, Stale
@@ -36,6 +36,7 @@ READERS = {deadlines.WHY_ACTION: "deadline", cards.WORKFLOW_ACTION: "workflow"}
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
+    register_pages(app, deps)
     @app.action(reminders.SNOOZE_ACTION)
     async def on_snooze(ack: AsyncAck, body: Body, action: Body,
                         respond: AsyncRespond) -> None:
@@ -73,6 +74,16 @@ def register(app: AsyncApp, deps: Deps) -> None:
         approve = action["action_id"] == batches.BATCH_APPROVE
         await answer(respond, decide(deps, body["user"]["id"], action, approve, body,
                                      respond, client), silent_when_empty=True)
+
+
+def register_pages(app: AsyncApp, deps: Deps) -> None:
+    """A list page's Previous and Next: the rest of a `list` command, cursor and all."""
+
+    @app.action(re.compile(f"^{pages.PAGE_ACTION}_[0-9]+$"))
+    async def on_page(ack: AsyncAck, body: Body, action: Body, respond: AsyncRespond) -> None:
+        await ack()
+        caller = Caller(body["user"]["id"], str((body.get("channel") or {}).get("id", "")))
+        await answer(respond, deps.run_command(caller, f"list {action.get('value', '')}"))
 
 
 async def snooze(deps: Deps, user: str, value: str, clicked_in: str) -> Reply:

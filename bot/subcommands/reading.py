@@ -13,9 +13,9 @@ from bot.ui import cards, diagram, pages, render
 from bot.ui.render import Reply
 from workflows.deadlines import Tier
 from workflows.errors import BadInput
-from workflows.model import Jurisdiction
+from workflows.model import Jurisdiction, Listing
 from workflows.muting import Mutes
-from workflows.ports import Filters
+from workflows.ports import Filters, stopped
 from workflows.review import Review
 from workflows.tiers import in_tier, parse_tier, tier_named
 
@@ -47,9 +47,10 @@ async def _list(s: Services, caller: Caller, args: Args) -> Reply:
     if tier:
         filters = await in_tier(s.review.repo, filters, parse_tier(tier), s.review.today())
     page = args.page()
-    items, total = await s.review.page(filters, page, PAGE_SIZE)
-    shown = " ".join(f"{k}={v}" for k, v in options.items() if k != "page")
-    _check_page(page, total, f"list {shown}".strip())
+    shown = " ".join(f"{k}={v}" for k, v in options.items() if k not in ("page", "after"))
+    items, total = await _page(s.review, filters, page, args.options.get("after"),
+                               f"list {shown} page={page}".replace("  ", " "))
+    _check_page(page, total, f"list {shown}".strip(), bool(items))
     reply = pages.listing_page(items, total, page, PAGE_SIZE, s.review.today(), shown,
                                label=definition.label_of)
     if tier and parse_tier(tier) is Tier.OVERDUE:
@@ -57,9 +58,27 @@ async def _list(s: Services, caller: Caller, args: Args) -> Reply:
     return reply
 
 
-def _check_page(page: int, total: int, again: str) -> None:
+async def _page(review: Review, filters: Filters, page: int, cursor: str | None,
+                again: str) -> tuple[list[Listing], int]:
+    """Page ``page``: from the cursor a Previous or Next button carries (a seek in the
+    index), or by its number; a cursor whose page has gone (what it stood after was
+    the last) gives the page of that number."""
+    if cursor is not None:
+        items, total = await review.repo.page(filters, 0, PAGE_SIZE,
+                                              pages.cursor_from(cursor, again))
+        if items or page == 1:
+            return items, total
+    return await review.page(filters, page, PAGE_SIZE)
+
+
+def _check_page(page: int, total: int, again: str, found: bool | None = None) -> None:
     """Refuse a page past the last, naming the last (``again`` is the command without
-    its page)."""
+    its page); for a list (``found``: whether the page has any), where the store
+    stopped counting (``workflows.ports.Total``), a page with nothing on it."""
+    if found is not None and stopped(total):
+        if not found and page > 1:
+            raise BadInput(f"There is no page {page}: fewer match (`{render.escape(again)}`).")
+        return
     last = max(1, -(-total // PAGE_SIZE))
     if page > last:
         shown = render.escape(again) + (f" page={last}" if last > 1 else "")
@@ -118,7 +137,8 @@ COMMANDS: tuple[Command, ...] = (
     command("list", "list [status=…] [tier=…] [kind=…] [state=XX] [page=N]",
             "List jurisdictions, 20 a page, with status and deadline; tier= is where the "
             "deadline stands (on_track, due_soon, overdue, very_overdue).", _list,
-            ("status", "tier", "kind", "state", "page"), "list tier=overdue kind=county"),
+            ("status", "tier", "kind", "state", "page", "after"),
+            "list tier=overdue kind=county"),
     command("show", "show <jurisdiction>", "Where one jurisdiction stands: status, round, "
             "deadline, owner, orders, recent steps.", _show, example="show cook"),
     command("history", "history <jurisdiction> [page=N]",

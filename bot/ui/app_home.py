@@ -24,6 +24,7 @@ from workflows.definition import Definition
 from workflows.errors import ReviewError
 from workflows.model import Listing
 from workflows.mutes import Mute
+from workflows.ports import stopped
 from workflows.review import Home
 
 
@@ -38,7 +39,9 @@ def home(who: str, view: Home, today: date, *, definition: Definition,
                  + (f" · :no_bell: {muted(mutes[i.id])}" if i.id in mutes else "")
                  for i in items] or [empty]
         if total > len(items):
-            lines.append(f"…and {total - len(items)} more (`/review list`)")
+            more = (f"over {total - 1 - len(items):,}" if stopped(total)
+                    else f"{total - len(items):,}")
+            lines.append(f"…and {more} more (`/review list`)")
         return sections(lines)
 
     blocks: list[Block] = [header("Compliance review"),

@@ -26,6 +26,7 @@ from typing import Any
 
 from workflows.deadlines import Tier, calendar_for
 from workflows.errors import BadInput, Channel, Code, Person, ReviewError, StepRefused
+from workflows.ports import stopped
 
 Labels = Callable[[str], str]
 """A state's words for people: the workflow in force's ``Definition.label_of``."""
@@ -97,6 +98,12 @@ _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 def count(n: int, word: str) -> str:
     """``n`` and ``word``, plural unless ``n`` is one: "1 step", "1,334 steps"."""
     return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def how_many(total: int) -> str:
+    """A total as a store counts it: "1,234", or "more than 10,000" where it stopped
+    counting (``workflows.ports.Total``)."""
+    return f"more than {total - 1:,}" if stopped(total) else f"{total:,}"
 
 
 def escape(text: object) -> str:

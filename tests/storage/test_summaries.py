@@ -210,9 +210,9 @@ async def test_deadline_groups_count_running_deadlines_by_day_and_state(
     (queries.STATE_COUNTS, ("2018",), "events_recorded_at"),
     (queries.ACTIVITY_COUNTS, ("2018", "2019"), "events_recorded_at"),
     (queries.MOVES, ("2018", "2019", 5), "events_recorded_at"),
-    (queries.DUE_BETWEEN, ("2018", "2019", 5), "jurisdictions_due_on"),
+    (queries.DUE_BETWEEN, ("2018", "2019", 5), "jurisdictions_by_due"),
     (queries.DUE_BETWEEN_COUNT, ("2018", "2019"), "jurisdictions_due_on"),
-    (queries.DEADLINE_GROUPS, (), "jurisdictions_due_on"),
+    (queries.DEADLINE_GROUPS, (), "jurisdictions_due_by_state"),
 ])
 async def test_range_queries_go_through_an_index(engine: str, store: Store, sql: str,
                                                  args: tuple[object, ...], index: str) -> None:

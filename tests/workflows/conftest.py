@@ -14,7 +14,7 @@ from tests.packaged import packaged_workflow
 from workflows.errors import Conflict
 from workflows.machine import Workflow
 from workflows.model import Event, Jurisdiction, Listing, Notice, Role, Round
-from workflows.ports import Filters, StagedChange
+from workflows.ports import Cursor, Filters, StagedChange
 from workflows.reminders import Reminder
 from workflows.review import Review, ReviewConfig
 
@@ -178,12 +178,18 @@ class FakeRepository:
             await self.save(change.jurisdiction, change.expected_version, change.events,
                             change.notices, change.reminders)
 
-    async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
+    async def page(self, filters: Filters, offset: int, limit: int,
+                   after: Cursor | None = None) -> tuple[list[Listing], int]:
         rows = [self._listing(j) for j in sorted(self.jurisdictions.values(),
                                                  key=lambda j: (j.name.lower(), j.id))
                 if (not filters.state or j.state == filters.state)
                 and (not filters.kind or j.kind == filters.kind)
                 and (not filters.us_state or j.us_state == filters.us_state)]
+        if after is not None:
+            key = (after.name_key, after.id)
+            found = [r for r in rows if ((r.name.lower(), r.id) < key if after.backward
+                                         else (r.name.lower(), r.id) > key)]
+            return (found[-limit:] if after.backward else found[:limit]), len(rows)
         return rows[offset:offset + limit], len(rows)
 
     async def history(self, jurisdiction_id: str, offset: int,
