@@ -149,10 +149,17 @@ def rule_text(d: Derivation) -> str:
 def _spec(rnd: Round) -> DueSpec | None:
     if not rnd.due_rule:
         return DueSpec(on=rnd.due_on) if rnd.due_on else None
+    return _parsed(rnd.due_rule) or (DueSpec(on=rnd.due_on) if rnd.due_on else None)
+
+
+@lru_cache(maxsize=256)
+def _parsed(rule: str) -> DueSpec | None:
+    """A round's rule ("30 days", "20 business days"), parsed once: an export works out
+    every round's deadline, and they share a handful of rules."""
     try:
-        return DueSpec.parse(rnd.due_rule)
+        return DueSpec.parse(rule)
     except BadInput:
-        return DueSpec(on=rnd.due_on) if rnd.due_on else None
+        return None
 
 
 def _first(spec: DueSpec, rnd: Round, calendar: Calendar, stages: list[Stage]) -> date:
