@@ -60,6 +60,15 @@ async def create(target: str) -> Store:
     return await open_store(f"sqlite:///{target}")
 
 
+async def settle(store: Store, target: str) -> None:
+    """What a server does of its own accord some time after a big load: on PostgreSQL,
+    VACUUM ANALYZE (autovacuum), so the planner knows the tables' sizes and the
+    visibility map lets the summary's indexes answer without the tables. SQLite keeps
+    no statistics unless asked (the product never runs ANALYZE): nothing to do."""
+    if is_postgres(target):
+        await store.read("VACUUM ANALYZE")
+
+
 async def fresh_copy(target: str) -> str:
     """A copy of ``target`` beside it, as a target. A SQLite copy is flushed to disk so
     that the claim's checkpoint does not pay for writing out the copy."""

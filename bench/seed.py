@@ -30,7 +30,7 @@ from pathlib import Path
 from random import Random
 from time import perf_counter
 
-from bench.databases import create
+from bench.databases import create, settle
 from storage.store import Store
 from storage.summaries import SummaryStore
 from workflows.deadlines import DueSpec
@@ -323,6 +323,7 @@ async def seed(target: str | Path, size: int, as_of: datetime = DEFAULT_AS_OF, s
             await writing
         await catch_up(store, world, until)
         await people(store, world, as_of if caught_up else as_of - timedelta(days=7))
+        await settle(store, str(target))
         rows, reminders, due = await census(store, as_of)
     finally:
         await store.close()
