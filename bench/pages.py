@@ -16,12 +16,12 @@ counts as missed and is printed.
     python -m bench.pages --build /tmp/p-100000.db 100000 --events 1000000
     python -m bench.pages --to-postgres /tmp/p-100000.db postgresql://…
 
-``--build`` seeds FILE with ``bench.seed`` (its own process) and then, because the
-seed makes about 3.5 events per jurisdiction, adds plain ``note`` events with a quick
-INSERT (bench only: they are not hashed into the chain, so ``review-bot verify`` would
-refuse the file) until there are ``--events`` in all, a tenth of them (at least 1,000)
-on the first jurisdiction, so that its history has many pages. ``--to-postgres``
-copies such a file's review rows into an empty PostgreSQL database migrated by the
+``--build`` seeds FILE with ``bench.seed`` (its own process: about ten events per
+jurisdiction) and then gives its first jurisdiction at least 1,000 more, plain ``note``
+events added with a quick INSERT, so that one history has many pages (and, with
+``--events``, spreads more such notes over all until there are that many in all). They
+are bench only: not hashed into the chain, so ``review-bot verify`` refuses the file.
+``--to-postgres`` copies such a file's review rows into an empty PostgreSQL database migrated by the
 store's own code (the kept counts are filled by its triggers as the rows go in).
 """
 
@@ -224,14 +224,17 @@ def _table(all_figures: list[Figures]) -> str:
 
 
 def build(path: Path, size: int, events: int) -> None:
-    """Seed ``path`` with ``bench.seed`` in its own process, unless it exists, then fill
-    it to ``events``."""
-    if not path.exists():  # an existing seeded file is reused (the seed takes minutes)
+    """Seed ``path`` with ``bench.seed`` in its own process and fill it (see ``fill``),
+    unless it exists: an existing built file is reused as it is (the seed takes
+    minutes), only migrated."""
+    fresh = not path.exists()
+    if fresh:
         subprocess.run([sys.executable, "-m", "bench.seed", str(path), str(size)],
                        check=True)
     asyncio.run(_migrated(url_of(str(path))))
-    with sqlite3.connect(path) as db:
-        fill(db, events)
+    if fresh:
+        with sqlite3.connect(path) as db:
+            fill(db, events)
 
 
 async def _migrated(url: str) -> None:
@@ -239,12 +242,13 @@ async def _migrated(url: str) -> None:
 
 
 def fill(db: sqlite3.Connection, events: int) -> None:
-    """Add ``note`` events until there are ``events``: a tenth (at least 1,000) on the
-    first jurisdiction, the rest spread evenly; versions follow their last ``seq``."""
+    """Add ``note`` events: at least 1,000 on the first jurisdiction (a tenth of what
+    is missing to reach ``events``, if more), the rest of what is missing spread evenly;
+    versions follow their last ``seq``."""
     have = int(db.execute("SELECT count(*) FROM events").fetchone()[0])
     size = int(db.execute("SELECT count(*) FROM jurisdictions").fetchone()[0])
     busy_id = db.execute("SELECT jurisdiction_id FROM events ORDER BY id LIMIT 1").fetchone()[0]
-    busy = max(1_000, (events - have) // 10) if events > have else 0
+    busy = max(1_000, (events - have) // 10)
     each = -(-max(0, events - have - busy) // size)
     for jid, count in ((busy_id, busy), (None, each)):
         if count:
@@ -297,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     args.add_argument("--runs", type=int, default=15, help="timed runs of each request")
     args.add_argument("--json", type=Path, help="also write the figures as JSON here")
     args.add_argument("--build", nargs=2, metavar=("FILE", "SIZE"),
-                      help="seed FILE with SIZE jurisdictions, fill it to --events")
+                      help="seed FILE with SIZE jurisdictions and fill it (reused if it exists)")
     args.add_argument("--events", type=int, default=0, help="events in all, for --build")
     args.add_argument("--to-postgres", nargs=2, metavar=("FILE", "URL"),
                       help="copy a built FILE into the empty PostgreSQL database URL")

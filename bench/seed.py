@@ -3,14 +3,18 @@
 Everything goes through the project's own code. The domain plays each jurisdiction's
 story on an in-memory aggregate, as an import does: ``Workflow.take`` for each step
 (by a role allowed to take it, on a date its guards accept), ``attach`` for court
-orders, ``plan`` for the reminders its running deadline implies. ``SqliteStore``
-writes them in big ``add_many`` batches. Then the sweeps that would have run before
-the business day of ``as_of`` are caught up with the store's own claim and mark-sent
-calls, so the reminders table holds sent history and follow-up chains, and the batch
-that the first sweep of the day takes is still due.
+orders, ``attach_evidence``'s detail for the files kept with each step (about ten
+events a jurisdiction in all), ``plan`` for the reminders its running deadline implies.
+The store (SQLite, or PostgreSQL given a URL) writes them in big ``add_many``
+batches, each chunk's writes running while the next chunk's stories are played. Then
+the sweeps that would have run before the business day of ``as_of`` are caught up
+with the store's own claim and mark-sent calls, so the reminders table holds sent
+history and follow-up chains, and the batch that the first sweep of the day takes is
+still due.
 
-``python -m bench.seed FILE SIZE`` builds one file and prints a JSON report; it runs
-in a process of its own so that its memory does not count against the measurements.
+``python -m bench.seed TARGET SIZE`` builds one file (or PostgreSQL database) and
+prints a JSON report; it runs in a process of its own so that its memory does not
+count against the measurements.
 """
 
 from __future__ import annotations
@@ -19,18 +23,20 @@ import argparse
 import asyncio
 import json
 import resource
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from random import Random
 from time import perf_counter
 
-from storage.sqlite import SqliteStore
+from bench.databases import create, settle
+from storage.store import Store
 from storage.summaries import SummaryStore
 from workflows.deadlines import DueSpec
 from workflows.definition import default_definition
 from workflows.details import attach, step_detail
+from workflows.evidence import EVIDENCE, Evidence, evidence_detail
 from workflows.jurisdictions import new_jurisdiction
 from workflows.machine import StepContext, Workflow
 from workflows.model import CourtOrder, Event, Jurisdiction, OrderKind, Role
@@ -47,6 +53,7 @@ HISTORY_DAYS = 180
 CHUNK = 2_000
 """Jurisdictions per ``add_many`` transaction: big enough to amortise the commit."""
 CATCH_UP_BATCH = 50_000
+YIELD_EVERY = 25
 
 ADMIN, ANALYST, LEAD, COUNSEL = "U0ADMIN", "U0ANALYST01", "U0LEAD01", "U0COUNSEL01"
 ACTORS = {Role.ANALYST: ANALYST, Role.LEAD: LEAD, Role.COUNSEL: COUNSEL}
@@ -72,6 +79,12 @@ WEIGHTS = {"letter": 0.3, "close": 0.1, "deny": 0.3, "clarify": 0.5, "resume": 3
            "approve": 2.0}
 DUES = (DueSpec(days=30), DueSpec(days=45), DueSpec(days=60), DueSpec(days=20, business=True))
 LAWSUITS, INJUNCTIONS, LIFTED = 0.03, 0.015, 0.3
+FILES_ADDED = (0, 1, 2, 3, 4)
+"""Evidence files kept when a jurisdiction is added (its ordinance, earlier letters)."""
+FILES_PER_STEP = (1, 2, 3, 4, 5)
+"""Evidence files kept with each step (the letter sent, the response, its exhibits)."""
+REASSIGNED = 0.35
+"""The chance that a jurisdiction changes hands again after a step."""
 
 
 @dataclass
@@ -115,11 +128,17 @@ def story(n: int, rng: Random, world: Setting) -> Story:
     if rng.random() < 0.8:
         j.owner, j.channel = rng.choice(OWNERS), rng.choice(CHANNELS)
         _record(s, world, "assigned", LEAD, day, {"owner": j.owner, "channel": j.channel}, rng)
+    _files(s, world, day, rng, rng.choice(FILES_ADDED), ADMIN)
     injunction = _court(s, world, day, rng)
     for _ in range(rng.choices(STEPS_TAKEN, STEPS_WEIGHT)[0]):
         day += timedelta(days=rng.choice(GAPS))
         if day > world.today or not _step(s, world, day, rng):
             break
+        _files(s, world, day, rng, rng.choice(FILES_PER_STEP), s.events[-1].actor)
+        if j.owner is not None and rng.random() < REASSIGNED:
+            j.owner = rng.choice(OWNERS)
+            _record(s, world, "assigned", LEAD, day, {"owner": j.owner, "channel": j.channel},
+                    rng)
     if injunction is not None and rng.random() < LIFTED:
         _lift(s, world, injunction, day, rng)
     return s
@@ -142,6 +161,17 @@ def _record(s: Story, world: Setting, kind: str, actor: str, day: date,
              world.as_of - timedelta(minutes=1))
     was = j.state if before == "" else before
     s.events.append(Event(j.id, kind, actor, day, at, was, j.state, {"name": j.name, **detail}))
+
+
+def _files(s: Story, world: Setting, day: date, rng: Random, count: int, actor: str) -> None:
+    """``count`` evidence files recorded on ``day``, as ``Review.attach_evidence`` records
+    them (``evidence_detail``): the state does not move."""
+    for n in range(count):
+        digest = f"{rng.getrandbits(256):064x}"
+        kept = Evidence(digest, rng.randint(20_000, 4_000_000), f"letter-{n + 1}.pdf",
+                        "application/pdf", f"F{digest[:10].upper()}",
+                        f"https://example.slack.com/files/{digest[:10]}", rng.random() < 0.5)
+        _record(s, world, EVIDENCE, actor, day, evidence_detail(s.jurisdiction, kept, ""), rng)
 
 
 def _court(s: Story, world: Setting, day: date, rng: Random) -> CourtOrder | None:
@@ -217,14 +247,21 @@ class SeedReport:
     due_now: int
 
 
-def stories(size: int, seed: int, world: Setting) -> Iterator[list[Story]]:
-    """The stories in chunks, so a large database never sits in memory whole."""
+async def stories(size: int, seed: int, world: Setting) -> AsyncIterator[list[Story]]:
+    """The stories in chunks, so a large database never sits in memory whole. Every
+    ``YIELD_EVERY`` stories the loop gets a turn: the previous chunk's write hands its
+    next statement to the database, which runs it while these stories are played."""
     rng = Random(seed)
     for start in range(0, size, CHUNK):
-        yield [story(n, rng, world) for n in range(start + 1, min(start + CHUNK, size) + 1)]
+        chunk = []
+        for n in range(start + 1, min(start + CHUNK, size) + 1):
+            chunk.append(story(n, rng, world))
+            if n % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+        yield chunk
 
 
-async def write(store: SqliteStore, chunk: list[Story], world: Setting) -> None:
+async def write(store: Store, chunk: list[Story], world: Setting) -> None:
     """Add the chunk (as added, with its history) and the reminders each running
     deadline implies, planned on the day of its last step as ``Review.take`` plans
     them. ``mark_reminders_sent`` with no ids is the store's one bulk way to add
@@ -235,7 +272,7 @@ async def write(store: SqliteStore, chunk: list[Story], world: Setting) -> None:
     await store.mark_reminders_sent([], "", world.as_of, planned)
 
 
-async def catch_up(store: SqliteStore, world: Setting, until: datetime) -> int:
+async def catch_up(store: Store, world: Setting, until: datetime) -> int:
     """Claim and mark sent every reminder due before ``until``, chaining each overdue
     one's follow-up, until none is left: what daily sweeps would have done."""
     sent, rounds = 0, 0
@@ -253,7 +290,7 @@ def _id(due: Due) -> int:
     return due.reminder.id
 
 
-async def people(store: SqliteStore, world: Setting, summary_sent: datetime) -> None:
+async def people(store: Store, world: Setting, summary_sent: datetime) -> None:
     """Roles, and a channel with a weekly summary last sent at ``summary_sent``."""
     for user, role in ROLES.items():
         await store.set_role(user, role, ADMIN, world.as_of - timedelta(days=HISTORY_DAYS))
@@ -264,24 +301,29 @@ async def people(store: SqliteStore, world: Setting, summary_sent: datetime) -> 
     await summaries.mark_sent(LEADERSHIP, summary_sent)
 
 
-async def seed(path: Path, size: int, as_of: datetime = DEFAULT_AS_OF, seed: int = 1,
+async def seed(target: str | Path, size: int, as_of: datetime = DEFAULT_AS_OF, seed: int = 1,
                caught_up: bool = False) -> SeedReport:
-    """Build ``path`` (which must not exist) with ``size`` jurisdictions as of ``as_of``.
+    """Build ``target`` (a new file, or a ``postgresql://`` URL of a database not made
+    yet) with ``size`` jurisdictions as of ``as_of``.
     Sweeps are caught up to just before today's business hours open, so that today's
     reminders are due at ``as_of``, and the weekly summary went out a week ago; with
     ``caught_up``, both are caught up to ``as_of``: a bot started then has nothing to
     send."""
-    if path.exists():
-        raise FileExistsError(f"{path} exists; the benchmark seeds fresh files only")
     started = perf_counter()
     world = setting(as_of)
     until = as_of if caught_up else world.policy.opening(world.today) - timedelta(seconds=1)
-    store = await SqliteStore.open(path)
+    store = await create(str(target))
     try:
-        for chunk in stories(size, seed, world):
-            await write(store, chunk, world)
+        writing: asyncio.Task[None] | None = None
+        async for chunk in stories(size, seed, world):
+            if writing is not None:
+                await writing
+            writing = asyncio.create_task(write(store, chunk, world))
+        if writing is not None:
+            await writing
         await catch_up(store, world, until)
         await people(store, world, as_of if caught_up else as_of - timedelta(days=7))
+        await settle(store, str(target))
         rows, reminders, due = await census(store, as_of)
     finally:
         await store.close()
@@ -289,7 +331,7 @@ async def seed(path: Path, size: int, as_of: datetime = DEFAULT_AS_OF, seed: int
                       due)
 
 
-async def census(store: SqliteStore, as_of: datetime) -> tuple[dict[str, int], dict[str, int],
+async def census(store: Store, as_of: datetime) -> tuple[dict[str, int], dict[str, int],
                                                                int]:
     """Row counts per table, reminders per status, and how many are due at ``as_of``."""
     rows = {}
@@ -315,7 +357,8 @@ def peak_rss_kib() -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(prog="python -m bench.seed", description=__doc__)
-    args.add_argument("database", type=Path, help="the new SQLite file")
+    args.add_argument("database", help="the new SQLite file, or the postgresql:// URL of a"
+                      " database to make on that server")
     args.add_argument("size", type=int, help="how many jurisdictions")
     args.add_argument("--as-of", type=datetime.fromisoformat, default=DEFAULT_AS_OF,
                       help="the moment the database stands at (ISO 8601 with offset)")

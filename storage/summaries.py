@@ -2,9 +2,10 @@
 
 A sibling of ``Store``: it uses the store's ``read`` (committed data) and
 ``transaction``, in the SQL both engines speak. Every query is shaped to stay fast
-at 100,000 jurisdictions: counts are computed by the database, time ranges go through the
-``events_recorded_at`` and ``jurisdictions_due_on`` indexes, lists come with a LIMIT
-and a separate count.
+at 100,000 jurisdictions and 1,000,000 events: counts are computed by the database
+from indexes that hold every column they need (``events_recorded_window``,
+``jurisdictions_deadlines``, ``jurisdictions_state_due``: migration 0015), lists come
+with a LIMIT and a separate count.
 
 Times are compared as ISO 8601 text in UTC: ``events.recorded_at`` is written from the
 injected clock, which gives UTC (``SystemClock``, the tests' clocks), and
@@ -36,13 +37,14 @@ from workflows.summary import (
 )
 
 STATE_COUNTS = """
-WITH recent AS MATERIALIZED (
-    SELECT jurisdiction_id AS jid, seq FROM events WHERE recorded_at > ?1),
-first AS (SELECT jid, min(seq) AS seq FROM recent GROUP BY jid),
-changed AS (
-    SELECT e.from_state AS was, j.state AS is_now FROM first f
-    JOIN events e ON e.jurisdiction_id = f.jid AND e.seq = f.seq
-    JOIN jurisdictions j ON j.id = f.jid)
+WITH moves AS MATERIALIZED (
+    SELECT jurisdiction_id AS jid, seq, from_state, to_state FROM events
+    WHERE recorded_at > ?1 AND (from_state IS NULL OR from_state <> to_state)),
+ends AS (SELECT jid, min(seq) AS first, max(seq) AS last FROM moves GROUP BY jid),
+changed AS MATERIALIZED (
+    SELECT f.from_state AS was, l.to_state AS is_now FROM ends e
+    JOIN moves f ON f.jid = e.jid AND f.seq = e.first
+    JOIN moves l ON l.jid = e.jid AND l.seq = e.last)
 SELECT state, sum(now) AS now, sum(before) AS before FROM (
     SELECT state, count(*) AS now, count(*) AS before FROM jurisdictions GROUP BY state
     UNION ALL SELECT is_now, 0, -count(*) FROM changed GROUP BY is_now
@@ -53,11 +55,14 @@ SELECT state, sum(now) AS now, sum(before) AS before FROM (
 
 The state at ?1 is the ``to_state`` of each jurisdiction's last event at or before ?1
 (none: it did not exist yet). Each event's ``from_state`` is the previous event's
-``to_state``, so that is also the ``from_state`` of its first event after ?1, and a
-jurisdiction with no event after ?1 is where it was. Starting from today's counts and
-undoing only the jurisdictions that changed reads the events of the period alone,
-not the whole history (``recent`` is MATERIALIZED so that SQLite reads them through
-``events_recorded_at`` rather than walking every event in jurisdiction order)."""
+``to_state``, and an event that moves nothing (evidence, an assignment) has both the
+same, so the state at ?1 is the ``from_state`` of the first event after ?1 that moves
+(or adds) it, and the state now the ``to_state`` of the last one; a jurisdiction with
+no such event is where it was. Starting from today's counts and undoing only the
+jurisdictions that moved reads the period's moves alone, from the
+``events_recorded_window`` index (no lookup into the events or jurisdictions tables),
+not the whole history (``moves`` is MATERIALIZED so that SQLite reads them through that
+index rather than walking every event in jurisdiction order)."""
 
 DEADLINE_GROUPS = """
 SELECT due_on, us_state, count(*) AS n FROM jurisdictions

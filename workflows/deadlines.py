@@ -87,6 +87,7 @@ class Calendar:
         known = subdivision if subdivision and is_us_state(subdivision) else None
         self.subdivision = known
         self._holidays = holidays.country_holidays("US", subdiv=known)
+        self._by_year: dict[int, frozenset[date]] = {}
         self._bounds: dict[date, TierBounds] = {}
         self.closed: Mapping[date, str] = {}
 
@@ -104,7 +105,23 @@ class Calendar:
         return self._holidays.get(day)
 
     def is_business_day(self, day: date) -> bool:
-        return day.weekday() < 5 and day not in self._holidays and day not in self.closed
+        return (day.weekday() < 5 and day not in self._holidays_of(day.year)
+                and day not in self.closed)
+
+    def _holidays_of(self, year: int) -> frozenset[date]:
+        """The year's holidays as a plain set. Asking the holiday table itself costs
+        microseconds a day (its keys are transformed, its years filled in as asked),
+        and an export works out a deadline for every jurisdiction, day by day: a
+        million lookups at 100,000 jurisdictions. The years either side are filled
+        in first, for a day observed in the year before (a New Year's Day that falls
+        on a Saturday is observed on December 31)."""
+        found = self._by_year.get(year)
+        if found is None:
+            for near in (year - 1, year, year + 1):
+                date(near, 6, 1) in self._holidays  # noqa: B015 - fills in that year
+            found = frozenset(day for day in self._holidays if day.year == year)
+            self._by_year[year] = found
+        return found
 
     def roll_forward(self, day: date) -> date:
         """The day itself if it is a business day, else the next one that is."""

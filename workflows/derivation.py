@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import lru_cache
 
 from workflows.deadlines import Calendar, DueSpec, calendar_for
 from workflows.errors import BadInput
@@ -148,10 +149,17 @@ def rule_text(d: Derivation) -> str:
 def _spec(rnd: Round) -> DueSpec | None:
     if not rnd.due_rule:
         return DueSpec(on=rnd.due_on) if rnd.due_on else None
+    return _parsed(rnd.due_rule) or (DueSpec(on=rnd.due_on) if rnd.due_on else None)
+
+
+@lru_cache(maxsize=256)
+def _parsed(rule: str) -> DueSpec | None:
+    """A round's rule ("30 days", "20 business days"), parsed once: an export works out
+    every round's deadline, and they share a handful of rules."""
     try:
-        return DueSpec.parse(rnd.due_rule)
+        return DueSpec.parse(rule)
     except BadInput:
-        return DueSpec(on=rnd.due_on) if rnd.due_on else None
+        return None
 
 
 def _first(spec: DueSpec, rnd: Round, calendar: Calendar, stages: list[Stage]) -> date:
@@ -179,11 +187,11 @@ def _count_from(calendar: Calendar, start: date, spec: DueSpec, left_out: str,
     and say so."""
     rule = spec.describe()
     if spec.business:
-        due = calendar.add_business_days(start, spec.days)
-        weekends, skipped = _skipped(calendar, start, due)
-        text = f"{head}+ {rule}, {left_out} ({LEAVE_OUT}){_listing(weekends, skipped)} → {due}"
-        stages.append(Stage(kind, start, text, due, weekends, skipped, rule))
-        return due
+        stage = _business_count(calendar, start, spec.days, rule, f"{head}+ {rule}, "
+                                f"{left_out} ({LEAVE_OUT})", kind)
+        stages.append(stage)
+        assert stage.due is not None
+        return stage.due
     plain = start + timedelta(days=spec.days)
     due = calendar.roll_forward(plain)
     text = f"{head}+ {rule}, {left_out} ({LEAVE_OUT}) → {plain.isoformat()}"
@@ -195,6 +203,19 @@ def _count_from(calendar: Calendar, start: date, spec: DueSpec, left_out: str,
                  f"day ({cite}) → {due.isoformat()}")
     stages.append(Stage(kind, start, text, due, 0, moved, rule))
     return due
+
+
+@lru_cache(maxsize=16_384)
+def _business_count(calendar: Calendar, start: date, days: int, rule: str, text: str,
+                    kind: str) -> Stage:
+    """A count of business days, day by day, with the days it left out. The same count
+    from the same day on the same calendar (a state's, with the same closures) is
+    worked out once: a state export works out every jurisdiction's deadline, and at
+    100,000 jurisdictions they share a few thousand start days and calendars."""
+    due = calendar.add_business_days(start, days)
+    weekends, skipped = _skipped(calendar, start, due)
+    return Stage(kind, start, f"{text}{_listing(weekends, skipped)} → {due}", due, weekends,
+                 skipped, rule)
 
 
 def _resume(calendar: Calendar, rnd: Round, event: Event, left: int,

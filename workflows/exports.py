@@ -35,12 +35,17 @@ PAGE = 1000
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet run a cell (OWASP, CSV injection)."""
 GUARD = "'"
+_MAYBE_GUARDED = frozenset("".join(FORMULA_START) + GUARD)
 
 
 def guard(cell: str) -> str:
     """``cell`` as text a spreadsheet will not run: a quote before a formula's start.
     A cell already made of quotes and then such a start gets one more, so that
-    ``unguard`` gives back exactly what was written."""
+    ``unguard`` gives back exactly what was written. (Most cells start with a letter or
+    a digit: they are let through on their first character, as an export writes
+    fourteen cells a jurisdiction.)"""
+    if not cell or cell[0] not in _MAYBE_GUARDED:
+        return cell
     if cell.lstrip(GUARD).startswith(FORMULA_START):
         return GUARD + cell
     return cell

@@ -172,7 +172,7 @@ async def test_history_and_totals_are_index_lookups(store: Store, sql: str) -> N
     args = ["albany", 5][:sql.count("?")]
     plan = [row["detail"] for row in await store.read("EXPLAIN QUERY PLAN " + sql, *args)]
     assert all(step.startswith("SEARCH") for step in plan), plan
-    assert "kind" not in sql or "events_of_kind" in plan[0], plan
+    assert "kind" not in sql or "events_kind" in plan[0], plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
 
 

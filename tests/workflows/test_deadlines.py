@@ -194,3 +194,20 @@ def test_due_soon_counts_business_days_not_calendar_days() -> None:
 
 def test_no_deadline_has_no_tier() -> None:
     assert FEDERAL.tier(None, date(2017, 12, 8)) == Tier.NONE
+
+
+@pytest.mark.parametrize("state", [None, "CA", "TX", "MA"])
+def test_business_days_agree_with_the_holiday_tables_year_after_year(
+        state: str | None) -> None:
+    """``is_business_day`` keeps each year's holidays as a plain set (asking the tables
+    cost a million lookups in a state export at 100,000 jurisdictions): it says what
+    the tables say, for every day of every year (the years either side are asked
+    first, for a holiday observed the year before)."""
+    import holidays
+
+    calendar = Calendar(state)
+    tables = holidays.country_holidays("US", subdiv=state, years=range(2016, 2031))
+    day = date(2017, 1, 1)
+    while day < date(2030, 1, 1):
+        assert calendar.is_business_day(day) == (day.weekday() < 5 and day not in tables), day
+        day += timedelta(days=1)

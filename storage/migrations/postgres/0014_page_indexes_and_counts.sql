@@ -13,7 +13,6 @@ CREATE INDEX jurisdictions_by_due ON jurisdictions (due_on, name_key, id)
     WHERE due_on IS NOT NULL;
 CREATE INDEX jurisdictions_due_by_state ON jurisdictions (us_state, due_on)
     WHERE due_on IS NOT NULL;
-CREATE INDEX events_of_kind ON events (jurisdiction_id, kind, seq);
 
 CREATE TABLE jurisdiction_counts (
     facet TEXT COLLATE "C" NOT NULL,

@@ -4,7 +4,8 @@
 -- page, wherever it is, walks the index and never sorts: the whole listing by
 -- (name_key, id) with every filter column beside it (a skip to page N reads the index
 -- only), one index per equality filter, and the deadlines by due date. A
--- jurisdiction's events of one kind (its evidence, its mutes) have their own index.
+-- jurisdiction's events of one kind (its evidence, its mutes) are read through
+-- events_kind (migration 0015), which the state export needs too.
 --
 -- ``jurisdiction_counts`` keeps how many jurisdictions there are in all ('all', '')
 -- and per state, kind, US state, owner, and with a running deadline per US state
@@ -22,7 +23,6 @@ CREATE INDEX jurisdictions_by_due ON jurisdictions (due_on, name_key, id)
     WHERE due_on IS NOT NULL;
 CREATE INDEX jurisdictions_due_by_state ON jurisdictions (us_state, due_on)
     WHERE due_on IS NOT NULL;
-CREATE INDEX events_of_kind ON events (jurisdiction_id, kind, seq);
 
 CREATE TABLE jurisdiction_counts (
     facet TEXT NOT NULL,
