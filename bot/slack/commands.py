@@ -17,6 +17,7 @@ from bot.slack.answers import Respond, answer
 from bot.slack.deps import Deps
 from bot.subcommands.commands import SLASH, Caller
 from bot.ui.render import Reply
+from storage.roles_once import roles_read_once
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -33,8 +34,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 async def answer_command(deps: Deps, command: dict[str, Any], respond: Respond,
                          received: float) -> None:
-    """Answer the command at its response_url; count it and time it from ``received``."""
-    outcome = await answer(respond, run_command(deps, command), silent_when_empty=True)
+    """Answer the command at its response_url; count it and time it from ``received``.
+    The caller's role is read once for all the command's checks (``roles_read_once``)."""
+    with roles_read_once():
+        outcome = await answer(respond, run_command(deps, command), silent_when_empty=True)
     deps.metrics.command_answered(command.get("text", ""), outcome, received)
 
 
