@@ -2,7 +2,9 @@
 
 Two connections: one writer, whose transactions are serialised by a lock (one
 ``BEGIN IMMEDIATE`` per change, busy timeout for other processes), and one reader that
-only ever sees committed data (WAL). Claims need no row locks here: a write
+only ever sees committed data (WAL); a read is first tried on the event loop, on a
+read-only connection of its own, and goes to the reader's thread if it takes more than
+a millisecond (``storage.quick_reads``). Claims need no row locks here: a write
 transaction holds the whole file.
 """
 
@@ -20,6 +22,7 @@ import aiosqlite
 from storage import runs
 from storage.database import DuplicateKey, Ledger, Row
 from storage.migrations import migrate
+from storage.quick_reads import QuickReads
 from storage.store import Store
 from storage.timing import Timing
 from workflows.ports import StagedChange
@@ -226,6 +229,7 @@ class SqliteDatabase:
         self._writer = writer
         self._reader = Connection(reader)
         self._reader_db = reader
+        self._quick = QuickReads(path)
         self._lock = asyncio.Lock()
         self._staging_lock = asyncio.Lock()
         self._ledgers: _Ledgers | None = None
@@ -246,6 +250,7 @@ class SqliteDatabase:
         async with self._lock:
             if self._ledgers is not None:
                 self._ledgers.conn.close()
+        self._quick.close()
         await self._reader_db.close()
         await self._writer.close()
 
@@ -269,8 +274,10 @@ class SqliteDatabase:
                 await conn.close()
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
+        """On the loop if quick (``storage.quick_reads``), else on the reader's thread."""
         with self.timing.measure("read"):
-            return await self._reader.fetch(sql, *args)
+            rows = self._quick.fetch(sql, args)
+            return rows if rows is not None else await self._reader.fetch(sql, *args)
 
     async def remember(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
                        prune_before: float | None) -> set[str]:

@@ -1,16 +1,19 @@
-"""What a read costs: one trip to the SQLite connection's thread (each trip is a wake-up
-of the event loop, slow on a busy machine), a page of history with its total in one
-query, and a person's role read once for all the checks of one command."""
+"""What a read costs: on SQLite, no trip to the reader connection's thread when it is
+quick (each trip is a wake-up of the event loop, slow on a busy machine) and one when
+it is not; a page of history with its total in one query; a person's role read once
+for all the checks of one command."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from storage.quick_reads import BUDGET_SECONDS
 from storage.roles_once import roles_read_once
 from storage.sqlite import SqliteDatabase
 from storage.store import Store
@@ -35,7 +38,8 @@ def counting(store: Store) -> list[str]:
     return ran
 
 
-async def test_a_read_is_one_trip_to_the_connections_thread(store: Store) -> None:
+def trips_of(store: Store) -> list[Callable[..., Any]]:
+    """Every trip to the reader connection's thread from now on."""
     assert isinstance(store.db, SqliteDatabase)
     reader = store.db._reader_db
     trips: list[Callable[..., Any]] = []
@@ -46,9 +50,33 @@ async def test_a_read_is_one_trip_to_the_connections_thread(store: Store) -> Non
         return await go(fn, *args, **kwargs)
 
     reader._execute = counted  # type: ignore[method-assign]
+    return trips
+
+
+async def test_a_quick_read_is_answered_on_the_loop(store: Store) -> None:
+    trips = trips_of(store)
     rows = await store.read("SELECT 1 AS one UNION ALL SELECT 2")
     assert [r["one"] for r in rows] == [1, 2]
-    assert len(trips) == 1  # was three: execute, fetchall, close
+    assert trips == []  # was three trips to the thread: execute, fetchall, close
+
+
+async def test_a_long_read_goes_to_the_thread_in_one_trip_and_comes_back_whole(
+        store: Store) -> None:
+    trips = trips_of(store)
+    started = time.perf_counter()
+    rows = await store.read("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n"
+                            " WHERE i < 300000) SELECT count(*) AS c, sum(i) AS s FROM n")
+    assert (rows[0]["c"], rows[0]["s"]) == (300_000, 300_000 * 300_001 // 2)
+    assert len(trips) == 1
+    assert time.perf_counter() - started > 5 * BUDGET_SECONDS  # it was long indeed
+
+
+async def test_a_statement_that_writes_still_runs_on_the_thread(store: Store) -> None:
+    await store.set_role("UANA", Role.ANALYST, "UADMIN", AT)
+    trips = trips_of(store)
+    rows = await store.read("DELETE FROM roles WHERE user_id = ? RETURNING user_id", "UANA")
+    assert [r["user_id"] for r in rows] == ["UANA"] and len(trips) == 1
+    assert await store.role("UANA") is None
 
 
 @BOTH
