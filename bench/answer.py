@@ -16,7 +16,9 @@ none written twice) and each client count, the same clients (``bench.answer_load
 person each, each sending its next command once its previous answer has arrived) load
 each app in rounds ordered bare, bot, bot, bare. Failed acks, answers that never came,
 answers that are refusals or apologies, and commands answered twice are counted and
-printed, and a figure with any is marked.
+printed, and a figure with any is marked. Beside the times, each app's CPU time per
+command (from /proc, warm-up included): on a machine busy with other work, the figure
+that least depends on it.
 
 ``python -m bench.answer --clients 1,50 --commands list,show,letter --json FILE``.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -82,6 +85,10 @@ class Pool:
     taken: int = 0
 
     def letters(self, count: int, consume: bool) -> list[str]:
+        """``count`` jurisdictions not written yet, now taken; or, for the bare app
+        (which writes nothing), ``count`` names of such jurisdictions, taken or not."""
+        if not consume:
+            return [self.letterable[i % len(self.letterable)] for i in range(count)]
         if self.taken + count > len(self.letterable):
             raise SystemExit(f"bench: {count} more letters wanted, only "
                              f"{len(self.letterable) - self.taken} jurisdictions left a "
@@ -91,15 +98,26 @@ class Pool:
         return chosen
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time the process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @dataclass
 class Tally:
     latencies_ms: list[float] = field(default_factory=list)
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
+    """The app's CPU time over its rounds (warm-up included)."""
+    commands: int = 0
     problems: dict[str, list[str]] = field(default_factory=dict)
 
-    def add(self, report: dict[str, Any]) -> None:
+    def add(self, report: dict[str, Any], cpu: float, commands: int) -> None:
         self.latencies_ms += report["latencies_ms"]
         self.seconds += report["seconds"]
+        self.cpu_seconds += cpu
+        self.commands += commands
         for kind in ("failed", "timed_out", "wrong", "doubled"):
             self.problems.setdefault(kind, []).extend(report[kind])
 
@@ -109,6 +127,8 @@ class Tally:
                 "per_second": round(len(ms) / self.seconds, 1) if self.seconds else 0.0,
                 "p50_ms": round(_percentile(ms, 50), 2), "p99_ms": round(_percentile(ms, 99), 2),
                 "max_ms": round(ms[-1], 2) if ms else math.nan,
+                "cpu_ms_per_command": round(self.cpu_seconds * 1000 / self.commands, 3)
+                if self.commands else math.nan,
                 **{kind: len(lines) for kind, lines in self.problems.items()},
                 "problems": [f"{kind}: {line}" for kind, lines in self.problems.items()
                              for line in lines[:5]]}
@@ -163,6 +183,10 @@ async def drive(app: Server, slack_url: str, commands: list[tuple[str, str]], cl
 async def measure(plan: Plan, workdir: Path, profile: Path | None) -> dict[str, Any]:
     database = workdir / "answer.db"
     pool = await prepare(database, plan.size, workdir)
+    if "letter" in plan.commands:  # refuse now rather than after the reads have run
+        pool.letters(sum(plan.letters + plan.rounds * plan.warmup * c for c in plan.clients),
+                     consume=True)
+        pool.taken = 0
     async with niced(["-m", "bench.stand_in"], workdir, 0) as slack_url:
         env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
                "SLACK_API_URL": f"{slack_url}/api/", "LOG_LEVEL": "WARNING"}
@@ -180,9 +204,11 @@ async def measure(plan: Plan, workdir: Path, profile: Path | None) -> dict[str, 
                     for n, name in enumerate(plan.order()):
                         count = plan.share(command, n // 2) + plan.warmup * clients
                         commands = commands_for(command, count, pool, name == "bot")
-                        tallies[name].add(await drive(apps[name], slack_url, commands,
-                                                      clients, plan.warmup, name == "bare",
-                                                      workdir))
+                        before = cpu_seconds(apps[name].process.pid)
+                        report = await drive(apps[name], slack_url, commands, clients,
+                                             plan.warmup, name == "bare", workdir)
+                        tallies[name].add(report, cpu_seconds(apps[name].process.pid)
+                                          - before, count)
                     results.setdefault(command, {})[str(clients)] = judged(
                         command, clients, tallies["bare"].figures(), tallies["bot"].figures())
     return {"size": plan.size, "rounds": plan.rounds, "warmup_per_client": plan.warmup,
@@ -193,6 +219,7 @@ def judged(command: str, clients: int, bare: dict[str, Any], bot: dict[str, Any]
            ) -> dict[str, Any]:
     """The two apps' figures, their ratios and the targets that apply, met or missed."""
     ratios = {"p50": bot["p50_ms"] / bare["p50_ms"], "p99": bot["p99_ms"] / bare["p99_ms"],
+              "cpu": bot["cpu_ms_per_command"] / bare["cpu_ms_per_command"],
               "per_second": bot["per_second"] / bare["per_second"] if bare["per_second"]
               else math.nan}
     clean = not bare["problems"] and not bot["problems"]
@@ -212,7 +239,7 @@ def render(figures: dict[str, Any]) -> str:
     lines = [f"Time to answer (send to answer at the response_url), {figures['size']:,} "
              f"jurisdictions, {figures['rounds']} rounds per app (bare, bot, bot, bare)", ""]
     head = (f"{'command':<8}{'clients':>8}  {'app':<5}{'answers':>8}{'p50 ms':>9}"
-            f"{'p99 ms':>9}{'max ms':>9}{'ans/s':>9}  problems")
+            f"{'p99 ms':>9}{'max ms':>9}{'ans/s':>9}{'cpu ms':>8}  problems")
     lines.append(head)
     for command, by_clients in figures["figures"].items():
         for clients, fig in by_clients.items():
@@ -221,11 +248,12 @@ def render(figures: dict[str, Any]) -> str:
                 bad = sum(f.get(k, 0) for k in ("failed", "timed_out", "wrong", "doubled"))
                 lines.append(f"{command:<8}{clients:>8}  {name:<5}{f['answers']:>8}"
                              f"{f['p50_ms']:>9.2f}{f['p99_ms']:>9.2f}{f['max_ms']:>9.2f}"
-                             f"{f['per_second']:>9.1f}  {bad or 'none'}")
+                             f"{f['per_second']:>9.1f}{f['cpu_ms_per_command']:>8.2f}"
+                             f"  {bad or 'none'}")
                 lines += [f"{'':>23}! {problem}" for problem in f["problems"]]
             r = fig["ratios"]
             lines.append(f"{'':>16}bot/bare: p50 {r['p50']:.2f}x, p99 {r['p99']:.2f}x, "
-                         f"answers/s {r['per_second']:.2f}x")
+                         f"answers/s {r['per_second']:.2f}x, CPU per command {r['cpu']:.2f}x")
             lines += [f"{'':>16}{name}: [{'met' if ok else 'missed'}]"
                       for name, ok in fig["targets"].items()]
     return "\n".join(lines) + "\n"
