@@ -1,4 +1,5 @@
-"""The yardstick for ack latency: a Bolt AsyncApp whose only listener acks ``/review``.
+"""The yardstick: a Bolt AsyncApp whose only listener acks ``/review`` (and, with
+``--answer TEXT``, then answers TEXT through Bolt's ``respond()``, for the time to answer).
 
 It is configured from the same environment as the bot (``SLACK_BOT_TOKEN``,
 ``SLACK_SIGNING_SECRET``, ``SLACK_API_URL``, ``HOST``, ``PORT``) and served the same way
@@ -6,11 +7,12 @@ as the bot's HTTP mode: Bolt's aiohttp app on ``/slack/events`` (plus ``/healthz
 behind an ``AppRunner`` without access log, until SIGINT or SIGTERM. Whatever the two
 apps' ack latencies differ by is the bot's own doing.
 
-Run as ``python -m bench.bare``.
+Run as ``python -m bench.bare [--answer TEXT]``.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import signal
@@ -18,6 +20,7 @@ import signal
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 EVENTS_PATH = "/slack/events"
@@ -27,13 +30,19 @@ written out so that this process imports Bolt alone and not the bot: its memory 
 Bolt's."""
 
 
-def bare_app(token: str, signing_secret: str, api_url: str) -> AsyncApp:
+def bare_app(token: str, signing_secret: str, api_url: str, answer: str = "") -> AsyncApp:
     app = AsyncApp(client=AsyncWebClient(token=token, base_url=api_url),
                    signing_secret=signing_secret)
 
-    @app.command(SLASH)
-    async def on_review(ack: AsyncAck) -> None:
-        await ack()
+    if answer:
+        @app.command(SLASH)
+        async def on_review_answered(ack: AsyncAck, respond: AsyncRespond) -> None:
+            await ack()
+            await respond(answer)
+    else:
+        @app.command(SLASH)
+        async def on_review(ack: AsyncAck) -> None:
+            await ack()
 
     return app
 
@@ -57,10 +66,14 @@ async def serve(app: AsyncApp, host: str, port: int) -> None:
         await runner.cleanup()
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    args = argparse.ArgumentParser(prog="python -m bench.bare", description=__doc__)
+    args.add_argument("--answer", default="",
+                      help="after the ack, answer this text at the command's response_url")
+    opts = args.parse_args(argv)
     env = os.environ
     app = bare_app(env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"],
-                   env.get("SLACK_API_URL", "https://slack.com/api/"))
+                   env.get("SLACK_API_URL", "https://slack.com/api/"), opts.answer)
     asyncio.run(serve(app, env.get("HOST", "127.0.0.1"), int(env.get("PORT", "3000"))))
     return 0
 

@@ -142,23 +142,36 @@ class JurisdictionReads(StoreBase):
         """Newest first. A jurisdiction's events are numbered 1, 2, … (``seq``, with no
         gap: each change numbers its events on from the version it was made from), so
         the count is the last number and a page starts at a number: two index look-ups,
-        whatever the page."""
+        whatever the page, in one query (a second only for a page past the last)."""
+        rows = await self.read(
+            "SELECT e.*, m.n AS total_of_all FROM (SELECT max(seq) AS n FROM events"
+            " WHERE jurisdiction_id = ?) AS m JOIN events AS e ON e.jurisdiction_id = ?"
+            " AND e.seq <= m.n - ? ORDER BY e.seq DESC LIMIT ?",
+            jurisdiction_id, jurisdiction_id, offset, limit)
+        if rows:
+            return [event_from(r) for r in rows], int(rows[0]["total_of_all"])
         last = await self.read("SELECT max(seq) AS n FROM events WHERE jurisdiction_id = ?",
                                jurisdiction_id)
-        total = int(last[0]["n"] or 0)
-        rows = await self.read(
-            "SELECT * FROM events WHERE jurisdiction_id = ? AND seq <= ?"
-            " ORDER BY seq DESC LIMIT ?", jurisdiction_id, total - offset, limit)
-        return [event_from(r) for r in rows], total
+        return [], int(last[0]["n"] or 0)
 
     async def events_of_kind(self, jurisdiction_id: str, kind: str,
                              limit: int) -> tuple[list[Event], int]:
         """Oldest first."""
-        where = " FROM events WHERE jurisdiction_id = ? AND kind = ?"
-        total = await self.read("SELECT count(*) AS n" + where, jurisdiction_id, kind)
-        rows = await self.read("SELECT *" + where + " ORDER BY seq LIMIT ?",
-                               jurisdiction_id, kind, limit)
-        return [event_from(r) for r in rows], int(total[0]["n"])
+        return await self._counted(" FROM events WHERE jurisdiction_id = ? AND kind = ?",
+                                   "seq", (jurisdiction_id, kind), limit, 0)
+
+    async def _counted(self, where: str, order: str, args: tuple[str, ...], limit: int,
+                       offset: int) -> tuple[list[Event], int]:
+        """A page of events and how many there are in all, in one query (the count
+        rides on each row); a second query counts only for a page past the last."""
+        rows = await self.read(f"SELECT *, count(*) OVER () AS total_of_all{where}"
+                               f" ORDER BY {order} LIMIT ? OFFSET ?", *args, limit, offset)
+        if rows:
+            return [event_from(r) for r in rows], int(rows[0]["total_of_all"])
+        if not offset:
+            return [], 0
+        total = await self.read(f"SELECT count(*) AS n{where}", *args)
+        return [], int(total[0]["n"])
 
 
 def page_query(filters: Filters, offset: int, limit: int, after: Cursor | None = None,

@@ -55,7 +55,8 @@ class Snapshot:
 
 def events_of_kinds(kinds: int) -> str:
     """The events of ``kinds`` kinds for a range of jurisdictions, through the
-    ``events_kind`` index (migration 0015, which a card's evidence and mutes use too): only the events of those kinds are read."""
+    ``events_kind`` index (migration 0015, which a card's evidence and mutes use too):
+    only the events of those kinds are read."""
     marks = ", ".join("?" * kinds)
     return (f"SELECT * FROM events WHERE jurisdiction_id BETWEEN ? AND ? AND kind IN ({marks})"
             " ORDER BY jurisdiction_id, seq")

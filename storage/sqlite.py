@@ -4,7 +4,9 @@ A writer, whose transactions are serialised by a lock (``BEGIN IMMEDIATE``, busy
 timeout for other processes), and one reader that only ever sees committed data (WAL).
 The steps' writes, and the relay's marks, go through ``grouped``: those waiting at one
 moment share one transaction and one fsync (``storage.grouped``), on a plain
-connection of their own under the same lock. Claims need no row locks here: a write
+connection of their own under the same lock. A read is first tried on the event loop,
+on a read-only connection of its own, and goes to the reader's thread if it takes more
+than a millisecond (``storage.quick_reads``). Claims need no row locks here: a write
 transaction holds the whole file.
 """
 
@@ -24,6 +26,7 @@ from storage.database import Ledger, Row, Transaction
 from storage.grouped import GroupCommit
 from storage.grouped import unique as _unique
 from storage.migrations import migrate
+from storage.quick_reads import QuickReads
 from storage.store import Store
 from storage.timing import Timing
 from workflows.ports import StagedChange
@@ -99,8 +102,9 @@ class Connection:
             await self._db.executemany(sql, rows)
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
-        async with self._db.execute(sql, args) as cursor:
-            return list(await cursor.fetchall())
+        # One trip to the connection's thread (execute, fetch and close there), not
+        # three: each trip is a wake-up of the loop that a busy machine makes slow.
+        return list(await self._db.execute_fetchall(sql, args))
 
 
 class _Ledgers:
@@ -232,6 +236,7 @@ class SqliteDatabase:
         self._writer = writer
         self._reader = Connection(reader)
         self._reader_db = reader
+        self._quick = QuickReads(path)
         self._lock = asyncio.Lock()
         self._group = GroupCommit(_direct(path), self._lock)
         self._staging_lock = asyncio.Lock()
@@ -254,6 +259,7 @@ class SqliteDatabase:
             if self._ledgers is not None:
                 self._ledgers.conn.close()
             self._group.close()
+        self._quick.close()
         await self._reader_db.close()
         await self._writer.close()
 
@@ -283,8 +289,10 @@ class SqliteDatabase:
                 await conn.close()
 
     async def read(self, sql: str, *args: Any) -> list[Row]:
+        """On the loop if quick (``storage.quick_reads``), else on the reader's thread."""
         with self.timing.measure("read"):
-            return await self._reader.fetch(sql, *args)
+            rows = self._quick.fetch(sql, args)
+            return rows if rows is not None else await self._reader.fetch(sql, *args)
 
     async def remember(self, ledger: Ledger, seen: Sequence[tuple[str, float]],
                        prune_before: float | None) -> set[str]:

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from functools import partial
 
-from storage import chain, writes
+from storage import chain, roles_once, writes
 from storage.chain import ChainReads
 from storage.closures import Closures
 from storage.database import DuplicateKey
@@ -108,8 +108,15 @@ class Store(JurisdictionReads, Notices, Reminders, Closures, MuteReads):
     # -- roles ---------------------------------------------------------------------------
 
     async def role(self, user: str) -> Role | None:
+        """Read once per ``roles_once.roles_read_once()`` scope (one command's work)."""
+        known = roles_once.seen()
+        if known is not None and user in known:
+            return known[user]
         rows = await self.read("SELECT role FROM roles WHERE user_id = ?", user)
-        return Role(rows[0]["role"]) if rows else None
+        role = Role(rows[0]["role"]) if rows else None
+        if known is not None:
+            known[user] = role
+        return role
 
     async def set_role(self, user: str, role: Role, by: str, at: datetime) -> None:
         async with self.transaction() as db:
@@ -120,6 +127,8 @@ class Store(JurisdictionReads, Notices, Reminders, Closures, MuteReads):
                              user, role.value, by, utc_text(at))
             await db.execute("INSERT INTO role_grants (user_id, role, granted_by, granted_at)"
                              " VALUES (?, ?, ?, ?)", user, role.value, by, utc_text(at))
+        if (known := roles_once.seen()) is not None:
+            known.pop(user, None)  # read afresh, as now committed
 
     async def roles(self) -> list[tuple[str, Role]]:
         rows = await self.read("SELECT user_id, role FROM roles ORDER BY user_id")

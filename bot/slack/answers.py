@@ -49,18 +49,26 @@ async def answer(respond: Respond, work: Awaitable[Reply],
     """Run ``work`` and respond with its reply, its refusal, or an apology. An empty
     reply (the work opened a form instead) is not sent when ``silent_when_empty``.
     Returns the outcome, for the metrics: ``ok``, ``refused`` or ``error``."""
-    outcome = OK
+    reply, outcome = await worked_out(work)
+    await send(respond, reply, silent_when_empty)
+    return outcome
+
+
+async def worked_out(work: Awaitable[Reply]) -> tuple[Reply, str]:
+    """``work``'s reply, its refusal or an apology, and the outcome (``answer``)."""
     try:
-        reply = await work
+        return await work, OK
     except ReviewError as error:
-        reply, outcome = render.refusal(error), REFUSED
+        return render.refusal(error), REFUSED
     except Exception:
         reference = secrets.token_hex(4)
         log.exception("unexpected error, reference %s", reference)
-        reply, outcome = render.unexpected(reference), ERROR
+        return render.unexpected(reference), ERROR
+
+
+async def send(respond: Respond, reply: Reply, silent_when_empty: bool = False) -> None:
     if not (silent_when_empty and not reply.text and not reply.blocks):
         await respond(**as_response(reply))
-    return outcome
 
 
 async def redraw(respond: Respond, review: Review, user: str, j: Jurisdiction,

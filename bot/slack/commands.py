@@ -13,10 +13,11 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.slack import stopwatch
-from bot.slack.answers import Respond, answer
+from bot.slack.answers import Respond, send, worked_out
 from bot.slack.deps import Deps
 from bot.subcommands.commands import SLASH, Caller
 from bot.ui.render import Reply
+from storage.roles_once import roles_read_once
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -33,9 +34,18 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 async def answer_command(deps: Deps, command: dict[str, Any], respond: Respond,
                          received: float) -> None:
-    """Answer the command at its response_url; count it and time it from ``received``."""
-    outcome = await answer(respond, run_command(deps, command), silent_when_empty=True)
-    deps.metrics.command_answered(command.get("text", ""), outcome, received)
+    """Work out the command's answer, then leave posting it at its response_url to
+    ``workers.then`` (the worker is free for the next command meanwhile); once posted,
+    count it and time it from ``received``. The caller's role is read once for all the
+    command's checks (``roles_read_once``)."""
+    with roles_read_once():
+        reply, outcome = await worked_out(run_command(deps, command))
+
+    async def post() -> None:
+        await send(respond, reply, silent_when_empty=True)
+        deps.metrics.command_answered(command.get("text", ""), outcome, received)
+
+    deps.workers.then(post)
 
 
 async def run_command(deps: Deps, command: dict[str, Any]) -> Reply:

@@ -6,6 +6,12 @@ competing for the event loop and the garbage collector: acks stay quick, and mem
 stays flat. Answers to ``response_url`` go through one shared aiohttp session, so each
 does not open a connection of its own.
 
+A worker is held for the work, not for sending its answer: a job hands the posting
+of its answer to ``then``, which runs it beside the workers (tracked, so ``close``
+waits for it too). Under 50 people at once, eight workers each waiting a few
+milliseconds for Slack to take an answer held back everyone's next command; the
+answers in flight are at most the commands already worked out.
+
 The workers are shared fairly between people: each person's commands wait in a queue
 of their own, the queues are served in turn (round robin), and one person has at most
 ``per_person`` commands running at once. So one person's long work (eight imports, a
@@ -49,6 +55,8 @@ class Workers:
         """When each person with work here last had a command started (a count)."""
         self._starts = itertools.count()
         self._tasks: set[asyncio.Task[None]] = set()
+        self._sending: set[asyncio.Task[None]] = set()
+        """Answers being posted (``then``), outside the workers."""
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -56,6 +64,29 @@ class Workers:
         self._waiting.setdefault(who, deque()).append(job)
         self._idle.clear()
         self._start_what_can_run()
+
+    def then(self, job: Job) -> None:
+        """Run ``job`` (posting an answer: waiting on Slack, little work) outside the
+        workers, so that it holds none; like submitted work it must handle its own
+        errors, and one it lets through is logged."""
+        self._idle.clear()
+        task = asyncio.create_task(self._send(job))
+        self._sending.add(task)
+
+    async def _send(self, job: Job) -> None:
+        try:
+            await job()
+        except Exception:
+            log.exception("posting an answer failed")
+        finally:
+            task = asyncio.current_task()
+            if task is not None:
+                self._sending.discard(task)
+            self._maybe_idle()
+
+    def _maybe_idle(self) -> None:
+        if not self._tasks and not self._waiting and not self._sending:
+            self._idle.set()
 
     def _start_what_can_run(self) -> None:
         while len(self._tasks) < self.size:
@@ -94,16 +125,16 @@ class Workers:
         if task is not None:
             self._tasks.discard(task)
         self._start_what_can_run()
-        if not self._tasks and not self._waiting:
-            self._idle.set()
+        self._maybe_idle()
 
     async def close(self, timeout: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._idle.wait(), timeout)
         self._waiting.clear()
-        for task in list(self._tasks):
+        left = [*self._tasks, *self._sending]
+        for task in left:
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*left, return_exceptions=True)
 
 
 class Responder:

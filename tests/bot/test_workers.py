@@ -83,3 +83,44 @@ async def test_a_failing_job_is_logged_and_frees_its_worker() -> None:
     workers.submit(after, "A")
     await workers.close(1)
     assert ran == ["after"]
+
+
+async def test_posting_an_answer_holds_no_worker_and_close_waits_for_it() -> None:
+    workers = Workers(size=1, per_person=1)
+    slack_takes_it = asyncio.Event()
+    order: list[str] = []
+
+    async def post() -> None:
+        await slack_takes_it.wait()  # Slack slow to take the answer
+        order.append("posted first")
+
+    async def first() -> None:
+        order.append("first worked out")
+        workers.then(post)
+
+    async def second() -> None:
+        order.append("second worked out")
+
+    workers.submit(first, "A")
+    workers.submit(second, "A")
+    await asyncio.sleep(0.05)
+    assert order == ["first worked out", "second worked out"]  # not behind the post
+    closing = asyncio.create_task(workers.close(1))
+    await asyncio.sleep(0.05)
+    assert not closing.done()  # close waits for the answer still being posted
+    slack_takes_it.set()
+    await closing
+    assert order[-1] == "posted first"
+
+
+async def test_a_failing_post_is_logged_and_lets_close_finish() -> None:
+    workers = Workers(size=1, per_person=1)
+
+    async def broken() -> None:
+        raise RuntimeError("Slack said no")
+
+    async def job() -> None:
+        workers.then(broken)
+
+    workers.submit(job, "A")
+    await asyncio.wait_for(workers.close(1), 2)
