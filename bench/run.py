@@ -1,21 +1,35 @@
 """The benchmark, in one run: ``python -m bench.run`` (``--help`` lists the options).
 
-1. Storage at scale: for each size, a database is seeded (``bench.seed``, the sizes
-   side by side, one per CPU) and then measured alone (``bench.scale``, one fresh
-   process per size): claiming the due reminders, a leadership summary, listing a
-   page, peak RSS.
-2. Ack latency: the bot in HTTP mode and a bare Bolt app, each loaded in turn by a
-   separate process (``bench.ack``).
+Each part runs alone (one after another, never two at once, so that none takes CPU
+from another), every measured thing in a process of its own:
 
-The figures are printed as tables with the targets met or missed, and written to
-``--out`` (text) and beside it as JSON. Not a test: it asserts nothing and exits 0
-unless something failed to run.
+1. **scale**: for each engine and size, a review is seeded through the project's own
+   code (``bench.seed``, timed: a figure) and measured (``bench.scale``): the sweep's
+   claim, the leadership summary and its chart, list pages, ``export state``, peak RSS.
+2. **pages**: every page people read (list first/middle/last/filtered, by number and
+   by the Next button's cursor, history, show, App Home), on a copy of each seeded
+   SQLite file whose first jurisdiction is given a long history, and on PostgreSQL a
+   copy of it (``bench.pages``).
+3. **imports**: ``review-bot import`` of jurisdictions and of ten past events each, dry
+   run and import, at each size, while another person reads and writes
+   (``bench.imports``).
+4. **answer**: the time from sending a command to its answer at the response_url,
+   the bot beside a bare Bolt app answering through ``respond()``, for list, show and
+   letter at 1 and 50 clients (``bench.answer``).
+5. **writes**: steps committed per second from 20 analysts, answer times, every
+   announcement posted once (``bench.writes``).
+6. **ack**: the time to the ack of ``/review list`` at 50 clients, beside the bare app
+   (``bench.ack``).
+
+The figures are printed part by part with each target met or missed, then every
+target in one list, and written to ``--out`` (text) and beside it as JSON. Not a test:
+it asserts nothing and exits 0 unless a part failed to run (a part that ran and missed
+a target, or counted a failed request, is reported, not fatal).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import platform
@@ -24,41 +38,58 @@ import sys
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from bench.ack import Load, measure_ack
-from bench.processes import measured, run_json
-from bench.report import Results, SizeFigures, render
+from bench.parts import PART_NAMES, Plan, run_parts
+from bench.processes import measured
+from bench.report import Results, render
 
 HERE = Path(__file__).resolve().parent
-PARTS = ("scale", "ack")
 
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="python -m bench.run", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    top.add_argument("--clients", type=int, default=50, help="concurrent clients (50)")
-    top.add_argument("--requests", type=int, default=5000,
-                     help="measured requests per app (5000)")
-    top.add_argument("--warmup", type=int, default=500, help="warm-up requests per app (500)")
-    top.add_argument("--rounds", type=int, default=2,
-                     help="rounds per app, ordered bare, bot, bot, bare, … (2)")
-    top.add_argument("--text", default="list",
-                     help="the command text after /review, the same for both apps (list)")
-    top.add_argument("--ack-size", type=int, default=1000,
-                     help="jurisdictions in the bot's database for the ack run (1000)")
+    top.add_argument("--only", type=_parts, default=list(PART_NAMES),
+                     help=f"run only these parts, comma-separated ({','.join(PART_NAMES)})")
     top.add_argument("--sizes", type=_sizes, default=[1_000, 10_000, 100_000],
-                     help="jurisdictions per storage database (1000,10000,100000)")
+                     help="jurisdictions per review for scale, pages and imports "
+                          "(1000,10000,100000)")
+    top.add_argument("--postgres", metavar="URL",
+                     help="a PostgreSQL server (postgresql://user@host:port/db) on which "
+                          "scale and pages also run, in databases named review_bench_*; "
+                          "without it they run on SQLite only")
     top.add_argument("--repeat", type=int, default=5,
                      help="runs of each storage operation per size (5)")
-    top.add_argument("--only", choices=PARTS, help="run only this part")
+    top.add_argument("--page-runs", type=int, default=15, help="runs of each page (15)")
+    top.add_argument("--answer-requests", type=int, default=600,
+                     help="measured list and show commands per app and client count (600)")
+    top.add_argument("--answer-letters", type=int, default=200,
+                     help="measured letters per app and client count (200)")
+    top.add_argument("--writes-seconds", type=int, default=20,
+                     help="the writes part's measured window (20)")
+    top.add_argument("--writes-size", type=int, default=10_000,
+                     help="jurisdictions in the writes part's review (10000)")
+    top.add_argument("--import-events", type=int, default=10,
+                     help="past events per jurisdiction in the imports part (10)")
+    top.add_argument("--clients", type=int, default=50, help="ack: concurrent clients (50)")
+    top.add_argument("--requests", type=int, default=5000,
+                     help="ack: measured requests per app (5000)")
+    top.add_argument("--warmup", type=int, default=500,
+                     help="ack: warm-up requests per app (500)")
+    top.add_argument("--rounds", type=int, default=2,
+                     help="ack: rounds per app, ordered bare, bot, bot, bare, … (2)")
+    top.add_argument("--text", default="list",
+                     help="ack: the command text after /review, the same for both apps")
+    top.add_argument("--ack-size", type=int, default=1000,
+                     help="ack: jurisdictions in the bot's database (1000)")
     top.add_argument("--out", type=Path, default=HERE / "results.txt",
                      help="the text report; the JSON goes beside it (bench/results.txt)")
     top.add_argument("--workdir", type=Path,
-                     help="keep the databases and logs here, and reuse storage databases "
-                          "seeded here by an earlier run (default: a temporary folder, "
-                          "removed at the end)")
+                     help="keep the databases and logs here, and reuse reviews seeded "
+                          "here by an earlier run (default: a temporary folder, removed "
+                          "at the end; delete the folder when the seeding code changes)")
     return top
 
 
@@ -72,54 +103,28 @@ def _sizes(text: str) -> list[int]:
     return sizes
 
 
+def _parts(text: str) -> list[str]:
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    unknown = sorted(set(parts) - set(PART_NAMES))
+    if unknown or not parts:
+        raise argparse.ArgumentTypeError(f"parts are {', '.join(PART_NAMES)}; not "
+                                         f"{', '.join(unknown) or 'none'}")
+    return [name for name in PART_NAMES if name in parts]
+
+
 def machine() -> str:
     return (f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {os.cpu_count()} CPUs, "
             f"Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
             f"{platform.system()} {platform.release()}")
 
 
-# -- storage at scale ------------------------------------------------------------------
-
-
-async def seeded(workdir: Path, size: int, slots: asyncio.Semaphore
-                 ) -> tuple[Path, dict[str, Any]]:
-    """The database of ``size`` jurisdictions in ``workdir``: seeded now (written under
-    another name and renamed when complete), or reused with the report it was seeded
-    with."""
-    database, record = workdir / f"review-{size}.db", workdir / f"review-{size}.seed.json"
-    if database.exists() and record.exists():
-        return database, json.loads(record.read_text())
-    partial = database.with_name(database.name + ".partial")
-    partial.unlink(missing_ok=True)
-    async with slots:
-        report = await run_json(["-m", "bench.seed", str(partial), str(size)], workdir)
-    partial.replace(database)
-    record.write_text(json.dumps(report))
-    return database, report
-
-
-async def measure_scale(workdir: Path, sizes: list[int], repeat: int) -> list[SizeFigures]:
-    slots = asyncio.Semaphore(os.cpu_count() or 1)
-    databases = await asyncio.gather(*(seeded(workdir, size, slots) for size in sizes))
-    figures = []
-    for size, (database, seed) in zip(sizes, databases, strict=True):
-        print(f"measuring {size:,} jurisdictions…", file=sys.stderr)
-        measured = await run_json(["-m", "bench.scale", str(database), str(size),
-                                   "--repeat", str(repeat)], workdir)
-        figures.append(SizeFigures(size, seed, measured))
-    return figures
-
-
-# -- the run ---------------------------------------------------------------------------
-
-
 async def run(opts: argparse.Namespace, workdir: Path) -> Results:
     results = Results(machine())
-    if opts.only in (None, "scale"):
-        print(f"seeding {', '.join(f'{s:,}' for s in opts.sizes)} jurisdictions…",
-              file=sys.stderr)
-        results.scale = await measure_scale(workdir, opts.sizes, opts.repeat)
-    if opts.only in (None, "ack"):
+    plan = Plan(opts.sizes, opts.postgres, opts.repeat, opts.page_runs,
+                opts.answer_requests, opts.answer_letters, opts.writes_seconds,
+                opts.writes_size, opts.import_events)
+    await run_parts(plan, [p for p in opts.only if p != "ack"], workdir, results)
+    if "ack" in opts.only:
         print("ack latency: the bare Bolt app, then the bot…", file=sys.stderr)
         load = Load(opts.text, opts.clients, opts.requests, opts.warmup, opts.rounds)
         results.ack = await measure_ack(workdir, opts.ack_size, load)
@@ -142,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     print(text, end="")
     write(results, text, opts.out)
     print(f"(written to {opts.out} and {opts.out.with_suffix('.json')})", file=sys.stderr)
-    return 0
+    return 1 if results.broken else 0
 
 
 if __name__ == "__main__":

@@ -21,17 +21,21 @@ def figures_of(module: str, out: Path, *args: str) -> tuple[str, Any]:
     return done.stdout, json.loads(out.read_text(encoding="utf-8"))
 
 
-def test_the_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
+def test_the_benchmark_runs_every_part_and_writes_its_figures(tmp_path: Path) -> None:
     out = tmp_path / "results.txt"
     done = subprocess.run(
         [sys.executable, "-m", "bench.run", "--sizes", "200", "--repeat", "1",
+         "--page-runs", "2", "--answer-requests", "10", "--answer-letters", "5",
+         "--writes-seconds", "1", "--writes-size", "300", "--import-events", "2",
          "--ack-size", "200", "--clients", "5", "--requests", "40", "--warmup", "10",
          "--out", str(out)],
-        cwd=REPOSITORY, capture_output=True, text=True, timeout=120, check=False)
+        cwd=REPOSITORY, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     text = out.read_text(encoding="utf-8")
     assert text == done.stdout
-    assert "bare Bolt AsyncApp" in text and "claim due reminders" in text
+    for title in ("Storage at scale, sqlite", "Pages people read", "Imports",
+                  "Time to answer", "Writes", "bare Bolt AsyncApp", "Targets: "):
+        assert title in text, title
     figures = json.loads(out.with_suffix(".json").read_text(encoding="utf-8"))
     ack = figures["ack"]
     assert ack["bare"]["load"]["requests"] == ack["bot"]["load"]["requests"] == 40
@@ -40,6 +44,11 @@ def test_the_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
     [size] = figures["scale"]
     assert size["seed"]["rows"]["jurisdictions"] == 200
     assert size["measure"]["claimed"] == size["seed"]["due_now"] > 0
+    parts = {part["name"]: part for part in figures["parts"]}
+    assert list(parts) == ["pages", "imports", "answer", "writes"]
+    assert all(part["exit"] == 0 for part in parts.values())
+    assert parts["pages"]["figures"][0]["failures"] == []
+    assert parts["writes"]["figures"]["errors"] == 0
 
 
 def test_the_stall_benchmark_runs_and_writes_its_figures(tmp_path: Path) -> None:
