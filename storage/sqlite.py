@@ -329,21 +329,16 @@ class SqliteStore(Store):
         if any(c.notices for c in changes):
             self.notices_added()
 
-    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]]) -> None:
-        """As ``Repository.save_stream``. Up to ``runs.RUNS_FROM`` changes are gathered
-        and written as ``save_many`` writes them; from there on they go a run at a time
-        into the import's tables as they come (``runs.write_stream``), so that only a
-        run's worth is in memory."""
-        first: list[StagedChange] = []
-        async for group in groups:
-            first.extend(group)
-            if len(first) >= self.runs_from:
-                break
-        else:
-            if first:
-                await super().save_many(first)
+    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]],
+                          count: int) -> None:
+        """As ``Repository.save_stream``. Under ``runs.RUNS_FROM`` changes, they are
+        gathered and written as ``save_many`` writes them; from there on they go a run
+        at a time into the import's tables as they come (``runs.write_stream``), so
+        that only a group's worth is in memory."""
+        if count < self.runs_from:
+            await super().save_stream(groups, count)
             return
-        await runs.write_stream(self.db, _chained(first, groups), self.run_size)
+        await runs.write_stream(self.db, groups, self.run_size)
         self.notices_added()
 
     async def finish_imports(self, now: float | None = None) -> int:
@@ -352,10 +347,3 @@ class SqliteStore(Store):
     @property
     def path(self) -> str:
         return self.db.path
-
-
-async def _chained(first: Sequence[StagedChange], rest: AsyncIterator[Sequence[StagedChange]]
-                   ) -> AsyncIterator[Sequence[StagedChange]]:
-    yield first
-    async for group in rest:
-        yield group

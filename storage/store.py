@@ -99,7 +99,8 @@ class Store(JurisdictionReads, Notices, Reminders, Closures, MuteReads):
         if any(c.notices for c in changes):
             self.notices_added()
 
-    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]]) -> None:
+    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]],
+                          count: int) -> None:
         """As ``Repository.save_stream``: here (PostgreSQL) the groups are gathered and
         written as one ``save_many``."""
         await self.save_many([change async for group in groups for change in group])

@@ -51,13 +51,14 @@ async def import_events(review: Review, actor: str, header: list[str],
     read = await asyncio.to_thread(read_events, header, reader, limit, tally)
     tally.stage, tally.done, tally.total = "checking", 0, len(read.rows)
     outcome = _Outcome(list(read.errors))
-    changes = _changes(review, actor, read, outcome, tally)
+    groups = await _groups(review, read)
+    changes = _changes(review, actor, groups, read, outcome, tally)
     try:
         if dry_run:
             async for _ in changes:
                 pass
         else:
-            await review.repo.save_stream(changes)
+            await review.repo.save_stream(changes, sum(len(refs) for _, refs in groups))
     except _BadLines:
         pass
     except BeingImported:
@@ -74,13 +75,14 @@ async def import_events(review: Review, actor: str, header: list[str],
                         plan.steps, plan.orders, plan.states)
 
 
-async def _changes(review: Review, actor: str, read: EventLines, outcome: _Outcome,
+async def _changes(review: Review, actor: str, groups: list[tuple[list[Row], set[str]]],
+                   read: EventLines, outcome: _Outcome,
                    tally: Tally) -> AsyncIterator[Sequence[StagedChange]]:
     """Each group's changes while every line so far is good; ``_BadLines`` at the end
     if one was not."""
     recorder = Recorder(actor, await review.role_of(actor), review.now(), review.today(),
                         review.workflow, review.config.policy)
-    for group, refs in await _groups(review, read):
+    for group, refs in groups:
         targets = await find(review, refs)
         found = targets.found
         failed = {(found[ref].id if ref in found else ref): line

@@ -142,11 +142,13 @@ class Repository(Protocol):
         lost, and a change to a reserved jurisdiction meanwhile is ``BeingImported``."""
         ...
 
-    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]]) -> None:
+    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]],
+                          count: int) -> None:
         """Every change of every group ``groups`` yields (each jurisdiction in one group
         only), or none, as ``save_many``: and if ``groups`` raises part-way, nothing is
-        written either. A big import hands its changes over a few thousand
-        jurisdictions at a time, so that they need not all be in memory at once."""
+        written either. ``count`` is how many changes there may be (at most). A big
+        import hands its changes over a few thousand jurisdictions at a time, so that
+        they need not all be in memory at once."""
         ...
 
     def snapshot(self) -> AbstractAsyncContextManager[ExportSource]:

@@ -13,9 +13,11 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.slack import stopwatch
-from bot.slack.answers import Respond, answer
+from bot.slack.answers import answer
 from bot.slack.deps import Deps
+from bot.slack.progress import Interim
 from bot.subcommands.commands import SLASH, Caller
+from bot.subcommands.subcommand import Say
 from bot.ui.render import Reply
 
 
@@ -26,21 +28,24 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         received = stopwatch.received(context)
         deps.metrics.acked(received)
-        respond = deps.responder.to(command["response_url"])
-        deps.workers.submit(lambda: answer_command(deps, command, respond, received),
+        interim = Interim(deps.responder.to(command["response_url"]))
+        deps.workers.submit(lambda: answer_command(deps, command, interim, received),
                             command["user_id"])
 
 
-async def answer_command(deps: Deps, command: dict[str, Any], respond: Respond,
+async def answer_command(deps: Deps, command: dict[str, Any], interim: Interim,
                          received: float) -> None:
-    """Answer the command at its response_url; count it and time it from ``received``."""
-    outcome = await answer(respond, run_command(deps, command), silent_when_empty=True)
+    """Answer the command at its response_url (after any progress it showed there);
+    count it and time it from ``received``."""
+    outcome = await answer(interim.respond, run_command(deps, command, interim.say),
+                           silent_when_empty=True)
     deps.metrics.command_answered(command.get("text", ""), outcome, received)
 
 
-async def run_command(deps: Deps, command: dict[str, Any]) -> Reply:
+async def run_command(deps: Deps, command: dict[str, Any], progress: Say | None = None
+                      ) -> Reply:
     """The command's answer, or an empty one when it opened a form instead."""
-    caller = Caller(command["user_id"], command.get("channel_id", ""))
+    caller = Caller(command["user_id"], command.get("channel_id", ""), progress)
     reply = await deps.run_command(caller, command.get("text", ""))
     if reply.modal is not None:
         await deps.client.views_open(trigger_id=command["trigger_id"], view=reply.modal)

@@ -14,6 +14,8 @@ from bot.subcommands.parsing import Args
 from bot.ui.render import Reply
 
 S = TypeVar("S")
+Say = Callable[[str], Awaitable[None]]
+"""Shows one line of progress to the person who ran a command."""
 
 
 class CallerLike(Protocol):
@@ -24,6 +26,11 @@ class CallerLike(Protocol):
 
     @property
     def channel(self) -> str: ...
+
+    @property
+    def progress(self) -> Say | None:
+        """Where a slow command tells the caller how far it has got, if anywhere."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -178,7 +178,8 @@ class FakeRepository:
             await self.save(change.jurisdiction, change.expected_version, change.events,
                             change.notices, change.reminders)
 
-    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]]) -> None:
+    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]],
+                          count: int) -> None:
         await self.save_many([change async for group in groups for change in group])
 
     async def page(self, filters: Filters, offset: int, limit: int) -> tuple[list[Listing], int]:
