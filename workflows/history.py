@@ -45,13 +45,15 @@ class _Outcome:
 
 async def import_events(review: Review, actor: str, header: list[str],
                         reader: CsvReader, dry_run: bool,
-                        limit: RowLimit | None, tally: Tally) -> ImportReport:
+                        limit: RowLimit | None, tally: Tally, group: int = GROUP
+                        ) -> ImportReport:
     """Check every line of an events file (``header`` read, ``reader`` at its second
-    line) and, unless it is a dry run or a line is bad, record them all."""
+    line) and, unless it is a dry run or a line is bad, record them all, played
+    ``group`` jurisdictions at a time."""
     read = await asyncio.to_thread(read_events, header, reader, limit, tally)
     tally.stage, tally.done, tally.total = "checking", 0, len(read.rows)
     outcome = _Outcome(list(read.errors))
-    groups = await _groups(review, read)
+    groups = await _groups(review, read, group)
     changes = _changes(review, actor, groups, read, outcome, tally)
     try:
         if dry_run:
@@ -105,8 +107,9 @@ def _count(outcome: _Outcome, plan: EventPlan) -> None:
     outcome.jurisdictions += len(plan.changes)
 
 
-async def _groups(review: Review, read: EventLines) -> list[tuple[list[Row], set[str]]]:
-    """The rows by jurisdiction, ``GROUP`` jurisdictions to a group, each with the
+async def _groups(review: Review, read: EventLines, size: int
+                  ) -> list[tuple[list[Row], set[str]]]:
+    """The rows by jurisdiction, ``size`` jurisdictions to a group, each with the
     names its lines (and its unreadable lines) give: a jurisdiction named two ways (id
     and alias) is one jurisdiction, in one group."""
     named = {row.jurisdiction for row in read.rows}
@@ -124,9 +127,9 @@ async def _groups(review: Review, read: EventLines) -> list[tuple[list[Row], set
     for ref in keys:
         refs[target(ref)].add(ref)
     order = list(by_target)
-    return [([row for key in order[start:start + GROUP] for row in by_target[key]],
-             {ref for key in order[start:start + GROUP] for ref in refs[key]})
-            for start in range(0, len(order), GROUP)]
+    return [([row for key in order[start:start + size] for row in by_target[key]],
+             {ref for key in order[start:start + size] for ref in refs[key]})
+            for start in range(0, len(order), size)]
 
 
 async def find(review: Review, refs: Iterable[str]) -> Targets:

@@ -17,7 +17,7 @@ from bot.slack.answers import answer
 from bot.slack.deps import Deps
 from bot.slack.progress import Interim
 from bot.subcommands.commands import SLASH, Caller
-from bot.subcommands.subcommand import Say
+from bot.subcommands.subcommand import Progress
 from bot.ui.render import Reply
 
 
@@ -28,7 +28,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
         await ack()
         received = stopwatch.received(context)
         deps.metrics.acked(received)
-        interim = Interim(deps.responder.to(command["response_url"]))
+        interim = Interim(deps.responder.to(command["response_url"]),
+                          deps.responder.progress_every)
         deps.workers.submit(lambda: answer_command(deps, command, interim, received),
                             command["user_id"])
 
@@ -37,12 +38,12 @@ async def answer_command(deps: Deps, command: dict[str, Any], interim: Interim,
                          received: float) -> None:
     """Answer the command at its response_url (after any progress it showed there);
     count it and time it from ``received``."""
-    outcome = await answer(interim.respond, run_command(deps, command, interim.say),
+    outcome = await answer(interim.respond, run_command(deps, command, interim),
                            silent_when_empty=True)
     deps.metrics.command_answered(command.get("text", ""), outcome, received)
 
 
-async def run_command(deps: Deps, command: dict[str, Any], progress: Say | None = None
+async def run_command(deps: Deps, command: dict[str, Any], progress: Progress | None = None
                       ) -> Reply:
     """The command's answer, or an empty one when it opened a form instead."""
     caller = Caller(command["user_id"], command.get("channel_id", ""), progress)

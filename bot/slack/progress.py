@@ -17,8 +17,9 @@ MAX_INTERIM = 3
 class Interim:
     """Wraps ``respond``: ``say`` posts progress, ``respond`` the final answer."""
 
-    def __init__(self, respond: Respond) -> None:
+    def __init__(self, respond: Respond, every: float) -> None:
         self._respond = respond
+        self.every = every
         self.shown = 0
 
     async def say(self, text: str) -> None:

@@ -16,7 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.evidence import EvidenceReader
 from bot.slack.shared_files import SharedFiles
 from bot.subcommands.parsing import Args
-from bot.subcommands.subcommand import Say
+from bot.subcommands.subcommand import Progress
 from bot.ui import changes, diagram
 from bot.ui.render import Reply
 from workflows.batches import Batches
@@ -40,7 +40,7 @@ SLASH = "/review"
 class Caller:
     user: str
     channel: str
-    progress: Say | None = field(default=None, compare=False)
+    progress: Progress | None = field(default=None, compare=False)
     """Shows the caller how far a slow command has got (``bot.slack.progress``)."""
 
 

@@ -14,8 +14,17 @@ from bot.subcommands.parsing import Args
 from bot.ui.render import Reply
 
 S = TypeVar("S")
-Say = Callable[[str], Awaitable[None]]
-"""Shows one line of progress to the person who ran a command."""
+
+
+class Progress(Protocol):
+    """Where a slow command shows the person who ran it how far it has got."""
+
+    @property
+    def every(self) -> float:
+        """Seconds between two lines of progress."""
+        ...
+
+    async def say(self, text: str) -> None: ...
 
 
 class CallerLike(Protocol):
@@ -28,7 +37,7 @@ class CallerLike(Protocol):
     def channel(self) -> str: ...
 
     @property
-    def progress(self) -> Say | None:
+    def progress(self) -> Progress | None:
         """Where a slow command tells the caller how far it has got, if anywhere."""
         ...
 

@@ -31,7 +31,7 @@ from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.slack.shared_files import SharedFiles
 from bot.subcommands.parsing import Args
 from bot.subcommands.progress import shown
-from bot.subcommands.subcommand import CallerLike, Say, Subcommand
+from bot.subcommands.subcommand import CallerLike, Progress, Subcommand
 from bot.ui import render
 from bot.ui.render import Block, Reply
 from workflows.errors import BadInput
@@ -143,7 +143,7 @@ async def handle_import(transfers: Transfers, caller: CallerLike, args: Args) ->
 
 async def handle_import_file(review: Review, files: SharedFiles, user: str,
                              channel: str, file_id: str, dry_run: bool,
-                             progress: Say | None = None) -> Reply:
+                             progress: Progress | None = None) -> Reply:
     """Check (and unless ``dry_run``, import) the CSV file ``file_id``, as ``user``,
     telling ``progress`` how far it has got every few seconds. Bad lines that do not
     fit in the reply are uploaded to ``channel`` as a file."""
