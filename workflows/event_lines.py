@@ -66,23 +66,28 @@ class EventLines:
 def read_events(header: list[str], reader: CsvReader, limit: RowLimit | None,
                 tally: Tally) -> EventLines:
     """Every line after ``header`` (trimmed, lowercase), numbered from 2, as
-    ``read_csv`` then ``read_numbered`` would take it: the same rows, the same errors."""
+    ``read_csv`` then ``read_numbered`` would take it: the same rows, the same errors.
+    (A million lines: this loop is the reading's whole cost, so it is kept plain.)"""
     result = EventLines()
-    at = {name: header.index(name) for name in COLUMNS if name in header}
+    width = len(header)
+    at = tuple(header.index(name) if name in header else width for name in COLUMNS)
     kept = [n for n, name in enumerate(header) if name in COLUMNS_KEPT]
-    shared: dict[str, object] = {}
+    every = len(kept) == width
+    shared = _Shared()
     wide = 0
     try:
         for line, fields in enumerate(reader, start=2):
             if line % TALLY_EVERY == 0:
                 tally.done = line
-            if len(fields) > len(header):
+            if len(fields) > width:
                 wide += 1
                 result.errors.append(f"line {line}: {len(fields)} fields but the header has "
-                                     f"{len(header)}; quote a field that holds a comma")
-            elif any(unguard(fields[n]).strip() for n in kept if n < len(fields)):
+                                     f"{width}; quote a field that holds a comma")
+            elif ("".join(fields).strip() if every else
+                  any(fields[n].strip() for n in kept if n < len(fields))):
                 result.lines += 1
-                _read(result, line, fields, at, shared)
+                fields.extend([""] * (width + 1 - len(fields)))
+                _read(result, line, [_cell(fields[n]) for n in at], shared)
             if limit is not None and result.lines + wide > limit.rows:
                 raise limit.refusal()
     except csv.Error as error:
@@ -90,38 +95,39 @@ def read_events(header: list[str], reader: CsvReader, limit: RowLimit | None,
     return result
 
 
-def _read(result: EventLines, line: int, fields: list[str], at: dict[str, int],
-          shared: dict[str, object]) -> None:
-    def cell(name: str) -> str:
-        n = at.get(name)
-        return unguard(fields[n]).strip() if n is not None and n < len(fields) else ""
+def _cell(text: str) -> str:
+    text = text.strip()
+    return unguard(text) if text[:1] == "'" else text
 
-    where = cell("jurisdiction")
+
+class _Shared:
+    """The texts and dates read so far, so that each is held once."""
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.days: dict[tuple[str, str], date] = {}
+
+    def text(self, text: str) -> str:
+        return self.texts.setdefault(text, text)
+
+    def day(self, text: str, name: str) -> date:
+        found = self.days.get((name, text))
+        if found is None:
+            found = self.days[(name, text)] = parse_date(text, "due" if name == "due"
+                                                         else "date")
+        return found
+
+
+def _read(result: EventLines, line: int, cells: list[str], shared: _Shared) -> None:
+    """One line's cells, in the order of ``COLUMNS``, as a ``Row`` or an error."""
+    on, where, event, due, detail, approximate = cells
     try:
-        event = cell("event")
         if event not in STEP_OF and event not in ORDER_OF:
             raise BadInput(f"“{event}” is not an event this record knows ({_KNOWN})")
-        due = cell("due")
         result.rows.append(Row(
-            line, _day(shared, cell("date"), "date"), _same(shared, where),
-            _same(shared, event), _day(shared, due, "due") if due else None,
-            _same(shared, cell("detail")), cell("date_is_approximate").lower() == "yes"))
+            line, shared.day(on, "date"), shared.text(where), shared.text(event),
+            shared.day(due, "due") if due else None, shared.text(detail),
+            approximate.lower() == "yes"))
     except BadInput as error:
         result.errors.append(f"line {line}: {error.message}")
         result.failed.setdefault(where, line)
-
-
-def _same(shared: dict[str, object], text: str) -> str:
-    """``text``, as the first line that had it holds it (one copy in memory)."""
-    found = shared.setdefault(text, text)
-    assert isinstance(found, str)
-    return found
-
-
-def _day(shared: dict[str, object], text: str, name: str) -> date:
-    key = f"{name}:{text}"
-    found = shared.get(key)
-    if found is None:
-        found = shared[key] = parse_date(text, "due" if name == "due" else "date")
-    assert isinstance(found, date)
-    return found

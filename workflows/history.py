@@ -28,7 +28,7 @@ from workflows.review import Review
 if TYPE_CHECKING:
     from _csv import Reader as CsvReader
 
-GROUP = 5_000
+GROUP = 2_000
 """Jurisdictions played (and handed to the store) at a time."""
 
 
