@@ -15,6 +15,9 @@ from slack_sdk.errors import SlackClientError
 from bot.subcommands.subcommand import Progress
 from workflows.event_lines import Tally
 
+INTERIM = ":hourglass_flowing_sand:"
+"""How a line of progress begins (the console waits on past it)."""
+
 
 @contextlib.asynccontextmanager
 async def shown(tally: Tally, progress: Progress | None, what: str) -> AsyncIterator[None]:
@@ -29,7 +32,7 @@ async def shown(tally: Tally, progress: Progress | None, what: str) -> AsyncIter
         while True:
             await asyncio.sleep(progress.every)
             with contextlib.suppress(SlackClientError, OSError):
-                await progress.say(f":hourglass_flowing_sand: {what}: {tally.line()}")
+                await progress.say(f"{INTERIM} {what}: {tally.line()}")
 
     task = asyncio.create_task(tick())
     try:
