@@ -28,7 +28,7 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING
 
 from storage import chain
@@ -54,21 +54,40 @@ async def write_in_runs(database: SqliteDatabase, changes: Sequence[StagedChange
                         run: int = RUN) -> None:
     """Write ``changes`` as described above; ``Conflict`` (nothing written) if one of
     them is no longer at its expected version or is being imported."""
-    ordered = sorted(changes, key=lambda c: c.jurisdiction.id)
-    runs = [ordered[start:start + run] for start in range(0, len(ordered), run)]
-    previous = await chain.previous_links(database, ordered)
-    made = await asyncio.to_thread(lambda: [updates(part, previous) for part in runs])
-    assert made[0][0][0] == UPDATE_JURISDICTIONS  # the first table: the reservations
+    await write_stream(database, _one(changes), run)
+
+
+async def _one(changes: Sequence[StagedChange]) -> AsyncIterator[Sequence[StagedChange]]:
+    yield changes
+
+
+async def write_stream(database: SqliteDatabase,
+                       groups: AsyncIterator[Sequence[StagedChange]], run: int = RUN) -> None:
+    """Write every change ``groups`` yields (each jurisdiction in one group only) as
+    described above, each group's rows made and copied into the import's tables as it
+    comes; if ``groups`` raises, or a change is stale, nothing is written."""
     run_id = uuid.uuid4().hex[:16]
     prefix = f"import_{int(time.time())}_{run_id}"
-    tables = [f"{prefix}_{n}" for n in range(len(made[0]))]
+    tables: dict[int, str] = {}
+    statements: dict[int, str] = {}
     async with database.staging() as stage:
         try:
-            used = await _fill(stage, tables, made)
-            await _arm(stage, run_id, [(WHOLE[made[0][n][0]], tables[n]) for n in used],
-                       tables[0], len(runs))
+            runs = 0
+            async for group in groups:
+                ordered = sorted(group, key=lambda c: c.jurisdiction.id)
+                for start in range(0, len(ordered), run):
+                    part = ordered[start:start + run]
+                    previous = await chain.previous_links(database, part)
+                    made = await asyncio.to_thread(updates, part, previous)
+                    assert made[0][0] == UPDATE_JURISDICTIONS  # the first: the reservations
+                    await _fill(stage, prefix, tables, statements, runs, made)
+                    runs += 1
+            if not runs:
+                return
+            await _arm(stage, run_id, [(WHOLE[statements[n]], tables[n]) for n in sorted(tables)],
+                       tables[0], runs)
         except BaseException:
-            await _drop(stage, tables)
+            await _drop(stage, list(tables.values()))
             raise
         await _write_runs(stage, run_id)
 
@@ -101,25 +120,27 @@ async def finish_left(database: SqliteDatabase, now: float | None = None) -> int
     return finished
 
 
-async def _fill(stage: _Staging, tables: list[str], made: list[list[Write]]) -> list[int]:
-    """Copy each run's rows into the import's tables; returns the statements with rows."""
-    widths = [next((len(run[n][1][0]) for run in made if run[n][1]), 0)
-              for n in range(len(tables))]
-    used = [n for n, width in enumerate(widths) if width]
+async def _fill(stage: _Staging, prefix: str, tables: dict[int, str],
+                statements: dict[int, str], number: int, made: list[Write]) -> None:
+    """Copy one run's rows into the import's tables (made as a statement first has
+    rows: ``tables`` and ``statements`` by the statement's place in ``made``)."""
+    staged = []
+    for n, (sql, rows) in enumerate(made):
+        if not rows:
+            continue
+        if n not in tables:
+            tables[n], statements[n] = f"{prefix}_{n}", sql
+            columns = ", ".join(f"p{k}" for k in range(1, len(rows[0]) + 1))
+            async with stage.transaction() as db:
+                await db.execute(f"CREATE TABLE {tables[n]} (run INTEGER NOT NULL, {columns})")
+                await db.execute(f"CREATE INDEX {tables[n]}_run ON {tables[n]} (run)")
+        staged.append((tables[n], await stage.table(rows)))
     async with stage.transaction() as db:
-        for n in used:
-            columns = ", ".join(f"p{k}" for k in range(1, widths[n] + 1))
-            await db.execute(f"CREATE TABLE {tables[n]} (run INTEGER NOT NULL, {columns})")
-            await db.execute(f"CREATE INDEX {tables[n]}_run ON {tables[n]} (run)")
-    for number, run in enumerate(made):
-        staged = [(n, await stage.table(run[n][1])) for n in used if run[n][1]]
-        async with stage.transaction() as db:
-            for n, temporary in staged:
-                await db.execute(f"INSERT INTO {tables[n]} SELECT {number}, * FROM"
-                                 f" {temporary} ORDER BY rowid")
-        for _, temporary in staged:
-            await stage.run(f"DROP TABLE {temporary}")
-    return used
+        for table, temporary in staged:
+            await db.execute(f"INSERT INTO {table} SELECT {number}, * FROM {temporary}"
+                             " ORDER BY rowid")
+    for _, temporary in staged:
+        await stage.run(f"DROP TABLE {temporary}")
 
 
 async def _arm(stage: _Staging, run_id: str, statements: list[tuple[str, str]],

@@ -352,6 +352,18 @@ class SqliteStore(Store):
         if any(c.notices for c in changes):
             self.notices_added()
 
+    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]],
+                          count: int) -> None:
+        """As ``Repository.save_stream``. Under ``runs.RUNS_FROM`` changes, they are
+        gathered and written as ``save_many`` writes them; from there on they go a run
+        at a time into the import's tables as they come (``runs.write_stream``), so
+        that only a group's worth is in memory."""
+        if count < self.runs_from:
+            await super().save_stream(groups, count)
+            return
+        await runs.write_stream(self.db, groups, self.run_size)
+        self.notices_added()
+
     async def finish_imports(self, now: float | None = None) -> int:
         return await runs.finish_left(self.db, now)
 

@@ -99,6 +99,12 @@ class Store(JurisdictionReads, Notices, Reminders, Closures, MuteReads):
         if any(c.notices for c in changes):
             self.notices_added()
 
+    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]],
+                          count: int) -> None:
+        """As ``Repository.save_stream``: here (PostgreSQL) the groups are gathered and
+        written as one ``save_many``."""
+        await self.save_many([change async for group in groups for change in group])
+
     async def finish_imports(self, now: float | None = None) -> int:
         """Finish big imports a stopped process left part-written (their lease lapsed
         by ``now``, Unix seconds); how many. (Only SQLite writes them in parts:

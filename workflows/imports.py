@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from workflows.errors import BadInput
 from workflows.exports import unguard
@@ -28,6 +29,9 @@ from workflows.jurisdictions import new_jurisdiction
 from workflows.model import Jurisdiction
 from workflows.replay import COLUMNS as EVENT_COLUMNS
 from workflows.replay import blank
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
 
 REQUIRED = ("id", "name")
 OPTIONAL = ("kind", "state", "aliases", "first_letter")
@@ -85,18 +89,38 @@ def read_csv(source: str | Iterable[str], limit: RowLimit | None = None) -> Tabl
     often). Raises ``BadInput`` for text that is not CSV, a header of more than
     ``MAX_COLUMNS`` columns, or more rows than ``limit`` allows. A cell an export
     guarded against formula injection (``'=…``) is read without its guard quote."""
-    reader = csv.reader(io.StringIO(source) if isinstance(source, str) else source)
+    reader = csv_reader(source)
+    return read_table(read_header(reader), reader, limit)
+
+
+def csv_reader(source: str | Iterable[str]) -> CsvReader:
+    """The fields of each line of CSV text, or of its lines as an open file gives them."""
+    return csv.reader(io.StringIO(source) if isinstance(source, str) else source)
+
+
+def read_header(reader: CsvReader) -> list[str]:
+    """The first line of ``reader``, trimmed and lowercase, as ``read_csv`` reads it."""
     try:
-        header = _header(next(reader, []))
-        table = Table(header, [], [])
+        return _header(next(reader, []))
+    except csv.Error as error:
+        raise not_csv(reader, error) from None
+
+
+def read_table(header: list[str], reader: CsvReader, limit: RowLimit | None = None) -> Table:
+    """The lines of ``reader`` after ``header``, as ``read_csv`` reads them."""
+    table = Table(header, [], [])
+    try:
         for line, fields in enumerate(reader, start=2):
             _keep(table, line, fields)
             if limit is not None and len(table.rows) + len(table.errors) > limit.rows:
                 raise limit.refusal()
     except csv.Error as error:
-        raise BadInput(f"line {reader.line_num}: this is not CSV the bot can read "
-                       f"({error}).") from None
+        raise not_csv(reader, error) from None
     return table
+
+
+def not_csv(reader: CsvReader, error: csv.Error) -> BadInput:
+    return BadInput(f"line {reader.line_num}: this is not CSV the bot can read ({error}).")
 
 
 def _header(names: list[str]) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -173,6 +173,15 @@ class Repository(Protocol):
         be written in parts, each its own transaction, once all its jurisdictions are
         reserved: a failure part-way (a process killed) leaves it to be finished, not
         lost, and a change to a reserved jurisdiction meanwhile is ``BeingImported``."""
+        ...
+
+    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]],
+                          count: int) -> None:
+        """Every change of every group ``groups`` yields (each jurisdiction in one group
+        only), or none, as ``save_many``: and if ``groups`` raises part-way, nothing is
+        written either. ``count`` is how many changes there may be (at most). A big
+        import hands its changes over a few thousand jurisdictions at a time, so that
+        they need not all be in memory at once."""
         ...
 
     def snapshot(self) -> AbstractAsyncContextManager[ExportSource]:

@@ -39,7 +39,7 @@ _CASE = re.compile(r"\d:\d{2}-cv-\d{4,5}")
 _COURT = re.compile(r"\b[NESWCM]\.D\. [A-Z][a-z]+\.")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     line: int
     on: date

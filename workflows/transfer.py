@@ -17,6 +17,7 @@ from typing import TextIO
 
 from workflows.deadline_changes import clock_steps
 from workflows.errors import BeingImported, Conflict, NotPermitted
+from workflows.event_lines import Tally
 from workflows.exports import (
     HISTORY_COLUMNS,
     STATE_COLUMNS,
@@ -24,48 +25,53 @@ from workflows.exports import (
     state_pages,
     write_csv,
 )
+from workflows.history import by_line, find, import_events
 from workflows.imports import (
     ImportReport,
     RowLimit,
     Shape,
     Table,
+    csv_reader,
     plan_numbered,
-    read_csv,
+    read_header,
+    read_table,
     shape_of,
     unknown_shape,
 )
 from workflows.machine import article, roles_phrase
-from workflows.playback import EventPlan, Recorder, Targets, simulate
+from workflows.playback import EventPlan, Recorder, simulate
 from workflows.replay import read_numbered
 from workflows.review import Review
 
 
 async def import_csv(review: Review, actor: str, source: str | Iterable[str], dry_run: bool,
-                     limit: RowLimit | None = None) -> ImportReport:
+                     limit: RowLimit | None = None, tally: Tally | None = None
+                     ) -> ImportReport:
     """Check every line of ``source`` (CSV text, or its lines as an open file gives
     them); unless it is a dry run or a line is bad, import them all, recorded as done
     by ``actor`` and judged with ``actor``'s own role. Raises ``NotPermitted`` when
     that role may not import at all (it may not ``add``), ``BadInput`` for text that is
     not CSV or has more rows than ``limit``, and ``Conflict`` or ``AlreadyExists`` when
     someone changed the review while the file was checked (then nothing was imported
-    either).
+    either). ``tally`` (if given) is kept up to date as the import goes.
 
     Reading and checking a big file is seconds of work for the processor: it is done
-    in a worker thread, so that the event loop goes on answering everyone else."""
+    in worker threads, so that the event loop goes on answering everyone else. An
+    events file is played and written a group of jurisdictions at a time
+    (``workflows.history``)."""
     await _may_import(review, actor)
+    tally = tally or Tally()
     label = review.workflow.definition.label_of
-    table = await asyncio.to_thread(read_csv, source, limit)
-    shape = shape_of(table.header)
+    reader = csv_reader(source)
+    header = await asyncio.to_thread(read_header, reader)
+    shape = shape_of(header)
+    if shape is Shape.EVENTS:
+        return await import_events(review, actor, header, reader, dry_run, limit, tally)
+    table = await asyncio.to_thread(read_table, header, reader, limit)
+    tally.stage, tally.total = "done", table.lines
     if shape is None:
         return ImportReport(None, dry_run, label, table.lines, [unknown_shape(table.header)])
-    if shape is Shape.JURISDICTIONS:
-        return await _import_jurisdictions(review, actor, table, dry_run)
-    plan = await plan_events(review, actor, table)
-    report = ImportReport(Shape.EVENTS, dry_run, label, table.lines, plan.errors,
-                          len(plan.changes), plan.steps, plan.orders, plan.states)
-    if report.applied:
-        await apply_events(review, plan)
-    return report
+    return await _import_jurisdictions(review, actor, table, dry_run)
 
 
 async def _may_import(review: Review, actor: str) -> None:
@@ -98,7 +104,7 @@ async def plan_events(review: Review, actor: str, table: Table) -> EventPlan:
     for line, raw in table.rows:
         if line not in parsed:
             failed.setdefault((raw.get("jurisdiction") or "").strip(), line)
-    targets = await _find(review, {row.jurisdiction for row in rows} | set(failed))
+    targets = await find(review, {row.jurisdiction for row in rows} | set(failed))
     recorder = Recorder(actor, await review.role_of(actor), review.now(), review.today(),
                         review.workflow, review.config.policy)
     found = targets.found
@@ -134,45 +140,6 @@ async def _conflict(review: Review, plan: EventPlan) -> Conflict:
                             "again.")
     return Conflict("Someone changed the review while the file was being checked. Nothing "
                     "was imported; run the import again.")
-
-
-async def _find(review: Review, refs: Iterable[str]) -> Targets:
-    """Each name given: its jurisdiction (by id, alias or whole name) and the steps it
-    already has, or why there is none. Read a few hundred names to a query, not one
-    name at a time: 100,000 lines took seven reads each, some ten minutes."""
-    targets = Targets()
-    keys = {ref: ref.strip().lower() for ref in refs}
-    exact = await review.repo.exact_many([key for key in keys.values() if key])
-    loaded = await review.repo.get_many([ids[0] for ids in exact.values() if len(ids) == 1])
-    events = await review.repo.events_of(list(loaded))
-    targets.recorded = {jid: {(e.kind, e.on, str(e.detail.get("note", "")))
-                              for e in events.get(jid, [])} for jid in loaded}
-    for ref in sorted(keys):
-        ids = exact.get(keys[ref], [])
-        if len(ids) > 1:
-            targets.missing[ref] = (f"“{ref}” names several jurisdictions "
-                                    f"({', '.join(ids[:2])}, …); use an id")
-        elif ids and ids[0] in loaded:
-            targets.found[ref] = loaded[ids[0]]
-        else:  # rare (a bad line): look for what it may have meant
-            _, prefixed = await review.repo.lookup(ref, 2) if ref else ([], [])
-            targets.missing[ref] = _missing(ref, [item.id for item in prefixed])
-    return targets
-
-
-def _missing(ref: str, prefixed: list[str]) -> str:
-    if not ref:
-        return "the jurisdiction column is empty"
-    hint = f"; did you mean {prefixed[0]}?" if prefixed else "; import the jurisdictions first"
-    return f"no jurisdiction has the id, alias or name “{ref}”{hint}"
-
-
-def by_line(errors: Iterable[str]) -> list[str]:
-    """Errors ("line N: …") in line order."""
-    def number(error: str) -> int:
-        head = error.split(":", 1)[0].removeprefix("line ")
-        return int(head) if head.isdigit() else 0
-    return sorted(errors, key=number)
 
 
 # -- exports -------------------------------------------------------------------------

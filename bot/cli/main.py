@@ -294,6 +294,7 @@ async def _role(settings: Settings, user: str, name: str) -> int:
 async def _import(settings: Settings, path: Path, dry_run: bool, user: str | None) -> int:
     """Import a jurisdictions or events file (told apart by its header), all or nothing,
     as ``user`` (a Slack user ID) or, without one, as the operator."""
+    from bot.cli.progress import drawn
     from workflows.errors import ReviewError
     from workflows.imports import RowLimit
     from workflows.transfer import import_csv
@@ -310,7 +311,8 @@ async def _import(settings: Settings, path: Path, dry_run: bool, user: str | Non
     try:
         limit = RowLimit(COMMAND_LINE_ROWS, f"Split it into files of at most "
                                             f"{COMMAND_LINE_ROWS:,} rows.")
-        report = await import_csv(review, actor, handle, dry_run, limit)
+        async with drawn(sys.stderr) as tally:
+            report = await import_csv(review, actor, handle, dry_run, limit, tally)
     except ReviewError as refusal:
         print(f"{path}: {refusal.message}")
         return 1

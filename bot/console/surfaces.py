@@ -22,9 +22,12 @@ from bot.console.stand_in.records import Posted
 from bot.console.stand_in.sender import SlackSender
 from bot.console.stand_in.server import LocalSlack
 from bot.console.textview import Target, mrkdwn
+from bot.subcommands.progress import INTERIM
 from bot.wiring.app import Bot
 
 Ask = Callable[[str], Awaitable[str]]
+FOLLOW = 1800.0
+"""Seconds the console waits for a command that shows its progress to finish."""
 QUIET = 0.15
 """Seconds without a new message after which an exchange is taken as finished."""
 
@@ -52,6 +55,7 @@ class Surfaces(Screen):
             return
         answered = await self.slack.until(lambda: len(self.slack.modals) > forms or any(
             p.response_key.split(":")[0] == key for p in self.slack.posted[posted:]), timeout)
+        posted = await self.follow(key, posted) if answered else posted
         await self.quiet()
         self.print_since(posted)
         if len(self.slack.modals) > forms:
@@ -59,6 +63,19 @@ class Surfaces(Screen):
         elif not answered:
             self.say("(no answer from the bot: timed out)")
         self.show_files()
+
+    async def follow(self, key: str, start: int) -> int:
+        """While the last answer to ``key`` is progress (``bot.slack.progress``), print
+        what came and wait for more; returns where what is not printed yet starts."""
+        def ours() -> list[Posted]:
+            return [p for p in self.slack.posted[start:] if p.response_key.split(":")[0] == key]
+
+        while ours() and ours()[-1].text.startswith(INTERIM):
+            seen = len(self.slack.posted)
+            self.print_since(start)
+            start = seen
+            await self.slack.until(self._more_than(seen), FOLLOW)
+        return start
 
     async def quiet(self) -> None:
         """Wait for the announcements a change wrote, and the last of the answers."""

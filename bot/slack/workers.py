@@ -137,12 +137,19 @@ class Workers:
         await asyncio.gather(*left, return_exceptions=True)
 
 
+PROGRESS_EVERY = 5.0
+"""Seconds between two answers of progress on one response_url (``bot.slack.progress``):
+Slack takes five answers a response_url, so a few, a few seconds apart."""
+
+
 class Responder:
     """Posts answers to Slack's ``response_url``s through one session; call it as
     Bolt's ``respond`` is called."""
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
+        self.progress_every = PROGRESS_EVERY
+        """Seconds between two answers of progress a slow command gives."""
 
     def to(self, response_url: str) -> Callable[..., Awaitable[None]]:
         async def respond(**body: Any) -> None:

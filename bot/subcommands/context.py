@@ -8,7 +8,7 @@ builds, once, from the workflow in force; the handlers (``reading``, ``changes``
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.evidence import EvidenceReader
 from bot.slack.shared_files import SharedFiles
 from bot.subcommands.parsing import Args
+from bot.subcommands.subcommand import Progress
 from bot.ui import changes, diagram
 from bot.ui.render import Reply
 from workflows.batches import Batches
@@ -39,6 +40,8 @@ SLASH = "/review"
 class Caller:
     user: str
     channel: str
+    progress: Progress | None = field(default=None, compare=False)
+    """Shows the caller how far a slow command has got (``bot.slack.progress``)."""
 
 
 @dataclass(frozen=True)

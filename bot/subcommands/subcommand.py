@@ -16,6 +16,17 @@ from bot.ui.render import Reply
 S = TypeVar("S")
 
 
+class Progress(Protocol):
+    """Where a slow command shows the person who ran it how far it has got."""
+
+    @property
+    def every(self) -> float:
+        """Seconds between two lines of progress."""
+        ...
+
+    async def say(self, text: str) -> None: ...
+
+
 class CallerLike(Protocol):
     """Who ran a command and where (``bot.subcommands.commands.Caller`` fits)."""
 
@@ -24,6 +35,11 @@ class CallerLike(Protocol):
 
     @property
     def channel(self) -> str: ...
+
+    @property
+    def progress(self) -> Progress | None:
+        """Where a slow command tells the caller how far it has got, if anywhere."""
+        ...
 
 
 @dataclass(frozen=True)

@@ -30,10 +30,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.cli.limits import COMMAND_LINE_ROWS
 from bot.slack.shared_files import SharedFiles
 from bot.subcommands.parsing import Args
-from bot.subcommands.subcommand import CallerLike, Subcommand
+from bot.subcommands.progress import shown
+from bot.subcommands.subcommand import CallerLike, Progress, Subcommand
 from bot.ui import render
 from bot.ui.render import Block, Reply
 from workflows.errors import BadInput
+from workflows.event_lines import Tally
 from workflows.imports import ImportReport, RowLimit
 from workflows.review import Review
 from workflows.transfer import EXPORTS, import_csv
@@ -136,18 +138,22 @@ async def handle_import(transfers: Transfers, caller: CallerLike, args: Args) ->
                        f"only checked). Usage: `{IMPORT_USAGE}`")
     return await handle_import_file(transfers.review, transfers.files, caller.user,
                                     caller.channel, file_id_of(words[0]),
-                                    dry_run=mode != APPLY)
+                                    dry_run=mode != APPLY, progress=caller.progress)
 
 
 async def handle_import_file(review: Review, files: SharedFiles, user: str,
-                             channel: str, file_id: str, dry_run: bool) -> Reply:
-    """Check (and unless ``dry_run``, import) the CSV file ``file_id``, as ``user``.
-    Bad lines that do not fit in the reply are uploaded to ``channel`` as a file."""
+                             channel: str, file_id: str, dry_run: bool,
+                             progress: Progress | None = None) -> Reply:
+    """Check (and unless ``dry_run``, import) the CSV file ``file_id``, as ``user``,
+    telling ``progress`` how far it has got every few seconds. Bad lines that do not
+    fit in the reply are uploaded to ``channel`` as a file."""
     await review.require(user, "add")  # before anything is asked of Slack
     name, data = await files.fetch(file_id, user, MAX_IMPORT_BYTES)
     lines = io.TextIOWrapper(io.BytesIO(data), encoding="utf-8-sig", newline="")
+    tally = Tally()
     try:  # decoded line by line as it is read: no second copy of the whole file
-        report = await import_csv(review, user, lines, dry_run, MAX_IMPORT_ROWS)
+        async with shown(tally, progress, f"*{render.escape(name)}*"):
+            report = await import_csv(review, user, lines, dry_run, MAX_IMPORT_ROWS, tally)
     except UnicodeDecodeError:
         raise BadInput(f"{name} is not UTF-8 text; in a spreadsheet, save it as "
                        "“CSV UTF-8”.") from None

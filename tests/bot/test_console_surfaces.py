@@ -167,3 +167,21 @@ async def test_an_export_is_saved_as_a_csv(harness: Harness, tmp_path: Path) -> 
     assert saved.suffix == ".csv" and saved.read_text().startswith("id,")
     assert f"file “{saved.name}” (text/csv" in printed and str(saved) in printed
     assert "image" not in printed
+
+
+async def test_a_slow_import_shows_its_progress_then_its_report(harness: Harness,
+                                                                tmp_path: Path) -> None:
+    t = Typed(harness, tmp_path / "files")
+    harness.bot.responder.progress_every = 0.02
+    towns, events = tmp_path / "towns.csv", tmp_path / "events.csv"
+    towns.write_text("id,name\n" + "".join(f"t-{n:04d},T {n}\n" for n in range(1000)))
+    steps = ("letter_sent,2017-12-01", "response_received,", "found_insufficient,")
+    events.write_text("date,jurisdiction,event,due\n" + "".join(
+        f"2017-0{k + 1}-02,t-{n:04d},{step}\n" for k, step in enumerate(steps)
+        for n in range(1000)))
+    for path in (towns, events):
+        link = re.search(r"https://local\.slack\.com/files/\S+", await t.type(f":upload {path}"))
+        assert link
+        shown = await t.type(f"/review import {link[0]}" + (" apply" if path == towns else ""))
+    assert "lines…" in shown and "every line is good" in shown, shown
+    assert shown.index("lines…") < shown.index("every line is good")

@@ -4,7 +4,7 @@ clock, and a builder of jurisdictions standing in a given workflow state."""
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -177,6 +177,10 @@ class FakeRepository:
         for change in changes:
             await self.save(change.jurisdiction, change.expected_version, change.events,
                             change.notices, change.reminders)
+
+    async def save_stream(self, groups: AsyncIterator[Sequence[StagedChange]],
+                          count: int) -> None:
+        await self.save_many([change async for group in groups for change in group])
 
     async def page(self, filters: Filters, offset: int, limit: int,
                    after: Cursor | None = None) -> tuple[list[Listing], int]:

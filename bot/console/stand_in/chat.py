@@ -20,6 +20,9 @@ class ChatMethods(Workspace):
         """A response_url: a new message, or (replace_original) the clicked one redrawn."""
         body = await request.json()
         key = request.match_info["key"]
+        if body.get("delete_original"):  # what it replaced goes; nothing new is posted
+            self.deleted.append(key)
+            return web.Response(text="ok")
         ephemeral = body.get("response_type", "ephemeral") == "ephemeral"
         channel, ts = "", ""
         if not ephemeral and key in self.response_channels:  # a message all the channel sees

@@ -44,6 +44,7 @@ class Workspace:
     files: list[Uploaded] = field(default_factory=list)
     post_delay: float = 0.0  # seconds chat.postMessage takes, to catch a sweep mid-way
     respond_delay: float = 0.0  # seconds a response_url takes to post an answer
+    deleted: list[str] = field(default_factory=list)  # response keys told delete_original
     views: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> App Home view
     response_channels: dict[str, str] = field(default_factory=dict)  # response key -> channel
     modals: list[dict[str, Any]] = field(default_factory=list)  # views.open / views.update

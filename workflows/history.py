@@ -1,0 +1,171 @@
+"""Importing past events a group of jurisdictions at a time, all or nothing.
+
+A jurisdiction's events depend only on its own earlier ones, so an events file is
+played ``GROUP`` jurisdictions at a time (all the lines of each, in date order, as
+``workflows.playback.simulate`` plays them): only one group's jurisdictions, events and
+changes are in memory at once. Each group's changes go to ``Repository.save_stream``
+as soon as they are made, which keeps them out of sight (SQLite: in the import's own
+tables) until the last group is checked; a bad line in any group, and the stream ends
+with ``_BadLines`` instead, so that nothing is written, and every bad line is reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import AsyncIterator, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from workflows.errors import BeingImported, Conflict
+from workflows.event_lines import EventLines, Tally, read_events
+from workflows.imports import ImportReport, RowLimit, Shape
+from workflows.playback import EventPlan, Recorder, Targets, simulate
+from workflows.ports import StagedChange
+from workflows.replay import Row
+from workflows.review import Review
+
+if TYPE_CHECKING:
+    from _csv import Reader as CsvReader
+
+GROUP = 2_000
+"""Jurisdictions played (and handed to the store) at a time."""
+
+
+class _BadLines(Exception):
+    """Ends the stream of changes: some line is bad, so nothing may be written."""
+
+
+@dataclass
+class _Outcome:
+    errors: list[str] = field(default_factory=list)
+    plan: EventPlan = field(default_factory=EventPlan)
+    jurisdictions: int = 0
+
+
+async def import_events(review: Review, actor: str, header: list[str],
+                        reader: CsvReader, dry_run: bool,
+                        limit: RowLimit | None, tally: Tally, group: int = GROUP
+                        ) -> ImportReport:
+    """Check every line of an events file (``header`` read, ``reader`` at its second
+    line) and, unless it is a dry run or a line is bad, record them all, played
+    ``group`` jurisdictions at a time."""
+    read = await asyncio.to_thread(read_events, header, reader, limit, tally)
+    tally.stage, tally.done, tally.total = "checking", 0, len(read.rows)
+    outcome = _Outcome(list(read.errors))
+    groups = await _groups(review, read, group)
+    changes = _changes(review, actor, groups, read, outcome, tally)
+    try:
+        if dry_run:
+            async for _ in changes:
+                pass
+        else:
+            await review.repo.save_stream(changes, sum(len(refs) for _, refs in groups))
+    except _BadLines:
+        pass
+    except BeingImported:
+        raise BeingImported("Another import is writing some of these jurisdictions right "
+                            "now; nothing was imported. Try again once it is done.") from None
+    except Conflict as conflict:
+        raise Conflict(f"Someone changed the review while the file was being checked "
+                       f"({conflict.message}). Nothing was imported; run the import "
+                       "again.") from None
+    tally.stage = "done"
+    plan = outcome.plan
+    return ImportReport(Shape.EVENTS, dry_run, review.workflow.definition.label_of,
+                        read.lines, by_line(outcome.errors), outcome.jurisdictions,
+                        plan.steps, plan.orders, plan.states)
+
+
+async def _changes(review: Review, actor: str, groups: list[tuple[list[Row], set[str]]],
+                   read: EventLines, outcome: _Outcome,
+                   tally: Tally) -> AsyncIterator[Sequence[StagedChange]]:
+    """Each group's changes while every line so far is good; ``_BadLines`` at the end
+    if one was not."""
+    recorder = Recorder(actor, await review.role_of(actor), review.now(), review.today(),
+                        review.workflow, review.config.policy)
+    for group, refs in groups:
+        targets = await find(review, refs)
+        found = targets.found
+        failed = {(found[ref].id if ref in found else ref): line
+                  for ref, line in read.failed.items() if ref in refs}
+        plan = await asyncio.to_thread(simulate, group, targets, recorder, failed)
+        _count(outcome, plan)
+        tally.done += len(group)
+        if not outcome.errors:
+            yield plan.changes
+    if outcome.errors:
+        raise _BadLines
+    tally.stage = "writing"
+
+
+def _count(outcome: _Outcome, plan: EventPlan) -> None:
+    outcome.errors.extend(plan.errors)
+    outcome.plan.steps += plan.steps
+    outcome.plan.orders += plan.orders
+    outcome.plan.states.update(plan.states)
+    outcome.jurisdictions += len(plan.changes)
+
+
+async def _groups(review: Review, read: EventLines, size: int
+                  ) -> list[tuple[list[Row], set[str]]]:
+    """The rows by jurisdiction, ``size`` jurisdictions to a group, each with the
+    names its lines (and its unreadable lines) give: a jurisdiction named two ways (id
+    and alias) is one jurisdiction, in one group."""
+    named = {row.jurisdiction for row in read.rows}
+    keys = {ref: ref.lower() for ref in named | set(read.failed)}
+    exact = await review.repo.exact_many(sorted({key for key in keys.values() if key}))
+
+    def target(ref: str) -> str:
+        ids = exact.get(keys[ref], [])
+        return ids[0] if len(ids) == 1 else f"\0{ref}"
+
+    by_target: dict[str, list[Row]] = defaultdict(list)
+    for row in read.rows:
+        by_target[target(row.jurisdiction)].append(row)
+    refs: dict[str, set[str]] = defaultdict(set)
+    for ref in keys:
+        refs[target(ref)].add(ref)
+    order = list(by_target)
+    return [([row for key in order[start:start + size] for row in by_target[key]],
+             {ref for key in order[start:start + size] for ref in refs[key]})
+            for start in range(0, len(order), size)]
+
+
+async def find(review: Review, refs: Iterable[str]) -> Targets:
+    """Each name given: its jurisdiction (by id, alias or whole name) and the steps it
+    already has, or why there is none. Read a few hundred names to a query, not one
+    name at a time: 100,000 lines took seven reads each, some ten minutes."""
+    targets = Targets()
+    keys = {ref: ref.strip().lower() for ref in refs}
+    exact = await review.repo.exact_many([key for key in keys.values() if key])
+    loaded = await review.repo.get_many([ids[0] for ids in exact.values() if len(ids) == 1])
+    events = await review.repo.events_of(list(loaded))
+    targets.recorded = {jid: {(e.kind, e.on, str(e.detail.get("note", "")))
+                              for e in events.get(jid, [])} for jid in loaded}
+    for ref in sorted(keys):
+        ids = exact.get(keys[ref], [])
+        if len(ids) > 1:
+            targets.missing[ref] = (f"“{ref}” names several jurisdictions "
+                                    f"({', '.join(ids[:2])}, …); use an id")
+        elif ids and ids[0] in loaded:
+            targets.found[ref] = loaded[ids[0]]
+        else:  # rare (a bad line): look for what it may have meant
+            _, prefixed = await review.repo.lookup(ref, 2) if ref else ([], [])
+            targets.missing[ref] = _missing(ref, [item.id for item in prefixed])
+    return targets
+
+
+def _missing(ref: str, prefixed: list[str]) -> str:
+    if not ref:
+        return "the jurisdiction column is empty"
+    hint = f"; did you mean {prefixed[0]}?" if prefixed else "; import the jurisdictions first"
+    return f"no jurisdiction has the id, alias or name “{ref}”{hint}"
+
+
+def by_line(errors: Iterable[str]) -> list[str]:
+    """Errors ("line N: …") in line order."""
+    def number(error: str) -> int:
+        head = error.split(":", 1)[0].removeprefix("line ")
+        return int(head) if head.isdigit() else 0
+    return sorted(errors, key=number)
