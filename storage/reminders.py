@@ -15,9 +15,8 @@ from storage.writes import utc_text
 from workflows.model import Role
 from workflows.reminders import Due, Kind, Reminder, StaleClaim, StoredReminder
 
-_CHANNEL = ("coalesce((SELECT channel FROM jurisdictions j WHERE j.id = reminders.jurisdiction_id),"
-            " ?3)")
-"""Where a claimed reminder goes: its jurisdiction's channel, else the default (?3)."""
+_CHANNEL = "coalesce(j.channel, ?3)"
+"""Where a claimed reminder goes: its jurisdiction's (j) channel, else the default (?3)."""
 _UNCLAIMED = ("NOT EXISTS (SELECT 1 FROM reminder_claims c"
               " WHERE c.reminder_id = reminders.id)")
 """A pending reminder no sweep is posting (a claimed one is 'sending')."""
@@ -39,8 +38,9 @@ class Reminders(StoreBase):
             # a check after a crash starts reading (``stale_claims``).
             # The claim is rows of reminder_claims (migration 0016): a few contiguous
             # pages, where setting each reminder to 'sending' wrote ~2,000 pages
-            # scattered over the table. The primary key refuses a reminder claimed
-            # twice (a sweep racing this one on PostgreSQL inserts nothing for it).
+            # scattered over the table. Claims are taken in turn (``claims_in_turn``),
+            # each seeing those before it; the primary key would refuse a reminder
+            # claimed twice all the same.
             if self.db.claims_in_turn:
                 await db.execute(self.db.claims_in_turn)
             claimed = await db.execute(
@@ -48,10 +48,12 @@ class Reminders(StoreBase):
                 f" WHERE status = 'pending' AND due_at <= ?2 AND {_UNCLAIMED}"
                 " ORDER BY due_at, id LIMIT ?4)"
                 " INSERT INTO reminder_claims (reminder_id, claim_id, claimed_at, channel,"
-                f" posted_after) SELECT id, ?1, ?2, {_CHANNEL}, (SELECT max(s.message_ts)"
-                f" FROM reminders s WHERE s.status = 'sent' AND s.channel = {_CHANNEL})"
-                " FROM reminders WHERE status = 'pending' AND due_at <= ?2"
-                f" AND jurisdiction_id IN (SELECT jurisdiction_id FROM picked) AND {_UNCLAIMED}"
+                f" posted_after) SELECT reminders.id, ?1, ?2, {_CHANNEL},"
+                " (SELECT max(s.message_ts) FROM reminders s WHERE s.status = 'sent'"
+                f" AND s.channel = {_CHANNEL}) FROM reminders JOIN jurisdictions j"
+                " ON j.id = reminders.jurisdiction_id WHERE reminders.status = 'pending'"
+                " AND reminders.due_at <= ?2 AND reminders.jurisdiction_id IN"
+                f" (SELECT jurisdiction_id FROM picked) AND {_UNCLAIMED}"
                 " ON CONFLICT DO NOTHING",
                 claim, utc_text(now), default_channel, limit)
         if claimed == 0:
@@ -63,8 +65,9 @@ class Reminders(StoreBase):
 
     async def _dues(self, where: str, *args: Any) -> list[Due]:
         rows = await self.read(
-            "SELECT r.*, coalesce(c.channel, r.channel) AS posting_in, j.name, j.owner,"
-            " j.state, j.us_state FROM reminders r"
+            "SELECT r.id, r.jurisdiction_id, r.round, r.deadline, r.kind, r.due_at,"
+            " coalesce(c.channel, r.channel) AS posting_in, j.name, j.owner, j.state,"
+            " j.us_state FROM reminders r"
             " JOIN jurisdictions j ON j.id = r.jurisdiction_id"
             f" LEFT JOIN reminder_claims c ON c.reminder_id = r.id WHERE {where}"
             " ORDER BY posting_in, j.name_key, r.due_at", *args)
