@@ -53,8 +53,8 @@ class Reminders(StoreBase):
                 f" AND s.channel = {_CHANNEL}) FROM reminders JOIN jurisdictions j"
                 " ON j.id = reminders.jurisdiction_id WHERE reminders.status = 'pending'"
                 " AND reminders.due_at <= ?2 AND reminders.jurisdiction_id IN"
-                f" (SELECT jurisdiction_id FROM picked) AND {_UNCLAIMED}"
-                " ON CONFLICT DO NOTHING",
+                " (SELECT jurisdiction_id FROM picked)"
+                " ON CONFLICT DO NOTHING",  # a rider an earlier claim holds stays its
                 claim, utc_text(now), default_channel, limit)
         if claimed == 0:
             return []

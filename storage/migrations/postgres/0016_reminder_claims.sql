@@ -22,6 +22,13 @@ UPDATE reminders SET status = 'pending', claim_id = NULL, claimed_at = NULL,
     posted_after = NULL WHERE status = 'sending';
 DROP INDEX reminders_sending;
 DROP INDEX reminders_claim;
+-- The claim's pick and the riders it brings along (a picked jurisdiction's other due
+-- reminders) read these alone (index-only scans), never the reminders' scattered rows.
+DROP INDEX reminders_pending;
+CREATE INDEX reminders_pending ON reminders (due_at, id) INCLUDE (jurisdiction_id)
+    WHERE status = 'pending';
+CREATE INDEX reminders_pending_by_jurisdiction ON reminders (jurisdiction_id, due_at)
+    INCLUDE (id) WHERE status = 'pending';
 -- Each reminder's status as it stands, claims included (for whoever reads the record).
 CREATE VIEW reminder_status AS
     SELECT r.id, r.jurisdiction_id, r.kind, r.due_at, c.claim_id,

@@ -22,6 +22,14 @@ UPDATE reminders SET status = 'pending', claim_id = NULL, claimed_at = NULL,
     posted_after = NULL WHERE status = 'sending';
 DROP INDEX reminders_sending;
 DROP INDEX reminders_claim;
+-- The claim's pick and the riders it brings along (a picked jurisdiction's other due
+-- reminders) read these alone, never the reminders' scattered rows (SQLite 3.40 reads a
+-- row for a column its partial index's WHERE names unless the index holds it too).
+DROP INDEX reminders_pending;
+CREATE INDEX reminders_pending ON reminders (due_at, id, jurisdiction_id, status)
+    WHERE status = 'pending';
+CREATE INDEX reminders_pending_by_jurisdiction ON reminders (jurisdiction_id, due_at, status)
+    WHERE status = 'pending';
 -- Each reminder's status as it stands, claims included (for whoever reads the record).
 CREATE VIEW reminder_status AS
     SELECT r.id, r.jurisdiction_id, r.kind, r.due_at, c.claim_id,
