@@ -23,6 +23,21 @@ _UNCLAIMED = ("NOT EXISTS (SELECT 1 FROM reminder_claims c"
 _CLAIMED_CHANNEL = ("(SELECT c.channel FROM reminder_claims c"
                     " WHERE c.reminder_id = reminders.id)")
 
+CLAIM = (
+    "WITH picked AS MATERIALIZED (SELECT jurisdiction_id FROM reminders"
+    f" WHERE status = 'pending' AND due_at <= ?2 AND {_UNCLAIMED}"
+    " ORDER BY due_at, id LIMIT ?4)"
+    " INSERT INTO reminder_claims (reminder_id, claim_id, claimed_at, channel,"
+    f" posted_after) SELECT reminders.id, ?1, ?2, {_CHANNEL},"
+    " (SELECT max(s.message_ts) FROM reminders s WHERE s.status = 'sent'"
+    f" AND s.channel = {_CHANNEL}) FROM reminders JOIN jurisdictions j"
+    " ON j.id = reminders.jurisdiction_id WHERE reminders.status = 'pending'"
+    " AND reminders.due_at <= ?2 AND reminders.jurisdiction_id IN"
+    " (SELECT jurisdiction_id FROM picked)"
+    " ON CONFLICT DO NOTHING")  # a rider an earlier claim holds stays its
+"""The claim of ?4 reminders due by ?2 for claim ?1 (default channel ?3), as rows of
+reminder_claims; it reads covering indexes of the pending reminders only."""
+
 
 class Reminders(StoreBase):
     """The ``ReminderStore``: claims that sweeps on several replicas never share."""
@@ -43,19 +58,7 @@ class Reminders(StoreBase):
             # claimed twice all the same.
             if self.db.claims_in_turn:
                 await db.execute(self.db.claims_in_turn)
-            claimed = await db.execute(
-                "WITH picked AS MATERIALIZED (SELECT jurisdiction_id FROM reminders"
-                f" WHERE status = 'pending' AND due_at <= ?2 AND {_UNCLAIMED}"
-                " ORDER BY due_at, id LIMIT ?4)"
-                " INSERT INTO reminder_claims (reminder_id, claim_id, claimed_at, channel,"
-                f" posted_after) SELECT reminders.id, ?1, ?2, {_CHANNEL},"
-                " (SELECT max(s.message_ts) FROM reminders s WHERE s.status = 'sent'"
-                f" AND s.channel = {_CHANNEL}) FROM reminders JOIN jurisdictions j"
-                " ON j.id = reminders.jurisdiction_id WHERE reminders.status = 'pending'"
-                " AND reminders.due_at <= ?2 AND reminders.jurisdiction_id IN"
-                " (SELECT jurisdiction_id FROM picked)"
-                " ON CONFLICT DO NOTHING",  # a rider an earlier claim holds stays its
-                claim, utc_text(now), default_channel, limit)
+            claimed = await db.execute(CLAIM, claim, utc_text(now), default_channel, limit)
         if claimed == 0:
             return []
         return await self._dues("c.claim_id = ?", claim)

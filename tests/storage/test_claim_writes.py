@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from storage.reminders import CLAIM
 from storage.store import Store
 from tests.storage.conftest import BOTH
 from tests.storage.test_claims import SWEEP_AT, letters
@@ -71,3 +72,16 @@ async def test_on_sqlite_a_claim_of_scattered_reminders_writes_a_few_pages(
     claim = await frames(store.claim_reminders(SWEEP_AT, "two", "#review", 1000))
     renewal = await frames(store.renew_claim("two", SWEEP_AT))
     assert claim <= 12 and renewal <= 6, (claim, renewal)
+
+
+async def test_on_sqlite_the_claim_reads_no_reminder_row(engine: str, store: Store) -> None:
+    """The pick and the riders it brings along read covering indexes alone: the due
+    reminders' rows are scattered over the table (only the channel's last message,
+    one row per channel, is read from the table)."""
+    if engine != "sqlite":
+        pytest.skip("query plans: SQLite's (PostgreSQL plans by table statistics)")
+    plan = [r["detail"] for r in await store.read(
+        f"EXPLAIN QUERY PLAN {CLAIM}", "claim", SWEEP_AT.isoformat(), "#review", 2000)]
+    reads = [step for step in plan if step.startswith("SEARCH reminders ")
+             or step.startswith("SCAN reminders")]
+    assert len(reads) == 2 and all("COVERING INDEX reminders_pending" in r for r in reads), plan
