@@ -74,6 +74,11 @@ class Database(Protocol):
     """Appended to the ``SELECT`` that picks rows to claim: ``FOR UPDATE SKIP LOCKED``
     where other processes may claim at the same moment, empty where writes are
     serialised anyway (SQLite)."""
+    claims_in_turn: str
+    """Run first in a transaction that claims reminders, so claims are taken one after
+    another (each sees the ones before it and takes the next reminders): an advisory
+    lock on PostgreSQL (it writes nothing, where locking the rows wrote ~1,400 pages
+    at 100,000 jurisdictions), empty where a write transaction holds the whole file."""
     for_update: str
     """Appended to a ``SELECT`` of rows the transaction is about to change, so that no
     one else changes them before it ends: ``FOR UPDATE`` where other processes write at

@@ -25,6 +25,7 @@ T = TypeVar("T")
 
 POOL_SIZE = 10
 MIGRATION_LOCK = 0x7265766965  # any number; the same for every replica
+CLAIMS_LOCK = 0x636C61696D  # reminder claims, taken in turn (``claims_in_turn``)
 _sql = lru_cache(maxsize=512)(numbered)
 
 
@@ -66,6 +67,7 @@ them (a deadline tier's first page: 0.1 ms planned for its dates, 25 ms blind)."
 
 class PostgresDatabase:
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    claims_in_turn = f"SELECT pg_advisory_xact_lock({CLAIMS_LOCK})"
     for_update = " FOR UPDATE"
     unindexed = "{}"
 

@@ -15,9 +15,28 @@ from storage.writes import utc_text
 from workflows.model import Role
 from workflows.reminders import Due, Kind, Reminder, StaleClaim, StoredReminder
 
-_CHANNEL = ("coalesce((SELECT channel FROM jurisdictions j WHERE j.id = reminders.jurisdiction_id),"
-            " ?3)")
-"""Where a claimed reminder goes: its jurisdiction's channel, else the default (?3)."""
+_CHANNEL = "coalesce(j.channel, ?3)"
+"""Where a claimed reminder goes: its jurisdiction's (j) channel, else the default (?3)."""
+_UNCLAIMED = ("NOT EXISTS (SELECT 1 FROM reminder_claims c"
+              " WHERE c.reminder_id = reminders.id)")
+"""A pending reminder no sweep is posting (a claimed one is 'sending')."""
+_CLAIMED_CHANNEL = ("(SELECT c.channel FROM reminder_claims c"
+                    " WHERE c.reminder_id = reminders.id)")
+
+CLAIM = (
+    "WITH picked AS MATERIALIZED (SELECT jurisdiction_id FROM reminders"
+    f" WHERE status = 'pending' AND due_at <= ?2 AND {_UNCLAIMED}"
+    " ORDER BY due_at, id LIMIT ?4)"
+    " INSERT INTO reminder_claims (reminder_id, claim_id, claimed_at, channel,"
+    f" posted_after) SELECT reminders.id, ?1, ?2, {_CHANNEL},"
+    " (SELECT max(s.message_ts) FROM reminders s WHERE s.status = 'sent'"
+    f" AND s.channel = {_CHANNEL}) FROM reminders JOIN jurisdictions j"
+    " ON j.id = reminders.jurisdiction_id WHERE reminders.status = 'pending'"
+    " AND reminders.due_at <= ?2 AND reminders.jurisdiction_id IN"
+    " (SELECT jurisdiction_id FROM picked)"
+    " ON CONFLICT DO NOTHING")  # a rider an earlier claim holds stays its
+"""The claim of ?4 reminders due by ?2 for claim ?1 (default channel ?3), as rows of
+reminder_claims; it reads covering indexes of the pending reminders only."""
 
 
 class Reminders(StoreBase):
@@ -32,37 +51,42 @@ class Reminders(StoreBase):
             # Each row also keeps the channel's last reminder message recorded so far
             # (Slack's timestamp): what this claim posts comes after it, which is where
             # a check after a crash starts reading (``stale_claims``).
-            claimed = await db.execute(
-                "WITH picked AS MATERIALIZED (SELECT jurisdiction_id FROM reminders"
-                " WHERE status = 'pending' AND due_at <= ?2 ORDER BY due_at, id LIMIT ?4"
-                f"{self.db.skip_locked})"
-                f" UPDATE reminders SET status = 'sending', claim_id = ?1, claimed_at = ?2,"
-                f" channel = {_CHANNEL}, posted_after = (SELECT max(s.message_ts)"
-                f" FROM reminders s WHERE s.status = 'sent' AND s.channel = {_CHANNEL})"
-                " WHERE status = 'pending' AND due_at <= ?2"
-                " AND jurisdiction_id IN (SELECT jurisdiction_id FROM picked)",
-                claim, utc_text(now), default_channel, limit)
+            # The claim is rows of reminder_claims (migration 0016): a few contiguous
+            # pages, where setting each reminder to 'sending' wrote ~2,000 pages
+            # scattered over the table. Claims are taken in turn (``claims_in_turn``),
+            # each seeing those before it; the primary key would refuse a reminder
+            # claimed twice all the same.
+            if self.db.claims_in_turn:
+                await db.execute(self.db.claims_in_turn)
+            claimed = await db.execute(CLAIM, claim, utc_text(now), default_channel, limit)
         if claimed == 0:
             return []
-        return await self._dues("r.claim_id = ? AND r.status = 'sending'", claim)
+        return await self._dues("c.claim_id = ?", claim)
 
     async def dues(self, ids: Sequence[int]) -> list[Due]:
         return await self._dues(f"r.id IN ({', '.join('?' * len(ids))})", *ids) if ids else []
 
     async def _dues(self, where: str, *args: Any) -> list[Due]:
         rows = await self.read(
-            "SELECT r.*, j.name, j.owner, j.state, j.us_state FROM reminders r"
-            f" JOIN jurisdictions j ON j.id = r.jurisdiction_id WHERE {where}"
-            " ORDER BY r.channel, j.name_key, r.due_at", *args)
-        return [Due(reminder_from(r), r["name"], r["owner"], r["channel"], r["state"],
+            "SELECT r.id, r.jurisdiction_id, r.round, r.deadline, r.kind, r.due_at,"
+            " coalesce(c.channel, r.channel) AS posting_in, j.name, j.owner, j.state,"
+            " j.us_state FROM reminders r"
+            " JOIN jurisdictions j ON j.id = r.jurisdiction_id"
+            f" LEFT JOIN reminder_claims c ON c.reminder_id = r.id WHERE {where}"
+            " ORDER BY posting_in, j.name_key, r.due_at", *args)
+        return [Due(reminder_from(r), r["name"], r["owner"], r["posting_in"], r["state"],
                     r["us_state"]) for r in rows]
 
     async def mark_reminders_sent(self, ids: Sequence[int], ts: str, now: datetime,
                                   follow_ups: Sequence[Reminder]) -> None:
         async with self.transaction() as db:
+            # Posted is sent, even if a step cancelled it meanwhile: the record says
+            # what went out.
             await db.executemany(
-                "UPDATE reminders SET status = 'sent', sent_at = ?, message_ts = ?"
-                " WHERE id = ? AND status = 'sending'", [(utc_text(now), ts, i) for i in ids])
+                "UPDATE reminders SET status = 'sent', sent_at = ?1, message_ts = ?2,"
+                f" channel = {_CLAIMED_CHANNEL} WHERE id = ?3 AND NOT {_UNCLAIMED}",
+                [(utc_text(now), ts, i) for i in ids])
+            await _unclaim(db, ids)
             await self._chain(db, follow_ups, now)
 
     async def _chain(self, db: Transaction, follow_ups: Sequence[Reminder],
@@ -81,7 +105,7 @@ class Reminders(StoreBase):
         await db.executemany(
             "UPDATE reminders SET status = 'cancelled', cancelled_at = ?5"
             " WHERE jurisdiction_id = ?1 AND round = ?2 AND deadline = ?3"
-            " AND kind = 'follow_up' AND status = 'pending' AND due_at < ?4",
+            f" AND kind = 'follow_up' AND status = 'pending' AND due_at < ?4 AND {_UNCLAIMED}",
             [(*row[:3], row[4], utc_text(now)) for row in rows if row[3] == "follow_up"])
         await db.executemany(
             "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
@@ -91,36 +115,31 @@ class Reminders(StoreBase):
 
     async def cancel_reminders(self, ids: Sequence[int], now: datetime) -> None:
         async with self.transaction() as db:
-            await db.executemany(
-                "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
-                [(utc_text(now), i) for i in ids])
+            await _cancel(db, ids, now)
 
     async def drop_reminders(self, ids: Sequence[int], now: datetime,
                              again: Sequence[Reminder]) -> None:
         """Cancelled, as a reminder that no longer applies is; ``again`` chained in
         their place (a nudge dropped in a mute waits for its end)."""
         async with self.transaction() as db:
-            await db.executemany(
-                "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE id = ?",
-                [(utc_text(now), i) for i in ids])
+            await _cancel(db, ids, now)
             await self._chain(db, again, now)
 
     async def release_reminders(self, ids: Sequence[int], claim: str) -> None:
         async with self.transaction() as db:
             await db.executemany(
-                "UPDATE reminders SET status = 'pending', claim_id = NULL, claimed_at = NULL,"
-                " posted_after = NULL WHERE id = ? AND status = 'sending' AND claim_id = ?",
+                "DELETE FROM reminder_claims WHERE reminder_id = ? AND claim_id = ?",
                 [(i, claim) for i in ids])
 
     async def renew_claim(self, claim: str, now: datetime) -> None:
         async with self.transaction() as db:
-            await db.execute("UPDATE reminders SET claimed_at = ? WHERE claim_id = ?"
-                             " AND status = 'sending'", utc_text(now), claim)
+            await db.execute("UPDATE reminder_claims SET claimed_at = ? WHERE claim_id = ?",
+                             utc_text(now), claim)
 
     async def stale_claims(self, before: datetime) -> list[StaleClaim]:
         rows = await self.read(
-            "SELECT claim_id, channel, posted_after, id FROM reminders"
-            " WHERE status = 'sending' AND claimed_at < ? ORDER BY claim_id, channel, id",
+            "SELECT claim_id, channel, posted_after, reminder_id AS id FROM reminder_claims"
+            " WHERE claimed_at < ? ORDER BY claim_id, channel, reminder_id",
             utc_text(before))
         claims: dict[tuple[str, str], tuple[list[str | None], list[int]]] = {}
         for r in rows:
@@ -131,11 +150,15 @@ class Reminders(StoreBase):
                 for (claim, channel), (afters, ids) in claims.items()]
 
     async def reminder(self, reminder_id: int) -> StoredReminder | None:
-        rows = await self.read("SELECT * FROM reminders WHERE id = ?", reminder_id)
+        rows = await self.read(
+            "SELECT r.*, CASE WHEN c.reminder_id IS NULL THEN r.status ELSE 'sending' END"
+            " AS standing, coalesce(c.channel, r.channel) AS posting_in FROM reminders r"
+            " LEFT JOIN reminder_claims c ON c.reminder_id = r.id WHERE r.id = ?", reminder_id)
         if not rows:
             return None
         row = rows[0]
-        return StoredReminder(reminder_from(row), row["status"], row["snoozed_by"], row["channel"])
+        return StoredReminder(reminder_from(row), row["standing"], row["snoozed_by"],
+                              row["posting_in"])
 
     async def snooze(self, reminder_id: int, by: str, again: Reminder) -> bool:
         async with self.transaction() as db:
@@ -154,13 +177,28 @@ class Reminders(StoreBase):
 
     async def pending_reminders(self, jurisdiction_id: str) -> list[Reminder]:
         rows = await self.read("SELECT * FROM reminders WHERE jurisdiction_id = ? AND"
-                               " status = 'pending' ORDER BY due_at, id", jurisdiction_id)
+                               f" status = 'pending' AND {_UNCLAIMED} ORDER BY due_at, id",
+                               jurisdiction_id)
         return [reminder_from(r) for r in rows]
 
     async def _insert_reminders(self, db: Transaction,
                                 reminders: Sequence[Reminder]) -> None:
         """Add planned reminders (``writes.INSERT_REMINDERS``)."""
         await db.executemany(writes.INSERT_REMINDERS, [writes.reminder_row(r) for r in reminders])
+
+
+async def _cancel(db: Transaction, ids: Sequence[int], now: datetime) -> None:
+    """Cancelled, claimed or not (a claimed one was about to go where its claim says)."""
+    await db.executemany(
+        "UPDATE reminders SET status = 'cancelled', cancelled_at = ?1,"
+        f" channel = coalesce({_CLAIMED_CHANNEL}, channel) WHERE id = ?2",
+        [(utc_text(now), i) for i in ids])
+    await _unclaim(db, ids)
+
+
+async def _unclaim(db: Transaction, ids: Sequence[int]) -> None:
+    await db.executemany("DELETE FROM reminder_claims WHERE reminder_id = ?",
+                         [(i,) for i in ids])
 
 
 def _earliest(stamps: Sequence[str | None]) -> str | None:

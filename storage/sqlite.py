@@ -226,6 +226,7 @@ class _Staging:
 
 class SqliteDatabase:
     skip_locked = ""
+    claims_in_turn = ""
     for_update = ""
     unindexed = "+{}"
 

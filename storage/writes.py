@@ -164,7 +164,8 @@ _INSERT_NOTICES = (
     " CAST(? AS TEXT) FROM events WHERE jurisdiction_id = ? AND seq = ?")
 _CANCEL_REMINDERS = (
     "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE"
-    " jurisdiction_id = ? AND status = 'pending' AND NOT (round = ? AND deadline = ?)")
+    " jurisdiction_id = ? AND status = 'pending' AND NOT (round = ? AND deadline = ?)"
+    " AND NOT EXISTS (SELECT 1 FROM reminder_claims c WHERE c.reminder_id = reminders.id)")
 INSERT_REMINDERS = (
     "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
     " SELECT CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT),"
@@ -210,7 +211,8 @@ WHOLE = {
     _CANCEL_REMINDERS:
         "UPDATE reminders SET status = 'cancelled', cancelled_at = s.p1 FROM {rows} AS s"
         " WHERE reminders.jurisdiction_id = s.p2 AND reminders.status = 'pending'"
-        " AND NOT (reminders.round = s.p3 AND reminders.deadline = s.p4)",
+        " AND NOT (reminders.round = s.p3 AND reminders.deadline = s.p4) AND NOT EXISTS"
+        " (SELECT 1 FROM reminder_claims c WHERE c.reminder_id = reminders.id)",
     INSERT_REMINDERS:
         "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
         " SELECT s.p1, s.p2, s.p3, s.p4, s.p5 FROM {rows} AS s"

@@ -48,7 +48,8 @@ LINES_PER_MESSAGE = 40
 """Slack allows 50 blocks a message; a reminder line is one block."""
 CLAIM_LIMIT = 2000
 """Reminders taken at once; a full claim is posted, then the sweep claims again. Small
-claims keep each write transaction short (~0.1 s at 100,000 jurisdictions)."""
+claims keep each write transaction short (under 50 ms on SQLite at 100,000
+jurisdictions, the claim written as rows of its own: bench.scale)."""
 LEASE = timedelta(minutes=2)
 """How long a claim may go without progress before another sweep checks on it: a sweep
 renews what it still holds after each message, so only a dead (or stuck) one lapses."""

@@ -187,7 +187,7 @@ async def sweep_and_kill(env: dict[str, str], tmp_path: Path, slack: LocalSlack,
         return
     run.kills += 1
     await asyncio.sleep(slack.post_delay + 0.05)  # a post in flight when it died lands
-    sending = ids(tmp_path, "SELECT id FROM reminders WHERE status = 'sending'")
+    sending = ids(tmp_path, "SELECT id FROM reminder_status WHERE status = 'sending'")
     if sending & set(posted_ids(slack)):
         run.posted_unrecorded += 1
 
@@ -215,7 +215,7 @@ def assert_exactly_once(tmp_path: Path, slack: LocalSlack, due: set[int], run: R
     assert not twice, f"posted more than once: {twice[:20]}\n" + "\n".join(run.outputs)
     assert set(posted) == due, (f"lost: {sorted(due - set(posted))[:20]}; "
                                 f"not due but posted: {sorted(set(posted) - due)[:20]}")
-    status = dict(rows(tmp_path, "SELECT id, status FROM reminders"))
+    status = dict(rows(tmp_path, "SELECT id, status FROM reminder_status"))
     assert {i: status[i] for i in due} == dict.fromkeys(due, "sent")
     assert "sending" not in status.values()
     assert len(status) > len(due), "the reminders of later deadlines are still waiting"
@@ -248,7 +248,7 @@ async def test_many_kills_mid_sweep_neither_double_nor_lose_a_reminder(
         env = environment(tmp_path, slack)
         assert messages_left(tmp_path, due, slack) == DUE_MESSAGES
         for k in range(kills):
-            stale = ids(tmp_path, "SELECT id FROM reminders WHERE status = 'sending'")
+            stale = ids(tmp_path, "SELECT id FROM reminder_status WHERE status = 'sending'")
             if stale and rng.random() < 0.4:
                 kill = Kill("history", rng.uniform(0, 0.03))
             else:
@@ -365,7 +365,7 @@ async def test_a_reminder_recovered_after_a_crash_keeps_its_follow_up(tmp_path: 
             await dying
         await slack.wait_for(  # the reminder in flight lands
             lambda _: len([p for p in slack.posted if p.channel == "CTEAM01"]) > in_second)
-        status = dict(rows(tmp_path, "SELECT jurisdiction_id, status FROM reminders"
+        status = dict(rows(tmp_path, "SELECT jurisdiction_id, status FROM reminder_status"
                                      " WHERE kind = 'overdue'"))
         assert status == {"town-0": "sent", "town-1": "sending"}
         clock.current += GAP

@@ -100,24 +100,30 @@ async def test_one_replica_at_a_time_sends_a_channel_summary(store: Store) -> No
     assert not await summaries.claim_sending("CNONE", NOW, LEASE)
 
 
-async def test_on_postgres_a_claim_skips_rows_another_transaction_holds(
+async def test_on_postgres_a_claim_waits_for_one_in_flight_and_takes_the_next_reminders(
         engine: str, review: Review, store: Store, database_url: str) -> None:
-    """FOR UPDATE SKIP LOCKED: a sweep does not wait for, nor take, reminders that
-    another replica's claim is still writing."""
+    """Claims are taken in turn (an advisory lock, no row written): a sweep waits for
+    another replica's claim still being written, then takes the reminders after it,
+    none of the other's."""
     if engine != "postgres":
-        pytest.skip("row locks: PostgreSQL's (SQLite serialises whole transactions)")
+        pytest.skip("PostgreSQL's locks (SQLite serialises whole transactions)")
     await letters(review, 4)
     other = await asyncpg.connect(database_url)
     try:
         async with other.transaction():
-            held = await other.fetch("SELECT id FROM reminders ORDER BY due_at, id LIMIT 3"
-                                     " FOR UPDATE")
-            due = await asyncio.wait_for(
-                store.claim_reminders(SWEEP_AT, "mine", "#review", 100), timeout=5)
+            await other.execute(store.db.claims_in_turn)
+            held = await other.fetch(
+                "INSERT INTO reminder_claims (reminder_id, claim_id, claimed_at, channel)"
+                " SELECT id, 'other', '2018-02-20T15:00:00+00:00', '#review' FROM reminders"
+                " ORDER BY due_at, id LIMIT 3 RETURNING reminder_id AS id")
+            mine = asyncio.create_task(store.claim_reminders(SWEEP_AT, "mine", "#review", 100))
+            await asyncio.sleep(0.3)
+            assert not mine.done(), "a claim went ahead of one still being written"
+        due = await asyncio.wait_for(mine, timeout=5)
     finally:
         await other.close()
-    mine = {d.reminder.id for d in due}
-    assert mine and not mine & {r["id"] for r in held}
+    taken = {d.reminder.id for d in due}
+    assert taken and not taken & {r["id"] for r in held}
 
 
 async def test_a_renewed_claim_is_not_stale(review: Review, store: Store) -> None:
@@ -178,6 +184,6 @@ async def test_a_late_put_back_does_not_undo_a_newer_claim(review: Review,
     again = await store.claim_reminders(SWEEP_AT, "second", "#review", 100)
     assert sorted(d.reminder.id for d in again) == sorted(ids)
     await store.release_reminders(ids, "dead")
-    rows = await store.read("SELECT DISTINCT status, claim_id FROM reminders"
+    rows = await store.read("SELECT DISTINCT status, claim_id FROM reminder_status"
                             " WHERE claim_id IS NOT NULL")
     assert [(r["status"], r["claim_id"]) for r in rows] == [("sending", "second")]

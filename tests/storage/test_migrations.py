@@ -45,11 +45,11 @@ def test_shipped_migrations_are_numbered_from_one_without_gaps(dialect: str) -> 
     assert numbers == [number for number, _ in available("sqlite")]
 
 
-async def test_both_engines_make_the_same_tables_columns_and_indexes(db_path: Path) -> None:
+async def test_both_engines_make_the_same_tables_views_columns_and_indexes(db_path: Path) -> None:
     sqlite_store = await SqliteStore.open(db_path)
     try:
         tables = await sqlite_store.read(
-            "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
+            "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name")
         on_sqlite = {(t["name"], c["name"]) for t in tables
                      for c in await sqlite_store.read(f"PRAGMA table_info({t['name']})")}
         sqlite_indexes = {r["name"] for r in await sqlite_store.read(

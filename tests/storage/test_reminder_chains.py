@@ -28,7 +28,8 @@ def follow_up(day: int) -> Reminder:
 
 async def waiting(store: Store) -> list[str]:
     """The days of town-000's follow-ups not yet sent."""
-    rows = await store.read("SELECT due_at FROM reminders WHERE jurisdiction_id = 'town-000'"
+    rows = await store.read("SELECT due_at FROM reminder_status"
+                            " WHERE jurisdiction_id = 'town-000'"
                             " AND kind = 'follow_up' AND status IN ('pending', 'sending')"
                             " ORDER BY due_at")
     return [r["due_at"][:10] for r in rows]
