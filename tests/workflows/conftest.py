@@ -119,6 +119,11 @@ class FakeRepository:
         prefixed = [j for j in ordered if any(k.startswith(key) for k in self._keys(j))]
         return [], [self._listing(j) for j in prefixed[:limit]]
 
+    async def exact(self, text: str, limit: int) -> Jurisdiction | list[Listing]:
+        exact, _ = await self.lookup(text, limit)
+        whole = await self.get(exact[0].id) if len(exact) == 1 else None
+        return exact if whole is None else whole
+
     async def exact_many(self, texts: Sequence[str]) -> dict[str, list[str]]:
         found = {text: [j.id for j in sorted(self.jurisdictions.values(), key=lambda j: j.id)
                         if text in self._keys(j)] for text in texts}
