@@ -6,6 +6,7 @@ its row)."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from functools import lru_cache
 
 from storage.database import Row
 from storage.rows import jurisdiction_from, listing_from, order_from, round_from
@@ -35,7 +36,9 @@ def _part(tag: str, table: str, columns: tuple[str, ...], marks: str) -> str:
             f" WHERE jurisdiction_id IN ({marks})")
 
 
+@lru_cache(maxsize=64)
 def parts_query(count: int) -> str:
+    """The parts' query for ``count`` ids (made once per count: most are for one)."""
     marks = ", ".join("?" * count)
     return " UNION ALL ".join((_part("r", "rounds", _ROUND, marks),
                                _part("o", "court_orders", _ORDER, marks),
