@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import ClientSession
+from prometheus_client import Histogram
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.console.stand_in.records import Failure
@@ -200,9 +201,9 @@ def test_a_database_operation_is_labelled_once_however_many_queries() -> None:
     family, looked_up = metrics.database_seconds, []
     labels = family.labels
 
-    def counted(*values: str) -> object:
+    def counted(*values: object, **named: object) -> Histogram:
         looked_up.append(values)
-        return labels(*values)
+        return labels(*values, **named)
 
     family.labels = counted  # type: ignore[method-assign]
     for n in range(50):
