@@ -9,7 +9,7 @@ from datetime import date
 from storage.base import StoreBase
 from storage.database import Row
 from storage.rows import event_from, grouped, listing_from
-from storage.whole import exact_whole, made, parts_of
+from storage.whole import Glimpse, exact_whole, glance, made, parts_of
 from storage.writes import chunks
 from workflows.model import Event, Jurisdiction, Listing
 from workflows.ports import COUNT_CAP, Cursor, DueRange, Filters, Total, stopped
@@ -44,6 +44,9 @@ class JurisdictionReads(StoreBase):
 
     async def exact(self, text: str, limit: int) -> Jurisdiction | list[Listing]:
         return await exact_whole(self.read, text, limit)
+
+    async def glance(self, jurisdiction_id: str, recent: int, evidence: int) -> Glimpse:
+        return await glance(self.read, jurisdiction_id, recent, evidence)
 
     async def exact_many(self, texts: Sequence[str]) -> dict[str, list[str]]:
         found: dict[str, set[str]] = {}

@@ -1,7 +1,7 @@
 """Whole jurisdictions in few queries: the rows, then every one's aliases, rounds and
 court orders in ONE query (a UNION ALL of the three tables in one column layout), and
 the one jurisdiction a text names exactly read with its look-up (no second query for
-its row)."""
+its row). And what a card shows of its events, in one query (``glance``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from functools import lru_cache
 
 from storage.database import Row
-from storage.rows import jurisdiction_from, listing_from, order_from, round_from
-from workflows.model import CourtOrder, Jurisdiction, Listing, Round
+from storage.rows import event_from, jurisdiction_from, listing_from, order_from, round_from
+from workflows.evidence import EVIDENCE
+from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Round
+from workflows.mutes import MUTE, UNMUTE
 
 Read = Callable[..., Awaitable[list[Row]]]
 
@@ -82,3 +84,31 @@ async def exact_whole(read: Read, text: str, limit: int) -> Jurisdiction | list[
     if len(rows) != 1:
         return [listing_from(r) for r in rows]
     return made(rows, await parts_of(read, [rows[0]["id"]]))[rows[0]["id"]]
+
+
+GLANCE = ("SELECT 'v' AS part, (SELECT count(*) FROM events WHERE jurisdiction_id = ?1"
+          " AND kind = ?4) AS total_of_all, e.* FROM (SELECT * FROM events"
+          " WHERE jurisdiction_id = ?1 AND kind = ?4 ORDER BY seq LIMIT ?3) AS e"
+          " UNION ALL SELECT 'h', NULL, e.* FROM (SELECT * FROM events"
+          " WHERE jurisdiction_id = ?1 ORDER BY seq DESC LIMIT ?2) AS e"
+          " UNION ALL SELECT 'm', NULL, e.* FROM events AS e"
+          " WHERE jurisdiction_id = ?1 AND kind IN (?5, ?6)")
+"""A card's events in one query, each part an index look-up: the first evidence
+(with how many in all), the newest events, the mute events (ordered after, as
+``storage.mutes.MUTES_OF``)."""
+
+Glimpse = tuple[list[Event], list[Event], int, list[Event]]
+
+
+async def glance(read: Read, jurisdiction_id: str, recent: int, evidence: int) -> Glimpse:
+    """``Repository.glance``: the newest ``recent`` events (newest first), the first
+    ``evidence`` evidence events (oldest first) and how many there are, and the mute
+    and unmute events (oldest first)."""
+    rows = await read(GLANCE, jurisdiction_id, recent, evidence, EVIDENCE, MUTE, UNMUTE)
+    parts: dict[str, list[Row]] = {"h": [], "v": [], "m": []}
+    for row in rows:
+        parts[row["part"]].append(row)
+    total = int(parts["v"][0]["total_of_all"]) if parts["v"] else 0
+    mutes = sorted(parts["m"], key=lambda r: r["seq"])
+    return ([event_from(r) for r in parts["h"]], [event_from(r) for r in parts["v"]],
+            total, [event_from(r) for r in mutes])

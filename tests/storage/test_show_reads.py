@@ -1,6 +1,7 @@
 """What ``show`` reads: the jurisdiction a person names exactly comes whole in two
 queries (its row with the look-up, then its aliases, rounds and court orders in one),
-where it took five (the look-up, then the row, aliases, rounds and orders each)."""
+where it took five (the look-up, then the row, aliases, rounds and orders each); its
+card's events in one, where it took three."""
 
 from __future__ import annotations
 
@@ -13,7 +14,10 @@ from tests.storage.conftest import BOTH
 from tests.storage.test_read_trips import counting
 from workflows.deadlines import DueSpec
 from workflows.errors import Ambiguous, NotFound
+from workflows.evidence import Evidence
+from workflows.glance import glance
 from workflows.model import CourtOrder, OrderKind
+from workflows.muting import Mutes
 from workflows.review import Review
 
 pytestmark = BOTH
@@ -69,3 +73,29 @@ async def test_prefixes_ambiguity_and_absence_are_answered_as_before(
     assert (plain.aliases, plain.rounds, plain.orders) == ((), [], [])
     many = await store.get_many(["cook", "chicago", "gone"])
     assert sorted(many) == ["chicago", "cook"] and many["chicago"].orders[1].id == 2
+
+
+async def test_a_cards_events_are_one_query_and_the_same_as_read_apart(
+        review: Review, store: Store) -> None:
+    await _chicago(review)
+    mutes = Mutes(review, store)
+    for n in range(7):
+        await review.attach_evidence(LEAD, "chicago", Evidence(
+            f"{n:064x}", 10 + n, f"file {n}.pdf", "application/pdf", f"F{n}", ""))
+    await mutes.mute(LEAD, "chicago", "talks", None)
+    await mutes.unmute(LEAD, "chicago")
+    await mutes.mute(LEAD, "chicago", "talks again", date(2018, 3, 1))
+    j = await review.resolve("chicago")
+    ran = counting(store)
+    seen = await glance(review, j, 5, 3)
+    assert len(ran) == 1  # was three: a page of history, the evidence, the mutes
+    history, _ = await review.history(j, 1, 5)
+    assert seen.recent == history and [e.kind for e in seen.recent][:2] == ["mute", "unmute"]
+    assert (seen.evidence, seen.evidence_total) == await review.evidence_of(j, 3)
+    assert [e.name for e in seen.evidence] == ["file 0.pdf", "file 1.pdf", "file 2.pdf"]
+    assert seen.evidence_total == 7
+    assert seen.mute == await mutes.current("chicago") and seen.mute is not None
+    assert seen.mute.reason == "talks again"
+    plain = await glance(review, await review.resolve("cook"), 5, 3)
+    assert ([e.kind for e in plain.recent], plain.evidence, plain.evidence_total,
+            plain.mute) == (["added"], [], 0, None)

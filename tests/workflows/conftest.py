@@ -207,6 +207,13 @@ class FakeRepository:
         found = [e for e in self.events.get(jurisdiction_id, []) if e.kind == kind]
         return found[:limit], len(found)
 
+    async def glance(self, jurisdiction_id: str, recent: int, evidence: int
+                     ) -> tuple[list[Event], list[Event], int, list[Event]]:
+        latest, _ = await self.history(jurisdiction_id, 0, recent)
+        kept, total = await self.events_of_kind(jurisdiction_id, "evidence", evidence)
+        mutes = [e for e in self.events.get(jurisdiction_id, []) if e.kind in ("mute", "unmute")]
+        return latest, kept, total, mutes
+
     async def role(self, user: str) -> Role | None:
         return self.granted.get(user)
 
