@@ -2,9 +2,10 @@
 
 The outbox relay reads notices that committed changes left in the store and posts
 them in order; a notice is marked sent only after Slack accepted it, so a crash or an
-outage delays an announcement but never loses it. A channel that refuses them (gone,
-archived, the bot not in it) keeps its notices waiting, tried again later each time,
-and whoever took those steps is told once, in a direct message. Each announcement
+outage delays an announcement but never loses it (what went of a claimed batch is
+marked in one write, before anything else about the batch is written). A channel that
+refuses them (gone, archived, the bot not in it) keeps its notices waiting, tried again
+later each time, and whoever took those steps is told once, in a direct message. Each announcement
 carries its outbox id in its message metadata: a relay that takes over notices a
 stopped one may have posted looks for them in the channel before posting them.
 """
