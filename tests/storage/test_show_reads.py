@@ -71,6 +71,10 @@ async def test_prefixes_ambiguity_and_absence_are_answered_as_before(
         await review.resolve("nowhere")
     plain = await review.resolve("cook")
     assert (plain.aliases, plain.rounds, plain.orders) == ((), [], [])
+    await review.add(LEAD, "cook-il", "Cook")  # its name is the other's id
+    with pytest.raises(Ambiguous) as both:
+        await review.resolve("cook")
+    assert both.value.candidates == [("cook", "Cook County"), ("cook-il", "Cook")]
     many = await store.get_many(["cook", "chicago", "gone"])
     assert sorted(many) == ["chicago", "cook"] and many["chicago"].orders[1].id == 2
 
