@@ -5,9 +5,9 @@ them in order; a notice is marked sent only after Slack accepted it, so a crash 
 outage delays an announcement but never loses it (what went of a claimed batch is
 marked in one write, before anything else about the batch is written). A channel that
 refuses them (gone, archived, the bot not in it) keeps its notices waiting, tried again
-later each time, and whoever took those steps is told once, in a direct message. Each announcement
-carries its outbox id in its message metadata: a relay that takes over notices a
-stopped one may have posted looks for them in the channel before posting them.
+later each time, and whoever took those steps is told once, in a direct message. Each
+announcement carries its outbox id in its message metadata: a relay that takes over
+notices a stopped one may have posted looks for them in the channel before posting them.
 """
 
 from __future__ import annotations
@@ -218,18 +218,21 @@ class OutboxRelay:
         went: list[tuple[int, str, datetime]] = []
         """Posted, not yet marked sent: marked in one write (``_mark``) before anything
         else is written (a refusal, a release) and at the end of the batch."""
-        for n, notice in enumerate(pending):
-            if notice.channel in refusing:
-                held_back.append(notice.id)
-                continue
-            kind = await self._post(notice, went)
-            if kind is Refusal.TRANSIENT:
-                await self.store.release_notices(held_back + [p.id for p in pending[n + 1:]])
-                return sent, True
-            sent += kind is None
-            if kind is Refusal.CHANNEL:
-                refusing.add(notice.channel)
-        await self._mark(went)
+        try:
+            for n, notice in enumerate(pending):
+                if notice.channel in refusing:
+                    held_back.append(notice.id)
+                    continue
+                kind = await self._post(notice, went)
+                if kind is Refusal.TRANSIENT:
+                    await self.store.release_notices(held_back
+                                                     + [p.id for p in pending[n + 1:]])
+                    return sent, True
+                sent += kind is None
+                if kind is Refusal.CHANNEL:
+                    refusing.add(notice.channel)
+        finally:  # also when a post fails unexpectedly: those that went are sent
+            await self._mark(went)
         await self.store.release_notices(held_back)
         return sent, False
 
