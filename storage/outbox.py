@@ -10,7 +10,7 @@ A notice Slack refuses for itself (a malformed message) waits on its own ``retry
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,14 +41,25 @@ class Deliveries:
     async def posted(self, notice_id: int, ts: str, at: datetime) -> None:
         """Slack took the notice (or had it already): it is sent, and its channel,
         taking messages again, waits no more and may warn people anew."""
+        await self.posted_many([(notice_id, ts, at)])
+
+    async def posted_many(self, sent: Sequence[tuple[int, str, datetime]]) -> None:
+        """``posted`` for each (notice id, ts, when) of ``sent``, in one write: the relay
+        marks what it posted of a batch at once, not one write per notice."""
+        if not sent:
+            return
+
         async def mark(db: Transaction) -> None:
-            rows = await db.fetch(
-                "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, message_ts = ?,"
-                " retry_at = NULL WHERE id = ? RETURNING channel", utc_text(at), ts, notice_id)
-            for row in rows:
-                await db.execute("DELETE FROM channel_waits WHERE channel = ?", row["channel"])
-                await db.execute("DELETE FROM delivery_warnings WHERE channel = ?",
-                                 row["channel"])
+            channels: set[str] = set()
+            for notice_id, ts, at in sent:
+                rows = await db.fetch(
+                    "UPDATE outbox SET sent_at = ?, attempts = attempts + 1, message_ts = ?,"
+                    " retry_at = NULL WHERE id = ? RETURNING channel", utc_text(at), ts,
+                    notice_id)
+                channels.update(row["channel"] for row in rows)
+            for channel in sorted(channels):
+                await db.execute("DELETE FROM channel_waits WHERE channel = ?", channel)
+                await db.execute("DELETE FROM delivery_warnings WHERE channel = ?", channel)
 
         await self.store.db.grouped(mark)  # with the steps being written, if any
 

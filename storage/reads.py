@@ -8,14 +8,8 @@ from datetime import date
 
 from storage.base import StoreBase
 from storage.database import Row
-from storage.rows import (
-    event_from,
-    grouped,
-    jurisdiction_from,
-    listing_from,
-    order_from,
-    round_from,
-)
+from storage.rows import event_from, grouped, listing_from
+from storage.whole import Glimpse, exact_whole, glance, made, parts_of
 from storage.writes import chunks
 from workflows.model import Event, Jurisdiction, Listing
 from workflows.ports import COUNT_CAP, Cursor, DueRange, Filters, Total, stopped
@@ -47,6 +41,12 @@ class JurisdictionReads(StoreBase):
             "ORDER BY id LIMIT ?3",
             key, end, limit)
         return [], [listing_from(r) for r in prefixed]
+
+    async def exact(self, text: str, limit: int) -> Jurisdiction | list[Listing]:
+        return await exact_whole(self.read, text, limit)
+
+    async def glance(self, jurisdiction_id: str, recent: int, evidence: int) -> Glimpse:
+        return await glance(self.read, jurisdiction_id, recent, evidence)
 
     async def exact_many(self, texts: Sequence[str]) -> dict[str, list[str]]:
         found: dict[str, set[str]] = {}
@@ -252,25 +252,13 @@ def _due_range(states: Sequence[str], first: date | None, last: date | None,
 
 async def whole_jurisdictions(read: Callable[..., Awaitable[list[Row]]], ids: Sequence[str]
                               ) -> dict[str, Jurisdiction]:
-    """The jurisdictions of ``ids`` that exist, whole (aliases, rounds, court orders), a
-    few queries per chunk of ids; ``read(sql, *args)`` runs a query (a store's, or one
-    snapshot's)."""
+    """The jurisdictions of ``ids`` that exist, whole (aliases, rounds, court orders), two
+    queries per chunk of ids (``storage.whole``); ``read(sql, *args)`` runs a query (a
+    store's, or one snapshot's)."""
     result: dict[str, Jurisdiction] = {}
     for chunk in chunks(sorted(set(ids))):
         marks = ", ".join("?" * len(chunk))
         rows = await read(f"SELECT * FROM jurisdictions WHERE id IN ({marks})", *chunk)
-        if not rows:
-            continue
-        aliases = grouped(await read(
-            f"SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id IN ({marks})"
-            " ORDER BY jurisdiction_id, alias", *chunk), lambda r: r["alias"])
-        rounds = grouped(await read(
-            f"SELECT * FROM rounds WHERE jurisdiction_id IN ({marks})"
-            " ORDER BY jurisdiction_id, number", *chunk), round_from)
-        orders = grouped(await read(
-            f"SELECT * FROM court_orders WHERE jurisdiction_id IN ({marks})"
-            " ORDER BY jurisdiction_id, id", *chunk), order_from)
-        result.update((r["id"], jurisdiction_from(r, aliases.get(r["id"], []),
-                                                  rounds.get(r["id"], []),
-                                                  orders.get(r["id"], []))) for r in rows)
+        if rows:
+            result.update(made(rows, await parts_of(read, [r["id"] for r in rows])))
     return result

@@ -136,6 +136,18 @@ class Repository(Protocol):
         those for which it is only a prefix."""
         ...
 
+    async def exact(self, text: str, limit: int) -> Jurisdiction | list[Listing]:
+        """The one jurisdiction whose id, alias or name equals ``text``, whole; else
+        the listings of those that do (none, or several; up to ``limit``)."""
+        ...
+
+    async def glance(self, jurisdiction_id: str, recent: int, evidence: int
+                     ) -> tuple[list[Event], list[Event], int, list[Event]]:
+        """What a card shows of a jurisdiction's events, in one read: the newest
+        ``recent`` (newest first), the first ``evidence`` evidence events (oldest first)
+        and how many there are, and its mute and unmute events (oldest first)."""
+        ...
+
     async def exact_many(self, texts: Sequence[str]) -> dict[str, list[str]]:
         """For each of ``texts`` (already lower case), the ids, in order, of the
         jurisdictions whose id, alias or name equals it, as ``lookup`` finds them; a

@@ -18,7 +18,6 @@ from workflows.deadlines import DueSpec
 from workflows.details import attach, step_detail
 from workflows.errors import (
     AlreadyExists,
-    Ambiguous,
     BadInput,
     BeingImported,
     Code,
@@ -30,6 +29,7 @@ from workflows.errors import (
     StepRefused,
 )
 from workflows.evidence import EVIDENCE, MAX_FILES, Evidence, evidence_detail, readable
+from workflows.finding import resolve
 from workflows.jurisdictions import new_jurisdiction, slug
 from workflows.machine import StepContext, Workflow, check_day
 from workflows.model import CourtOrder, Event, Jurisdiction, Listing, Notice, Role
@@ -38,7 +38,6 @@ from workflows.reminders import Policy, Reminder, plan
 
 DAY = timedelta(days=1)
 WEEK = timedelta(days=7)
-LOOKUP_LIMIT = 10
 SUGGESTIONS = 100
 """The most jurisdictions a menu offers as someone types (Slack shows up to 100)."""
 
@@ -159,20 +158,7 @@ class Review:
 
     async def resolve(self, text: str) -> Jurisdiction:
         """Find one jurisdiction by id, alias, name or unique prefix of any of them."""
-        text = text.strip()
-        if not text:
-            raise BadInput("Name a jurisdiction (its id, name, alias or the start of one).")
-        exact, prefixed = await self.repo.lookup(text, LOOKUP_LIMIT + 1)
-        found = exact or prefixed
-        if not found:
-            raise NotFound([f"No jurisdiction matches “{text}”. ", Code("list"),
-                            " shows them all."])
-        if len(found) > 1:
-            raise Ambiguous(text, [(item.id, item.name) for item in found[:LOOKUP_LIMIT]])
-        j = await self.repo.get(found[0].id)
-        if j is None:
-            raise NotFound(f"“{found[0].id}” was removed a moment ago.")
-        return j
+        return await resolve(self.repo, text)
 
     async def suggest(self, user: str, text: str) -> list[Listing]:
         """What a menu offers a reader typing ``text``: exact matches, else prefixes."""

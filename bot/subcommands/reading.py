@@ -13,6 +13,7 @@ from bot.ui import cards, diagram, pages, render
 from bot.ui.render import Reply
 from workflows.deadlines import Tier
 from workflows.errors import BadInput
+from workflows.glance import glance
 from workflows.model import Jurisdiction, Listing
 from workflows.muting import Mutes
 from workflows.ports import Filters, stopped
@@ -93,12 +94,13 @@ async def _show(s: Services, caller: Caller, args: Args) -> Reply:
 
 async def card(review: Review, user: str, j: Jurisdiction, mutes: Mutes | None = None) -> Reply:
     """The jurisdiction's card as ``user`` sees it: buttons for what they may do now,
-    and the mute of its reminders (where ``mutes`` can tell)."""
-    recent, _ = await review.history(j, 1, RECENT)
-    return cards.card(j, recent, await review.allowed(user, j), review.today(),
+    and the mute of its reminders (where ``mutes`` can tell). Its events are one read
+    (``glance``)."""
+    seen = await glance(review, j, RECENT, EVIDENCE_SHOWN)
+    return cards.card(j, seen.recent, await review.allowed(user, j), review.today(),
                       await review.may(user, "order"), definition=review.workflow.definition,
-                      evidence=await review.evidence_of(j, EVIDENCE_SHOWN),
-                      mute=await mutes.current(j.id) if mutes else None)
+                      evidence=(seen.evidence, seen.evidence_total),
+                      mute=seen.mute if mutes else None)
 
 
 async def _history(s: Services, caller: Caller, args: Args) -> Reply:

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from aiohttp import ClientSession
+from prometheus_client import Histogram
 from prometheus_client.parser import text_string_to_metric_families
 
 from bot.console.stand_in.records import Failure
@@ -191,3 +192,23 @@ async def test_with_a_token_set_only_a_scrape_bearing_it_is_answered(tmp_path: P
             assert "review_bot_commands_total" in await response.text()
         async with h.session.get(h.url + "/healthz") as response:
             assert response.status == 200
+
+
+def test_a_database_operation_is_labelled_once_however_many_queries() -> None:
+    """Every query is timed: its operation's child is looked up once, not per query
+    (``labels`` took as long as the observing), and each query still counts."""
+    metrics = Metrics()
+    family, looked_up = metrics.database_seconds, []
+    labels = family.labels
+
+    def counted(*values: object, **named: object) -> Histogram:
+        looked_up.append(values)
+        return labels(*values, **named)
+
+    family.labels = counted  # type: ignore[method-assign]
+    for n in range(50):
+        metrics.database("read" if n % 2 else "transaction", 0.001)
+    assert sorted(looked_up) == [("read",), ("transaction",)]  # was 50
+    counts = {s.labels["operation"]: s.value for f in metrics.registry.collect()
+              for s in f.samples if s.name == "review_bot_database_seconds_count"}
+    assert counts == {"read": 25, "transaction": 25}

@@ -119,6 +119,11 @@ class FakeRepository:
         prefixed = [j for j in ordered if any(k.startswith(key) for k in self._keys(j))]
         return [], [self._listing(j) for j in prefixed[:limit]]
 
+    async def exact(self, text: str, limit: int) -> Jurisdiction | list[Listing]:
+        exact, _ = await self.lookup(text, limit)
+        whole = await self.get(exact[0].id) if len(exact) == 1 else None
+        return exact if whole is None else whole
+
     async def exact_many(self, texts: Sequence[str]) -> dict[str, list[str]]:
         found = {text: [j.id for j in sorted(self.jurisdictions.values(), key=lambda j: j.id)
                         if text in self._keys(j)] for text in texts}
@@ -205,6 +210,13 @@ class FakeRepository:
                              limit: int) -> tuple[list[Event], int]:
         found = [e for e in self.events.get(jurisdiction_id, []) if e.kind == kind]
         return found[:limit], len(found)
+
+    async def glance(self, jurisdiction_id: str, recent: int, evidence: int
+                     ) -> tuple[list[Event], list[Event], int, list[Event]]:
+        latest, _ = await self.history(jurisdiction_id, 0, recent)
+        kept, total = await self.events_of_kind(jurisdiction_id, "evidence", evidence)
+        mutes = [e for e in self.events.get(jurisdiction_id, []) if e.kind in ("mute", "unmute")]
+        return latest, kept, total, mutes
 
     async def role(self, user: str) -> Role | None:
         return self.granted.get(user)

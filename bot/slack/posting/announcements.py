@@ -2,11 +2,12 @@
 
 The outbox relay reads notices that committed changes left in the store and posts
 them in order; a notice is marked sent only after Slack accepted it, so a crash or an
-outage delays an announcement but never loses it. A channel that refuses them (gone,
-archived, the bot not in it) keeps its notices waiting, tried again later each time,
-and whoever took those steps is told once, in a direct message. Each announcement
-carries its outbox id in its message metadata: a relay that takes over notices a
-stopped one may have posted looks for them in the channel before posting them.
+outage delays an announcement but never loses it (what went of a claimed batch is
+marked in one write, before anything else about the batch is written). A channel that
+refuses them (gone, archived, the bot not in it) keeps its notices waiting, tried again
+later each time, and whoever took those steps is told once, in a direct message. Each
+announcement carries its outbox id in its message metadata: a relay that takes over
+notices a stopped one may have posted looks for them in the channel before posting them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import contextlib
 import logging
 import re
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
@@ -214,29 +215,45 @@ class OutboxRelay:
             await self.store.release_notices([p.id for p in pending])
             return 0, True
         sent, refusing, held_back = 0, set(), []
-        for n, notice in enumerate(pending):
-            if notice.channel in refusing:
-                held_back.append(notice.id)
-                continue
-            kind = await self._post(notice)
-            if kind is Refusal.TRANSIENT:
-                await self.store.release_notices(held_back + [p.id for p in pending[n + 1:]])
-                return sent, True
-            sent += kind is None
-            if kind is Refusal.CHANNEL:
-                refusing.add(notice.channel)
+        went: list[tuple[int, str, datetime]] = []
+        """Posted, not yet marked sent: marked in one write (``_mark``) before anything
+        else is written (a refusal, a release) and at the end of the batch."""
+        try:
+            for n, notice in enumerate(pending):
+                if notice.channel in refusing:
+                    held_back.append(notice.id)
+                    continue
+                kind = await self._post(notice, went)
+                if kind is Refusal.TRANSIENT:
+                    await self.store.release_notices(held_back
+                                                     + [p.id for p in pending[n + 1:]])
+                    return sent, True
+                sent += kind is None
+                if kind is Refusal.CHANNEL:
+                    refusing.add(notice.channel)
+        finally:  # also when a post fails unexpectedly: those that went are sent
+            await self._mark(went)
         await self.store.release_notices(held_back)
         return sent, False
 
-    async def _post(self, notice: PendingNotice) -> Refusal | None:
-        """Post one notice and record what came of it: None if it went."""
+    async def _post(self, notice: PendingNotice, went: list[tuple[int, str, datetime]]
+                    ) -> Refusal | None:
+        """Post one notice: None if it went (it joins ``went``); else its refusal,
+        recorded once those that went before it are marked sent (so in their order)."""
         try:
             reply = changes.announcement(notice.event, definition=self.definition)
             ts = await self.notifier.announce(notice.id, notice.channel, reply)
         except DeliveryFailed as failure:
+            await self._mark(went)
             return await self._failed(notice, str(failure))
-        await self.deliveries.posted(notice.id, ts, self.clock.now())
+        went.append((notice.id, ts, self.clock.now()))
         return None
+
+    async def _mark(self, went: list[tuple[int, str, datetime]]) -> None:
+        """Mark ``went`` sent, in one write, and empty it."""
+        if went:
+            await self.deliveries.posted_many(went)
+            went.clear()
 
     async def _failed(self, notice: PendingNotice, reason: str) -> Refusal:
         kind, now = refusal(reason), self.clock.now()
@@ -263,10 +280,11 @@ class OutboxRelay:
         done: dict[int, str] = {}
         for channel, notices in by_channel.items():
             done.update(await self._look(channel, notices))
-        for notice_id, ts in done.items():
+        for notice_id in done:
             log.info("notice %s was in the channel already: marked sent, not posted again",
                      notice_id)
-            await self.deliveries.posted(notice_id, ts, self.clock.now())
+        now = self.clock.now()
+        await self.deliveries.posted_many([(notice_id, ts, now) for notice_id, ts in done.items()])
         return [p for p in pending if p.id not in done]
 
     async def _look(self, channel: str, notices: list[PendingNotice]) -> dict[int, str]:
