@@ -26,11 +26,14 @@ from workflows.closures import Closure
 from workflows.deadline_changes import DEFAULT_KINDS, Kinds, current_derivation
 from workflows.deadlines import Tier, TierBounds, calendar_for
 from workflows.derivation import EXTENDED
-from workflows.model import Event, Jurisdiction
+from workflows.model import Event
 from workflows.ports import ExportSource
+from workflows.state_items import RoundText, StateItem
 
 PAGE = 1000
 """Rows read per query."""
+MEMO = 100_000
+"""Derivations a state export keeps, worked out once each (some 15 MB at most)."""
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet run a cell (OWASP, CSV injection)."""
@@ -76,30 +79,51 @@ class StateRows:
         self._bounds: dict[str, TierBounds] = {}
         self.closures = closures
         self.kinds = kinds
+        self._worked_out: dict[tuple[object, ...], str] = {}
 
-    def row(self, j: Jurisdiction, events: Sequence[Event] = ()) -> list[str]:
-        current = j.current_round
+    def row(self, j: StateItem, events: Sequence[Event] = ()) -> list[str]:
+        current = j.current
         orders = "; ".join(
             order.label() + (f" blocks {','.join(sorted(order.blocks))}" if order.blocks
-                             else "") for order in j.active_orders(self.today))
+                             else "") for order in j.orders if order.is_active(self.today))
+        if current is None:
+            return [j.id, j.name, j.kind, j.us_state, ",".join(j.aliases), j.state, "", "",
+                    "", "", j.owner or "", j.channel or "", orders, ""]
+        due = current.running_due
         return [j.id, j.name, j.kind, j.us_state, ",".join(j.aliases), j.state,
-                str(current.number) if current else "", current.kind if current else "",
-                _iso(j.due_on), self.tier(j), j.owner or "", j.channel or "", orders,
-                self.derivation(j, events)]
+                str(current.number), current.kind, due or "", self.tier(j.us_state, due),
+                j.owner or "", j.channel or "", orders, self.derivation(j, current, events)]
 
-    def derivation(self, j: Jurisdiction, events: Sequence[Event]) -> str:
-        """The current round's deadline worked out, its stages joined on one line."""
-        if not j.rounds:
-            return ""
-        found = current_derivation(j, events, self.closures, self.kinds)
+    def derivation(self, j: StateItem, rnd: RoundText, events: Sequence[Event]) -> str:
+        """The current round's deadline worked out, its stages joined on one line.
+
+        A round that no pause, resumption or extension touched reads the same for every
+        jurisdiction of its US state with its kind, start day and rule (the text names
+        neither the jurisdiction nor the round's number): at 100,000 jurisdictions they
+        share some 40,000 such, so each is worked out once."""
+        if any(e.detail.get("round") == rnd.number for e in events):
+            return self._worked_out_now(j, events)
+        # Which closures count depends on the day a settled round closed (if any do).
+        when = (None if rnd.outcome is None else rnd.closed_on) if self.closures else None
+        key = (j.us_state, when, rnd.kind, rnd.sent_on, rnd.due_rule, rnd.due_on)
+        text = self._worked_out.get(key)
+        if text is None:
+            if len(self._worked_out) >= MEMO:
+                self._worked_out.clear()
+            text = self._worked_out[key] = self._worked_out_now(j, ())
+        return text
+
+    def _worked_out_now(self, j: StateItem, events: Sequence[Event]) -> str:
+        found = current_derivation(j.jurisdiction(), events, self.closures, self.kinds)
         return "; ".join(found.lines())
 
-    def tier(self, j: Jurisdiction) -> str:
-        if j.due_on is None:
+    def tier(self, us_state: str, due: str | None) -> str:
+        if due is None:
             return ""
-        if j.us_state not in self._bounds:
-            self._bounds[j.us_state] = calendar_for(j.us_state or None).bounds(self.today)
-        tier: Tier = self._bounds[j.us_state].tier(j.due_on)
+        bounds = self._bounds.get(us_state)
+        if bounds is None:
+            bounds = self._bounds[us_state] = calendar_for(us_state or None).bounds(self.today)
+        tier: Tier = bounds.tier(date.fromisoformat(due))
         return tier.value
 
 
@@ -114,7 +138,7 @@ async def state_pages(source: ExportSource, today: date, page: int = PAGE,
     """``kinds``: the steps that pause and that resume a clock, in the workflow in force."""
     rows, after = StateRows(today, await source.closures(), kinds), ""
     wanted = {*kinds[0], *kinds[1], EXTENDED}
-    while batch := await source.jurisdictions_after(after, page):
+    while batch := await source.state_after(after, page):
         events = await source.events_between(batch[0].id, batch[-1].id, wanted)
         yield [rows.row(j, events.get(j.id, [])) for j in batch]
         after = batch[-1].id
@@ -142,7 +166,3 @@ async def write_csv(header: tuple[str, ...], pages: AsyncIterator[list[list[str]
         writer.writerows([guard(cell) for cell in row] for row in rows)
         count += len(rows)
     return count
-
-
-def _iso(day: date | None) -> str:
-    return day.isoformat() if day else ""
