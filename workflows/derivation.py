@@ -212,10 +212,7 @@ def _business_count(calendar: Calendar, start: date, days: int, rule: str, text:
     from the same day on the same calendar (a state's, with the same closures) is
     worked out once: a state export works out every jurisdiction's deadline, and at
     100,000 jurisdictions they share a few thousand start days and calendars."""
-    if days < 0:  # counted backwards: no days after the start are left out
-        due, weekends, skipped = calendar.add_business_days(start, days), 0, ()
-    else:
-        due, weekends, skipped = _walk_business_days(calendar, start, days)
+    due, weekends, skipped = _walk_business_days(calendar, start, days)
     return Stage(kind, start, f"{text}{_listing(weekends, skipped)} → {due}", due, weekends,
                  skipped, rule)
 
@@ -271,6 +268,8 @@ def _walk_business_days(calendar: Calendar, start: date,
     """``calendar.add_business_days(start, days)`` (``days`` > 0) and ``_skipped`` up
     to that day, in one walk: the day after ``start`` on, until ``days`` business days
     are counted."""
+    if days < 0:  # counted backwards: no day after the start is left out
+        return calendar.add_business_days(start, days), 0, ()
     weeks, skipped = set(), []
     day, one = start, timedelta(days=1)
     while days > 0:
