@@ -32,6 +32,7 @@ from workflows.state_items import RoundText, StateItem
 
 PAGE = 1000
 """Rows read per query."""
+FEDERAL = calendar_for(None)
 MEMO = 100_000
 """Derivations a state export keeps, worked out once each (some 15 MB at most)."""
 
@@ -80,6 +81,7 @@ class StateRows:
         self.closures = closures
         self.kinds = kinds
         self._worked_out: dict[tuple[object, ...], str] = {}
+        self._on_federal: dict[tuple[object, ...], tuple[str, date]] = {}
 
     def row(self, j: StateItem, events: Sequence[Event] = ()) -> list[str]:
         current = j.current
@@ -103,6 +105,10 @@ class StateRows:
         share some 40,000 such, so each is worked out once."""
         if any(e.detail.get("round") == rnd.number for e in events):
             return self._worked_out_now(j, events)
+        if not self.closures:
+            federal, last = self._federal(j, rnd)
+            if calendar_for(j.us_state).names_as(FEDERAL, date.fromisoformat(rnd.sent_on), last):
+                return federal
         # Which closures count depends on the day a settled round closed (if any do).
         when = (None if rnd.outcome is None else rnd.closed_on) if self.closures else None
         key = (j.us_state, when, rnd.kind, rnd.sent_on, rnd.due_rule, rnd.due_on)
@@ -112,6 +118,25 @@ class StateRows:
                 self._worked_out.clear()
             text = self._worked_out[key] = self._worked_out_now(j, ())
         return text
+
+    def _federal(self, j: StateItem, rnd: RoundText) -> tuple[str, date]:
+        """The round worked out on the federal calendar, and the last day its count
+        looked at: it reads the same on a state's calendar that names the same holidays
+        up to that day (``Calendar.names_as``), and most do (a state's own holidays
+        are a few days a year). At 100,000 jurisdictions: some 4,000 derivations."""
+        key = (rnd.kind, rnd.sent_on, rnd.due_rule, rnd.due_on)
+        found = self._on_federal.get(key)
+        if found is None:
+            if len(self._on_federal) >= MEMO:
+                self._on_federal.clear()
+            federal = StateItem(j.id, j.name, j.kind, "", j.state, None, None, current=rnd)
+            worked = current_derivation(federal.jurisdiction(), (), (), self.kinds)
+            days = [stage.due for stage in worked.stages if stage.due is not None]
+            if rnd.due_on:
+                days.append(date.fromisoformat(rnd.due_on))  # a date set, counted up to
+            last = max(days, default=worked.stages[0].on)
+            found = self._on_federal[key] = ("; ".join(worked.lines()), last)
+        return found
 
     def _worked_out_now(self, j: StateItem, events: Sequence[Event]) -> str:
         found = current_derivation(j.jurisdiction(), events, self.closures, self.kinds)
