@@ -78,10 +78,14 @@ STATE_PAGE = (
     " r.number, r.kind, r.sent_on, r.due_on, r.due_rule, r.business_days, r.outcome,"
     " r.closed_on, r.paused_on, r.days_left"
     " FROM jurisdictions j LEFT JOIN rounds r ON r.jurisdiction_id = j.id"
+    " AND r.jurisdiction_id > ?1"
     " AND r.number = (SELECT MAX(number) FROM rounds WHERE jurisdiction_id = j.id)"
-    " WHERE j.id > ? ORDER BY j.id LIMIT ?")
+    " WHERE j.id > ?1 ORDER BY j.id LIMIT ?2")
 """A page of jurisdictions with their current round (the last by number), through the
-primary keys of both tables: only the columns the state export writes."""
+primary keys of both tables: only the columns the state export writes. The rounds'
+own bound (``r.jurisdiction_id > ?1``) lets PostgreSQL's merge join start its scan
+of the rounds at the page, not at the first round of all (each page read every round
+before it: 16 ms a page at the middle of 100,000)."""
 
 
 def events_of_kinds(kinds: int) -> str:
