@@ -102,13 +102,10 @@ class StateRows:
         A round that no pause, resumption or extension touched reads the same for every
         jurisdiction of its US state with its kind, start day and rule (the text names
         neither the jurisdiction nor the round's number): at 100,000 jurisdictions they
-        share some 40,000 such, so each is worked out once."""
+        share some 40,000 such, so each is worked out once, and most of those once for
+        all states (``_federal``)."""
         if any(e.detail.get("round") == rnd.number for e in events):
             return self._worked_out_now(j, events)
-        if not self.closures:
-            federal, last = self._federal(j, rnd)
-            if calendar_for(j.us_state).names_as(FEDERAL, date.fromisoformat(rnd.sent_on), last):
-                return federal
         # Which closures count depends on the day a settled round closed (if any do).
         when = (None if rnd.outcome is None else rnd.closed_on) if self.closures else None
         key = (j.us_state, when, rnd.kind, rnd.sent_on, rnd.due_rule, rnd.due_on)
@@ -116,8 +113,15 @@ class StateRows:
         if text is None:
             if len(self._worked_out) >= MEMO:
                 self._worked_out.clear()
-            text = self._worked_out[key] = self._worked_out_now(j, ())
+            text = self._worked_out[key] = self._untouched(j, rnd)
         return text
+
+    def _untouched(self, j: StateItem, rnd: RoundText) -> str:
+        if not self.closures:
+            federal, last = self._federal(j, rnd)
+            if calendar_for(j.us_state).names_as(FEDERAL, date.fromisoformat(rnd.sent_on), last):
+                return federal
+        return self._worked_out_now(j, ())
 
     def _federal(self, j: StateItem, rnd: RoundText) -> tuple[str, date]:
         """The round worked out on the federal calendar, and the last day its count
