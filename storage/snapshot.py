@@ -9,6 +9,7 @@ from storage.database import Reader
 from storage.rows import event_from, grouped, jurisdiction_from, order_from, round_from
 from workflows.closures import Closure
 from workflows.model import Event, Jurisdiction
+from workflows.state_items import RoundText, StateItem
 
 
 class Snapshot:
@@ -36,6 +37,25 @@ class Snapshot:
         return [jurisdiction_from(r, aliases.get(r["id"], []), rounds.get(r["id"], []),
                                   orders.get(r["id"], [])) for r in rows]
 
+    async def state_after(self, after: str, limit: int) -> list[StateItem]:
+        """A page of what the state export reads: each jurisdiction's columns with its
+        current (last) round in one query, then the page's aliases and court orders."""
+        rows = await self._rows(STATE_PAGE, after, limit)
+        if not rows:
+            return []
+        span = (rows[0][0], rows[-1][0])  # the page is every id in this range
+        aliases = grouped(await self._rows(
+            "SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id BETWEEN ? AND ?"
+            " ORDER BY jurisdiction_id, alias", *span), lambda r: r["alias"])
+        orders = grouped(await self._rows(
+            "SELECT * FROM court_orders WHERE jurisdiction_id BETWEEN ? AND ?"
+            " ORDER BY jurisdiction_id, id", *span), order_from)
+        none: list[str] = []
+        return [StateItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
+                          tuple(aliases.get(r[0], none)),
+                          None if r[7] is None else RoundText(*r[7:]),
+                          tuple(orders.get(r[0], ()))) for r in rows]
+
     async def events_after(self, after: tuple[str, int], limit: int) -> list[Event]:
         rows = await self._rows(
             "SELECT * FROM events WHERE (jurisdiction_id, seq) > (?, ?)"
@@ -51,6 +71,21 @@ class Snapshot:
 
     async def closures(self) -> list[Closure]:
         return [closure_from(r) for r in await self._rows("SELECT * FROM closures ORDER BY id")]
+
+
+STATE_PAGE = (
+    "SELECT j.id, j.name, j.kind, j.us_state, j.state, j.owner, j.channel,"
+    " r.number, r.kind, r.sent_on, r.due_on, r.due_rule, r.business_days, r.outcome,"
+    " r.closed_on, r.paused_on, r.days_left"
+    " FROM jurisdictions j LEFT JOIN rounds r ON r.jurisdiction_id = j.id"
+    " AND r.jurisdiction_id > ?1"
+    " AND r.number = (SELECT MAX(number) FROM rounds WHERE jurisdiction_id = j.id)"
+    " WHERE j.id > ?1 ORDER BY j.id LIMIT ?2")
+"""A page of jurisdictions with their current round (the last by number), through the
+primary keys of both tables: only the columns the state export writes. The rounds'
+own bound (``r.jurisdiction_id > ?1``) lets PostgreSQL's merge join start its scan
+of the rounds at the page, not at the first round of all (each page read every round
+before it: 16 ms a page at the middle of 100,000)."""
 
 
 def events_of_kinds(kinds: int) -> str:

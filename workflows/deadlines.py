@@ -89,6 +89,7 @@ class Calendar:
         self._holidays = holidays.country_holidays("US", subdiv=known)
         self._by_year: dict[int, frozenset[date]] = {}
         self._bounds: dict[date, TierBounds] = {}
+        self._differs: dict[tuple[str | None, int], frozenset[date]] = {}
         self.closed: Mapping[date, str] = {}
 
     def closing(self, closed: Mapping[date, str]) -> Calendar:
@@ -121,6 +122,27 @@ class Calendar:
                 date(near, 6, 1) in self._holidays  # noqa: B015 - fills in that year
             found = frozenset(day for day in self._holidays if day.year == year)
             self._by_year[year] = found
+        return found
+
+    def names_as(self, other: Calendar, after: date, through: date) -> bool:
+        """Whether every day after ``after`` up to ``through`` is a holiday of the same
+        name, or no holiday, on both calendars, neither with closures: then a count over
+        those days reads the same on either (most states' own holidays are a few days a
+        year, so most counts read as the federal calendar's)."""
+        if self.closed or other.closed:
+            return False
+        for year in range(after.year, through.year + 1):
+            if any(after < day <= through for day in self._differing(other, year)):
+                return False
+        return True
+
+    def _differing(self, other: Calendar, year: int) -> frozenset[date]:
+        key = (other.subdivision, year)
+        found = self._differs.get(key)
+        if found is None:
+            days = self._holidays_of(year) | other._holidays_of(year)
+            found = frozenset(day for day in days if self.holiday(day) != other.holiday(day))
+            self._differs[key] = found
         return found
 
     def roll_forward(self, day: date) -> date:

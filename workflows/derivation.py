@@ -212,8 +212,7 @@ def _business_count(calendar: Calendar, start: date, days: int, rule: str, text:
     from the same day on the same calendar (a state's, with the same closures) is
     worked out once: a state export works out every jurisdiction's deadline, and at
     100,000 jurisdictions they share a few thousand start days and calendars."""
-    due = calendar.add_business_days(start, days)
-    weekends, skipped = _skipped(calendar, start, due)
+    due, weekends, skipped = _walk_business_days(calendar, start, days)
     return Stage(kind, start, f"{text}{_listing(weekends, skipped)} → {due}", due, weekends,
                  skipped, rule)
 
@@ -262,6 +261,26 @@ def _of_round(events: Iterable[Event], number: int) -> list[Event]:
 def _open_on(rnd: Round, day: date) -> bool:
     """Whether the round was still open on ``day`` (a pause of a settled one stops no clock)."""
     return rnd.closed_on is None or day < rnd.closed_on
+
+
+def _walk_business_days(calendar: Calendar, start: date,
+                        days: int) -> tuple[date, int, tuple[Skipped, ...]]:
+    """``calendar.add_business_days(start, days)`` (``days`` > 0) and ``_skipped`` up
+    to that day, in one walk: the day after ``start`` on, until ``days`` business days
+    are counted."""
+    if days < 0:  # counted backwards: no day after the start is left out
+        return calendar.add_business_days(start, days), 0, ()
+    weeks, skipped = set(), []
+    day, one = start, timedelta(days=1)
+    while days > 0:
+        day += one
+        if calendar.is_business_day(day):
+            days -= 1
+        elif day.weekday() >= 5:
+            weeks.add(day.isocalendar()[:2])
+        else:
+            skipped.append(_why(calendar, day))
+    return day, len(weeks), tuple(skipped)
 
 
 def _skipped(calendar: Calendar, start: date, end: date) -> tuple[int, tuple[Skipped, ...]]:

@@ -26,11 +26,15 @@ from workflows.closures import Closure
 from workflows.deadline_changes import DEFAULT_KINDS, Kinds, current_derivation
 from workflows.deadlines import Tier, TierBounds, calendar_for
 from workflows.derivation import EXTENDED
-from workflows.model import Event, Jurisdiction
+from workflows.model import Event
 from workflows.ports import ExportSource
+from workflows.state_items import RoundText, StateItem
 
 PAGE = 1000
 """Rows read per query."""
+FEDERAL = calendar_for(None)
+MEMO = 100_000
+"""Derivations a state export keeps, worked out once each (some 15 MB at most)."""
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 """What makes a spreadsheet run a cell (OWASP, CSV injection)."""
@@ -76,30 +80,79 @@ class StateRows:
         self._bounds: dict[str, TierBounds] = {}
         self.closures = closures
         self.kinds = kinds
+        self._worked_out: dict[tuple[object, ...], str] = {}
+        self._on_federal: dict[tuple[object, ...], tuple[str, date]] = {}
 
-    def row(self, j: Jurisdiction, events: Sequence[Event] = ()) -> list[str]:
-        current = j.current_round
+    def row(self, j: StateItem, events: Sequence[Event] = ()) -> list[str]:
+        current = j.current
         orders = "; ".join(
             order.label() + (f" blocks {','.join(sorted(order.blocks))}" if order.blocks
-                             else "") for order in j.active_orders(self.today))
+                             else "") for order in j.orders if order.is_active(self.today))
+        if current is None:
+            return [j.id, j.name, j.kind, j.us_state, ",".join(j.aliases), j.state, "", "",
+                    "", "", j.owner or "", j.channel or "", orders, ""]
+        due = current.running_due
         return [j.id, j.name, j.kind, j.us_state, ",".join(j.aliases), j.state,
-                str(current.number) if current else "", current.kind if current else "",
-                _iso(j.due_on), self.tier(j), j.owner or "", j.channel or "", orders,
-                self.derivation(j, events)]
+                str(current.number), current.kind, due or "", self.tier(j.us_state, due),
+                j.owner or "", j.channel or "", orders, self.derivation(j, current, events)]
 
-    def derivation(self, j: Jurisdiction, events: Sequence[Event]) -> str:
-        """The current round's deadline worked out, its stages joined on one line."""
-        if not j.rounds:
-            return ""
-        found = current_derivation(j, events, self.closures, self.kinds)
+    def derivation(self, j: StateItem, rnd: RoundText, events: Sequence[Event]) -> str:
+        """The current round's deadline worked out, its stages joined on one line.
+
+        A round that no pause, resumption or extension touched reads the same for every
+        jurisdiction of its US state with its kind, start day and rule (the text names
+        neither the jurisdiction nor the round's number): at 100,000 jurisdictions they
+        share some 40,000 such, so each is worked out once, and most of those once for
+        all states (``_federal``)."""
+        if any(e.detail.get("round") == rnd.number for e in events):
+            return self._worked_out_now(j, events)
+        # Which closures count depends on the day a settled round closed (if any do).
+        when = (None if rnd.outcome is None else rnd.closed_on) if self.closures else None
+        key = (j.us_state, when, rnd.kind, rnd.sent_on, rnd.due_rule, rnd.due_on)
+        text = self._worked_out.get(key)
+        if text is None:
+            if len(self._worked_out) >= MEMO:
+                self._worked_out.clear()
+            text = self._worked_out[key] = self._untouched(j, rnd)
+        return text
+
+    def _untouched(self, j: StateItem, rnd: RoundText) -> str:
+        if not self.closures:
+            federal, last = self._federal(j, rnd)
+            if calendar_for(j.us_state).names_as(FEDERAL, date.fromisoformat(rnd.sent_on), last):
+                return federal
+        return self._worked_out_now(j, ())
+
+    def _federal(self, j: StateItem, rnd: RoundText) -> tuple[str, date]:
+        """The round worked out on the federal calendar, and the last day its count
+        looked at: it reads the same on a state's calendar that names the same holidays
+        up to that day (``Calendar.names_as``), and most do (a state's own holidays
+        are a few days a year). At 100,000 jurisdictions: some 4,000 derivations."""
+        key = (rnd.kind, rnd.sent_on, rnd.due_rule, rnd.due_on)
+        found = self._on_federal.get(key)
+        if found is None:
+            if len(self._on_federal) >= MEMO:
+                self._on_federal.clear()
+            federal = StateItem(j.id, j.name, j.kind, "", j.state, None, None, current=rnd)
+            worked = current_derivation(federal.jurisdiction(), (), (), self.kinds)
+            days = [stage.due for stage in worked.stages if stage.due is not None]
+            if rnd.due_on:
+                days.append(date.fromisoformat(rnd.due_on))  # a date set, counted up to
+            last = max(days, default=worked.stages[0].on)
+            found = self._on_federal[key] = ("; ".join(worked.lines()), last)
+        return found
+
+    def _worked_out_now(self, j: StateItem, events: Sequence[Event]) -> str:
+        found = current_derivation(j.jurisdiction(), events, self.closures, self.kinds)
         return "; ".join(found.lines())
 
-    def tier(self, j: Jurisdiction) -> str:
-        if j.due_on is None:
+    def tier(self, us_state: str, due: str | None) -> str:
+        if due is None:
             return ""
-        if j.us_state not in self._bounds:
-            self._bounds[j.us_state] = calendar_for(j.us_state or None).bounds(self.today)
-        tier: Tier = self._bounds[j.us_state].tier(j.due_on)
+        bounds = self._bounds.get(us_state)
+        if bounds is None:
+            bounds = self._bounds[us_state] = calendar_for(us_state or None).bounds(self.today)
+        tier: Tier = bounds.tier(date.fromisoformat(due))
         return tier.value
 
 
@@ -114,7 +167,7 @@ async def state_pages(source: ExportSource, today: date, page: int = PAGE,
     """``kinds``: the steps that pause and that resume a clock, in the workflow in force."""
     rows, after = StateRows(today, await source.closures(), kinds), ""
     wanted = {*kinds[0], *kinds[1], EXTENDED}
-    while batch := await source.jurisdictions_after(after, page):
+    while batch := await source.state_after(after, page):
         events = await source.events_between(batch[0].id, batch[-1].id, wanted)
         yield [rows.row(j, events.get(j.id, [])) for j in batch]
         after = batch[-1].id
@@ -142,7 +195,3 @@ async def write_csv(header: tuple[str, ...], pages: AsyncIterator[list[list[str]
         writer.writerows([guard(cell) for cell in row] for row in rows)
         count += len(rows)
     return count
-
-
-def _iso(day: date | None) -> str:
-    return day.isoformat() if day else ""

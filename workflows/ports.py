@@ -13,6 +13,7 @@ from workflows.closures import Closure
 from workflows.model import Event, Jurisdiction, Listing, Notice, Role
 from workflows.mutes import Standing
 from workflows.reminders import Due, Reminder, StaleClaim, StoredReminder
+from workflows.state_items import StateItem
 from workflows.summary import Sent, Subscription, Summary
 
 
@@ -105,6 +106,11 @@ class ExportSource(Protocol):
     async def jurisdictions_after(self, after: str, limit: int) -> list[Jurisdiction]:
         """Whole jurisdictions (rounds, orders, aliases) whose id sorts after ``after``,
         in id order."""
+        ...
+
+    async def state_after(self, after: str, limit: int) -> list[StateItem]:
+        """What a state export reads of the jurisdictions whose id sorts after
+        ``after``, in id order: their columns, aliases, court orders and current round."""
         ...
 
     async def events_after(self, after: tuple[str, int], limit: int) -> list[Event]:

@@ -12,6 +12,7 @@ from tests.storage.conftest import BOTH
 from tests.storage.test_repository import event, full_jurisdiction, jurisdiction
 from workflows.model import Event, Jurisdiction
 from workflows.ports import ExportSource
+from workflows.state_items import StateItem
 
 pytestmark = BOTH  # every check here holds on SQLite and on PostgreSQL
 
@@ -94,3 +95,30 @@ async def test_the_clock_events_of_a_page_are_read_through_the_kind_index(
         "EXPLAIN QUERY PLAN " + events_of_kinds(3), "a", "z", "clarify", "extended",
         "resume")]
     assert any("INDEX events_kind (kind=?" in step for step in plan), plan
+
+
+async def test_a_state_page_is_each_jurisdiction_with_its_current_round_only(
+        store: Store) -> None:
+    """What the state export reads (one query a page for the jurisdictions and their
+    last round, then the page's aliases and orders) is the whole jurisdiction's current
+    round, aliases and orders, on every page and for jurisdictions without a round."""
+    await many(store, 5)
+    await store.add(full_jurisdiction(), [event("chicago")], [])
+    async with store.snapshot() as source:
+        whole = await every_jurisdiction(source, 100)
+        light: list[StateItem] = []
+        after = ""
+        while batch := await source.state_after(after, 2):
+            assert len(batch) <= 2
+            light += batch
+            after = batch[-1].id
+    assert [item.id for item in light] == [j.id for j in whole]
+    for item, j in zip(light, whole, strict=True):
+        assert item.jurisdiction() == replace(j, version=0, rounds=j.rounds[-1:],
+                                              held_from=None, held_by=None,
+                                              last_step_on=None)
+    chicago = light[0]
+    assert chicago.current is not None and chicago.current.number == 2
+    assert (chicago.current.sent_on, chicago.current.paused_on) == ("2017-06-02",
+                                                                   "2017-06-10")
+    assert light[1].current is None and light[1].aliases == ("t000",)

@@ -20,6 +20,7 @@ from workflows.exports import (
 )
 from workflows.imports import plan_numbered, read_csv
 from workflows.model import Event, Jurisdiction
+from workflows.state_items import RoundText, StateItem
 
 TODAY = date(2018, 2, 1)
 HOSTILE = {
@@ -46,6 +47,9 @@ class Source:
     async def jurisdictions_after(self, after: str, limit: int) -> list[Jurisdiction]:
         return [j for j in self.jurisdictions if j.id > after][:limit]
 
+    async def state_after(self, after: str, limit: int) -> list[StateItem]:
+        return [item(j) for j in await self.jurisdictions_after(after, limit)]
+
     async def events_after(self, after: tuple[str, int], limit: int) -> list[Event]:
         return [e for e in self.events if (e.jurisdiction_id, e.seq) > after][:limit]
 
@@ -59,6 +63,21 @@ class Source:
 
     async def closures(self) -> list[Closure]:
         return []
+
+
+def item(j: Jurisdiction) -> StateItem:
+    """The jurisdiction as the store's snapshot reads it for a state export."""
+    current = j.current_round
+    text = None if current is None else RoundText(
+        current.number, current.kind, current.sent_on.isoformat(), iso(current.due_on),
+        current.due_rule, current.business_days, current.outcome, iso(current.closed_on),
+        iso(current.paused_on), current.days_left)
+    return StateItem(j.id, j.name, j.kind, j.us_state, j.state, j.owner, j.channel, j.aliases,
+                     text, tuple(j.orders))
+
+
+def iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def towns(names: dict[str, str]) -> list[Jurisdiction]:
