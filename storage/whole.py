@@ -73,8 +73,9 @@ async def parts_of(read: Read, ids: Sequence[str]) -> dict[str, Parts]:
 
 
 def made(rows: list[Row], parts: dict[str, Parts]) -> dict[str, Jurisdiction]:
-    none: Parts = ([], [], [])
-    return {r["id"]: jurisdiction_from(r, *parts.get(r["id"], none)) for r in rows}
+    """Each row whole with its own parts: a jurisdiction with none gets lists of its
+    own (one shared empty list would carry a round added to one to all the others)."""
+    return {r["id"]: jurisdiction_from(r, *parts.get(r["id"], ([], [], []))) for r in rows}
 
 
 async def exact_whole(read: Read, text: str, limit: int) -> Jurisdiction | list[Listing]:

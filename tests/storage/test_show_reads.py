@@ -103,3 +103,15 @@ async def test_a_cards_events_are_one_query_and_the_same_as_read_apart(
     plain = await glance(review, await review.resolve("cook"), 5, 3)
     assert ([e.kind for e in plain.recent], plain.evidence, plain.evidence_total,
             plain.mute) == (["added"], [], 0, None)
+
+
+async def test_jurisdictions_read_together_have_parts_of_their_own(review: Review,
+                                                                   store: Store) -> None:
+    """Read whole in one go, two jurisdictions with no aliases, rounds or court orders
+    yet must not share their empty lists: an import plays its lines on what it read,
+    and a letter to one gave the other its round (its deadline) too."""
+    await review.add(LEAD, "albany", "Albany", "city", "NY")
+    await review.add(LEAD, "boston", "Boston", "city", "MA")
+    found = await store.get_many(["albany", "boston"])
+    albany, boston = found["albany"], found["boston"]
+    assert albany.rounds is not boston.rounds and albany.orders is not boston.orders
