@@ -67,8 +67,9 @@ async def test_a_slow_import_shows_its_progress_then_its_report_in_its_place(
 
 async def test_an_import_for_the_channel_takes_its_progress_away(harness: Harness) -> None:
     towns, events = files()
+    added = await harness.answer(ADMIN, f"import {share(harness, 'towns.csv', towns)} apply")
+    assert f"{TOWNS} jurisdiction(s) added" in added.text  # done, not its progress
     harness.bot.responder.progress_every = 0.02
-    await harness.answer(ADMIN, f"import {share(harness, 'towns.csv', towns)} apply")
     posted = await answers(harness, f"import {share(harness, 'events.csv', events)} apply")
     assert any(":hourglass_flowing_sand:" in p.text for p in posted)
     report = posted[-1]
