@@ -1,14 +1,15 @@
 """History at disk speed: ``python -m bench.imports``.
 
 For each size N it writes two record-shaped files: N jurisdictions, and ``--events-per``
-past events for each of them (a letter with a deadline 30 days on, a response, a
-finding of insufficiency, again and again, a week apart; every 100th jurisdiction's
-last line is a lawsuit filed). Then, each in a fresh process of the real command line
-(``python -m bot import``, as ``review-bot import`` runs), on a new SQLite file: the
-jurisdictions import, the events dry run and the events import, each timed with its
-peak resident memory (the child's ``ru_maxrss``). Meanwhile, on a connection of its
-own, another person reads (a jurisdiction by id, and a lookup of names) and writes (a
-role change) every 10 ms; the worst wait of each is printed.
+past events for each of them (a letter with a deadline 30 days on, a response, a finding
+of insufficiency, again and again, a week apart; every 100th jurisdiction's last line is
+a lawsuit filed instead), N times that many lines in all: 1,000,000 at 100,000
+jurisdictions, the most the command line takes in one import. Then, each in a fresh
+process of the real command line (``python -m bot import``, as ``review-bot import``
+runs), on a new SQLite file: the jurisdictions import, the events dry run and the events
+import, each timed with its peak resident memory (the child's ``ru_maxrss``). Meanwhile,
+on a connection of its own, another person reads (a jurisdiction by id, and a lookup of
+names) and writes (a role change) every 10 ms; the worst wait of each is printed.
 
 Prints each figure per size, how it grows from one size to the next (x10 the lines
 should be about x10 the time, and less than x10 the memory), and the targets at
@@ -68,10 +69,11 @@ def write_files(folder: Path, size: int, per: int) -> tuple[Path, Path]:
             kind, due = CYCLE[k % 3]
             day = start + timedelta(days=7 * k)
             until = (day + timedelta(days=due)).isoformat() if due else ""
-            out.writelines(f"{day},town-{n:06d},{kind},{until},,\n" for n in range(size))
-        day = start + timedelta(days=7 * per)
-        out.writelines(f"{day},town-{n:06d},lawsuit_filed,,Complaint 1:17-cv-{n % 9999:04d}"
-                       " filed in N.D. Ill.,yes\n" for n in range(0, size, 100))
+            last = k == per - 1
+            out.writelines(
+                f"{day},town-{n:06d},lawsuit_filed,,Complaint 1:17-cv-{n % 9999:04d}"
+                " filed in N.D. Ill.,yes\n" if last and n % 100 == 0
+                else f"{day},town-{n:06d},{kind},{until},,\n" for n in range(size))
     return towns, events
 
 

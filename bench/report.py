@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.ack import AckReport, AppFigures
+from bench.ack import AckReport, AppFigures, Load
 
 ACK_RATIO_TARGET = 1.5
 ACK_P99_TARGET_MS = 100.0
@@ -64,6 +64,16 @@ class Results:
     ack: AckReport | None = None
     scale: list[SizeFigures] = field(default_factory=list)
     parts: list[Part] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Results:
+        """Results as ``bench.run`` wrote them (``--render``: the report worded anew)."""
+        ack = data.get("ack")
+        return cls(data["machine"],
+                   ack and AckReport(Load(**ack["load"]), ack["size"],
+                                     AppFigures(**ack["bare"]), AppFigures(**ack["bot"])),
+                   [SizeFigures(**s) for s in data.get("scale", [])],
+                   [Part(**p) for p in data.get("parts", [])])
 
     @property
     def broken(self) -> bool:
@@ -267,7 +277,8 @@ def _growth(small: float, large: float) -> str:
 
 
 def _row(label: str, cells: list[str]) -> str:
-    return f"{label:<30}" + "".join(f"{cell:>19}" for cell in cells)
+    return f"{label:<30}" + "".join(f"{cell:>19}" if len(cell) < 19 else f"  {cell}"
+                                    for cell in cells)
 
 
 def targets_text(found: list[Verdict]) -> str:

@@ -86,6 +86,9 @@ def parser() -> argparse.ArgumentParser:
                      help="ack: jurisdictions in the bot's database (1000)")
     top.add_argument("--out", type=Path, default=HERE / "results.txt",
                      help="the text report; the JSON goes beside it (bench/results.txt)")
+    top.add_argument("--render", type=Path, metavar="JSON",
+                     help="measure nothing: word the figures of an earlier run's JSON "
+                          "anew, to --out")
     top.add_argument("--workdir", type=Path,
                      help="keep the databases and logs here, and reuse reviews seeded "
                           "here by an earlier run (default: a temporary folder, removed "
@@ -140,7 +143,10 @@ def write(results: Results, text: str, out: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     opts = parser().parse_args(argv)
-    results = measured(lambda folder: run(opts, folder), opts.workdir, "review-bench-")
+    if opts.render:
+        results: Results | None = Results.from_json(json.loads(opts.render.read_text()))
+    else:
+        results = measured(lambda folder: run(opts, folder), opts.workdir, "review-bench-")
     if results is None:
         return 1
     text = render(results)
