@@ -93,8 +93,12 @@ def read_numbered(header: Iterable[str], rows: Iterable[tuple[int, Mapping[str, 
 
 
 def blank(row: Mapping[str, object]) -> bool:
-    """A blank line, or a spreadsheet's row of empty cells: skipped, but counted."""
-    return not any(str(value or "").strip() for value in row.values())
+    """A blank line, or a spreadsheet's row of empty cells: skipped, but counted. (Read
+    once a line of a big file: no string made of a cell that is one already.)"""
+    for value in row.values():
+        if value and (not isinstance(value, str) or not value.isspace()):
+            return False
+    return True
 
 
 def actions(rows: Iterable[Row], definition: Definition) -> list[Action]:

@@ -237,11 +237,11 @@ class Review:
     def _additions(self, actor: str, batch: list[Jurisdiction], today: date
                    ) -> list[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]]:
         items: list[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]] = []
+        now, initial = self.now(), self.workflow.definition.initial  # recorded together
         for j in batch:
-            j.version, j.state = 1, self.workflow.definition.initial
-            event = self._event(j, "added", actor, today, None, j.state,
-                                {"kind": j.kind, "us_state": j.us_state, "source": "import"})
-            items.append((j, [event], []))
+            j.version, j.state = 1, initial
+            detail = {"name": j.name, "kind": j.kind, "us_state": j.us_state, "source": "import"}
+            items.append((j, [Event(j.id, "added", actor, today, now, None, initial, detail)], []))
         return items
 
     async def take(self, actor: str, ref: str, step: str, on: date | None = None,
