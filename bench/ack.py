@@ -31,6 +31,26 @@ from bot.wiring.app import EVENTS_PATH
 
 SECRET = "bench-signing-secret"
 TOKEN = LocalSlack.token
+
+
+def app_env(api_url: str) -> dict[str, str]:
+    """What an app under measure (the bot or the bare one) is started with: the
+    stand-in's Web API, its token, the signing secret the load signs with."""
+    return {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": api_url, "LOG_LEVEL": "WARNING"}
+
+
+def bot_env(api_url: str, database: Path, **extra: str) -> dict[str, str]:
+    """``app_env`` for the bot, on the SQLite file ``database`` seeded by
+    ``bench.seed`` (whose admin it knows), plus ``extra`` settings."""
+    return {**app_env(api_url), "DATABASE_URL": f"sqlite:///{database}",
+            "REVIEW_ADMINS": ADMIN, **extra}
+
+
+def bot_args(profile: Path | None = None) -> list[str]:
+    """The bot as a user starts it, under cProfile (its stats to ``profile``) if given."""
+    args = ["-m", "bot", "run"]
+    return ["-m", "cProfile", "-o", str(profile.resolve()), *args] if profile else args
 ANSWER_WAIT_SECONDS = 120
 
 
@@ -79,11 +99,9 @@ async def measure_ack(workdir: Path, size: int, load: Load) -> AckReport:
     await run_json(["-m", "bench.seed", str(database), str(size), "--now"], workdir)
     async with niced(["-m", "bench.stand_in"], workdir, NICENESS) as slack_url:
         slack = StandIn(slack_url)
-        env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-               "SLACK_API_URL": slack.api_url, "LOG_LEVEL": "WARNING"}
-        bot_env = {**env, "DATABASE_URL": f"sqlite:///{database}", "REVIEW_ADMINS": ADMIN}
-        async with server("bare", ["-m", "bench.bare"], workdir, env) as bare, \
-                server("bot", ["-m", "bot", "run"], workdir, bot_env) as bot:
+        async with server("bare", ["-m", "bench.bare"], workdir, app_env(slack.api_url)) \
+                as bare, server("bot", bot_args(), workdir,
+                                bot_env(slack.api_url, database)) as bot:
             return await _rounds(load, size, {"bare": bare, "bot": bot}, slack, workdir)
 
 

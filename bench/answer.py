@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.ack import SECRET, TOKEN
+from bench.ack import SECRET, TOKEN, StandIn, app_env, bot_args, bot_env
 from bench.processes import Server, measured, niced, publish, run_json, server
 from bench.seed import ADMIN
 from bot.ui.render import escape
@@ -188,14 +188,10 @@ async def measure(plan: Plan, workdir: Path, profile: Path | None) -> dict[str, 
                      consume=True)
         pool.taken = 0
     async with niced(["-m", "bench.stand_in"], workdir, 0) as slack_url:
-        env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-               "SLACK_API_URL": f"{slack_url}/api/", "LOG_LEVEL": "WARNING"}
-        bot_env = {**env, "DATABASE_URL": f"sqlite:///{database}", "REVIEW_ADMINS": ADMIN}
-        bot_args = ["-m", "bot", "run"]
-        if profile:
-            bot_args = ["-m", "cProfile", "-o", str(profile.resolve()), *bot_args]
+        api_url = StandIn(slack_url).api_url
         async with server("bare", ["-m", "bench.bare", "--answer", BARE_TEXT], workdir,
-                          env) as bare, server("bot", bot_args, workdir, bot_env) as bot:
+                          app_env(api_url)) as bare, server(
+                "bot", bot_args(profile), workdir, bot_env(api_url, database)) as bot:
             apps = {"bare": bare, "bot": bot}
             results: dict[str, Any] = {}
             for command in plan.commands:

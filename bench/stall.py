@@ -31,7 +31,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout
 
-from bench.ack import SECRET, TOKEN, StandIn
+from bench.ack import SECRET, TOKEN, StandIn, bot_args, bot_env
 from bench.load import percentile
 from bench.processes import Server, measured, niced, publish, run_json, server
 from bench.seed import ADMIN, ANALYST, CHANNELS
@@ -193,10 +193,7 @@ async def running_bot(workdir: Path, size: int) -> AsyncIterator[tuple[Server, S
     await run_json(["-m", "bench.seed", str(database), str(size), "--now"], workdir)
     async with niced(["-m", "bench.stand_in"], workdir, NICENESS) as slack_url:
         slack = StandIn(slack_url)
-        env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-               "SLACK_API_URL": slack.api_url, "LOG_LEVEL": "WARNING",
-               "DATABASE_URL": f"sqlite:///{database}", "REVIEW_ADMINS": ADMIN}
-        async with server("bot", ["-m", "bot", "run"], workdir, env) as bot:
+        async with server("bot", bot_args(), workdir, bot_env(slack.api_url, database)) as bot:
             yield bot, slack
 
 

@@ -36,7 +36,7 @@ from typing import Any
 
 from aiohttp import ClientSession, ClientTimeout, TCPConnector
 
-from bench.ack import SECRET, TOKEN, StandIn
+from bench.ack import SECRET, TOKEN, StandIn, bot_args, bot_env
 from bench.load import percentile
 from bench.processes import ChildFailed, Server, measured, niced, publish, run_json, server
 from bench.seed import ADMIN, CHANNELS
@@ -214,14 +214,8 @@ async def running_bot(workdir: Path, size: int, profile: Path | None
     await run_json(["-m", "bench.seed", str(database), str(size), "--now"], workdir)
     async with niced(["-m", "bench.stand_in"], workdir, NICENESS) as slack_url:
         slack = StandIn(slack_url)
-        env = {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": SECRET,
-               "SLACK_API_URL": slack.api_url, "LOG_LEVEL": "WARNING",
-               "SLACK_POST_INTERVAL": "0",
-               "DATABASE_URL": f"sqlite:///{database}", "REVIEW_ADMINS": ADMIN}
-        args = ["-m", "bot", "run"]
-        if profile is not None:
-            args = ["-m", "cProfile", "-o", str(profile.resolve()), *args]
-        async with server("bot", args, workdir, env) as bot:
+        env = bot_env(slack.api_url, database, SLACK_POST_INTERVAL="0")
+        async with server("bot", bot_args(profile), workdir, env) as bot:
             yield bot, slack, database
 
 
