@@ -179,9 +179,9 @@ class GroupCommit:
             at, error = failure
             if at is None:
                 for _, future in batch:
-                    _fail(future, error)
+                    fail(future, error)
                 return
-            _fail(batch[at][1], error)
+            fail(batch[at][1], error)
             self._queue.extendleft(reversed([p for n, p in enumerate(batch) if n != at]))
             return
         for future, ok, value in outcomes:
@@ -193,7 +193,9 @@ class GroupCommit:
                 future.set_exception(value)
 
 
-def _fail(future: asyncio.Future[Any], error: BaseException) -> None:
+def fail(future: asyncio.Future[Any], error: BaseException) -> None:
+    """Give a waiting caller ``error`` (cancel it, for what is not an ``Exception``),
+    unless it has its answer already (the replay ledger's waiters too)."""
     if future.done():
         return
     if isinstance(error, Exception):

@@ -9,18 +9,15 @@ from datetime import date
 from storage.base import StoreBase
 from storage.database import Row
 from storage.rows import event_from, grouped, listing_from
-from storage.whole import Glimpse, exact_whole, glance, made, parts_of
+from storage.whole import Glimpse, exact_query, exact_whole, glance, made, parts_of
 from storage.writes import chunks
 from workflows.model import Event, Jurisdiction, Listing
 from workflows.ports import COUNT_CAP, Cursor, DueRange, Filters, Total, stopped
 
 _LISTING = "SELECT id, name, kind, us_state, state, due_on, owner FROM jurisdictions"
 
-EXACT = (f"{_LISTING} WHERE id = ?1 UNION {_LISTING} WHERE name_key = ?1 UNION {_LISTING}"
-         " WHERE id IN (SELECT jurisdiction_id FROM aliases WHERE alias = ?1)"
-         " ORDER BY id LIMIT ?2")
-"""The jurisdictions ``?1`` names exactly, by id, name or alias: a UNION, each part an
-index look-up (as one OR, the aliases' sub-select has PostgreSQL filter every row)."""
+EXACT = exact_query(_LISTING)
+"""The listings of the jurisdictions ``?1`` names exactly (``storage.whole.exact_query``)."""
 
 
 class JurisdictionReads(StoreBase):

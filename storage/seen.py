@@ -22,6 +22,7 @@ import asyncio
 from collections.abc import Iterable
 
 from storage.database import Database, Ledger
+from storage.grouped import fail
 
 BATCH = 256
 """Most keys one transaction writes."""
@@ -87,9 +88,4 @@ class Seen:
 
 def _fail(waiters: Iterable[tuple[asyncio.Future[bool], float]], error: BaseException) -> None:
     for future, _ in waiters:
-        if future.done():
-            continue
-        if isinstance(error, Exception):
-            future.set_exception(error)
-        else:
-            future.cancel()
+        fail(future, error)

@@ -8,7 +8,7 @@ from storage.closures import closure_from
 from storage.database import Reader
 from storage.rows import event_from, grouped, jurisdiction_from, order_from, round_from
 from workflows.closures import Closure
-from workflows.model import Event, Jurisdiction
+from workflows.model import CourtOrder, Event, Jurisdiction
 from workflows.state_items import RoundText, StateItem
 
 
@@ -25,15 +25,11 @@ class Snapshot:
         if not rows:
             return []
         span = (rows[0]["id"], rows[-1]["id"])  # the page is every id in this range
-        aliases = grouped(await self._rows(
-            "SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id BETWEEN ? AND ?"
-            " ORDER BY jurisdiction_id, alias", *span), lambda r: r["alias"])
+        aliases = await self._aliases(span)
         rounds = grouped(await self._rows(
             "SELECT * FROM rounds WHERE jurisdiction_id BETWEEN ? AND ?"
             " ORDER BY jurisdiction_id, number", *span), round_from)
-        orders = grouped(await self._rows(
-            "SELECT * FROM court_orders WHERE jurisdiction_id BETWEEN ? AND ?"
-            " ORDER BY jurisdiction_id, id", *span), order_from)
+        orders = await self._orders(span)
         return [jurisdiction_from(r, aliases.get(r["id"], []), rounds.get(r["id"], []),
                                   orders.get(r["id"], [])) for r in rows]
 
@@ -44,17 +40,25 @@ class Snapshot:
         if not rows:
             return []
         span = (rows[0][0], rows[-1][0])  # the page is every id in this range
-        aliases = grouped(await self._rows(
-            "SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id BETWEEN ? AND ?"
-            " ORDER BY jurisdiction_id, alias", *span), lambda r: r["alias"])
-        orders = grouped(await self._rows(
-            "SELECT * FROM court_orders WHERE jurisdiction_id BETWEEN ? AND ?"
-            " ORDER BY jurisdiction_id, id", *span), order_from)
+        aliases = await self._aliases(span)
+        orders = await self._orders(span)
         none: list[str] = []
         return [StateItem(r[0], r[1], r[2], r[3], r[4], r[5], r[6],
                           tuple(aliases.get(r[0], none)),
                           None if r[7] is None else RoundText(*r[7:]),
                           tuple(orders.get(r[0], ()))) for r in rows]
+
+    async def _aliases(self, span: tuple[str, str]) -> dict[str, list[str]]:
+        """The aliases of the page of jurisdictions whose ids are in ``span``."""
+        return grouped(await self._rows(
+            "SELECT jurisdiction_id, alias FROM aliases WHERE jurisdiction_id BETWEEN ? AND ?"
+            " ORDER BY jurisdiction_id, alias", *span), lambda r: r["alias"])
+
+    async def _orders(self, span: tuple[str, str]) -> dict[str, list[CourtOrder]]:
+        """The court orders of the page of jurisdictions whose ids are in ``span``."""
+        return grouped(await self._rows(
+            "SELECT * FROM court_orders WHERE jurisdiction_id BETWEEN ? AND ?"
+            " ORDER BY jurisdiction_id, id", *span), order_from)
 
     async def events_after(self, after: tuple[str, int], limit: int) -> list[Event]:
         rows = await self._rows(

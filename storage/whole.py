@@ -16,10 +16,16 @@ from workflows.mutes import MUTE, UNMUTE
 
 Read = Callable[..., Awaitable[list[Row]]]
 
-_ALL = "SELECT * FROM jurisdictions"
-EXACT_WHOLE = (f"{_ALL} WHERE id = ?1 UNION {_ALL} WHERE name_key = ?1 UNION {_ALL}"
-               " WHERE id IN (SELECT jurisdiction_id FROM aliases WHERE alias = ?1)"
-               " ORDER BY id LIMIT ?2")
+def exact_query(select: str) -> str:
+    """The jurisdictions ``?1`` names exactly, by id, name or alias, at most ``?2``, as
+    ``select`` (a ``SELECT … FROM jurisdictions``) reads them: a UNION, each part an
+    index look-up (as one OR, the aliases' sub-select has PostgreSQL filter every row)."""
+    return (f"{select} WHERE id = ?1 UNION {select} WHERE name_key = ?1 UNION {select}"
+            " WHERE id IN (SELECT jurisdiction_id FROM aliases WHERE alias = ?1)"
+            " ORDER BY id LIMIT ?2")
+
+
+EXACT_WHOLE = exact_query("SELECT * FROM jurisdictions")
 """``storage.reads.EXACT``, its rows whole."""
 
 _ROUND = ("number", "kind", "sent_on", "due_on", "due_rule", "outcome", "closed_on",
