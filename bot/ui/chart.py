@@ -48,8 +48,8 @@ WIDTH, DPI = 9.0, 100
 """The figure's width in inches, and its pixels per inch."""
 _GAP = 0.25
 """Inches between the state labels and the figure's left edge, and at the right."""
-_TOP, _BOTTOM = 0.45, 1.0
-"""Inches above the bars (the title) and below them (ticks, axis label, legend)."""
+_TOP, _BOTTOM = 0.45, 0.6
+"""Inches above the bars (the title) and below them (the legend)."""
 
 
 def _margins(canvas: FigureCanvasAgg, labels: list[str], height: float) -> dict[str, float]:
@@ -62,7 +62,7 @@ def _margins(canvas: FigureCanvasAgg, labels: list[str], height: float) -> dict[
     font = FontProperties(size=rcParams["ytick.labelsize"])
     widest = max(renderer.get_text_width_height_descent(label, font, ismath=False)[0]
                  for label in labels) / DPI
-    ticks = (rcParams["ytick.major.size"] + rcParams["ytick.major.pad"]) / 72
+    ticks = rcParams["ytick.major.pad"] / 72  # the tick marks are not drawn
     return {"left": min(0.6, (_GAP + widest + ticks) / WIDTH), "right": 1 - _GAP / WIDTH,
             "top": 1 - _TOP / height, "bottom": _BOTTOM / height}
 
@@ -76,15 +76,15 @@ def _bars(axes: Axes, rows: list[StateCount], labels: list[str], summary: Summar
                        label=f"start ({since})", color="#a8dadc")
     now = axes.barh([p + height / 2 for p in positions], [r.now for r in rows], height,
                     label=f"now ({summary.today})", color="#1d3557")
-    axes.bar_label(now, padding=3, fontsize=8)
-    axes.bar_label(before, padding=3, fontsize=8, color="#457b9d")
+    axes.bar_label(now, fmt="{:,.0f}", padding=3, fontsize=8)
+    axes.bar_label(before, fmt="{:,.0f}", padding=3, fontsize=8, color="#457b9d")
     axes.set_yticks(positions, labels)
+    axes.tick_params(axis="y", length=0)
     axes.invert_yaxis()
-    axes.set_xlabel("jurisdictions")
-    from matplotlib.ticker import MaxNLocator
-
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.set_title(f"Where the jurisdictions stand: {since} → {summary.today}")
+    axes.xaxis.set_visible(False)
+    for side in ("top", "right", "bottom"):
+        axes.spines[side].set_visible(False)
+    axes.set_title(f"Jurisdictions in each state: {since} → {summary.today}")
     axes.margins(x=0.1)
     axes.figure.legend(loc="lower center", ncols=2, frameon=False)
 
