@@ -6,3 +6,7 @@
 DROP INDEX reminders_pending;
 CREATE INDEX reminders_pending ON reminders
     (due_at, id, jurisdiction_id, status, round, deadline, kind) WHERE status = 'pending';
+-- reminder_claims holds only the claims in flight (a sweep's few thousand rows at most):
+-- the check for stale ones reads it whole, a few pages, and an index of claimed_at made
+-- every claim write one more entry a row, and every renewal rewrite them all.
+DROP INDEX reminder_claims_claimed_at;
