@@ -28,8 +28,7 @@ _DUE_NOW = f"reminders.status = 'pending' AND reminders.due_at <= ?2 AND {_UNCLA
 _PICKED = "picked AS MATERIALIZED (SELECT jurisdiction_id FROM {} ORDER BY due_at, id LIMIT ?4)"
 """The jurisdictions of the ?4 reminders due longest (their other due reminders ride
 along, so a backlog is never split)."""
-_CARD = (f"{_CHANNEL} AS posting_in, j.name, j.owner, j.state, j.us_state, j.name_key"
-         " FROM {r} JOIN jurisdictions j ON j.id = {r}.jurisdiction_id")
+_CARD = f"{_CHANNEL} AS posting_in, j.name, j.owner, j.state, j.us_state, j.name_key"
 """What a message about a reminder says of its jurisdiction, and where it goes."""
 _CHANNELS = (
     "channels AS MATERIALIZED (SELECT posting_in, (SELECT max(s.message_ts) FROM"
@@ -42,7 +41,8 @@ _IN_ORDER = " ORDER BY due.posting_in, due.name_key, due.due_at, due.id"
 CLAIMABLE = (
     f"WITH {_PICKED.format('reminders WHERE ' + _DUE_NOW)},"
     " due AS MATERIALIZED (SELECT reminders.id, reminders.jurisdiction_id, reminders.round,"
-    f" reminders.deadline, reminders.kind, reminders.due_at, {_CARD.format(r='reminders')}"
+    f" reminders.deadline, reminders.kind, reminders.due_at, {_CARD} FROM reminders"
+    " JOIN jurisdictions j INDEXED BY jurisdictions_card ON j.id = reminders.jurisdiction_id"
     " WHERE reminders.status = 'pending' AND reminders.due_at <= ?2"
     f" AND +reminders.jurisdiction_id IN (SELECT jurisdiction_id FROM picked) AND {_UNCLAIMED}),"
     f" {_CHANNELS} SELECT due.*, (SELECT channels.posted_after FROM channels"
@@ -52,14 +52,16 @@ the sweep posts them, before ``INSERT_CLAIMS`` writes it in the same transaction
 the claim, is not used). The pick and its riders are both read from one range of the
 covering index ``reminders_pending`` (migration 0017): the riders' ``+`` keeps SQLite
 from looking each picked jurisdiction up in another index, which costs more than
-reading the few thousand reminders due."""
+reading the few thousand reminders due; the jurisdictions are read from the index made
+for it, ``jurisdictions_card`` (migration 0018), which SQLite would not choose itself."""
 INSERT_CLAIMS = ("INSERT INTO reminder_claims (reminder_id, claim_id, claimed_at, channel,"
                  " posted_after) VALUES (?, ?, ?, ?, ?)")
 CLAIM = (
     "WITH ready AS MATERIALIZED (SELECT id, jurisdiction_id, round, deadline, kind, due_at"
     f" FROM reminders WHERE {_DUE_NOW}),"
     f" {_PICKED.format('ready')},"
-    f" due AS MATERIALIZED (SELECT ready.*, {_CARD.format(r='ready')}"
+    f" due AS MATERIALIZED (SELECT ready.*, {_CARD} FROM ready"
+    " JOIN jurisdictions j ON j.id = ready.jurisdiction_id"
     " WHERE ready.jurisdiction_id IN (SELECT jurisdiction_id FROM picked)),"
     f" {_CHANNELS}, claimed AS (INSERT INTO reminder_claims (reminder_id, claim_id,"
     " claimed_at, channel, posted_after) SELECT due.id, ?1, ?2, due.posting_in,"
