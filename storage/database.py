@@ -79,6 +79,11 @@ class Database(Protocol):
     another (each sees the ones before it and takes the next reminders): an advisory
     lock on PostgreSQL (it writes nothing, where locking the rows wrote ~1,400 pages
     at 100,000 jurisdictions), empty where a write transaction holds the whole file."""
+    writes_in_with: bool
+    """Whether a ``WITH`` may hold an ``INSERT`` (PostgreSQL's data-modifying common
+    table expressions), so that a write and the read of what it wrote are one
+    statement, one trip to the server; SQLite's may not (a read, then the write, in one
+    transaction, is as good there: the transaction holds the whole file)."""
     for_update: str
     """Appended to a ``SELECT`` of rows the transaction is about to change, so that no
     one else changes them before it ends: ``FOR UPDATE`` where other processes write at

@@ -68,6 +68,7 @@ them (a deadline tier's first page: 0.1 ms planned for its dates, 25 ms blind)."
 class PostgresDatabase:
     skip_locked = " FOR UPDATE SKIP LOCKED"
     claims_in_turn = f"SELECT pg_advisory_xact_lock({CLAIMS_LOCK})"
+    writes_in_with = True
     for_update = " FOR UPDATE"
     unindexed = "{}"
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from storage import writes
 from storage.base import StoreBase
-from storage.database import Transaction
+from storage.database import Row, Transaction
 from storage.rows import reminder_from
 from storage.writes import utc_text
 from workflows.model import Role
@@ -23,20 +23,57 @@ _UNCLAIMED = ("NOT EXISTS (SELECT 1 FROM reminder_claims c"
 _CLAIMED_CHANNEL = ("(SELECT c.channel FROM reminder_claims c"
                     " WHERE c.reminder_id = reminders.id)")
 
+_DUE_NOW = f"reminders.status = 'pending' AND reminders.due_at <= ?2 AND {_UNCLAIMED}"
+"""A pending reminder due by ?2 that no sweep is posting."""
+_PICKED = "picked AS MATERIALIZED (SELECT jurisdiction_id FROM {} ORDER BY due_at, id LIMIT ?4)"
+"""The jurisdictions of the ?4 reminders due longest (their other due reminders ride
+along, so a backlog is never split)."""
+_CARD = f"{_CHANNEL} AS posting_in, j.name, j.owner, j.state, j.us_state, j.name_key"
+"""What a message about a reminder says of its jurisdiction, and where it goes."""
+_CHANNELS = (
+    "channels AS MATERIALIZED (SELECT posting_in, (SELECT max(s.message_ts) FROM"
+    " reminders s WHERE s.status = 'sent' AND s.channel = due.posting_in) AS posted_after"
+    " FROM due GROUP BY posting_in)")
+"""The last reminder message recorded in each channel the claim posts to: one look-up a
+channel (there are a dozen), not one a reminder."""
+_IN_ORDER = " ORDER BY due.posting_in, due.name_key, due.due_at, due.id"
+
+CLAIMABLE = (
+    f"WITH {_PICKED.format('reminders WHERE ' + _DUE_NOW)},"
+    " due AS MATERIALIZED (SELECT reminders.id, reminders.jurisdiction_id, reminders.round,"
+    f" reminders.deadline, reminders.kind, reminders.due_at, {_CARD} FROM reminders"
+    " JOIN jurisdictions j INDEXED BY jurisdictions_card ON j.id = reminders.jurisdiction_id"
+    " WHERE reminders.status = 'pending' AND reminders.due_at <= ?2"
+    f" AND +reminders.jurisdiction_id IN (SELECT jurisdiction_id FROM picked) AND {_UNCLAIMED}),"
+    f" {_CHANNELS} SELECT due.*, (SELECT channels.posted_after FROM channels"
+    f" WHERE channels.posting_in = due.posting_in) AS posted_after FROM due{_IN_ORDER}")
+"""SQLite's claim of ?4 reminders due by ?2 (default channel ?3) as read, in the order
+the sweep posts them, before ``INSERT_CLAIMS`` writes it in the same transaction (?1,
+the claim, is not used). The pick and its riders are both read from one range of the
+covering index ``reminders_pending`` (migration 0017): the riders' ``+`` keeps SQLite
+from looking each picked jurisdiction up in another index, which costs more than
+reading the few thousand reminders due; the jurisdictions are read from the index made
+for it, ``jurisdictions_card`` (migration 0018), which SQLite would not choose itself."""
+INSERT_CLAIMS = ("INSERT INTO reminder_claims (reminder_id, claim_id, claimed_at, channel,"
+                 " posted_after) VALUES (?, ?, ?, ?, ?)")
 CLAIM = (
-    "WITH picked AS MATERIALIZED (SELECT jurisdiction_id FROM reminders"
-    f" WHERE status = 'pending' AND due_at <= ?2 AND {_UNCLAIMED}"
-    " ORDER BY due_at, id LIMIT ?4)"
-    " INSERT INTO reminder_claims (reminder_id, claim_id, claimed_at, channel,"
-    f" posted_after) SELECT reminders.id, ?1, ?2, {_CHANNEL},"
-    " (SELECT max(s.message_ts) FROM reminders s WHERE s.status = 'sent'"
-    f" AND s.channel = {_CHANNEL}) FROM reminders JOIN jurisdictions j"
-    " ON j.id = reminders.jurisdiction_id WHERE reminders.status = 'pending'"
-    " AND reminders.due_at <= ?2 AND reminders.jurisdiction_id IN"
-    " (SELECT jurisdiction_id FROM picked)"
-    " ON CONFLICT DO NOTHING")  # a rider an earlier claim holds stays its
-"""The claim of ?4 reminders due by ?2 for claim ?1 (default channel ?3), as rows of
-reminder_claims; it reads covering indexes of the pending reminders only."""
+    "WITH ready AS MATERIALIZED (SELECT id, jurisdiction_id, round, deadline, kind, due_at"
+    f" FROM reminders WHERE {_DUE_NOW}),"
+    f" {_PICKED.format('ready')},"
+    f" due AS MATERIALIZED (SELECT ready.*, {_CARD} FROM ready"
+    " JOIN jurisdictions j ON j.id = ready.jurisdiction_id"
+    " WHERE ready.jurisdiction_id IN (SELECT jurisdiction_id FROM picked)),"
+    f" {_CHANNELS}, claimed AS (INSERT INTO reminder_claims (reminder_id, claim_id,"
+    " claimed_at, channel, posted_after) SELECT due.id, ?1, ?2, due.posting_in,"
+    " channels.posted_after FROM due JOIN channels ON channels.posting_in = due.posting_in)"
+    f" SELECT due.* FROM due{_IN_ORDER}")
+"""PostgreSQL's claim ?1 of ?4 reminders due by ?2 (default channel ?3): written and read
+in one statement (a ``WITH`` may insert there), in the order the sweep posts them.
+Every reminder due and unclaimed (``ready``) is read once, from one range of the
+covering index ``reminders_pending`` (migration 0017), and the pick and its riders come
+from it: looking each picked jurisdiction's riders up in an index read a page of it
+for each (~1,100 pages at 100,000 jurisdictions, where the range is ~100), and the
+planner, which overestimates the reminders due tenfold, would choose just that."""
 
 
 class Reminders(StoreBase):
@@ -54,14 +91,22 @@ class Reminders(StoreBase):
             # The claim is rows of reminder_claims (migration 0016): a few contiguous
             # pages, where setting each reminder to 'sending' wrote ~2,000 pages
             # scattered over the table. Claims are taken in turn (``claims_in_turn``),
-            # each seeing those before it; the primary key would refuse a reminder
-            # claimed twice all the same.
+            # each seeing those before it, so the pick leaves out what they hold; the
+            # primary key would refuse a reminder claimed twice all the same (the claim
+            # fails and is undone).
+            # What the sweep's messages need is read with the claim, once: reading the
+            # claimed reminders and their jurisdictions back afterwards read each of
+            # their scattered pages twice (issue 14).
             if self.db.claims_in_turn:
                 await db.execute(self.db.claims_in_turn)
-            claimed = await db.execute(CLAIM, claim, utc_text(now), default_channel, limit)
-        if claimed == 0:
-            return []
-        return await self._dues("c.claim_id = ?", claim)
+            at = utc_text(now)
+            if self.db.writes_in_with:
+                rows = await db.fetch(CLAIM, claim, at, default_channel, limit)
+            else:
+                rows = await db.fetch(CLAIMABLE, claim, at, default_channel, limit)
+                await db.executemany(INSERT_CLAIMS, sorted(  # in key order: appended
+                    (r["id"], claim, at, r["posting_in"], r["posted_after"]) for r in rows))
+        return [_due(r) for r in rows]
 
     async def dues(self, ids: Sequence[int]) -> list[Due]:
         return await self._dues(f"r.id IN ({', '.join('?' * len(ids))})", *ids) if ids else []
@@ -74,8 +119,7 @@ class Reminders(StoreBase):
             " JOIN jurisdictions j ON j.id = r.jurisdiction_id"
             f" LEFT JOIN reminder_claims c ON c.reminder_id = r.id WHERE {where}"
             " ORDER BY posting_in, j.name_key, r.due_at", *args)
-        return [Due(reminder_from(r), r["name"], r["owner"], r["posting_in"], r["state"],
-                    r["us_state"]) for r in rows]
+        return [_due(r) for r in rows]
 
     async def mark_reminders_sent(self, ids: Sequence[int], ts: str, now: datetime,
                                   follow_ups: Sequence[Reminder]) -> None:
@@ -199,6 +243,11 @@ async def _cancel(db: Transaction, ids: Sequence[int], now: datetime) -> None:
 async def _unclaim(db: Transaction, ids: Sequence[int]) -> None:
     await db.executemany("DELETE FROM reminder_claims WHERE reminder_id = ?",
                          [(i,) for i in ids])
+
+
+def _due(row: Row) -> Due:
+    return Due(reminder_from(row), row["name"], row["owner"], row["posting_in"], row["state"],
+               row["us_state"])
 
 
 def _earliest(stamps: Sequence[str | None]) -> str | None:

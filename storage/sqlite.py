@@ -227,6 +227,7 @@ class _Staging:
 class SqliteDatabase:
     skip_locked = ""
     claims_in_turn = ""
+    writes_in_with = False
     for_update = ""
     unindexed = "+{}"
 

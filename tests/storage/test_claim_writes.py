@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.reminders import CLAIM
+from storage.reminders import CLAIMABLE
 from storage.store import Store
 from tests.storage.conftest import BOTH
 from tests.storage.test_claims import SWEEP_AT, letters
@@ -81,7 +81,7 @@ async def test_on_sqlite_the_claim_reads_no_reminder_row(engine: str, store: Sto
     if engine != "sqlite":
         pytest.skip("query plans: SQLite's (PostgreSQL plans by table statistics)")
     plan = [r["detail"] for r in await store.read(
-        f"EXPLAIN QUERY PLAN {CLAIM}", "claim", SWEEP_AT.isoformat(), "#review", 2000)]
+        f"EXPLAIN QUERY PLAN {CLAIMABLE}", "claim", SWEEP_AT.isoformat(), "#review", 2000)]
     reads = [step for step in plan if step.startswith("SEARCH reminders ")
              or step.startswith("SCAN reminders")]
     assert len(reads) == 2 and all("COVERING INDEX reminders_pending" in r for r in reads), plan

@@ -16,6 +16,7 @@ from tests.storage.conftest import BOTH, NOW
 from tests.storage.test_repository import add, event, jurisdiction
 from workflows.deadlines import DueSpec
 from workflows.model import Notice
+from workflows.reminders import Due
 from workflows.review import Review, new_jurisdiction
 from workflows.summary import Cadence, Schedule, Subscription
 
@@ -187,3 +188,41 @@ async def test_a_late_put_back_does_not_undo_a_newer_claim(review: Review,
     rows = await store.read("SELECT DISTINCT status, claim_id FROM reminder_status"
                             " WHERE claim_id IS NOT NULL")
     assert [(r["status"], r["claim_id"]) for r in rows] == [("sending", "second")]
+
+
+async def test_a_claim_reads_what_its_reminders_read_back_say(review: Review,
+                                                              store: Store) -> None:
+    """The claim reads what the sweep's messages need as it claims (one statement on
+    PostgreSQL, one transaction on SQLite): the same as reading the claimed reminders
+    back, in the order the sweep posts them (channel, then town by name)."""
+    await letters(review, 4)
+    for n, channel in ((1, "CWEST"), (2, "CEAST")):
+        await review.assign("UADMIN", f"town-{n:03d}", channel=channel)
+    late = datetime(2018, 2, 27, 16, tzinfo=UTC)
+    due = await store.claim_reminders(late, "claim", "#review", 100)
+    back = await store.dues([d.reminder.id for d in due if d.reminder.id is not None])
+    assert len(due) > 4 and sorted(due, key=_id) == sorted(back, key=_id)
+    assert [(d.channel, d.name.lower(), d.reminder.due_at) for d in due] == sorted(
+        (d.channel, d.name.lower(), d.reminder.due_at) for d in due)
+    assert {d.channel for d in due} == {"#review", "CWEST", "CEAST"}
+
+
+async def test_a_rider_an_earlier_claim_holds_stays_its(review: Review, store: Store) -> None:
+    """A town's reminder claimed by a sweep still at work, and another of its reminders
+    due since: the next claim takes the new one, and leaves the held one to its claim."""
+    await letters(review, 1)
+    first = {d.reminder.id for d in await store.claim_reminders(SWEEP_AT, "first", "#review",
+                                                                100)}
+    late = datetime(2018, 2, 27, 16, tzinfo=UTC)
+    second = {d.reminder.id for d in await store.claim_reminders(late, "second", "#review",
+                                                                 100)}
+    assert first and second and not first & second
+    rows = await store.read("SELECT id, claim_id FROM reminder_status"
+                            " WHERE claim_id IS NOT NULL")
+    assert {r["id"]: r["claim_id"] for r in rows} == {
+        **{i: "first" for i in first}, **{i: "second" for i in second}}
+
+
+def _id(due: Due) -> int:
+    assert due.reminder.id is not None
+    return due.reminder.id
