@@ -70,6 +70,7 @@ class PostgresDatabase:
     claims_in_turn = f"SELECT pg_advisory_xact_lock({CLAIMS_LOCK})"
     for_update = " FOR UPDATE"
     unindexed = "{}"
+    json_pages = False
 
     def __init__(self, pool: Any, schema_version: int) -> None:
         self._pool = pool

@@ -229,6 +229,7 @@ class SqliteDatabase:
     claims_in_turn = ""
     for_update = ""
     unindexed = "+{}"
+    json_pages = True
 
     def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
                  schema_version: int) -> None:

@@ -25,7 +25,17 @@ from typing import TextIO
 
 from workflows.closures import Closure
 from workflows.deadline_changes import DEFAULT_KINDS, Kinds
-from workflows.exports import MEMO, PAGE, STATE_COLUMNS, StateRows, guard, made, read_ahead
+from workflows.exports import (
+    FORMULA_START,
+    GUARD,
+    MEMO,
+    PAGE,
+    STATE_COLUMNS,
+    StateRows,
+    guard,
+    made,
+    read_ahead,
+)
 from workflows.model import Event
 from workflows.ports import ExportSource
 from workflows.state_items import StateItem
@@ -33,6 +43,8 @@ from workflows.state_items import StateItem
 _QUOTED = re.compile(r'[,"\r\n]')
 """What ``csv.writer`` quotes a cell for (QUOTE_MINIMAL): the delimiter, the quote and
 the characters of the line ending."""
+_GUARDED = frozenset("".join(FORMULA_START) + GUARD)
+"""The first characters of the cells ``guard`` may change."""
 
 
 def csv_cell(cell: str) -> str:
@@ -44,30 +56,34 @@ def csv_cell(cell: str) -> str:
     return '"' + cell.replace('"', '""') + '"'
 
 
+class _Cells(dict[str, str]):
+    """``csv_cell`` of values many rows share, each worked out once (at most ``MEMO``)."""
+
+    def __missing__(self, text: str) -> str:
+        if len(self) >= MEMO:
+            self.clear()
+        found = self[text] = csv_cell(text)
+        return found
+
+
 class StateLines(StateRows):
     """``StateRows`` whose rows come out as lines of the CSV file."""
 
     def __init__(self, today: date, closures: Sequence[Closure] = (),
                  kinds: Kinds = DEFAULT_KINDS) -> None:
         super().__init__(today, closures, kinds)
-        self._cells: dict[str, str] = {}
+        self._cells = _Cells()
 
     def line(self, j: StateItem, events: Sequence[Event] = ()) -> str:
         """``row`` as ``csv.writer`` writes it, every cell guarded, CRLF at its end."""
         r = self.row(j, events)
-        cell = self._cell
-        return (f"{r[0]},{csv_cell(r[1])},{cell(r[2])},{cell(r[3])},{csv_cell(r[4])},"
-                f"{cell(r[5])},{r[6]},{cell(r[7])},{r[8]},{r[9]},{cell(r[10])},{cell(r[11])},"
-                f"{csv_cell(r[12])},{cell(r[13])}\r\n")
-
-    def _cell(self, text: str) -> str:
-        """``csv_cell`` of a value many rows share, worked out once."""
-        found = self._cells.get(text)
-        if found is None:
-            if len(self._cells) >= MEMO:
-                self._cells.clear()
-            found = self._cells[text] = csv_cell(text)
-        return found
+        cell = self._cells
+        name = r[1]
+        if name[:1] in _GUARDED or _QUOTED.search(name) is not None:
+            name = csv_cell(name)
+        return (f"{r[0]},{name},{cell[r[2]]},{cell[r[3]]},{csv_cell(r[4]) if r[4] else ''},"
+                f"{cell[r[5]]},{r[6]},{cell[r[7]]},{r[8]},{r[9]},{cell[r[10]]},{cell[r[11]]},"
+                f"{csv_cell(r[12]) if r[12] else ''},{cell[r[13]]}\r\n")
 
 
 async def state_lines(source: ExportSource, today: date, page: int = PAGE,
