@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import gc
 import io
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -17,7 +18,7 @@ from tests.workflows.test_exports import HARMLESS, HOSTILE, TODAY, Source
 from workflows.exports import STATE_COLUMNS, guard, state_pages, write_csv
 from workflows.model import CourtOrder, Event, Jurisdiction, OrderKind, Round
 from workflows.state_items import StateItem
-from workflows.state_lines import csv_cell, write_state
+from workflows.state_lines import collector_paused, csv_cell, write_state
 
 ODD = {**HOSTILE, **HARMLESS, "comma": "A, B", "quote": 'The "Big" Town', "lf": "Two\nLines",
        "crlf": "Two\r\nLines", "all": '=a,"b"\r\nc', "space": " lead", "empty-ish": "'"}
@@ -92,3 +93,28 @@ async def test_a_page_read_ahead_is_called_off_when_the_export_stops() -> None:
     with pytest.raises(OSError, match="disk full"):
         await write_state(source, TODAY, Full())
     assert source.called_off
+
+
+async def test_the_collector_is_held_off_while_a_state_file_is_written_and_after_as_before(
+        ) -> None:
+    seen: list[bool] = []
+
+    class Watching(io.StringIO):
+        def write(self, text: str) -> int:
+            seen.append(gc.isenabled())
+            return super().write(text)
+
+    assert gc.isenabled()
+    await write_state(Source(towns()), TODAY, Watching())
+    assert seen and not any(seen) and gc.isenabled()
+    with collector_paused():
+        with collector_paused():  # two exports at once: the last to end lets it run
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:  # held off by someone else: left as it was
+        await write_state(Source(towns()), TODAY, io.StringIO())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
