@@ -104,11 +104,18 @@ async def write_state(source: ExportSource, today: date, out: TextIO,
     with collector_paused():
         csv.writer(out, lineterminator="\r\n").writerow(STATE_COLUMNS)
         async with aclosing(state_lines(source, today, kinds=kinds)) as pages:
+            page = 0
             async for lines in pages:
                 out.write("".join(lines))
                 count += len(lines)
-                gc.collect(0)  # what the page left in cycles (its reads' futures): freed
+                page += 1
+                if not page % SWEEP:
+                    gc.collect(0)  # what the pages left in cycles (their reads' futures)
     return count
+
+
+SWEEP = 10
+"""Pages written between two goings-over of the young objects (``collector_paused``)."""
 
 
 class _Pauses:
@@ -123,8 +130,8 @@ def collector_paused() -> Iterator[None]:
     a page or less, nearly all freed by their reference counts; counting them, the
     collector went over each page's objects and then, every few pages, over the whole
     process's (0.3 s of 2.5 s at 100,000 jurisdictions). ``write_state`` has it go over
-    the objects made since the page before, once a page (a fraction of a millisecond):
-    the futures of a page's reads, in cycles, hold its text (some 180 kB). Other tasks go
+    the objects made since, every ``SWEEP`` pages (a millisecond or two): the futures of
+    a page's reads, in cycles, hold its text (some 180 kB). Other tasks go
     on meanwhile, and their cyclic garbage made during an export goes the same way. Of
     exports at once, the last to end lets the collector run again."""
     if not _Pauses.exports and not gc.isenabled():
