@@ -94,6 +94,14 @@ class Database(Protocol):
     one by one and sort them, not walk the list's index in order); as it is on
     PostgreSQL, whose planner weighs both plans by its statistics."""
 
+    json_pages: bool
+    """Whether a state export reads each page as one JSON text the engine makes
+    (``storage.snapshot``): on SQLite the page is then made inside one step of the
+    connection's thread, which holds the GIL only to hand the text over (a row at a
+    time, it takes the GIL for each row, and gets it once every 5 ms while the event
+    loop's thread makes the page before into rows: the page read ahead came in only
+    after). PostgreSQL makes its rows in another process: no."""
+
     def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 
     async def grouped(self, work: Callable[[Transaction], Awaitable[T]]) -> T:

@@ -71,6 +71,7 @@ class PostgresDatabase:
     writes_in_with = True
     for_update = " FOR UPDATE"
     unindexed = "{}"
+    json_pages = False
 
     def __init__(self, pool: Any, schema_version: int) -> None:
         self._pool = pool

@@ -230,6 +230,7 @@ class SqliteDatabase:
     writes_in_with = False
     for_update = ""
     unindexed = "+{}"
+    json_pages = True
 
     def __init__(self, path: str, writer: aiosqlite.Connection, reader: aiosqlite.Connection,
                  schema_version: int) -> None:

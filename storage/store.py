@@ -65,7 +65,7 @@ class Store(JurisdictionReads, Notices, Reminders, Closures, MuteReads):
         """A consistent view for as long as an export pages through it, holding up
         neither writers nor the reads the bot answers from."""
         async with self.db.snapshot() as reader:
-            yield Snapshot(reader)
+            yield Snapshot(reader, self.db.json_pages)
 
     # -- changes -----------------------------------------------------------------------
 

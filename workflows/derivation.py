@@ -127,6 +127,18 @@ def derive_current(j: Jurisdiction, events: Iterable[Event], calendar: Calendar 
     return derive(j, current, events, calendar, pausing, resuming)
 
 
+def looked_at_after(rnd: Round) -> date:
+    """The day after which a calendar's days can change ``derive`` of ``rnd`` with no
+    events: a count of calendar days looks only at its last day and the days it moves
+    over (``_count_from``); a count of business days and a date set (whose business days
+    and skipped days are told) look at every day after the start. Two calendars that name
+    the same holidays from then on read the round the same (``Calendar.names_as``)."""
+    spec = _spec(rnd)
+    if spec is None or spec.on is not None or spec.business:
+        return rnd.sent_on
+    return rnd.sent_on + timedelta(days=spec.days - 1)
+
+
 def rule_text(d: Derivation) -> str:
     """The derivation on one line: "letter 2017-11-15 + 16 business days → due
     2017-12-08 (FRCP 6(a))", with the pauses and extensions counted."""

@@ -20,9 +20,7 @@ from workflows.errors import BeingImported, Conflict, NotPermitted
 from workflows.event_lines import Tally
 from workflows.exports import (
     HISTORY_COLUMNS,
-    STATE_COLUMNS,
     history_pages,
-    state_pages,
     write_csv,
 )
 from workflows.history import by_line, find, import_events
@@ -42,6 +40,7 @@ from workflows.machine import article, roles_phrase
 from workflows.playback import EventPlan, Recorder, simulate
 from workflows.replay import read_numbered
 from workflows.review import Review
+from workflows.state_lines import write_state
 
 
 async def import_csv(review: Review, actor: str, source: str | Iterable[str], dry_run: bool,
@@ -149,8 +148,7 @@ async def export_state(review: Review, out: TextIO) -> int:
     """Where every jurisdiction stands today, as CSV; returns the number of rows."""
     async with review.repo.snapshot() as source:
         kinds = clock_steps(review.workflow.definition.steps)
-        return await write_csv(STATE_COLUMNS, state_pages(source, review.today(), kinds=kinds),
-                               out)
+        return await write_state(source, review.today(), out, kinds)
 
 
 async def export_history(review: Review, out: TextIO) -> int:

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from storage.snapshot import events_of_kinds
+from storage.snapshot import Snapshot, events_of_kinds
 from storage.store import Store
 from tests.storage.conftest import BOTH
 from tests.storage.test_repository import event, full_jurisdiction, jurisdiction
@@ -122,3 +122,22 @@ async def test_a_state_page_is_each_jurisdiction_with_its_current_round_only(
     assert (chicago.current.sent_on, chicago.current.paused_on) == ("2017-06-02",
                                                                    "2017-06-10")
     assert light[1].current is None and light[1].aliases == ("t000",)
+
+
+async def test_a_state_page_read_as_json_is_the_page_read_as_rows(store: Store) -> None:
+    """SQLite reads a state page as one JSON text (``Database.json_pages``): every text
+    comes back as it was stored, numbers as numbers, nothing as None, in id order."""
+    names = ['Quote " and, comma', "Line\r\nbreak\ttab", "Ünïcödé 東京 🏛", "\\ back \\n"]
+    await store.add_many([(jurisdiction(f"odd-{n}", name, "city", "IL",
+                                        aliases=(f"o{n}",) if n % 2 else ()),
+                           [event(f"odd-{n}")], []) for n, name in enumerate(names)])
+    await store.add(full_jurisdiction(), [event("chicago")], [])
+    pages: dict[bool, list[StateItem]] = {}
+    for as_json in (False, store.db.json_pages):  # PostgreSQL reads rows either way
+        async with store.db.snapshot() as reader:
+            pages[as_json] = await Snapshot(reader, as_json).state_after("", 100)
+    read = pages[store.db.json_pages]
+    assert read == pages[False]
+    assert [item.name for item in read[1:]] == names
+    assert read[0].current is not None and read[0].current.number == 2
+    assert read[2].aliases == ("o1",) and read[1].current is None
