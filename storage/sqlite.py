@@ -200,11 +200,14 @@ class _Staging:
         self._writer_lock = writer_lock
         self._tables = 0
 
-    async def table(self, rows: Sequence[Sequence[Any]]) -> str:
-        self._tables += 1
-        name, width = f"temp.staged_{self._tables}", len(rows[0])
-        await self._conn.execute(
-            f"CREATE TABLE {name} ({', '.join(f'p{n}' for n in range(1, width + 1))})")
+    async def table(self, rows: Sequence[Sequence[Any]], into: str | None = None) -> str:
+        width = len(rows[0])
+        name = into
+        if name is None:
+            self._tables += 1
+            name = f"temp.staged_{self._tables}"
+            await self._conn.execute(
+                f"CREATE TABLE {name} ({', '.join(f'p{n}' for n in range(1, width + 1))})")
         await self._conn.execute("BEGIN")  # touches only the temporary database
         try:
             await self._conn.executemany(
