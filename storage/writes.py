@@ -35,21 +35,19 @@ from typing import Any, NoReturn, TypeVar
 
 from storage import chain
 from storage.database import Database, Row, Staging, Transaction
-from storage.statements import (
-    CANCEL_REMINDERS,
-    COUNTED,
-    DELETE_ALIASES,
-    INSERT_ALIASES,
-    INSERT_EVENTS,
-    INSERT_JURISDICTIONS,
-    INSERT_NOTICES,
-    STALE,
-    UPSERT_ORDERS,
-    UPSERT_ROUNDS,
-    VALUES,
-)
+from storage.statements import CANCEL_REMINDERS as _CANCEL_REMINDERS
+from storage.statements import COUNTED
+from storage.statements import DELETE_ALIASES as _DELETE_ALIASES
+from storage.statements import INSERT_ALIASES as _INSERT_ALIASES
+from storage.statements import INSERT_EVENTS as _INSERT_EVENTS
+from storage.statements import INSERT_JURISDICTIONS as _INSERT_JURISDICTIONS
+from storage.statements import INSERT_NOTICES as _INSERT_NOTICES
 from storage.statements import INSERT_REMINDERS as INSERT_REMINDERS
+from storage.statements import STALE as _STALE
 from storage.statements import UPDATE_JURISDICTIONS as UPDATE_JURISDICTIONS
+from storage.statements import UPSERT_ORDERS as _UPSERT_ORDERS
+from storage.statements import UPSERT_ROUNDS as _UPSERT_ROUNDS
+from storage.statements import VALUES as _VALUES
 from storage.statements import WHOLE as WHOLE
 from storage.statements import on as on
 from workflows.errors import BeingImported, Conflict
@@ -104,7 +102,7 @@ async def write(database: Database, make: Make[T], items: Sequence[T],
                 await before(db)
             end = await chain.lock(db, "")
             for sql, table in tables:
-                if sql in STALE and (stale := await db.fetch(on(STALE[sql], table))):
+                if sql in _STALE and (stale := await db.fetch(on(_STALE[sql], table))):
                     _refuse(stale[0])
                 if sql in COUNTED:
                     await _counted(db, sql, table)
@@ -211,7 +209,7 @@ def _statements(make: Make[T], items: Sequence[T]) -> tuple[list[Write], chain.W
 def event_links(writes: Sequence[Write]) -> list[str]:
     """The links of the events ``writes`` insert, in the order they are written (the
     last column of each row)."""
-    return [row[-1] for sql, rows in writes if sql == INSERT_EVENTS for row in rows]
+    return [row[-1] for sql, rows in writes if sql == _INSERT_EVENTS for row in rows]
 
 
 def _grouped_rows(sql: str, rows: list[tuple[Any, ...]]) -> list[Write]:
@@ -219,7 +217,7 @@ def _grouped_rows(sql: str, rows: list[tuple[Any, ...]]) -> list[Write]:
     (``VALUES (…), (…), …``): a statement takes the driver a round trip, and SQLite's
     lets go of the interpreter's lock (the GIL) for each, so that row by row a busy
     event loop would hold up the write, and the write the loop."""
-    values = VALUES.search(sql)
+    values = _VALUES.search(sql)
     per = min(_ROWS_PER_STATEMENT, _PARAMETERS_PER_STATEMENT // len(rows[0]))
     if values is None or len(rows) < 2 * per:
         return [(sql, rows)]
@@ -246,7 +244,7 @@ def additions(batch: Sequence[tuple[Jurisdiction, Sequence[Event], Sequence[Noti
     """New jurisdictions (in id order, which is the order of their index) and their parts."""
     ordered = sorted((StagedChange(j, 0, events, notices) for j, events, notices in batch),
                      key=lambda c: c.jurisdiction.id)
-    return [(INSERT_JURISDICTIONS, [_columns(c) for c in ordered]),
+    return [(_INSERT_JURISDICTIONS, [_columns(c) for c in ordered]),
             *_parts(ordered, {})]
 
 
@@ -258,9 +256,9 @@ def updates(changes: Sequence[StagedChange], previous: Mapping[str, str]) -> lis
     with_reminders = [c for c in ordered if c.reminders is not None]
     return [(UPDATE_JURISDICTIONS, [(*_columns(c)[1:], c.jurisdiction.id,
                                       c.expected_version) for c in ordered]),
-            (DELETE_ALIASES, [(c.jurisdiction.id,) for c in ordered]),
+            (_DELETE_ALIASES, [(c.jurisdiction.id,) for c in ordered]),
             *_parts(ordered, previous),
-            (CANCEL_REMINDERS, [(last_moment(c.events), c.jurisdiction.id,
+            (_CANCEL_REMINDERS, [(last_moment(c.events), c.jurisdiction.id,
                                   _round_number(c.jurisdiction), iso(c.jurisdiction.due_on)
                                   or "") for c in with_reminders]),
             (INSERT_REMINDERS, [reminder_row(r) for c in with_reminders
@@ -272,21 +270,21 @@ def _parts(changes: Sequence[StagedChange], previous: Mapping[str, str]) -> list
     (numbered on from each change's expected version, hashed and linked on from
     ``previous``) and the notices about them."""
     return [
-        (INSERT_ALIASES, [(alias, c.jurisdiction.id) for c in changes
+        (_INSERT_ALIASES, [(alias, c.jurisdiction.id) for c in changes
                            for alias in c.jurisdiction.aliases]),
-        (UPSERT_ROUNDS, [
+        (_UPSERT_ROUNDS, [
             (c.jurisdiction.id, r.number, r.kind, r.sent_on.isoformat(), iso(r.due_on),
              r.due_rule, int(r.business_days), r.outcome, iso(r.closed_on),
              iso(r.paused_on), r.days_left) for c in changes for r in c.jurisdiction.rounds]),
-        (UPSERT_ORDERS, [
+        (_UPSERT_ORDERS, [
             (c.jurisdiction.id, o.id, o.kind.value, o.on.isoformat(), o.case, o.court,
              o.scope, ",".join(sorted(o.blocks)), iso(o.lifted_on))
             for c in changes for o in c.jurisdiction.orders]),
-        (INSERT_EVENTS, chain.linked([
+        (_INSERT_EVENTS, chain.linked([
             (e.jurisdiction_id, c.expected_version + n, e.kind, e.actor, e.on.isoformat(),
              utc_text(e.at), e.from_state, e.to_state, json.dumps(e.detail, sort_keys=True))
             for c in changes for n, e in enumerate(c.events, start=1)], previous)),
-        (INSERT_NOTICES, [
+        (_INSERT_NOTICES, [
             (notice.channel, utc_text(notice.event.at), c.jurisdiction.id,
              c.expected_version + _position(c.events, notice.event))
             for c in changes for notice in c.notices]),
