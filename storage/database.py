@@ -55,9 +55,10 @@ class Staging(Protocol):
     """Where a big write's rows wait, outside any transaction, until one short
     transaction moves them into the tables (``storage.writes``)."""
 
-    async def table(self, rows: Sequence[Sequence[Any]]) -> str:
+    async def table(self, rows: Sequence[Sequence[Any]], into: str | None = None) -> str:
         """A temporary table of ``rows``: its columns p1, p2, … are each row's values in
-        order, its rowid the rows' order. Filling it locks nothing others need."""
+        order, its rowid the rows' order. Filling it locks nothing others need. With
+        ``into`` (a table it gave before), the rows are added after those there."""
         ...
 
     def transaction(self) -> AbstractAsyncContextManager[Transaction]:

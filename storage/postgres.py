@@ -29,6 +29,15 @@ CLAIMS_LOCK = 0x636C61696D  # reminder claims, taken in turn (``claims_in_turn``
 _sql = lru_cache(maxsize=512)(numbered)
 
 
+SETTINGS = {"plan_cache_mode": "force_custom_plan"}
+"""Every statement planned for the values it is given: asyncpg prepares each statement
+once, and from its sixth run PostgreSQL would otherwise settle on a plan made blind to
+them (a deadline tier's first page: 0.1 ms planned for its dates, 25 ms blind)."""
+_RESTORE_PLANS = f"SET LOCAL plan_cache_mode = {SETTINGS['plan_cache_mode']}"
+GENERIC_FROM = 20
+"""Rows from which ``Connection.executemany`` lets PostgreSQL keep one plan for all."""
+
+
 @contextmanager
 def _unique() -> Iterator[None]:
     try:
@@ -49,20 +58,28 @@ class Connection:
         return int(status.rsplit(" ", 1)[-1]) if status[-1:].isdigit() else 0
 
     async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """``sql`` once for each of ``rows``, in one round trip. From ``GENERIC_FROM``
+        rows, with a plan made once for any values (``plan_cache_mode = auto`` for
+        this statement only): these are writes by key, whose plan does not depend on
+        the values, and planning each row anew (``SETTINGS``) took half the time of
+        writing it (20,000 reminders: 2.0 s, 1.0 s with one plan)."""
         batch = [tuple(row) for row in rows]
-        if batch:
-            with _unique():
+        if not batch:
+            return
+        with _unique():
+            if len(batch) < GENERIC_FROM:
                 await self._conn.executemany(_sql(sql), batch)
+                return
+            # LOCAL: should the statement fail, the transaction's end undoes it too.
+            await self._conn.execute("SET LOCAL plan_cache_mode = auto")
+            await self._conn.executemany(_sql(sql), batch)
+            await self._conn.execute(_RESTORE_PLANS)
 
     async def fetch(self, sql: str, *args: Any) -> list[Row]:
         with _unique():
             return list(await self._conn.fetch(_sql(sql), *args))
 
 
-SETTINGS = {"plan_cache_mode": "force_custom_plan"}
-"""Every statement planned for the values it is given: asyncpg prepares each statement
-once, and from its sixth run PostgreSQL would otherwise settle on a plan made blind to
-them (a deadline tier's first page: 0.1 ms planned for its dates, 25 ms blind)."""
 
 
 class PostgresDatabase:

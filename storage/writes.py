@@ -11,9 +11,12 @@ a conflict or a failure part-way leaves nothing written:
   file, and handing 100,000 rows over from Python inside the transaction held it for
   1.7 s (3 to 4 s on a busy machine, where the interpreter's lock is fought over), while
   everyone else's writes waited. So the rows go first into temporary tables of a
-  connection of their own (which locks nothing of the file), and then one short
-  transaction moves them, each table with one set-based statement (``WHOLE``) that runs
-  entirely inside SQLite: about 0.8 s for 100,000 new jurisdictions.
+  connection of their own (which locks nothing of the file), ``STAGE_RUN`` changes'
+  rows at a time (so they are never all in memory at once), and then one short
+  transaction moves them, each table with one set-based statement
+  (``storage.statements.WHOLE``) that runs entirely inside SQLite: about 0.8 s for
+  100,000 new jurisdictions, whose counts it adds with one more statement
+  (``COUNTED``) rather than the count trigger's two a row.
 
 Either way the events are hashed and linked as their rows are made, and the transaction
 seals them as one block of the review-wide chain (``storage.chain``): it takes the end
@@ -24,7 +27,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -32,7 +34,22 @@ from itertools import chain as joined
 from typing import Any, NoReturn, TypeVar
 
 from storage import chain
-from storage.database import Database, Row, Transaction
+from storage.database import Database, Row, Staging, Transaction
+from storage.statements import CANCEL_REMINDERS as _CANCEL_REMINDERS
+from storage.statements import COUNTED
+from storage.statements import DELETE_ALIASES as _DELETE_ALIASES
+from storage.statements import INSERT_ALIASES as _INSERT_ALIASES
+from storage.statements import INSERT_EVENTS as _INSERT_EVENTS
+from storage.statements import INSERT_JURISDICTIONS as _INSERT_JURISDICTIONS
+from storage.statements import INSERT_NOTICES as _INSERT_NOTICES
+from storage.statements import INSERT_REMINDERS as INSERT_REMINDERS
+from storage.statements import STALE as _STALE
+from storage.statements import UPDATE_JURISDICTIONS as UPDATE_JURISDICTIONS
+from storage.statements import UPSERT_ORDERS as _UPSERT_ORDERS
+from storage.statements import UPSERT_ROUNDS as _UPSERT_ROUNDS
+from storage.statements import VALUES as _VALUES
+from storage.statements import WHOLE as WHOLE
+from storage.statements import on as on
 from workflows.errors import BeingImported, Conflict
 from workflows.model import Event, Jurisdiction, Notice
 from workflows.ports import StagedChange
@@ -42,6 +59,8 @@ T = TypeVar("T")
 STAGED_FROM = 200
 """Changes from which SQLite stages a write (and from which its rows are made in a
 worker thread, off the event loop)."""
+STAGE_RUN = 10_000
+"""Changes whose rows a staged write makes and stages at a time."""
 _IDS_PER_QUERY = 500
 """Ids in one ``IN (…)`` list: well under each engine's limit on parameters."""
 
@@ -76,19 +95,68 @@ async def write(database: Database, make: Make[T], items: Sequence[T],
 
         await database.grouped(apply)
         return
-    writes = [(sql, rows) for sql, rows in await asyncio.to_thread(make, items) if rows]
-    written = chain.Written.of(event_links(writes))
     async with staging as stage:
-        tables = [await stage.table(rows) for _, rows in writes]
+        tables, written = await _stage(stage, make, items)
         async with stage.transaction() as db:
             if before is not None:
                 await before(db)
             end = await chain.lock(db, "")
-            for (sql, _), table in zip(writes, tables, strict=True):
+            for sql, table in tables:
                 if sql in _STALE and (stale := await db.fetch(on(_STALE[sql], table))):
                     _refuse(stale[0])
-                await db.execute(on(WHOLE[sql], table))
+                if sql in COUNTED:
+                    await _counted(db, sql, table)
+                else:
+                    await db.execute(on(WHOLE[sql], table))
             await chain.seal(db, end, written)
+
+
+async def _stage(stage: Staging, make: Make[T], items: Sequence[T]
+                 ) -> tuple[list[tuple[str, str]], chain.Written]:
+    """Stage the rows of ``items``, ``STAGE_RUN`` at a time (the rows of 100,000 new
+    jurisdictions and their events took 110 MB made all at once); the next run's rows
+    are made in a worker thread while this run's go into the tables. Returns each
+    statement and its table, in the order ``make`` gives them, and the events' block.
+    The runs are cut from ``items`` in the order ``make`` sorts them (by jurisdiction
+    id), so the rows are those ``make(items)`` makes, in the same order."""
+    tables: dict[int, tuple[str, str]] = {}
+    links: list[str] = []
+    ordered = sorted(items, key=_jurisdiction_id) if len(items) > STAGE_RUN else items
+    runs = [ordered[start:start + STAGE_RUN] for start in range(0, len(ordered), STAGE_RUN)]
+    if not runs:
+        return [], chain.Written.of(links)
+    making = asyncio.ensure_future(asyncio.to_thread(make, runs[0]))
+    try:
+        for number in range(len(runs)):
+            made = await making
+            if number + 1 < len(runs):
+                making = asyncio.ensure_future(asyncio.to_thread(make, runs[number + 1]))
+            links += event_links(made)
+            for n, (sql, rows) in enumerate(made):
+                if rows:
+                    into = tables[n][1] if n in tables else None
+                    tables[n] = (sql, await stage.table(rows, into))
+            del made
+    finally:
+        making.cancel()  # only if staging failed part-way: the next run is not wanted
+    return [tables[n] for n in sorted(tables)], chain.Written.of(links)
+
+
+def _jurisdiction_id(item: object) -> str:
+    """What ``additions`` and ``updates`` order their changes by."""
+    if isinstance(item, StagedChange):
+        return item.jurisdiction.id
+    assert isinstance(item, tuple) and isinstance(item[0], Jurisdiction), item
+    return item[0].id
+
+
+async def _counted(db: Transaction, sql: str, table: str) -> None:
+    """``sql`` (new jurisdictions) for the rows of ``table``, their counts added in one
+    statement (``COUNTED``) while the row trigger is paused (migration 0017)."""
+    await db.execute("INSERT INTO jurisdiction_counts_paused (id) VALUES (1)")
+    await db.execute(on(WHOLE[sql], table))
+    await db.execute("DELETE FROM jurisdiction_counts_paused")
+    await db.execute(on(COUNTED[sql], table))
 
 
 async def _check_versions(db: Transaction, for_update: str,
@@ -116,121 +184,13 @@ def _refuse(row: Row) -> NoReturn:
     raise Conflict(f"{row['id']} is no longer at version {row['version']}")
 
 
-def on(sql: str, table: str) -> str:
-    """``sql`` (of ``WHOLE``) for the rows of ``table``."""
-    return sql.replace("{rows}", table)
-
-
 Write = tuple[str, list[tuple[Any, ...]]]
 """A statement run once for each of its rows, and those rows."""
 Make = Callable[[Sequence[T]], list[Write]]
 """What makes the writes of some changes."""
-_VALUES = re.compile(r"VALUES (\([?, ]+\))")
 _ROWS_PER_STATEMENT = 500
 _PARAMETERS_PER_STATEMENT = 10_000
 """Under each engine's limit on the parameters of one statement (32,766; 32,767)."""
-_INSERT_JURISDICTIONS = (
-    "INSERT INTO jurisdictions (id, name, name_key, kind, us_state, state, owner, channel,"
-    " held_from, held_by, last_step_on, due_on, updated_at, version)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-UPDATE_JURISDICTIONS = (
-    "UPDATE jurisdictions SET name = ?, name_key = ?, kind = ?, us_state = ?, state = ?,"
-    " owner = ?, channel = ?, held_from = ?, held_by = ?, last_step_on = ?, due_on = ?,"
-    " updated_at = ?, version = ? WHERE id = ? AND version = ?")
-_DELETE_ALIASES = "DELETE FROM aliases WHERE jurisdiction_id = ?"
-_INSERT_ALIASES = "INSERT INTO aliases (alias, jurisdiction_id) VALUES (?, ?)"
-_UPSERT_ROUNDS = (
-    "INSERT INTO rounds (jurisdiction_id, number, kind, sent_on, due_on, due_rule,"
-    " business_days, outcome, closed_on, paused_on, days_left)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (jurisdiction_id, number)"
-    " DO UPDATE SET kind = excluded.kind, sent_on = excluded.sent_on,"
-    " due_on = excluded.due_on, due_rule = excluded.due_rule,"
-    " business_days = excluded.business_days, outcome = excluded.outcome,"
-    " closed_on = excluded.closed_on, paused_on = excluded.paused_on,"
-    " days_left = excluded.days_left")
-_UPSERT_ORDERS = (
-    "INSERT INTO court_orders (jurisdiction_id, id, kind, on_date, case_number,"
-    " court, scope, blocks, lifted_on) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT (jurisdiction_id, id) DO UPDATE SET kind = excluded.kind,"
-    " on_date = excluded.on_date, case_number = excluded.case_number,"
-    " court = excluded.court, scope = excluded.scope, blocks = excluded.blocks,"
-    " lifted_on = excluded.lifted_on")
-_INSERT_EVENTS = (
-    "INSERT INTO events (jurisdiction_id, seq, kind, actor, on_date, recorded_at,"
-    " from_state, to_state, detail, digest, link)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-_INSERT_NOTICES = (
-    "INSERT INTO outbox (channel, event_id, created_at) SELECT CAST(? AS TEXT), id,"
-    " CAST(? AS TEXT) FROM events WHERE jurisdiction_id = ? AND seq = ?")
-_CANCEL_REMINDERS = (
-    "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE"
-    " jurisdiction_id = ? AND status = 'pending' AND NOT (round = ? AND deadline = ?)"
-    " AND NOT EXISTS (SELECT 1 FROM reminder_claims c WHERE c.reminder_id = reminders.id)")
-INSERT_REMINDERS = (
-    "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
-    " SELECT CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT),"
-    " CAST(?4 AS TEXT), CAST(?5 AS TEXT) WHERE CAST(?4 AS TEXT) NOT IN"
-    " ('overdue', 'escalation') OR NOT EXISTS (SELECT 1 FROM reminders"
-    " WHERE jurisdiction_id = ?1 AND round = ?2 AND deadline = ?3 AND kind = ?4"
-    " AND status <> 'cancelled') ON CONFLICT DO NOTHING")
-"""Add a planned reminder. A deadline gets one overdue reminder and one escalation,
-ever: a step taken while it is overdue (which plans them for today) adds no second
-one, nor a second chain of follow-ups after it."""
-
-
-# -- the same statements, each for all the rows of a staged table at once ----------------
-#
-# ``{rows}`` is the temporary table, whose columns p1, p2, … are a row's parameters in
-# order and whose rowid is the rows' order. An ``INSERT … VALUES (?, …)`` becomes an
-# ``INSERT … SELECT`` of those columns (``WHERE true`` tells SQLite's parser that an
-# ``ON CONFLICT`` which follows belongs to the upsert); the rest are written by hand.
-
-
-def _selecting(sql: str) -> str:
-    values = _VALUES.search(sql)
-    assert values is not None, sql
-    columns = ", ".join(f"p{n}" for n in range(1, values[1].count("?") + 1))
-    return (f"{sql[:values.start()]}SELECT {columns} FROM {{rows}} WHERE true"
-            f" ORDER BY rowid{sql[values.end():]}")
-
-
-WHOLE = {
-    **{sql: _selecting(sql) for sql in (_INSERT_JURISDICTIONS, _INSERT_ALIASES,
-                                        _UPSERT_ROUNDS, _UPSERT_ORDERS, _INSERT_EVENTS)},
-    UPDATE_JURISDICTIONS:
-        "UPDATE jurisdictions SET name = s.p1, name_key = s.p2, kind = s.p3,"
-        " us_state = s.p4, state = s.p5, owner = s.p6, channel = s.p7, held_from = s.p8,"
-        " held_by = s.p9, last_step_on = s.p10, due_on = s.p11, updated_at = s.p12,"
-        " version = s.p13 FROM {rows} AS s"
-        " WHERE jurisdictions.id = s.p14 AND jurisdictions.version = s.p15",
-    _DELETE_ALIASES: "DELETE FROM aliases WHERE jurisdiction_id IN (SELECT p1 FROM {rows})",
-    _INSERT_NOTICES:
-        "INSERT INTO outbox (channel, event_id, created_at) SELECT s.p1, e.id, s.p2"
-        " FROM {rows} AS s JOIN events AS e ON e.jurisdiction_id = s.p3 AND e.seq = s.p4"
-        " ORDER BY s.rowid",
-    _CANCEL_REMINDERS:
-        "UPDATE reminders SET status = 'cancelled', cancelled_at = s.p1 FROM {rows} AS s"
-        " WHERE reminders.jurisdiction_id = s.p2 AND reminders.status = 'pending'"
-        " AND NOT (reminders.round = s.p3 AND reminders.deadline = s.p4) AND NOT EXISTS"
-        " (SELECT 1 FROM reminder_claims c WHERE c.reminder_id = reminders.id)",
-    INSERT_REMINDERS:
-        "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
-        " SELECT s.p1, s.p2, s.p3, s.p4, s.p5 FROM {rows} AS s"
-        " WHERE s.p4 NOT IN ('overdue', 'escalation') OR NOT EXISTS (SELECT 1 FROM"
-        " reminders AS r WHERE r.jurisdiction_id = s.p1 AND r.round = s.p2"
-        " AND r.deadline = s.p3 AND r.kind = s.p4 AND r.status <> 'cancelled')"
-        " ORDER BY s.rowid ON CONFLICT DO NOTHING",
-}
-_STALE = {
-    UPDATE_JURISDICTIONS:
-        "SELECT s.p14 AS id, s.p15 AS version, j.import_run FROM {rows} AS s"
-        " LEFT JOIN jurisdictions AS j ON j.id = s.p14 WHERE j.id IS NULL"
-        " OR j.version <> s.p15 OR j.import_run IS NOT NULL ORDER BY s.rowid LIMIT 1",
-}
-"""Run before the statement: the first row whose jurisdiction is no longer at the
-version the change was made from (the row-by-row way checks ``_check_versions``)."""
-
-
 async def _prepare(make: Make[T], items: Sequence[T]
                    ) -> tuple[list[Write], chain.Written]:
     """The writes of ``items`` and the block their events make, made in a worker thread

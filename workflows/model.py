@@ -88,7 +88,7 @@ class CourtOrder:
         return f"{self.kind.value} {number}({self.case}{where}, {self.on.isoformat()})"
 
 
-@dataclass
+@dataclass(slots=True)
 class Jurisdiction:
     """The aggregate a change loads, modifies and saves as a whole (with its version)."""
 
@@ -123,7 +123,7 @@ class Jurisdiction:
         return [order for order in self.orders if order.is_active(day)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     """One line of the append-only history. ``seq`` counts per jurisdiction."""
 

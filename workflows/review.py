@@ -241,7 +241,8 @@ class Review:
         for j in batch:
             j.version, j.state = 1, initial
             detail = {"name": j.name, "kind": j.kind, "us_state": j.us_state, "source": "import"}
-            items.append((j, [Event(j.id, "added", actor, today, now, None, initial, detail)], []))
+            items.append((j, (Event(j.id, "added", actor, today, now, None, initial, detail),),
+                          ()))
         return items
 
     async def take(self, actor: str, ref: str, step: str, on: date | None = None,

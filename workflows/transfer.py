@@ -89,6 +89,7 @@ async def _import_jurisdictions(review: Review, actor: str, table: Table,
     report = ImportReport(Shape.JURISDICTIONS, dry_run, review.workflow.definition.label_of,
                           table.lines, by_line([*table.errors, *plan.errors]),
                           len(plan.jurisdictions))
+    table.rows.clear()  # planned: their memory (55 MB for 100,000 lines) is not needed
     if report.applied:
         await review.import_jurisdictions(actor, plan.jurisdictions)
     return report

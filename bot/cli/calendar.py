@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli.files import binary, written_whole
-from bot.slack.links import SlackLinks
 from bot.subcommands.parsing import channel_id, user_id
 from bot.wiring.settings import Settings
 from storage.feeds import CalendarFeeds
@@ -46,7 +45,8 @@ def scope_of(owner: str | None, channel: str | None) -> Scope:
 
 async def run(settings: Settings, output: Path | None, owner: str | None,
               channel: str | None) -> int:
-    from bot.wiring.app import SystemClock, make_review
+    from bot.slack.links import SlackLinks  # here: Slack's SDK is no other command's cost
+    from bot.wiring.review import SystemClock, make_review
     from storage import open_store
 
     try:

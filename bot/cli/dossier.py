@@ -45,7 +45,8 @@ def add_parser(sub: Subparsers) -> None:
 
 async def run(settings: Settings, refs: list[str], everything: bool, output: Path) -> int:
     """Write the dossier of ``refs`` (or of every jurisdiction) to ``output``."""
-    from bot.wiring.app import SystemClock, make_dossiers, make_review
+    from bot.wiring.app import make_dossiers
+    from bot.wiring.review import SystemClock, make_review
     from storage import open_store
     from workflows.errors import ReviewError
 

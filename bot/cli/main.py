@@ -245,7 +245,7 @@ async def _replay(settings: Settings, until: str | None, database: Path | None,
 
 
 async def _open_review(settings: Settings) -> tuple[Store, Review]:
-    from bot.wiring.app import SystemClock, make_review
+    from bot.wiring.review import SystemClock, make_review
     from storage import open_store
 
     store = await open_store(settings.database_url)

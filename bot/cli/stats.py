@@ -11,7 +11,6 @@ import sys
 from datetime import datetime
 from typing import TYPE_CHECKING, TextIO
 
-from bot.ui.stats import month_lines, overall_lines, table_lines
 from bot.wiring.settings import Settings
 from workflows.deadlines import parse_date
 from workflows.errors import ReviewError
@@ -66,6 +65,9 @@ async def run(settings: Settings, options: dict[str, str], as_csv: bool, as_of: 
 
 
 def write_tables(stats: Stats, out: TextIO) -> None:
+    # Here, not at the top: bot.ui brings Slack's SDK, which no other command needs.
+    from bot.ui.stats import month_lines, overall_lines, table_lines
+
     lines = [f"The review's numbers on {stats.today}, covering {stats.query.describe()}.", "",
              *overall_lines(stats), "", *table_lines("US state", stats.groups["state"]), "",
              *table_lines("batch (opened)", stats.groups["batch"]), "",

@@ -12,7 +12,6 @@ import contextlib
 import sys
 from collections.abc import Coroutine
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
@@ -56,6 +55,9 @@ from bot.subcommands.calendars import CalendarDesk
 from bot.subcommands.commands import Services
 from bot.ui import diagram, timeline
 from bot.wiring import observe
+from bot.wiring.review import FixedClock as FixedClock
+from bot.wiring.review import SystemClock as SystemClock
+from bot.wiring.review import make_review as make_review
 from bot.wiring.schedule import SummaryJobs
 from bot.wiring.settings import Mode, Settings
 from storage import open_store
@@ -71,11 +73,10 @@ from workflows.deadline_changes import Deadlines, clock_steps
 from workflows.definition import Definition
 from workflows.dossier import Dossiers
 from workflows.feeds import Calendars
-from workflows.machine import Workflow
 from workflows.muting import Mutes
-from workflows.ports import Clock, Directory
+from workflows.ports import Clock
 from workflows.record import Record
-from workflows.review import Review, ReviewConfig
+from workflows.review import Review
 from workflows.stats import StatsService
 from workflows.summaries import SummaryService
 from workflows.sweep import Sweeper
@@ -89,21 +90,6 @@ turn, another person's command (dozens of such turns) waited most of a second be
 an import; at 1 ms it waits a fifth as long."""
 CLOSE_WAIT_SECONDS = 30
 FINAL_FLUSH_SECONDS = 10
-
-
-class SystemClock:
-    def now(self) -> datetime:
-        return datetime.now(UTC)
-
-
-class FixedClock:
-    """A clock that says what it is told (sweeps "as of", the replay)."""
-
-    def __init__(self, moment: datetime) -> None:
-        self.moment = moment
-
-    def now(self) -> datetime:
-        return self.moment
 
 
 @dataclass(frozen=True)
@@ -205,17 +191,6 @@ def slack_app(access: SlackAccess, metrics: Metrics) -> AsyncApp:
     app.client.session = aiohttp.ClientSession(
         timeout=aiohttp.ClientTimeout(total=app.client.timeout))
     return app
-
-
-def make_review(settings: Settings, store: Store, clock: Clock,
-                extra_admins: frozenset[str] = frozenset(),
-                directory: Directory | None = None) -> Review:
-    """The use cases as the settings configure them (the workflow file is read once,
-    here: everything else takes it from ``Review.workflow.definition``)."""
-    definition = settings.definition
-    config = ReviewConfig(settings.review_channel, settings.admins | extra_admins,
-                          settings.timezone, settings.policy(definition), settings.readers)
-    return Review(store, clock, config, Workflow(definition), directory)
 
 
 def evidence_reader(settings: Settings, files: SharedFiles) -> EvidenceReader:
