@@ -152,7 +152,7 @@ def _jurisdiction_id(item: object) -> str:
 
 async def _counted(db: Transaction, sql: str, table: str) -> None:
     """``sql`` (new jurisdictions) for the rows of ``table``, their counts added in one
-    statement (``COUNTED``) while the row trigger is paused (migration 0017)."""
+    statement (``COUNTED``) while the row trigger is paused (migration 0019)."""
     await db.execute("INSERT INTO jurisdiction_counts_paused (id) VALUES (1)")
     await db.execute(on(WHOLE[sql], table))
     await db.execute("DELETE FROM jurisdiction_counts_paused")

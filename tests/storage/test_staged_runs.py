@@ -1,5 +1,5 @@
 """A big staged write (SQLite) is made and staged a run of changes at a time, and its
-new jurisdictions are counted once (migration 0017): the same rows, in the same order,
+new jurisdictions are counted once (migration 0019): the same rows, in the same order,
 with the same counts, as one run of the whole would write."""
 
 from __future__ import annotations

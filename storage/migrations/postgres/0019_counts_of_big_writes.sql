@@ -1,4 +1,4 @@
--- The same table as sqlite/0017_counts_of_big_writes.sql, so that both engines keep
+-- The same table as sqlite/0019_counts_of_big_writes.sql, so that both engines keep
 -- the same tables. PostgreSQL never writes it: its count triggers (migration 0014) run
 -- once a statement over the statement's rows (transition tables), so a big write is
 -- counted in one upsert a statement already.
