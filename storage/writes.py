@@ -33,6 +33,8 @@ from typing import Any, NoReturn, TypeVar
 
 from storage import chain
 from storage.database import Database, Row, Transaction
+from storage.planned import INSERT_REMINDERS as INSERT_REMINDERS  # (storage.reminders)
+from storage.planned import add_planned
 from workflows.errors import BeingImported, Conflict
 from workflows.model import Event, Jurisdiction, Notice
 from workflows.ports import StagedChange
@@ -166,16 +168,6 @@ _CANCEL_REMINDERS = (
     "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE"
     " jurisdiction_id = ? AND status = 'pending' AND NOT (round = ? AND deadline = ?)"
     " AND NOT EXISTS (SELECT 1 FROM reminder_claims c WHERE c.reminder_id = reminders.id)")
-INSERT_REMINDERS = (
-    "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
-    " SELECT CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT),"
-    " CAST(?4 AS TEXT), CAST(?5 AS TEXT) WHERE CAST(?4 AS TEXT) NOT IN"
-    " ('overdue', 'escalation') OR NOT EXISTS (SELECT 1 FROM reminders"
-    " WHERE jurisdiction_id = ?1 AND round = ?2 AND deadline = ?3 AND kind = ?4"
-    " AND status <> 'cancelled') ON CONFLICT DO NOTHING")
-"""Add a planned reminder. A deadline gets one overdue reminder and one escalation,
-ever: a step taken while it is overdue (which plans them for today) adds no second
-one, nor a second chain of follow-ups after it."""
 
 
 # -- the same statements, each for all the rows of a staged table at once ----------------
@@ -276,7 +268,10 @@ def _grouped_rows(sql: str, rows: list[tuple[Any, ...]]) -> list[Write]:
 
 async def _run(db: Transaction, writes: list[Write]) -> None:
     for sql, rows in writes:
-        await db.executemany(sql, rows)
+        if sql == INSERT_REMINDERS:
+            await add_planned(db, rows)  # the same rows, without a statement's detour
+        else:
+            await db.executemany(sql, rows)
 
 
 def additions(batch: Sequence[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]]
