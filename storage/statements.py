@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from storage.planned import INSERT_REMINDERS  # row by row, ``storage.planned``
+
 VALUES = re.compile(r"VALUES (\([?, ]+\))")
 """The row of parameters of an ``INSERT … VALUES (?, …)``."""
 
@@ -46,16 +48,6 @@ CANCEL_REMINDERS = (
     "UPDATE reminders SET status = 'cancelled', cancelled_at = ? WHERE"
     " jurisdiction_id = ? AND status = 'pending' AND NOT (round = ? AND deadline = ?)"
     " AND NOT EXISTS (SELECT 1 FROM reminder_claims c WHERE c.reminder_id = reminders.id)")
-INSERT_REMINDERS = (
-    "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
-    " SELECT CAST(?1 AS TEXT), CAST(?2 AS INTEGER), CAST(?3 AS TEXT),"
-    " CAST(?4 AS TEXT), CAST(?5 AS TEXT) WHERE CAST(?4 AS TEXT) NOT IN"
-    " ('overdue', 'escalation') OR NOT EXISTS (SELECT 1 FROM reminders"
-    " WHERE jurisdiction_id = ?1 AND round = ?2 AND deadline = ?3 AND kind = ?4"
-    " AND status <> 'cancelled') ON CONFLICT DO NOTHING")
-"""Add a planned reminder. A deadline gets one overdue reminder and one escalation,
-ever: a step taken while it is overdue (which plans them for today) adds no second
-one, nor a second chain of follow-ups after it."""
 
 
 # -- the same statements, each for all the rows of a staged table at once ----------------
@@ -108,7 +100,7 @@ STALE = {
         " OR j.version <> s.p15 OR j.import_run IS NOT NULL ORDER BY s.rowid LIMIT 1",
 }
 """Run before the statement: the first row whose jurisdiction is no longer at the
-version the change was made from (the row-by-row way checks ``_check_versions``)."""
+version the change was made from (the row-by-row way checks ``versions.check``)."""
 COUNTED = {
     INSERT_JURISDICTIONS:
         "WITH g AS MATERIALIZED (SELECT p4 AS kind, p5 AS us_state, p6 AS state,"

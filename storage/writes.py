@@ -31,10 +31,12 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import lru_cache
 from itertools import chain as joined
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
-from storage import chain
-from storage.database import Database, Row, Staging, Transaction
+from storage import chain, versions
+from storage.database import Database, Staging, Transaction
+from storage.planned import INSERT_REMINDERS as INSERT_REMINDERS  # (storage.reminders)
+from storage.planned import add_planned
 from storage.statements import CANCEL_REMINDERS as _CANCEL_REMINDERS
 from storage.statements import COUNTED
 from storage.statements import DELETE_ALIASES as _DELETE_ALIASES
@@ -42,7 +44,6 @@ from storage.statements import INSERT_ALIASES as _INSERT_ALIASES
 from storage.statements import INSERT_EVENTS as _INSERT_EVENTS
 from storage.statements import INSERT_JURISDICTIONS as _INSERT_JURISDICTIONS
 from storage.statements import INSERT_NOTICES as _INSERT_NOTICES
-from storage.statements import INSERT_REMINDERS as INSERT_REMINDERS
 from storage.statements import STALE as _STALE
 from storage.statements import UPDATE_JURISDICTIONS as UPDATE_JURISDICTIONS
 from storage.statements import UPSERT_ORDERS as _UPSERT_ORDERS
@@ -50,7 +51,6 @@ from storage.statements import UPSERT_ROUNDS as _UPSERT_ROUNDS
 from storage.statements import VALUES as _VALUES
 from storage.statements import WHOLE as WHOLE
 from storage.statements import on as on
-from workflows.errors import BeingImported, Conflict
 from workflows.model import Event, Jurisdiction, Notice
 from workflows.ports import StagedChange
 from workflows.reminders import Reminder
@@ -88,9 +88,9 @@ async def write(database: Database, make: Make[T], items: Sequence[T],
         async def apply(db: Transaction) -> None:
             if before is not None:
                 await before(db)
-            await _check_versions(db, database.for_update, checked)
+            stored = await versions.check(db, database.for_update, checked)
             end = await chain.lock(db, database.for_update)
-            await _run(db, writes)
+            await _run(db, writes, stored)
             await chain.seal(db, end, written)
 
         await database.grouped(apply)
@@ -103,7 +103,7 @@ async def write(database: Database, make: Make[T], items: Sequence[T],
             end = await chain.lock(db, "")
             for sql, table in tables:
                 if sql in _STALE and (stale := await db.fetch(on(_STALE[sql], table))):
-                    _refuse(stale[0])
+                    versions.refuse(stale[0])
                 if sql in COUNTED:
                     await _counted(db, sql, table)
                 else:
@@ -159,31 +159,6 @@ async def _counted(db: Transaction, sql: str, table: str) -> None:
     await db.execute(on(COUNTED[sql], table))
 
 
-async def _check_versions(db: Transaction, for_update: str,
-                          changes: Sequence[StagedChange]) -> None:
-    """Raise ``Conflict`` unless every jurisdiction is still at its expected version;
-    where other processes write at the same time (PostgreSQL) the rows stay locked."""
-    for chunk in chunks(changes):
-        rows = await db.fetch(
-            f"SELECT id, version, import_run FROM jurisdictions WHERE id IN"
-            f" ({', '.join('?' * len(chunk))}){for_update}",
-            *(c.jurisdiction.id for c in chunk))
-        stored = {r["id"]: r for r in rows}
-        for change in chunk:
-            row = stored.get(change.jurisdiction.id)
-            if row is None or row["version"] != change.expected_version or row["import_run"]:
-                _refuse({"id": change.jurisdiction.id, "version": change.expected_version,
-                         "import_run": row["import_run"] if row else None})
-
-
-def _refuse(row: Row) -> NoReturn:
-    """The jurisdiction of ``row`` cannot be changed now: an import is writing it, or
-    it is no longer at the version the change was made from."""
-    if row["import_run"]:
-        raise BeingImported(f"{row['id']} is being written by an import")
-    raise Conflict(f"{row['id']} is no longer at version {row['version']}")
-
-
 Write = tuple[str, list[tuple[Any, ...]]]
 """A statement run once for each of its rows, and those rows."""
 Make = Callable[[Sequence[T]], list[Write]]
@@ -234,9 +209,18 @@ def _grouped_rows(sql: str, rows: list[tuple[Any, ...]]) -> list[Write]:
     return result
 
 
-async def _run(db: Transaction, writes: list[Write]) -> None:
+async def _run(db: Transaction, writes: list[Write], stored: versions.Stored) -> None:
+    """The writes in order; the jurisdictions a change leaves named as they were updated
+    narrowly, and its planned reminders added without a statement's detour: the same
+    rows either way (``storage.versions``, ``storage.planned``)."""
     for sql, rows in writes:
-        await db.executemany(sql, rows)
+        if sql == INSERT_REMINDERS:
+            await add_planned(db, rows)
+        elif sql == UPDATE_JURISDICTIONS:
+            for narrow, chosen in versions.narrowed(sql, rows, stored):
+                await db.executemany(narrow, chosen)
+        else:
+            await db.executemany(sql, rows)
 
 
 def additions(batch: Sequence[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]]

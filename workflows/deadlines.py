@@ -23,6 +23,9 @@ from workflows.errors import BadInput, Field
 
 DUE_SOON_BUSINESS_DAYS = 3
 VERY_OVERDUE_BUSINESS_DAYS = 20
+ADDED_KEPT = 4096
+"""Business-day counts a calendar remembers (``Calendar.add_business_days``) before it
+forgets them all and starts again."""
 
 _SPAN = re.compile(
     r"^\s*(?P<n>\d{1,4})\s*(?P<unit>bd|cd|d|business\s+days?|calendar\s+days?|days?)\s*$",
@@ -90,6 +93,7 @@ class Calendar:
         self._by_year: dict[int, frozenset[date]] = {}
         self._bounds: dict[date, TierBounds] = {}
         self._differs: dict[tuple[str | None, int], frozenset[date]] = {}
+        self._added: dict[tuple[date, int], date] = {}
         self.closed: Mapping[date, str] = {}
 
     def closing(self, closed: Mapping[date, str]) -> Calendar:
@@ -99,7 +103,7 @@ class Calendar:
         if not closed and not self.closed:
             return self
         other = copy.copy(self)
-        other.closed, other._bounds = dict(closed), {}
+        other.closed, other._bounds, other._added = dict(closed), {}, {}
         return other
 
     def holiday(self, day: date) -> str | None:
@@ -157,7 +161,17 @@ class Calendar:
         return self.roll_forward(day) if day in self.closed else day
 
     def add_business_days(self, start: date, count: int) -> date:
-        """The ``count``-th business day after ``start`` (before it, if negative)."""
+        """The ``count``-th business day after ``start`` (before it, if negative).
+        Remembered: every step of a day plans its reminders from the same days, and
+        counting is a walk of up to 20 business days."""
+        found = self._added.get((start, count))
+        if found is None:
+            if len(self._added) > ADDED_KEPT:
+                self._added.clear()
+            found = self._added[start, count] = self._count_business_days(start, count)
+        return found
+
+    def _count_business_days(self, start: date, count: int) -> date:
         day, step = start, (1 if count >= 0 else -1)
         count = abs(count)
         while count > 0:

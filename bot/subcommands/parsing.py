@@ -25,6 +25,10 @@ _USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
 _CHANNEL = re.compile(r"^<#([CGD][A-Z0-9]+)(?:\|[^>]*)?>$")
 _PLAIN_CHANNEL = re.compile(r"^#[a-z0-9][a-z0-9_-]{0,79}$")
 _LINK = re.compile(r"^<((?:https?|mailto):[^|<>]+)(?:\|[^<>]*)?>$")
+_QUOTING = re.compile(r"[\"'\\]")
+"""What ``shlex`` reads as more than a character: a quote, an escape."""
+_SHLEX_WORD = re.compile(r"[^ \t\r\n]+")
+"""A run of characters ``shlex`` does not split at (its whitespace is these four)."""
 
 
 @dataclass
@@ -54,10 +58,15 @@ class Args:
 
 def split(text: str) -> Args:
     """Split command text; raise ``BadInput`` for unbalanced quotes."""
-    try:
-        tokens = shlex.split(text.translate(_SMART_QUOTES))
-    except ValueError:
-        raise BadInput("A quote is not closed; check the \" marks in your command.") from None
+    typed = text.translate(_SMART_QUOTES)
+    if _QUOTING.search(typed) is None:  # shlex's words, without its reading each character
+        tokens = _SHLEX_WORD.findall(typed)
+    else:
+        try:
+            tokens = shlex.split(typed)
+        except ValueError:
+            raise BadInput("A quote is not closed; check the \" marks in your command.") \
+                from None
     args, last_key = Args(), None
     for token in map(as_typed, tokens):
         match = _OPTION.match(token)
