@@ -22,7 +22,6 @@ from workflows.event_lines import EventLines, Tally, read_events
 from workflows.imports import ImportReport, RowLimit, Shape
 from workflows.playback import EventPlan, Recorder, Targets, simulate
 from workflows.ports import StagedChange
-from workflows.replay import Row
 from workflows.review import Review
 
 if TYPE_CHECKING:
@@ -77,26 +76,32 @@ async def import_events(review: Review, actor: str, header: list[str],
                         plan.steps, plan.orders, plan.states)
 
 
-async def _changes(review: Review, actor: str, groups: list[tuple[list[Row], set[str]]],
+async def _changes(review: Review, actor: str, groups: list[tuple[list[int], set[str]]],
                    read: EventLines, outcome: _Outcome,
                    tally: Tally) -> AsyncIterator[Sequence[StagedChange]]:
     """Each group's changes while every line so far is good; ``_BadLines`` at the end
     if one was not."""
     recorder = Recorder(actor, await review.role_of(actor), review.now(), review.today(),
                         review.workflow, review.config.policy)
-    for group, refs in groups:
+    for names, refs in groups:
         targets = await find(review, refs)
         found = targets.found
         failed = {(found[ref].id if ref in found else ref): line
                   for ref, line in read.failed.items() if ref in refs}
-        plan = await asyncio.to_thread(simulate, group, targets, recorder, failed)
+        plan = await asyncio.to_thread(_play, read, names, targets, recorder, failed)
         _count(outcome, plan)
-        tally.done += len(group)
+        tally.done += sum(len(read.rows.of_name[name]) for name in names)
         if not outcome.errors:
             yield plan.changes
     if outcome.errors:
         raise _BadLines
     tally.stage = "writing"
+
+
+def _play(read: EventLines, names: list[int], targets: Targets, recorder: Recorder,
+          failed: dict[str, int]) -> EventPlan:
+    """One group's rows, made from their compact form, played (in a worker thread)."""
+    return simulate(read.rows.of(names), targets, recorder, failed)
 
 
 def _count(outcome: _Outcome, plan: EventPlan) -> None:
@@ -108,26 +113,27 @@ def _count(outcome: _Outcome, plan: EventPlan) -> None:
 
 
 async def _groups(review: Review, read: EventLines, size: int
-                  ) -> list[tuple[list[Row], set[str]]]:
-    """The rows by jurisdiction, ``size`` jurisdictions to a group, each with the
-    names its lines (and its unreadable lines) give: a jurisdiction named two ways (id
-    and alias) is one jurisdiction, in one group."""
-    named = {row.jurisdiction for row in read.rows}
-    keys = {ref: ref.lower() for ref in named | set(read.failed)}
+                  ) -> list[tuple[list[int], set[str]]]:
+    """The jurisdictions the rows name, ``size`` to a group, each group as the places
+    of its names in ``read.rows.names`` and the names its lines (and its unreadable
+    lines) give: a jurisdiction named two ways (id and alias) is one jurisdiction, in
+    one group. Groups go in the order their jurisdictions are first named."""
+    names = read.rows.names
+    keys = {ref: ref.lower() for ref in (*names, *read.failed)}
     exact = await review.repo.exact_many(sorted({key for key in keys.values() if key}))
 
     def target(ref: str) -> str:
         ids = exact.get(keys[ref], [])
         return ids[0] if len(ids) == 1 else f"\0{ref}"
 
-    by_target: dict[str, list[Row]] = defaultdict(list)
-    for row in read.rows:
-        by_target[target(row.jurisdiction)].append(row)
+    by_target: dict[str, list[int]] = defaultdict(list)
+    for place, name in enumerate(names):
+        by_target[target(name)].append(place)
     refs: dict[str, set[str]] = defaultdict(set)
     for ref in keys:
         refs[target(ref)].add(ref)
     order = list(by_target)
-    return [([row for key in order[start:start + size] for row in by_target[key]],
+    return [([place for key in order[start:start + size] for place in by_target[key]],
              {ref for key in order[start:start + size] for ref in refs[key]})
             for start in range(0, len(order), size)]
 
