@@ -80,6 +80,10 @@ class Tier(StrEnum):
     VERY_OVERDUE = "very_overdue"
 
 
+ADDED_KEPT = 4096
+"""Business-day counts a calendar remembers (``Calendar.add_business_days``)."""
+
+
 class Calendar:
     """Business days for one US state (federal holidays plus the state's)."""
 
@@ -90,6 +94,7 @@ class Calendar:
         self._by_year: dict[int, frozenset[date]] = {}
         self._bounds: dict[date, TierBounds] = {}
         self._differs: dict[tuple[str | None, int], frozenset[date]] = {}
+        self._added: dict[tuple[date, int], date] = {}
         self.closed: Mapping[date, str] = {}
 
     def closing(self, closed: Mapping[date, str]) -> Calendar:
@@ -99,7 +104,7 @@ class Calendar:
         if not closed and not self.closed:
             return self
         other = copy.copy(self)
-        other.closed, other._bounds = dict(closed), {}
+        other.closed, other._bounds, other._added = dict(closed), {}, {}
         return other
 
     def holiday(self, day: date) -> str | None:
@@ -157,7 +162,17 @@ class Calendar:
         return self.roll_forward(day) if day in self.closed else day
 
     def add_business_days(self, start: date, count: int) -> date:
-        """The ``count``-th business day after ``start`` (before it, if negative)."""
+        """The ``count``-th business day after ``start`` (before it, if negative).
+        Remembered: an import plans the reminders of 100,000 deadlines, five counts of
+        up to 20 days each, over a few hundred distinct dates."""
+        found = self._added.get((start, count))
+        if found is None:
+            if len(self._added) > ADDED_KEPT:
+                self._added.clear()
+            found = self._added[(start, count)] = self._count_days(start, count)
+        return found
+
+    def _count_days(self, start: date, count: int) -> date:
         day, step = start, (1 if count >= 0 else -1)
         count = abs(count)
         while count > 0:
