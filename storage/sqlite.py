@@ -218,6 +218,10 @@ class _Staging:
     def transaction(self) -> AbstractAsyncContextManager[Connection]:
         return _transaction(self._conn, self._writer_lock)
 
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """A read of the file's committed rows, outside any transaction."""
+        return list(await self._conn.execute_fetchall(sql, args))
+
     async def run(self, sql: str, *args: Any) -> None:
         """One statement outside any transaction, taking no lock of the file: making
         or dropping a temporary table (from a read of the file's committed rows)."""
