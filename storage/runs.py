@@ -14,9 +14,10 @@ a busy machine while everyone else's writes waited. From ``RUNS_FROM`` changes, 
    records the import in ``import_runs``. From here on the import is written whole.
 3. Each run is moved into the tables in a transaction of its own, which seals its
    events as one block (their digest worked out in step 1, not read back), lets go of
-   its jurisdictions, drops the run's tables and counts it done. A process that dies part-way leaves the rest in
-   ``import_runs``, and whoever calls ``finish_left`` once its lease has lapsed (the
-   next to open the file, the bot's periodic check) writes it.
+   its jurisdictions, drops the run's tables and counts it done. A process that dies
+   part-way leaves the rest in ``import_runs``, and whoever calls ``finish_left`` once
+   its lease has lapsed (the next to open the file, the bot's periodic check) writes
+   it.
 
 Readers meanwhile see the import part-written, a run at a time, never a run half-done.
 """
@@ -40,6 +41,11 @@ from workflows.ports import StagedChange
 
 if TYPE_CHECKING:
     from storage.sqlite import SqliteDatabase, _Staging
+
+RUN_CACHE_KIB = -16_384
+"""Page cache of the connection an import is written on: a run's transaction moves a
+few thousand jurisdictions' rows (64 MiB, as a one-go write has, were a quarter of the
+1M-event import's peak memory)."""
 
 log = logging.getLogger(__name__)
 RUNS_FROM = 20_000
@@ -74,7 +80,7 @@ async def write_stream(database: SqliteDatabase,
     statements: dict[int, str] = {}
     written: list[chain.Written] = []
     tables: list[str] = []
-    async with database.staging() as stage:
+    async with database.staging(RUN_CACHE_KIB) as stage:
         try:
             async for group in groups:
                 ordered = sorted(group, key=lambda c: c.jurisdiction.id)
@@ -105,7 +111,7 @@ async def finish_left(database: SqliteDatabase, now: float | None = None) -> int
     now = time.time() if now is None else now
     finished = 0
     for row in await database.read("SELECT id FROM import_runs WHERE lease_until <= ?", now):
-        async with database.staging() as stage:
+        async with database.staging(RUN_CACHE_KIB) as stage:
             async with stage.transaction() as db:
                 taken = await db.execute(
                     "UPDATE import_runs SET lease_until = ? WHERE id = ? AND lease_until <= ?",
@@ -121,7 +127,7 @@ async def finish_left(database: SqliteDatabase, now: float | None = None) -> int
     orphans = [str(r["name"]) for r in names if (m := _TABLE.match(str(r["name"])))
                and m[2] not in known and int(m[1]) < now - LEASE_SECONDS]
     if orphans:
-        async with database.staging() as stage:
+        async with database.staging(RUN_CACHE_KIB) as stage:
             await _drop(stage, orphans)
     return finished
 

@@ -279,12 +279,13 @@ class SqliteDatabase:
             return await self._group.run(work)
 
     @asynccontextmanager
-    async def staging(self) -> AsyncIterator[_Staging]:
-        """A connection of its own for one big write at a time (``_Staging``)."""
+    async def staging(self, cache_kib: int = STAGING_CACHE_KIB) -> AsyncIterator[_Staging]:
+        """A connection of its own for one big write at a time (``_Staging``), with a
+        page cache of ``cache_kib`` (negative: KiB, as SQLite's ``cache_size``)."""
         async with self._staging_lock:
             conn = await _connect(self.path)
             try:
-                await conn.execute(f"PRAGMA cache_size = {STAGING_CACHE_KIB}")
+                await conn.execute(f"PRAGMA cache_size = {cache_kib}")
                 await conn.execute("PRAGMA wal_autocheckpoint = 0")
                 yield _Staging(conn, self._lock)
                 # Copy the write from the log into the file now, outside the lock, not in

@@ -31,11 +31,12 @@ if TYPE_CHECKING:
 
 GROUP = 2_000
 """Jurisdictions played (and handed to the store) at a time."""
-YOUNG_OBJECTS = 10_000
-"""The cycle collector's first threshold while an events file is played (Python's is
-700): a group's thousands of jurisdictions, events and changes outlive many of its
-collections, and scanning them again and again was a third of the time spent
-checking a million lines. Garbage in cycles (rare here) is found a little later."""
+COLLECTING = (10_000, 1_000, 1_000)
+"""The cycle collector's thresholds while an events file is played (Python's are 700,
+10, 10): a group's thousands of jurisdictions, events and changes outlive many young
+collections, and were scanned again and again, in the older generations too, a third
+of the time spent checking a million lines. Short-lived cycles are still collected
+young; older ones (rare here) are found once the import is done."""
 _playing: list[tuple[int, int, int]] = []
 """The thresholds before the first import now being played set them (one per import)."""
 
@@ -65,11 +66,13 @@ async def import_events(review: Review, actor: str, header: list[str],
 
 @contextmanager
 def _fewer_collections() -> Iterator[None]:
-    """``YOUNG_OBJECTS`` as the collector's first threshold for as long as the block
-    runs (and any other import's that overlaps it), then what it was before."""
+    """``COLLECTING`` as the collector's thresholds for as long as the block runs (and
+    any other import's that overlaps it), then what they were before."""
     before = gc.get_threshold()
     _playing.append(_playing[0] if _playing else before)
-    gc.set_threshold(max(before[0], YOUNG_OBJECTS), before[1], before[2])
+    if before[0]:  # 0: collection is off, and stays so
+        gc.set_threshold(*(max(now, kept) for now, kept in zip(before, COLLECTING,
+                                                                strict=True)))
     try:
         yield
     finally:
