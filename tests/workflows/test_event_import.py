@@ -3,6 +3,7 @@ workflow on in-memory copies first, then all of them written, or none."""
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -249,3 +250,13 @@ async def test_the_public_record_imports_without_a_bad_line(
     blocking = [o for o in philadelphia.active_orders(date(2018, 2, 1)) if o.blocks]
     assert len(blocking) == 1 and "threaten" in blocking[0].blocks
     assert sum(report.states.values()) == 38
+
+
+async def test_the_collector_is_set_back_as_it_was_once_an_import_is_played(
+        loaded: Review) -> None:
+    """Playing an events file raises the cycle collector's thresholds
+    (``workflows.history.COLLECTING``) for as long as it runs, and only that long."""
+    before = gc.get_threshold()
+    report = await import_csv(loaded, LEA, STORY, dry_run=True)
+    assert not report.errors, report.errors
+    assert gc.get_threshold() == before
