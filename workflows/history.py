@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -87,8 +87,8 @@ async def _import_events(review: Review, actor: str, header: list[str],
     read = await asyncio.to_thread(read_events, header, reader, limit, tally)
     tally.stage, tally.done, tally.total = "checking", 0, len(read.rows)
     outcome = _Outcome(list(read.errors))
-    groups = await _groups(review, read, group)
-    changes = _changes(review, actor, groups, read, outcome, tally)
+    groups, exact = await _groups(review, read, group)
+    changes = _changes(review, actor, groups, exact, read, outcome, tally)
     try:
         if dry_run:
             async for _ in changes:
@@ -112,14 +112,14 @@ async def _import_events(review: Review, actor: str, header: list[str],
 
 
 async def _changes(review: Review, actor: str, groups: list[tuple[list[int], set[str]]],
-                   read: EventLines, outcome: _Outcome,
+                   exact: Mapping[str, list[str]], read: EventLines, outcome: _Outcome,
                    tally: Tally) -> AsyncIterator[Sequence[StagedChange]]:
     """Each group's changes while every line so far is good; ``_BadLines`` at the end
     if one was not."""
     recorder = Recorder(actor, await review.role_of(actor), review.now(), review.today(),
                         review.workflow, review.config.policy)
     for names, refs in groups:
-        targets = await find(review, refs)
+        targets = await find(review, refs, exact)
         found = targets.found
         failed = {(found[ref].id if ref in found else ref): line
                   for ref, line in read.failed.items() if ref in refs}
@@ -148,11 +148,12 @@ def _count(outcome: _Outcome, plan: EventPlan) -> None:
 
 
 async def _groups(review: Review, read: EventLines, size: int
-                  ) -> list[tuple[list[int], set[str]]]:
+                  ) -> tuple[list[tuple[list[int], set[str]]], dict[str, list[str]]]:
     """The jurisdictions the rows name, ``size`` to a group, each group as the places
     of its names in ``read.rows.names`` and the names its lines (and its unreadable
     lines) give: a jurisdiction named two ways (id and alias) is one jurisdiction, in
-    one group. Groups go in the order their jurisdictions are first named."""
+    one group. Groups go in the order their jurisdictions are first named. Also the
+    ids each name (lowercase) names, as read for them (``exact_many``)."""
     names = read.rows.names
     keys = {ref: ref.lower() for ref in (*names, *read.failed)}
     exact = await review.repo.exact_many(sorted({key for key in keys.values() if key}))
@@ -170,16 +171,20 @@ async def _groups(review: Review, read: EventLines, size: int
     order = list(by_target)
     return [([place for key in order[start:start + size] for place in by_target[key]],
              {ref for key in order[start:start + size] for ref in refs[key]})
-            for start in range(0, len(order), size)]
+            for start in range(0, len(order), size)], exact
 
 
-async def find(review: Review, refs: Iterable[str]) -> Targets:
+async def find(review: Review, refs: Iterable[str],
+               exact: Mapping[str, list[str]] | None = None) -> Targets:
     """Each name given: its jurisdiction (by id, alias or whole name) and the steps it
     already has, or why there is none. Read a few hundred names to a query, not one
-    name at a time: 100,000 lines took seven reads each, some ten minutes."""
+    name at a time: 100,000 lines took seven reads each, some ten minutes. ``exact``:
+    the ids each name (trimmed, lowercase) names, if the caller has read them for all
+    of ``refs`` already (``exact_many``)."""
     targets = Targets()
     keys = {ref: ref.strip().lower() for ref in refs}
-    exact = await review.repo.exact_many([key for key in keys.values() if key])
+    if exact is None:
+        exact = await review.repo.exact_many([key for key in keys.values() if key])
     loaded = await review.repo.get_many([ids[0] for ids in exact.values() if len(ids) == 1])
     events = await review.repo.events_of(list(loaded))
     targets.recorded = {jid: {(e.kind, e.on, str(e.detail.get("note", "")))
