@@ -185,12 +185,13 @@ async def find(review: Review, refs: Iterable[str],
     keys = {ref: ref.strip().lower() for ref in refs}
     if exact is None:
         exact = await review.repo.exact_many([key for key in keys.values() if key])
-    loaded = await review.repo.get_many([ids[0] for ids in exact.values() if len(ids) == 1])
+    named = {key: exact[key] for key in keys.values() if key in exact}  # these refs' only
+    loaded = await review.repo.get_many([ids[0] for ids in named.values() if len(ids) == 1])
     events = await review.repo.events_of(list(loaded))
     targets.recorded = {jid: {(e.kind, e.on, str(e.detail.get("note", "")))
                               for e in events.get(jid, [])} for jid in loaded}
     for ref in sorted(keys):
-        ids = exact.get(keys[ref], [])
+        ids = named.get(keys[ref], [])
         if len(ids) > 1:
             targets.missing[ref] = (f"“{ref}” names several jurisdictions "
                                     f"({', '.join(ids[:2])}, …); use an id")
