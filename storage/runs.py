@@ -52,6 +52,10 @@ RUNS_FROM = 20_000
 """Changes from which a write goes a run at a time (on SQLite)."""
 RUN = 10_000
 """Jurisdictions a run: its transaction holds the lock a few tenths of a second."""
+GAP_SECONDS = 0.05
+"""Pause between two runs' moves: another process waiting for the file retries on its
+own (SQLite's busy handler sleeps up to 0.1 s between tries), and moves back to back,
+with nothing in between, kept a role change waiting past its 10 s timeout."""
 LEASE_SECONDS = 120.0
 """How long an import may go without finishing a run before another process takes it."""
 _TABLE = re.compile(r"^import_(\d+)_([0-9a-f]+)_\d+(?:_\d+)?$")
@@ -207,6 +211,7 @@ async def _write_runs(stage: _Staging, run_id: str) -> None:
                              run_id)
             for _, table in now:
                 await db.execute(f"DROP TABLE {table}")
+        await asyncio.sleep(GAP_SECONDS)
     async with stage.transaction() as db:
         await db.execute("DELETE FROM import_runs WHERE id = ?", run_id)
 
