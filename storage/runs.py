@@ -5,17 +5,19 @@ into the tables in one transaction (``storage.writes``' staged way), held it 3 t
 a busy machine while everyone else's writes waited. From ``RUNS_FROM`` changes, then:
 
 1. The rows of each run of ``RUN`` jurisdictions are made (in a worker thread) and
-   copied into tables of the import's own (``import_<epoch>_<id>_<n>``), one run per
-   short transaction: nothing anyone reads changes yet, and a failure here leaves
-   nothing written.
+   copied into tables of the import's own, one a statement for each run
+   (``import_<epoch>_<id>_<statement>_<run>``), one run per short transaction: nothing
+   anyone reads changes yet, and a failure here leaves nothing written.
 2. One transaction checks that every jurisdiction is still at the version its change
    was made from, reserves them all (``jurisdictions.import_run``: anyone else's change
    to one of them is refused as ``BeingImported`` until its run is written) and
    records the import in ``import_runs``. From here on the import is written whole.
-3. Each run is moved into the tables in a transaction of its own, which lets go of its
-   jurisdictions and counts it done. A process that dies part-way leaves the rest in
-   ``import_runs``, and whoever calls ``finish_left`` once its lease has lapsed (the
-   next to open the file, the bot's periodic check) writes it.
+3. Each run is moved into the tables in a transaction of its own, which seals its
+   events as one block (their digest worked out in step 1, not read back), lets go of
+   its jurisdictions, drops the run's tables and counts it done. A process that dies
+   part-way leaves the rest in ``import_runs``, and whoever calls ``finish_left`` once
+   its lease has lapsed (the next to open the file, the bot's periodic check) writes
+   it.
 
 Readers meanwhile see the import part-written, a run at a time, never a run half-done.
 """
@@ -29,25 +31,36 @@ import re
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storage import chain
-from storage.database import Transaction
-from storage.writes import UPDATE_JURISDICTIONS, WHOLE, Write, on, updates
+from storage.database import Row, Transaction
+from storage.writes import UPDATE_JURISDICTIONS, WHOLE, Write, event_links, on, updates
 from workflows.errors import BeingImported, Conflict
 from workflows.ports import StagedChange
 
 if TYPE_CHECKING:
     from storage.sqlite import SqliteDatabase, _Staging
 
+RUN_CACHE_KIB = -16_384
+"""Page cache of the connection an import is written on: a run's transaction moves a
+few thousand jurisdictions' rows (64 MiB, as a one-go write has, were a quarter of the
+1M-event import's peak memory)."""
+
 log = logging.getLogger(__name__)
 RUNS_FROM = 20_000
 """Changes from which a write goes a run at a time (on SQLite)."""
 RUN = 10_000
 """Jurisdictions a run: its transaction holds the lock a few tenths of a second."""
+GAP_SECONDS = 0.05
+"""Pause between two runs' moves: another process waiting for the file retries on its
+own (SQLite's busy handler sleeps up to 0.1 s between tries), and moves back to back,
+with nothing in between, kept a role change waiting past its 10 s timeout."""
 LEASE_SECONDS = 120.0
 """How long an import may go without finishing a run before another process takes it."""
-_TABLE = re.compile(r"^import_(\d+)_([0-9a-f]+)_\d+$")
+_TABLE = re.compile(r"^import_(\d+)_([0-9a-f]+)_\d+(?:_\d+)?$")
+"""An import's table: ``import_<epoch>_<id>_<statement>_<run>`` (before runs had
+tables of their own, ``…_<statement>``)."""
 
 
 async def write_in_runs(database: SqliteDatabase, changes: Sequence[StagedChange],
@@ -68,11 +81,11 @@ async def write_stream(database: SqliteDatabase,
     comes; if ``groups`` raises, or a change is stale, nothing is written."""
     run_id = uuid.uuid4().hex[:16]
     prefix = f"import_{int(time.time())}_{run_id}"
-    tables: dict[int, str] = {}
     statements: dict[int, str] = {}
-    async with database.staging() as stage:
+    written: list[chain.Written] = []
+    tables: list[str] = []
+    async with database.staging(RUN_CACHE_KIB) as stage:
         try:
-            runs = 0
             async for group in groups:
                 ordered = sorted(group, key=lambda c: c.jurisdiction.id)
                 for start in range(0, len(ordered), run):
@@ -80,14 +93,17 @@ async def write_stream(database: SqliteDatabase,
                     previous = await chain.previous_links(database, part)
                     made = await asyncio.to_thread(updates, part, previous)
                     assert made[0][0] == UPDATE_JURISDICTIONS  # the first: the reservations
-                    await _fill(stage, prefix, tables, statements, runs, made)
-                    runs += 1
-            if not runs:
+                    await _fill(stage, f"{prefix}_{{}}_{len(written)}", statements, tables,
+                                made)
+                    written.append(chain.Written.of(event_links(made)))
+            if not written:
                 return
-            await _arm(stage, run_id, [(WHOLE[statements[n]], tables[n]) for n in sorted(tables)],
-                       tables[0], runs)
+            await _arm(stage, run_id, {"statements": [(WHOLE[statements[n]], f"{prefix}_{n}")
+                                                      for n in sorted(statements)],
+                                       "written": [(w.count, w.digest) for w in written]},
+                       f"{prefix}_0", len(written))
         except BaseException:
-            await _drop(stage, list(tables.values()))
+            await _drop(stage, tables)
             raise
         await _write_runs(stage, run_id)
 
@@ -99,7 +115,7 @@ async def finish_left(database: SqliteDatabase, now: float | None = None) -> int
     now = time.time() if now is None else now
     finished = 0
     for row in await database.read("SELECT id FROM import_runs WHERE lease_until <= ?", now):
-        async with database.staging() as stage:
+        async with database.staging(RUN_CACHE_KIB) as stage:
             async with stage.transaction() as db:
                 taken = await db.execute(
                     "UPDATE import_runs SET lease_until = ? WHERE id = ? AND lease_until <= ?",
@@ -115,59 +131,94 @@ async def finish_left(database: SqliteDatabase, now: float | None = None) -> int
     orphans = [str(r["name"]) for r in names if (m := _TABLE.match(str(r["name"])))
                and m[2] not in known and int(m[1]) < now - LEASE_SECONDS]
     if orphans:
-        async with database.staging() as stage:
+        async with database.staging(RUN_CACHE_KIB) as stage:
             await _drop(stage, orphans)
     return finished
 
 
-async def _fill(stage: _Staging, prefix: str, tables: dict[int, str],
-                statements: dict[int, str], number: int, made: list[Write]) -> None:
-    """Copy one run's rows into the import's tables (made as a statement first has
-    rows: ``tables`` and ``statements`` by the statement's place in ``made``)."""
-    staged = []
-    for n, (sql, rows) in enumerate(made):
-        if not rows:
-            continue
-        if n not in tables:
-            tables[n], statements[n] = f"{prefix}_{n}", sql
-            columns = ", ".join(f"p{k}" for k in range(1, len(rows[0]) + 1))
-            async with stage.transaction() as db:
-                await db.execute(f"CREATE TABLE {tables[n]} (run INTEGER NOT NULL, {columns})")
-                await db.execute(f"CREATE INDEX {tables[n]}_run ON {tables[n]} (run)")
-        staged.append((tables[n], await stage.table(rows)))
+async def _fill(stage: _Staging, names: str, statements: dict[int, str], tables: list[str],
+                made: list[Write]) -> None:
+    """Copy one run's rows into tables of its own, one a statement that has rows
+    (``names`` with the statement's place in ``made``), in one short transaction:
+    straight from Python, a run being a few thousand jurisdictions (a table of the
+    connection's own first, then copied over, and dropped, cost a fifth of the
+    import's time in SQLite)."""
     async with stage.transaction() as db:
-        for table, temporary in staged:
-            await db.execute(f"INSERT INTO {table} SELECT {number}, * FROM {temporary}"
-                             " ORDER BY rowid")
-    for _, temporary in staged:
-        await stage.run(f"DROP TABLE {temporary}")
+        for n, (sql, rows) in enumerate(made):
+            if not rows:
+                continue
+            statements.setdefault(n, sql)
+            table, width = names.format(n), len(rows[0])
+            tables.append(table)
+            await db.execute(f"CREATE TABLE {table}"
+                             f" ({', '.join(f'p{k}' for k in range(1, width + 1))})")
+            await db.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * width)})",
+                                 rows)
 
 
-async def _arm(stage: _Staging, run_id: str, statements: list[tuple[str, str]],
-               jurisdictions: str, runs: int) -> None:
+async def _arm(stage: _Staging, run_id: str, plan: dict[str, Any], jurisdictions: str,
+               runs: int) -> None:
     """Check every version, reserve every jurisdiction and record the import."""
     async with stage.transaction() as db:
-        stale = await db.fetch(
-            f"SELECT s.p14 AS id, s.p15 AS version, j.import_run FROM {jurisdictions} AS s"
-            " LEFT JOIN jurisdictions AS j ON j.id = s.p14 WHERE j.id IS NULL"
-            " OR j.version <> s.p15 OR j.import_run IS NOT NULL ORDER BY s.rowid LIMIT 1")
-        if stale:
-            if stale[0]["import_run"] is not None:
-                raise BeingImported(f"{stale[0]['id']} is being imported by someone else")
-            raise Conflict(f"{stale[0]['id']} is no longer at version {stale[0]['version']}")
-        await db.execute("UPDATE jurisdictions SET import_run = ? WHERE id IN"
-                         f" (SELECT p14 FROM {jurisdictions})", run_id)
+        for number in range(runs):
+            await _reserve(db, run_id, f"{jurisdictions}_{number}")
         await db.execute("INSERT INTO import_runs (id, statements, chunks, done, lease_until)"
-                         " VALUES (?, ?, ?, 0, ?)", run_id, json.dumps(statements), runs,
+                         " VALUES (?, ?, ?, 0, ?)", run_id, json.dumps(plan), runs,
                          time.time() + LEASE_SECONDS)
 
 
+async def _reserve(db: Transaction, run_id: str, jurisdictions: str) -> None:
+    stale = await db.fetch(
+        f"SELECT s.p14 AS id, s.p15 AS version, j.import_run FROM {jurisdictions} AS s"
+        " LEFT JOIN jurisdictions AS j ON j.id = s.p14 WHERE j.id IS NULL"
+        " OR j.version <> s.p15 OR j.import_run IS NOT NULL ORDER BY s.rowid LIMIT 1")
+    if stale:
+        if stale[0]["import_run"] is not None:
+            raise BeingImported(f"{stale[0]['id']} is being imported by someone else")
+        raise Conflict(f"{stale[0]['id']} is no longer at version {stale[0]['version']}")
+    await db.execute("UPDATE jurisdictions SET import_run = ? WHERE id IN"
+                     f" (SELECT p14 FROM {jurisdictions})", run_id)
+
+
 async def _write_runs(stage: _Staging, run_id: str) -> None:
-    """Move the runs not yet written into the tables, one transaction each, then forget
-    the import."""
+    """Move the runs not yet written into the tables, one transaction each (which
+    drops the run's own tables), then forget the import."""
     async with stage.transaction() as db:
         [row] = await db.fetch("SELECT statements, chunks, done FROM import_runs"
                                " WHERE id = ?", run_id)
+    plan = json.loads(row["statements"])
+    if isinstance(plan, list):  # an import a version before runs had tables of their own
+        await _write_shared_runs(stage, run_id, row)
+        return
+    statements = [(str(whole), str(table)) for whole, table in plan["statements"]]
+    written = [chain.Written(int(count), str(digest)) for count, digest in plan["written"]]
+    for number in range(int(row["done"]), int(row["chunks"])):
+        ours = [(whole, f"{table}_{number}") for whole, table in statements]
+        names = {str(r["name"]) for r in await stage.fetch(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name IN"
+            f" ({', '.join('?' * len(ours))})", *(table for _, table in ours))}
+        now = [(whole, table) for whole, table in ours if table in names]
+        async with stage.transaction() as db:
+            await _check_reserved(db, run_id, now[0][1])
+            end = await chain.lock(db, "")
+            for whole, table in now:
+                await db.execute(on(whole, table))
+            await chain.seal(db, end, written[number])
+            await db.execute("UPDATE jurisdictions SET import_run = NULL WHERE"
+                             f" id IN (SELECT p14 FROM {now[0][1]})")
+            await db.execute("UPDATE import_runs SET done = ?, lease_until = ?"
+                             " WHERE id = ?", number + 1, time.time() + LEASE_SECONDS,
+                             run_id)
+            for _, table in now:
+                await db.execute(f"DROP TABLE {table}")
+        await asyncio.sleep(GAP_SECONDS)
+    async with stage.transaction() as db:
+        await db.execute("DELETE FROM import_runs WHERE id = ?", run_id)
+
+
+async def _write_shared_runs(stage: _Staging, run_id: str, row: Row) -> None:
+    """``_write_runs`` for an import recorded by a version whose runs shared a table a
+    statement (a ``run`` column telling them apart), each run copied out first."""
     statements = [(str(whole), str(table)) for whole, table in json.loads(row["statements"])]
     for number in range(int(row["done"]), int(row["chunks"])):
         now = [(whole, f"temp.{table}_now") for whole, table in statements]

@@ -224,6 +224,10 @@ class _Staging:
     def transaction(self) -> AbstractAsyncContextManager[Connection]:
         return _transaction(self._conn, self._writer_lock)
 
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """A read of the file's committed rows, outside any transaction."""
+        return list(await self._conn.execute_fetchall(sql, args))
+
     async def run(self, sql: str, *args: Any) -> None:
         """One statement outside any transaction, taking no lock of the file: making
         or dropping a temporary table (from a read of the file's committed rows)."""
@@ -283,12 +287,13 @@ class SqliteDatabase:
             return await self._group.run(work)
 
     @asynccontextmanager
-    async def staging(self) -> AsyncIterator[_Staging]:
-        """A connection of its own for one big write at a time (``_Staging``)."""
+    async def staging(self, cache_kib: int = STAGING_CACHE_KIB) -> AsyncIterator[_Staging]:
+        """A connection of its own for one big write at a time (``_Staging``), with a
+        page cache of ``cache_kib`` (negative: KiB, as SQLite's ``cache_size``)."""
         async with self._staging_lock:
             conn = await _connect(self.path)
             try:
-                await conn.execute(f"PRAGMA cache_size = {STAGING_CACHE_KIB}")
+                await conn.execute(f"PRAGMA cache_size = {cache_kib}")
                 await conn.execute("PRAGMA wal_autocheckpoint = 0")
                 yield _Staging(conn, self._lock)
                 # Copy the write from the log into the file now, outside the lock, not in

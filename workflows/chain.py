@@ -42,6 +42,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from json.encoder import encode_basestring as _text
 
 FORM = "review-bot/event/1"
 ZERO = "0" * 64
@@ -50,10 +51,26 @@ _sha256 = hashlib.sha256
 _dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
+_FORM = _text(FORM)
+
+
 def canonical(jurisdiction_id: str, seq: int, kind: str, actor: str, on_date: str,
               recorded_at: str, from_state: str | None, to_state: str | None,
               detail: str) -> bytes:
-    """The canonical form of an event's stored fields (see above)."""
+    """The canonical form of an event's stored fields (see above). Fields of the types
+    the bot stores are written piece by piece, as the JSON encoder writes them (its
+    own string escaping, an int as ``repr`` does), a third of the encoder's time on a
+    million events; anything else (a row written behind the bot's back) goes through
+    the encoder itself."""
+    if (type(seq) is int and type(jurisdiction_id) is str and type(kind) is str
+            and type(actor) is str and type(on_date) is str and type(recorded_at) is str
+            and type(detail) is str and (from_state is None or type(from_state) is str)
+            and (to_state is None or type(to_state) is str)):
+        before = "null" if from_state is None else _text(from_state)
+        after = "null" if to_state is None else _text(to_state)
+        return (f"[{_FORM},{_text(jurisdiction_id)},{seq!r},{_text(kind)},{_text(actor)},"
+                f"{_text(on_date)},{_text(recorded_at)},{before},{after},{_text(detail)}]"
+                ).encode()
     return _dumps([FORM, jurisdiction_id, seq, kind, actor, on_date, recorded_at,
                    from_state, to_state, detail]).encode()
 

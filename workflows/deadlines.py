@@ -83,6 +83,7 @@ class Tier(StrEnum):
     VERY_OVERDUE = "very_overdue"
 
 
+
 class Calendar:
     """Business days for one US state (federal holidays plus the state's)."""
 
@@ -162,7 +163,8 @@ class Calendar:
 
     def add_business_days(self, start: date, count: int) -> date:
         """The ``count``-th business day after ``start`` (before it, if negative).
-        Remembered: every step of a day plans its reminders from the same days, and
+        Remembered: every step of a day plans its reminders from the same days, and an
+        import the reminders of 100,000 deadlines over a few hundred distinct dates;
         counting is a walk of up to 20 business days."""
         found = self._added.get((start, count))
         if found is None:

@@ -1,17 +1,20 @@
 """Reading a past-events file of a million lines compactly, and telling how far an
 import has got.
 
-Pure: CSV lines in, ``Row``s out. ``read_csv`` keeps a dictionary of cells per line,
-some 600 bytes each: for a million lines, more than the whole import may use. Here
-each line becomes a ``Row`` as it is read, its dates and texts shared with the lines
-before it that had the same (a file has a few hundred dates, a few kinds of event and
-one name per jurisdiction), so that a million rows take about a hundred megabytes. The
-rows are then played a group of jurisdictions at a time (``workflows.history``).
+Pure: CSV lines in, rows out. ``read_csv`` keeps a dictionary of cells per line, some
+600 bytes each, and even a ``Row`` object a line is some 140 bytes (a million of them
+were half the import's peak memory). Here each line is kept as a few small numbers in
+arrays (``Rows``, some 22 bytes a line): its dates and texts are held once each in lists
+(a file has a few hundred dates, a few kinds of event and one name per jurisdiction)
+and the line gives their places in them. ``Row``s are made back from those numbers a
+group of jurisdictions at a time, as that group is played (``workflows.history``).
 """
 
 from __future__ import annotations
 
 import csv
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 TALLY_EVERY = 10_000
 """Lines between two updates of a ``Tally`` while reading or checking."""
 _KNOWN = ", ".join(sorted((*STEP_OF, *ORDER_OF)))
+_KINDS = (*STEP_OF, *ORDER_OF)
+_KIND_AT = {kind: n for n, kind in enumerate(_KINDS)}
 
 
 @dataclass
@@ -51,12 +56,83 @@ class Tally:
         return f"{self.total:,} lines done."
 
 
+class Rows:
+    """The good lines of an events file, each kept as small numbers in arrays: its line
+    number, the places of its dates, kind of event and detail in the lists of those read
+    so far, and whether its date is approximate. The jurisdiction a line names is kept
+    by where the line is filed: ``of_name[n]`` holds the lines (places in the arrays, in
+    file order) that name ``names[n]``, the names in the order first read."""
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.of_name: list[array[int]] = []
+        self._name_at: dict[str, int] = {}
+        self._line = array("I")
+        self._on = array("I")
+        self._event = array("B")
+        self._due = array("I")
+        self._detail = array("I")
+        self._approximate = array("B")
+        self._days: list[date] = [date.min]  # place 0: no date (a ``due`` left blank)
+        self._day_at: dict[tuple[str, str], int] = {}
+        self._texts: list[str] = []
+        self._text_at: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._line)
+
+    def day(self, text: str, name: str) -> int:
+        """The place of the date ``text`` (of column ``name``), read once per text;
+        ``BadInput`` if it is not one."""
+        found = self._day_at.get((name, text))
+        if found is None:
+            parsed = parse_date(text, "due" if name == "due" else "date")
+            found = self._day_at[(name, text)] = len(self._days)
+            self._days.append(parsed)
+        return found
+
+    def add(self, line: int, on: int, where: str, event: str, due: int, detail: str,
+            approximate: bool) -> None:
+        """One good line (``on`` and ``due`` as ``day`` gave them, 0 for no ``due``)."""
+        name = self._name_at.get(where)
+        if name is None:
+            name = self._name_at[where] = len(self.names)
+            self.names.append(where)
+            self.of_name.append(array("I"))
+        text = self._text_at.get(detail)
+        if text is None:
+            text = self._text_at[detail] = len(self._texts)
+            self._texts.append(detail)
+        self.of_name[name].append(len(self._line))
+        self._line.append(line)
+        self._on.append(on)
+        self._event.append(_KIND_AT[event])
+        self._due.append(due)
+        self._detail.append(text)
+        self._approximate.append(approximate)
+
+    def of(self, names: Iterable[int]) -> list[Row]:
+        """The rows of the lines that name ``names`` (places in ``names``), as ``Row``s:
+        each name's lines in file order, one name after another."""
+        days, texts = self._days, self._texts
+        line, on, event, due = self._line, self._on, self._event, self._due
+        detail, approximate = self._detail, self._approximate
+        rows = []
+        for name in names:
+            where = self.names[name]
+            for n in self.of_name[name]:
+                rows.append(Row(line[n], days[on[n]], where, _KINDS[event[n]],
+                                days[due[n]] if due[n] else None, texts[detail[n]],
+                                approximate[n] == 1))
+        return rows
+
+
 @dataclass
 class EventLines:
     """An events file read: its rows, the lines that could not be read and why, and
     for each jurisdiction named on such a line, the first of them."""
 
-    rows: list[Row] = field(default_factory=list)
+    rows: Rows = field(default_factory=Rows)
     errors: list[str] = field(default_factory=list)
     failed: dict[str, int] = field(default_factory=dict)
     lines: int = 0
@@ -73,7 +149,6 @@ def read_events(header: list[str], reader: CsvReader, limit: RowLimit | None,
     at = tuple(header.index(name) if name in header else width for name in COLUMNS)
     kept = [n for n, name in enumerate(header) if name in COLUMNS_KEPT]
     every = len(kept) == width
-    shared = _Shared()
     wide = 0
     try:
         for line, fields in enumerate(reader, start=2):
@@ -87,7 +162,7 @@ def read_events(header: list[str], reader: CsvReader, limit: RowLimit | None,
                   any(fields[n].strip() for n in kept if n < len(fields))):
                 result.lines += 1
                 fields.extend([""] * (width + 1 - len(fields)))
-                _read(result, line, [_cell(fields[n]) for n in at], shared)
+                _read(result, line, [_cell(fields[n]) for n in at])
             if limit is not None and result.lines + wide > limit.rows:
                 raise limit.refusal()
     except csv.Error as error:
@@ -100,34 +175,15 @@ def _cell(text: str) -> str:
     return unguard(text) if text[:1] == "'" else text
 
 
-class _Shared:
-    """The texts and dates read so far, so that each is held once."""
-
-    def __init__(self) -> None:
-        self.texts: dict[str, str] = {}
-        self.days: dict[tuple[str, str], date] = {}
-
-    def text(self, text: str) -> str:
-        return self.texts.setdefault(text, text)
-
-    def day(self, text: str, name: str) -> date:
-        found = self.days.get((name, text))
-        if found is None:
-            found = self.days[(name, text)] = parse_date(text, "due" if name == "due"
-                                                         else "date")
-        return found
-
-
-def _read(result: EventLines, line: int, cells: list[str], shared: _Shared) -> None:
-    """One line's cells, in the order of ``COLUMNS``, as a ``Row`` or an error."""
+def _read(result: EventLines, line: int, cells: list[str]) -> None:
+    """One line's cells, in the order of ``COLUMNS``, as a row or an error."""
     on, where, event, due, detail, approximate = cells
+    rows = result.rows
     try:
-        if event not in STEP_OF and event not in ORDER_OF:
+        if event not in _KIND_AT:
             raise BadInput(f"“{event}” is not an event this record knows ({_KNOWN})")
-        result.rows.append(Row(
-            line, shared.day(on, "date"), shared.text(where), shared.text(event),
-            shared.day(due, "due") if due else None, shared.text(detail),
-            approximate.lower() == "yes"))
+        rows.add(line, rows.day(on, "date"), where, event, rows.day(due, "due") if due else 0,
+                 detail, approximate.lower() == "yes")
     except BadInput as error:
         result.errors.append(f"line {line}: {error.message}")
         result.failed.setdefault(where, line)

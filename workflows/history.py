@@ -12,8 +12,10 @@ with ``_BadLines`` instead, so that nothing is written, and every bad line is re
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -22,7 +24,6 @@ from workflows.event_lines import EventLines, Tally, read_events
 from workflows.imports import ImportReport, RowLimit, Shape
 from workflows.playback import EventPlan, Recorder, Targets, simulate
 from workflows.ports import StagedChange
-from workflows.replay import Row
 from workflows.review import Review
 
 if TYPE_CHECKING:
@@ -30,6 +31,14 @@ if TYPE_CHECKING:
 
 GROUP = 2_000
 """Jurisdictions played (and handed to the store) at a time."""
+COLLECTING = (10_000, 1_000, 1_000)
+"""The cycle collector's thresholds while an events file is played (Python's are 700,
+10, 10): a group's thousands of jurisdictions, events and changes outlive many young
+collections, and were scanned again and again, in the older generations too, a third
+of the time spent checking a million lines. Short-lived cycles are still collected
+young; older ones (rare here) are found once the import is done."""
+_playing: list[tuple[int, int, int]] = []
+"""The thresholds before the first import now being played set them (one per import)."""
 
 
 class _BadLines(Exception):
@@ -50,11 +59,36 @@ async def import_events(review: Review, actor: str, header: list[str],
     """Check every line of an events file (``header`` read, ``reader`` at its second
     line) and, unless it is a dry run or a line is bad, record them all, played
     ``group`` jurisdictions at a time."""
+    with _fewer_collections():
+        return await _import_events(review, actor, header, reader, dry_run, limit, tally,
+                                    group)
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """``COLLECTING`` as the collector's thresholds for as long as the block runs (and
+    any other import's that overlaps it), then what they were before."""
+    before = gc.get_threshold()
+    _playing.append(_playing[0] if _playing else before)
+    if before[0]:  # 0: collection is off, and stays so
+        gc.set_threshold(*(max(now, kept) for now, kept in zip(before, COLLECTING,
+                                                                strict=True)))
+    try:
+        yield
+    finally:
+        first = _playing.pop()
+        if not _playing:
+            gc.set_threshold(*first)
+
+
+async def _import_events(review: Review, actor: str, header: list[str],
+                         reader: CsvReader, dry_run: bool, limit: RowLimit | None,
+                         tally: Tally, group: int) -> ImportReport:
     read = await asyncio.to_thread(read_events, header, reader, limit, tally)
     tally.stage, tally.done, tally.total = "checking", 0, len(read.rows)
     outcome = _Outcome(list(read.errors))
-    groups = await _groups(review, read, group)
-    changes = _changes(review, actor, groups, read, outcome, tally)
+    groups, exact = await _groups(review, read, group)
+    changes = _changes(review, actor, groups, exact, read, outcome, tally)
     try:
         if dry_run:
             async for _ in changes:
@@ -77,26 +111,32 @@ async def import_events(review: Review, actor: str, header: list[str],
                         plan.steps, plan.orders, plan.states)
 
 
-async def _changes(review: Review, actor: str, groups: list[tuple[list[Row], set[str]]],
-                   read: EventLines, outcome: _Outcome,
+async def _changes(review: Review, actor: str, groups: list[tuple[list[int], set[str]]],
+                   exact: Mapping[str, list[str]], read: EventLines, outcome: _Outcome,
                    tally: Tally) -> AsyncIterator[Sequence[StagedChange]]:
     """Each group's changes while every line so far is good; ``_BadLines`` at the end
     if one was not."""
     recorder = Recorder(actor, await review.role_of(actor), review.now(), review.today(),
                         review.workflow, review.config.policy)
-    for group, refs in groups:
-        targets = await find(review, refs)
+    for names, refs in groups:
+        targets = await find(review, refs, exact)
         found = targets.found
         failed = {(found[ref].id if ref in found else ref): line
                   for ref, line in read.failed.items() if ref in refs}
-        plan = await asyncio.to_thread(simulate, group, targets, recorder, failed)
+        plan = await asyncio.to_thread(_play, read, names, targets, recorder, failed)
         _count(outcome, plan)
-        tally.done += len(group)
+        tally.done += sum(len(read.rows.of_name[name]) for name in names)
         if not outcome.errors:
             yield plan.changes
     if outcome.errors:
         raise _BadLines
     tally.stage = "writing"
+
+
+def _play(read: EventLines, names: list[int], targets: Targets, recorder: Recorder,
+          failed: dict[str, int]) -> EventPlan:
+    """One group's rows, made from their compact form, played (in a worker thread)."""
+    return simulate(read.rows.of(names), targets, recorder, failed)
 
 
 def _count(outcome: _Outcome, plan: EventPlan) -> None:
@@ -108,43 +148,50 @@ def _count(outcome: _Outcome, plan: EventPlan) -> None:
 
 
 async def _groups(review: Review, read: EventLines, size: int
-                  ) -> list[tuple[list[Row], set[str]]]:
-    """The rows by jurisdiction, ``size`` jurisdictions to a group, each with the
-    names its lines (and its unreadable lines) give: a jurisdiction named two ways (id
-    and alias) is one jurisdiction, in one group."""
-    named = {row.jurisdiction for row in read.rows}
-    keys = {ref: ref.lower() for ref in named | set(read.failed)}
+                  ) -> tuple[list[tuple[list[int], set[str]]], dict[str, list[str]]]:
+    """The jurisdictions the rows name, ``size`` to a group, each group as the places
+    of its names in ``read.rows.names`` and the names its lines (and its unreadable
+    lines) give: a jurisdiction named two ways (id and alias) is one jurisdiction, in
+    one group. Groups go in the order their jurisdictions are first named. Also the
+    ids each name (lowercase) names, as read for them (``exact_many``)."""
+    names = read.rows.names
+    keys = {ref: ref.lower() for ref in (*names, *read.failed)}
     exact = await review.repo.exact_many(sorted({key for key in keys.values() if key}))
 
     def target(ref: str) -> str:
         ids = exact.get(keys[ref], [])
         return ids[0] if len(ids) == 1 else f"\0{ref}"
 
-    by_target: dict[str, list[Row]] = defaultdict(list)
-    for row in read.rows:
-        by_target[target(row.jurisdiction)].append(row)
+    by_target: dict[str, list[int]] = defaultdict(list)
+    for place, name in enumerate(names):
+        by_target[target(name)].append(place)
     refs: dict[str, set[str]] = defaultdict(set)
     for ref in keys:
         refs[target(ref)].add(ref)
     order = list(by_target)
-    return [([row for key in order[start:start + size] for row in by_target[key]],
+    return [([place for key in order[start:start + size] for place in by_target[key]],
              {ref for key in order[start:start + size] for ref in refs[key]})
-            for start in range(0, len(order), size)]
+            for start in range(0, len(order), size)], exact
 
 
-async def find(review: Review, refs: Iterable[str]) -> Targets:
+async def find(review: Review, refs: Iterable[str],
+               exact: Mapping[str, list[str]] | None = None) -> Targets:
     """Each name given: its jurisdiction (by id, alias or whole name) and the steps it
     already has, or why there is none. Read a few hundred names to a query, not one
-    name at a time: 100,000 lines took seven reads each, some ten minutes."""
+    name at a time: 100,000 lines took seven reads each, some ten minutes. ``exact``:
+    the ids each name (trimmed, lowercase) names, if the caller has read them for all
+    of ``refs`` already (``exact_many``)."""
     targets = Targets()
     keys = {ref: ref.strip().lower() for ref in refs}
-    exact = await review.repo.exact_many([key for key in keys.values() if key])
-    loaded = await review.repo.get_many([ids[0] for ids in exact.values() if len(ids) == 1])
+    if exact is None:
+        exact = await review.repo.exact_many([key for key in keys.values() if key])
+    named = {key: exact[key] for key in keys.values() if key in exact}  # these refs' only
+    loaded = await review.repo.get_many([ids[0] for ids in named.values() if len(ids) == 1])
     events = await review.repo.events_of(list(loaded))
     targets.recorded = {jid: {(e.kind, e.on, str(e.detail.get("note", "")))
                               for e in events.get(jid, [])} for jid in loaded}
     for ref in sorted(keys):
-        ids = exact.get(keys[ref], [])
+        ids = named.get(keys[ref], [])
         if len(ids) > 1:
             targets.missing[ref] = (f"“{ref}” names several jurisdictions "
                                     f"({', '.join(ids[:2])}, …); use an id")

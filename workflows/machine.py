@@ -13,13 +13,13 @@ aggregate (no I/O), and the caller persists it only when the trigger succeeded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import cast
 
-from transitions import EventData, Machine, Transition
+from transitions import EventData, Machine
 
 from workflows.deadlines import Calendar, DueSpec, calendar_for
 from workflows.definition import RETURN, Definition, Step
@@ -86,41 +86,34 @@ class Workflow:
     def __init__(self, definition: Definition) -> None:
         self.definition = definition
         self.steps = self.definition.steps
-        transitions = [t for step in self.steps for t in self._transitions(step)]
+        routes = [route for step in self.steps for route in self._transitions(step)]
         self._machine = Machine(
             model=None,
             states=list(self.definition.states),
             initial=self.definition.initial,
-            transitions=transitions,
+            transitions=[route.transition() for route in routes],
             auto_transitions=False,
             send_event=True,
             ignore_invalid_triggers=False,
         )
         self._routes: dict[tuple[str, str], list[_Route]] = {}
-        for t in transitions:
-            self._routes.setdefault((str(t["trigger"]), str(t["source"])), []).append(_Route(
-                Transition(str(t["source"]), str(t["dest"])),
-                cast(list[Callable[[EventData], bool]], t["conditions"]),
-                cast(Callable[[EventData], None], t["after"])))
+        for route in routes:
+            self._routes.setdefault((route.step.name, route.source), []).append(route)
 
-    def _transitions(self, step: Step) -> list[dict[str, object]]:
-        checks = [partial(_check, check, step)
-                  for check in (_role_allows, _dated, _not_enjoined, _in_order,
-                                _deadline_given)]
+    def _transitions(self, step: Step) -> list[_Route]:
+        checks: tuple[Check, ...] = tuple(
+            partial(check, step) for check in (_role_allows, _dated, _not_enjoined,
+                                               _in_order, _deadline_given))
         holding = frozenset(other.dest for other in self.steps if other.holds)
-        after = partial(_apply_effects, step, holding)
-        result: list[dict[str, object]] = []
+        result: list[_Route] = []
         for source in step.sources:
-            guards = [partial(_check_guard, GUARDS[name]) for name in step.guards.get(source, ())]
-            guards.append(partial(_check, _needs_given, step))
+            guards: tuple[Check, ...] = (*(GUARDS[name] for name in step.guards.get(source, ())),
+                                         partial(_needs_given, step))
             if step.dest != RETURN:
-                result.append({"trigger": step.name, "source": source, "dest": step.dest,
-                               "conditions": checks + guards, "after": after})
+                result.append(_Route(step, source, step.dest, checks + guards, None, holding))
                 continue
             for back in self.definition.held_sources(source):
-                held = partial(_held_from_is, back)
-                result.append({"trigger": step.name, "source": source, "dest": back,
-                               "conditions": checks + guards + [held], "after": after})
+                result.append(_Route(step, source, back, checks + guards, back, holding))
         return result
 
     def candidates(self, j: Jurisdiction, name: str) -> list[Step]:
@@ -143,14 +136,17 @@ class Workflow:
 
     def _fire(self, j: Jurisdiction, name: str, ctx: StepContext) -> bool:
         """What ``Event.trigger`` does: the first transition from ``j``'s state whose
-        conditions all hold moves ``j`` to its destination, then its ``after`` runs."""
+        conditions all hold moves ``j`` to its destination, then its ``after`` runs.
+        (Called straight, not through ``EventData``: a million imported events each
+        ran seven conditions through two wrappers, a fifth of the time checking them.)"""
         for route in self._routes.get((name, j.state), ()):
-            event = EventData(None, None, self._machine, j, (), {"ctx": ctx})
-            event.transition = route.transition
-            if all(condition(event) for condition in route.conditions):
-                j.state = str(route.transition.dest)
-                route.after(event)
-                return True
+            for check in route.checks:
+                check(j, ctx)
+            if route.held is not None and j.held_from != route.held:
+                continue
+            j.state = route.dest
+            _apply_effects(route.step, route.holding, route.source, j, ctx)
+            return True
         return False
 
     def check(self, j: Jurisdiction, name: str, ctx: StepContext) -> None:
@@ -200,32 +196,50 @@ class Workflow:
         return names
 
 
+Check = Guard
+"""A condition of a transition: raises why the step is refused, else it holds."""
+
+
 @dataclass(frozen=True)
 class _Route:
-    """One transition of the machine, as ``Workflow._fire`` runs it."""
+    """One transition of the machine, as ``Workflow._fire`` runs it: ``checks`` in
+    order, then (a return) whether the jurisdiction was held from ``held``."""
 
-    transition: Transition
-    conditions: list[Callable[[EventData], bool]]
-    after: Callable[[EventData], None]
+    step: Step
+    source: str
+    dest: str
+    checks: tuple[Check, ...]
+    held: str | None
+    holding: frozenset[str]
+
+    def transition(self) -> dict[str, object]:
+        """The same transition as the machine is built with: the same conditions, in
+        the same order, and the same ``after``, called with the machine's ``EventData``."""
+        conditions = [partial(_on_event, check) for check in self.checks]
+        if self.held is not None:
+            conditions.append(partial(_held_from_is, self.held))
+        return {"trigger": self.step.name, "source": self.source, "dest": self.dest,
+                "conditions": conditions,
+                "after": partial(_effects_on_event, self.step, self.holding)}
 
 
 def _model(event: EventData) -> Jurisdiction:
     return cast(Jurisdiction, event.model)
 
 
-def _check(check: Callable[[Step, Jurisdiction, StepContext], None], step: Step,
-           event: EventData) -> bool:
-    check(step, _model(event), event.kwargs["ctx"])
-    return True
-
-
-def _check_guard(guard: Guard, event: EventData) -> bool:
-    guard(_model(event), event.kwargs["ctx"])
+def _on_event(check: Check, event: EventData) -> bool:
+    check(_model(event), event.kwargs["ctx"])
     return True
 
 
 def _held_from_is(state: str, event: EventData) -> bool:
     return _model(event).held_from == state
+
+
+def _effects_on_event(step: Step, holding: frozenset[str], event: EventData) -> None:
+    assert event.transition is not None
+    _apply_effects(step, holding, event.transition.source, _model(event),
+                   cast(StepContext, event.kwargs["ctx"]))
 
 
 def _in_order(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
@@ -253,10 +267,8 @@ def _needs_given(step: Step, j: Jurisdiction, ctx: StepContext) -> None:
         raise refusal
 
 
-def _apply_effects(step: Step, holding: frozenset[str], event: EventData) -> None:
-    j, ctx = _model(event), cast(StepContext, event.kwargs["ctx"])
-    assert event.transition is not None
-    source = event.transition.source
+def _apply_effects(step: Step, holding: frozenset[str], source: str, j: Jurisdiction,
+                   ctx: StepContext) -> None:
     current = j.current_round
     if step.outcome and current is not None:
         _settle(current, step.outcome, ctx.on)

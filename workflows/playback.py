@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from operator import attrgetter
 
 from workflows.details import attach, step_detail
 from workflows.errors import AlreadyExists, NotPermitted, ReviewError
@@ -67,7 +68,7 @@ def simulate(rows: Sequence[Row], targets: Targets, recorder: Recorder,
     name given) to a line about it that could not be read: errors on its other lines
     say they were judged without it."""
     playback = _Playback(targets, recorder, failed or {})
-    for action in actions(sorted(rows, key=lambda r: (r.on, r.line)),
+    for action in actions(sorted(rows, key=attrgetter("on", "line")),
                           recorder.workflow.definition):
         playback.play(action)
     return playback.plan()

@@ -5,6 +5,7 @@ import cut off part-way finished by whoever comes next, never lost or doubled.""
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import time
 from pathlib import Path
@@ -12,14 +13,17 @@ from typing import Any
 
 import pytest
 
+from storage import chain
 from storage.runs import LEASE_SECONDS
 from storage.sqlite import SqliteStore
+from storage.writes import WHOLE, updates
 from tests.packaged import packaged_workflow
 from tests.storage.conftest import Clock
 from workflows.deadlines import DueSpec
 from workflows.errors import BeingImported
+from workflows.imports import read_csv
 from workflows.review import Review, ReviewConfig
-from workflows.transfer import import_csv
+from workflows.transfer import import_csv, plan_events
 
 ADMIN = "UADMIN"
 TOWNS = 60
@@ -117,3 +121,51 @@ async def test_an_import_cut_off_part_way_is_finished_by_the_next_to_open_the_fi
     await again.close()
     assert dump(path) == dump(tmp_path / "whole.db")
     assert one(path, "SELECT count(*) FROM import_runs") == 0
+
+
+async def test_an_import_left_by_the_version_before_is_finished_as_it_was_written(
+        tmp_path: Path) -> None:
+    """Before each run had tables of its own, an import's runs shared one table a
+    statement, told apart by a ``run`` column: one such import, left part-written by a
+    process that stopped, is still finished whole by the next to open the file."""
+    whole = await imported(tmp_path / "whole.db", None)
+    await whole.close()
+    path = tmp_path / "old.db"
+    store, review = await opened(path, None)
+    towns = "id,name,kind,state\n" + "".join(f"town-{n:03d},Town {n},city,CA\n"
+                                             for n in range(TOWNS))
+    assert (await import_csv(review, ADMIN, towns, dry_run=False)).applied
+    plan = await plan_events(review, ADMIN, read_csv(STEPS))
+    assert not plan.errors
+    ordered = sorted(plan.changes, key=lambda c: c.jurisdiction.id)
+    run_id, runs = "0123456789abcdef", [ordered[:25], ordered[25:]]
+    prefix = f"import_{int(time.time())}_{run_id}"
+    statements: dict[int, str] = {}
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        for number, part in enumerate(runs):
+            made = updates(part, await chain.previous_links(store.db, part))
+            for n, (sql, rows) in enumerate(made):
+                if not rows:
+                    continue
+                width, table = len(rows[0]), f"{prefix}_{n}"
+                if n not in statements:
+                    statements[n] = sql
+                    columns = ", ".join(f"p{k}" for k in range(1, width + 1))
+                    conn.execute(f"CREATE TABLE {table} (run INTEGER NOT NULL, {columns})")
+                conn.executemany(f"INSERT INTO {table} VALUES ({number}, "
+                                 f"{', '.join('?' * width)})", rows)
+        conn.execute("UPDATE jurisdictions SET import_run = ?", (run_id,))
+        conn.execute("INSERT INTO import_runs (id, statements, chunks, done, lease_until)"
+                     " VALUES (?, ?, ?, 0, 0)", (run_id, json.dumps(
+                         [(WHOLE[statements[n]], f"{prefix}_{n}") for n in sorted(statements)]),
+                         len(runs)))
+    finally:
+        conn.close()
+    await store.close()
+    again = await SqliteStore.open(path)  # its lease lapsed long ago
+    await again.close()
+    assert dump(path) == dump(tmp_path / "whole.db")
+    assert one(path, "SELECT count(*) FROM import_runs") == 0
+    assert one(path, "SELECT count(*) FROM sqlite_master"
+                     " WHERE name LIKE 'import\\_%\\_%' ESCAPE '\\'") == 0

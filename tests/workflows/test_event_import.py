@@ -3,6 +3,7 @@ workflow on in-memory copies first, then all of them written, or none."""
 
 from __future__ import annotations
 
+import gc
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from tests.workflows.conftest import FakeRepository, FixedClock
 from workflows.deadlines import DueSpec
 from workflows.errors import Conflict, NotPermitted
+from workflows.history import find
 from workflows.imports import Shape, read_csv, shape_of
 from workflows.model import Role
 from workflows.review import Review
@@ -249,3 +251,25 @@ async def test_the_public_record_imports_without_a_bad_line(
     blocking = [o for o in philadelphia.active_orders(date(2018, 2, 1)) if o.blocks]
     assert len(blocking) == 1 and "threaten" in blocking[0].blocks
     assert sum(report.states.values()) == 38
+
+
+async def test_the_collector_is_set_back_as_it_was_once_an_import_is_played(
+        loaded: Review) -> None:
+    """Playing an events file raises the cycle collector's thresholds
+    (``workflows.history.COLLECTING``) for as long as it runs, and only that long."""
+    before = gc.get_threshold()
+    report = await import_csv(loaded, LEA, STORY, dry_run=True)
+    assert not report.errors, report.errors
+    assert gc.get_threshold() == before
+
+
+async def test_a_group_loads_only_its_own_jurisdictions_from_the_names_read_for_all(
+        loaded: Review) -> None:
+    """A big import reads every name of the file once and finds each group's
+    jurisdictions by it: a group must load its own, not every one the file names (a
+    million lines over 100,000 jurisdictions loaded them all fifty times)."""
+    every = await loaded.repo.exact_many(["chicago", "albany", "philadelphia", "chi"])
+    targets = await find(loaded, {"chi", "albany"}, every)
+    assert {ref: j.id for ref, j in targets.found.items()} == {"chi": "chicago",
+                                                               "albany": "albany"}
+    assert set(targets.recorded) == {"chicago", "albany"}
