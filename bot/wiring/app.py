@@ -37,7 +37,6 @@ from bot.slack import (
     http_edge,
     middleware,
     shortcuts,
-    stopwatch,
     views,
 )
 from bot.slack.api_watch import Watch
@@ -287,7 +286,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
               metrics_token=settings.metrics_token.get_secret_value()
               if settings.metrics_token else None)
     deps = listener_deps(bot)
-    for surface in (stopwatch, middleware, commands, actions, views, shortcuts, events):
+    for surface in (middleware, commands, actions, views, shortcuts, events):
         surface.register(app, deps)
     return bot
 
