@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shlex
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.subcommands import commands
 from bot.subcommands.commands import Caller, Services
+from bot.subcommands.parsing import tokens
 from storage.sqlite import SqliteStore
 from tests.packaged import packaged_workflow
 from workflows.errors import ReviewError
@@ -48,3 +50,19 @@ def test_any_text_gets_an_answer_or_a_clear_refusal(tmp_path: Path, text: str) -
             await store.close()
 
     asyncio.run(attempt())
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab =é#<>&\"'\\\t\n\r\x0b\x0c\xa0\u2003\x1c\x85")),
+               max_size=16) | TEXT)
+def test_words_are_split_as_shlex_splits_them(text: str) -> None:
+    """The quick way for text without quotes gives shlex's words exactly."""
+    try:
+        expected: list[str] | None = shlex.split(text)
+    except ValueError:
+        expected = None
+    try:
+        got: list[str] | None = tokens(text)
+    except ValueError:
+        got = None
+    assert got == expected
