@@ -17,6 +17,10 @@ of their own, the queues are served in turn (round robin), and one person has at
 ``per_person`` commands running at once. So one person's long work (eight imports, a
 batch of a long list) takes at most that many of the ``size`` workers, and everyone
 else's commands start as soon as a worker is free, ahead of that person's backlog.
+
+A command's work starts once no request is being acked (``acks``, at most
+``MAX_DEFER_SECONDS`` after it was submitted; ``bot/slack/acks_first.py``), so that
+under a burst the acks are not held behind answers.
 """
 
 from __future__ import annotations
@@ -34,6 +38,8 @@ import aiohttp
 from slack_sdk.proxy_env_variable_loader import load_http_proxy_from_env
 from slack_sdk.web.internal_utils import get_user_agent
 
+from bot.slack.acks_first import MAX_DEFER_SECONDS, Acks
+
 log = logging.getLogger(__name__)
 
 Job = Callable[[], Awaitable[None]]
@@ -47,10 +53,14 @@ class Workers:
     """``submit`` work (it must handle its own errors) on behalf of a person; ``close``
     lets what was submitted finish, for up to ``timeout`` seconds."""
 
-    def __init__(self, size: int = WORKERS, per_person: int = PER_PERSON) -> None:
+    def __init__(self, size: int = WORKERS, per_person: int = PER_PERSON,
+                 acks: Acks | None = None) -> None:
         self.size = size
         self.per_person = per_person
-        self._waiting: dict[str, deque[Job]] = {}
+        self.acks = acks or Acks()
+        """The requests being acked, which the work waits for (the HTTP edge counts them)."""
+        self.max_defer = MAX_DEFER_SECONDS
+        self._waiting: dict[str, deque[tuple[Job, float]]] = {}
         """Each person's commands not yet started."""
         self._running: dict[str, int] = {}
         self._served: dict[str, int] = {}
@@ -63,7 +73,8 @@ class Workers:
         self._idle.set()
 
     def submit(self, job: Job, who: str = "") -> None:
-        self._waiting.setdefault(who, deque()).append(job)
+        submitted = asyncio.get_running_loop().time()
+        self._waiting.setdefault(who, deque()).append((job, submitted))
         self._idle.clear()
         self._start_what_can_run()
 
@@ -95,12 +106,12 @@ class Workers:
             who = self._next_turn()
             if who is None:
                 return
-            job = self._waiting[who].popleft()
+            job, submitted = self._waiting[who].popleft()
             if not self._waiting[who]:
                 del self._waiting[who]
             self._running[who] = self._running.get(who, 0) + 1
             self._served[who] = next(self._starts)
-            task = asyncio.create_task(self._run(who, job))
+            task = asyncio.create_task(self._run(who, job, submitted + self.max_defer))
             self._tasks.add(task)
 
     def _next_turn(self) -> str | None:
@@ -109,8 +120,9 @@ class Workers:
         ready = [who for who in self._waiting if self._running.get(who, 0) < self.per_person]
         return min(ready, key=lambda who: self._served.get(who, -1), default=None)
 
-    async def _run(self, who: str, job: Job) -> None:
+    async def _run(self, who: str, job: Job, latest: float) -> None:
         try:
+            await self.acks.clear(latest)
             await job()
         except Exception:
             log.exception("work after an ack failed")

@@ -147,7 +147,8 @@ class Bot:
     def web_app(self) -> web.Application:
         """The aiohttp app for HTTP mode: POST /slack/events, GET /healthz, GET /metrics
         and the calendar feed (GET /calendar/<token>.ics)."""
-        application = http_edge.web_app(self.app, EVENTS_PATH, self.signing_secret)
+        application = http_edge.web_app(self.app, EVENTS_PATH, self.signing_secret,
+                                         acks=self.workers.acks)
         application.router.add_get("/healthz", self.healthz)
         application.router.add_get(observe.METRICS_PATH, self.scrape)
         if self.services.calendar is not None:

@@ -180,3 +180,30 @@ async def test_an_answer_is_posted_again_once_when_its_connection_drops() -> Non
         await responder.close()
         await runner.cleanup()
     assert len(tries) == 2
+
+
+async def test_work_waits_while_a_request_is_being_acked() -> None:
+    workers = Workers(size=2, per_person=2)
+    started: list[str] = []
+    arrival = workers.acks.arrived()  # a request the edge is acking
+    workers.submit(noting(started, "show"), "A")
+    await asyncio.sleep(0.05)
+    assert started == []  # held behind the ack
+    arrival.done()
+    arrival.done()  # said twice (acked, then answered): counted once
+    await asyncio.sleep(0.01)
+    assert started == ["show"] and workers.acks.pending == 0
+    await workers.close(1)
+
+
+async def test_work_waits_for_acks_no_longer_than_its_limit() -> None:
+    workers = Workers(size=1, per_person=1)
+    workers.max_defer = 0.05
+    started: list[str] = []
+    workers.acks.arrived()  # acks that never let up
+    workers.submit(noting(started, "show"), "A")
+    await asyncio.sleep(0.01)
+    assert started == []
+    await asyncio.sleep(0.1)
+    assert started == ["show"]  # worked out regardless, past its limit
+    await workers.close(1)
