@@ -188,6 +188,8 @@ class Workflow:
                 continue
             if step.dest == RETURN and j.held_from not in self.definition.held_sources(j.state):
                 continue
+            if ctx.role not in step.roles:  # refused by role (``_role_allows``), unworded
+                continue
             try:
                 _role_allows(step, j, ctx)
                 _not_enjoined(step, j, ctx)
