@@ -10,8 +10,8 @@ Operations are a small fixed set: ``read`` (one query of committed data), ``tran
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -29,13 +29,10 @@ class Timing:
     def __init__(self) -> None:
         self.observe: Observe = _nothing
 
-    @contextmanager
-    def measure(self, operation: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.observe(operation, time.perf_counter() - start)
+    def measure(self, operation: str) -> _Measure:
+        """A block timed: ``with timing.measure("read"): …`` (a plain object, not a
+        generator's context manager: every read of every command goes through it)."""
+        return _Measure(self, operation)
 
     @asynccontextmanager
     async def around(self, operation: str, inner: AbstractAsyncContextManager[T]
@@ -44,3 +41,17 @@ class Timing:
         with self.measure(operation):
             async with inner as value:
                 yield value
+
+
+class _Measure:
+    __slots__ = ("_operation", "_start", "_timing")
+
+    def __init__(self, timing: Timing, operation: str) -> None:
+        self._timing = timing
+        self._operation = operation
+
+    def __enter__(self) -> None:
+        self._start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self._timing.observe(self._operation, time.perf_counter() - self._start)

@@ -143,7 +143,7 @@ def test_no_listener_is_over_30_lines() -> None:
     assert long_listeners(ROOT, "bot", LONGEST_LISTENER) == {}
     # The check does see the listeners: the slash command's, and the dedupe middleware.
     seen = {node.name for path in sources(ROOT / "bot") for node in listeners(parsed(path))}
-    assert {"on_review", "once_per_signature", "on_home", "on_step_form"} <= seen
+    assert {"on_review", "handled_once", "on_home", "on_step_form"} <= seen
 
 
 def test_no_import_cycle_among_bot_modules() -> None:

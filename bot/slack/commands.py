@@ -13,6 +13,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 
 from bot.slack import stopwatch
+from bot.slack.acks_first import acked
 from bot.slack.answers import send, worked_out
 from bot.slack.deps import Deps
 from bot.slack.progress import Interim
@@ -27,6 +28,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def on_review(ack: AsyncAck, command: dict[str, Any],
                         context: AsyncBoltContext) -> None:
         await ack()
+        acked(context)  # the rest of the request is Bolt's wait for this ack
         received = stopwatch.received(context)
         deps.metrics.acked(received)
         interim = Interim(deps.responder.to(command["response_url"]),

@@ -6,7 +6,8 @@ This edge serves ``POST /slack/events`` itself: a body is read within
 ``BODY_SECONDS`` and up to ``MAX_BODY`` bytes (Slack's payloads are a few kilobytes), a
 request without a valid signature is answered 401 before its body is parsed, and a
 signed body Bolt cannot parse is answered 400 with one log line. Everything else is
-Bolt's (``async_dispatch``), signature check included.
+Bolt's (``async_dispatch``), signature check included. Each request is counted as being
+acked while it is here (``acks``, for the workers: ``bot/slack/acks_first.py``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from bot.slack.acks_first import ARRIVAL, Acks, Arrival
 from bot.slack.stopwatch import RECEIVED
 
 log = logging.getLogger(__name__)
@@ -34,12 +36,20 @@ only holds a connection open."""
 
 
 def web_app(app: AsyncApp, path: str, signing_secret: str | None,
-            body_seconds: float = BODY_SECONDS) -> web.Application:
+            body_seconds: float = BODY_SECONDS, acks: Acks | None = None) -> web.Application:
     """The aiohttp application serving Slack's requests at ``path``; with
     ``signing_secret`` None (the local console's stand-in), signatures are not checked."""
     verifier = SignatureVerifier(signing_secret) if signing_secret else None
+    acks = acks or Acks()
 
     async def handle(request: web.Request) -> web.StreamResponse:
+        arrival = acks.arrived()
+        try:
+            return await _handle(request, arrival)
+        finally:
+            arrival.done()
+
+    async def _handle(request: web.Request, arrival: Arrival) -> web.StreamResponse:
         received = time.monotonic()
         body = await _body(request, body_seconds)
         if verifier is not None and not _signed(verifier, request, body):
@@ -53,6 +63,7 @@ def web_app(app: AsyncApp, path: str, signing_secret: str | None,
                         type(error).__name__)
             return web.json_response({"error": "malformed request"}, status=400)
         bolt_request.context[RECEIVED] = received
+        bolt_request.context[ARRIVAL] = arrival
         return await to_aiohttp_response(await app.async_dispatch(bolt_request))
 
     application = web.Application(client_max_size=MAX_BODY)

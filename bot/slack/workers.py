@@ -17,6 +17,10 @@ of their own, the queues are served in turn (round robin), and one person has at
 ``per_person`` commands running at once. So one person's long work (eight imports, a
 batch of a long list) takes at most that many of the ``size`` workers, and everyone
 else's commands start as soon as a worker is free, ahead of that person's backlog.
+
+A command's work starts once no request is being acked (``acks``, at most
+``MAX_DEFER_SECONDS`` after it was submitted; ``bot/slack/acks_first.py``), so that
+under a burst the acks are not held behind answers.
 """
 
 from __future__ import annotations
@@ -24,13 +28,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import json
 import logging
 from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from slack_sdk.webhook.async_client import AsyncWebhookClient
+from slack_sdk.proxy_env_variable_loader import load_http_proxy_from_env
+from slack_sdk.web.internal_utils import get_user_agent
+
+from bot.slack.acks_first import MAX_DEFER_SECONDS, Acks
 
 log = logging.getLogger(__name__)
 
@@ -45,10 +53,14 @@ class Workers:
     """``submit`` work (it must handle its own errors) on behalf of a person; ``close``
     lets what was submitted finish, for up to ``timeout`` seconds."""
 
-    def __init__(self, size: int = WORKERS, per_person: int = PER_PERSON) -> None:
+    def __init__(self, size: int = WORKERS, per_person: int = PER_PERSON,
+                 acks: Acks | None = None) -> None:
         self.size = size
         self.per_person = per_person
-        self._waiting: dict[str, deque[Job]] = {}
+        self.acks = acks or Acks()
+        """The requests being acked, which the work waits for (the HTTP edge counts them)."""
+        self.max_defer = MAX_DEFER_SECONDS
+        self._waiting: dict[str, deque[tuple[Job, float]]] = {}
         """Each person's commands not yet started."""
         self._running: dict[str, int] = {}
         self._served: dict[str, int] = {}
@@ -61,7 +73,8 @@ class Workers:
         self._idle.set()
 
     def submit(self, job: Job, who: str = "") -> None:
-        self._waiting.setdefault(who, deque()).append(job)
+        submitted = asyncio.get_running_loop().time()
+        self._waiting.setdefault(who, deque()).append((job, submitted))
         self._idle.clear()
         self._start_what_can_run()
 
@@ -93,12 +106,12 @@ class Workers:
             who = self._next_turn()
             if who is None:
                 return
-            job = self._waiting[who].popleft()
+            job, submitted = self._waiting[who].popleft()
             if not self._waiting[who]:
                 del self._waiting[who]
             self._running[who] = self._running.get(who, 0) + 1
             self._served[who] = next(self._starts)
-            task = asyncio.create_task(self._run(who, job))
+            task = asyncio.create_task(self._run(who, job, submitted + self.max_defer))
             self._tasks.add(task)
 
     def _next_turn(self) -> str | None:
@@ -107,8 +120,9 @@ class Workers:
         ready = [who for who in self._waiting if self._running.get(who, 0) < self.per_person]
         return min(ready, key=lambda who: self._served.get(who, -1), default=None)
 
-    async def _run(self, who: str, job: Job) -> None:
+    async def _run(self, who: str, job: Job, latest: float) -> None:
         try:
+            await self.acks.clear(latest)
             await job()
         except Exception:
             log.exception("work after an ack failed")
@@ -140,24 +154,55 @@ class Workers:
 PROGRESS_EVERY = 5.0
 """Seconds between two answers of progress on one response_url (``bot.slack.progress``):
 Slack takes five answers a response_url, so a few, a few seconds apart."""
+DROPPED = (aiohttp.ServerConnectionError, aiohttp.ClientOSError)
+"""A connection that dropped (a kept-alive one the other end had closed, say):
+slack_sdk's default retry handler tries once more on these."""
+DROPPED_TRIES = 1
+DROPPED_PAUSE = 0.5
+"""Seconds before trying again (slack_sdk's first back-off, without its jitter)."""
 
 
 class Responder:
     """Posts answers to Slack's ``response_url``s through one session; call it as
-    Bolt's ``respond`` is called."""
+    Bolt's ``respond`` is called.
+
+    An answer is posted as slack_sdk's ``AsyncWebhookClient.send_dict`` posts it (the
+    same JSON, headers and proxy, and one more try when the connection drops), but
+    straight through the session: the webhook client built anew for every answer (its
+    user agent, proxy and retry handlers worked out each time, the body walked for
+    Block Kit objects it never holds here) cost a tenth of a ``show``'s CPU. Slack's
+    reply to the post is read and let go, as before (an expired response_url is not an
+    error of ours)."""
 
     def __init__(self) -> None:
         self._session: aiohttp.ClientSession | None = None
         self.progress_every = PROGRESS_EVERY
         """Seconds between two answers of progress a slow command gives."""
+        self._headers = {"Content-Type": "application/json;charset=utf-8",
+                         "User-Agent": get_user_agent()}
+        self._proxy = load_http_proxy_from_env(log)
 
     def to(self, response_url: str) -> Callable[..., Awaitable[None]]:
         async def respond(**body: Any) -> None:
-            if self._session is None:
-                self._session = aiohttp.ClientSession()
-            await AsyncWebhookClient(response_url, session=self._session).send_dict(body)
+            await self.post(response_url, body)
 
         return respond
+
+    async def post(self, url: str, body: dict[str, Any]) -> None:
+        """``body`` (its keys that are None left out) as JSON to ``url``."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession()
+        data = json.dumps({key: value for key, value in body.items() if value is not None})
+        for tries_left in range(DROPPED_TRIES, -1, -1):
+            try:
+                async with self._session.post(url, data=data, headers=self._headers,
+                                              proxy=self._proxy) as response:
+                    await response.read()
+                    return
+            except DROPPED:
+                if not tries_left:
+                    raise
+                await asyncio.sleep(DROPPED_PAUSE)
 
     async def close(self) -> None:
         if self._session is not None:

@@ -36,7 +36,6 @@ from bot.slack import (
     http_edge,
     middleware,
     shortcuts,
-    stopwatch,
     views,
 )
 from bot.slack.api_watch import Watch
@@ -134,7 +133,8 @@ class Bot:
     def web_app(self) -> web.Application:
         """The aiohttp app for HTTP mode: POST /slack/events, GET /healthz, GET /metrics
         and the calendar feed (GET /calendar/<token>.ics)."""
-        application = http_edge.web_app(self.app, EVENTS_PATH, self.signing_secret)
+        application = http_edge.web_app(self.app, EVENTS_PATH, self.signing_secret,
+                                         acks=self.workers.acks)
         application.router.add_get("/healthz", self.healthz)
         application.router.add_get(observe.METRICS_PATH, self.scrape)
         if self.services.calendar is not None:
@@ -262,7 +262,7 @@ async def build(settings: Settings, access: SlackAccess, clock: Clock | None = N
               metrics_token=settings.metrics_token.get_secret_value()
               if settings.metrics_token else None)
     deps = listener_deps(bot)
-    for surface in (stopwatch, middleware, commands, actions, views, shortcuts, events):
+    for surface in (middleware, commands, actions, views, shortcuts, events):
         surface.register(app, deps)
     return bot
 

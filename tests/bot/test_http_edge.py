@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.console.stand_in.sender import sign
 from bot.slack import http_edge
 from bot.wiring.app import EVENTS_PATH
-from tests.bot.conftest import SECRET, Harness
+from tests.bot.conftest import ADMIN, SECRET, Harness
 
 MALFORMED = [("application/json", b"{not json"),
              ("application/x-www-form-urlencoded", b"payload=%7Bnot+json"),
@@ -75,3 +75,15 @@ async def test_a_body_that_trickles_in_times_out(harness: Harness) -> None:
         await writer.wait_closed()
     finally:
         await runner.cleanup()
+
+
+async def test_a_command_is_counted_as_being_acked_until_its_ack(harness: Harness) -> None:
+    """The workers hold answers while requests are being acked: a command's own
+    answer must not wait for its own request to end (Bolt polls for the ack)."""
+    acks = harness.bot.workers.acks
+    harness.bot.workers.max_defer = 30.0  # a count left behind would stall the answer
+    started = time.monotonic()
+    posted = await harness.sender.run(harness.session, ADMIN, "whoami")
+    assert "You are" in posted[-1].text and time.monotonic() - started < 5
+    await asyncio.sleep(0.05)  # Bolt's last poll for the ack, then the response
+    assert acks.pending == 0

@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from bot.slack.workers import Workers
+from aiohttp import web
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.slack.workers import Responder, Workers
 
 
 def noting(order: list[str], name: str, until: asyncio.Event | None = None
@@ -124,3 +127,83 @@ async def test_a_failing_post_is_logged_and_lets_close_finish() -> None:
 
     workers.submit(job, "A")
     await asyncio.wait_for(workers.close(1), 2)
+
+
+async def _server(handle: Callable[[web.Request], Awaitable[web.StreamResponse]]
+                  ) -> tuple[web.AppRunner, str]:
+    app = web.Application()
+    app.router.add_post("/answer", handle)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    return runner, f"http://127.0.0.1:{port}/answer"
+
+
+async def test_an_answer_is_posted_as_slack_sdk_posts_it() -> None:
+    got: list[tuple[bytes, str]] = []
+
+    async def take(request: web.Request) -> web.Response:
+        got.append((await request.read(), request.headers["Content-Type"]))
+        return web.Response(text="ok")
+
+    runner, url = await _server(take)
+    body = {"text": "Cook: “new” <&>", "blocks": [{"type": "section", "text": {
+        "type": "mrkdwn", "text": "é ✓"}}], "replace_original": False,
+        "response_type": "ephemeral", "delete_original": None}
+    responder = Responder()
+    try:
+        await AsyncWebhookClient(url).send_dict(dict(body))
+        await responder.to(url)(**body)
+    finally:
+        await responder.close()
+        await runner.cleanup()
+    assert got[0] == got[1]
+
+
+async def test_an_answer_is_posted_again_once_when_its_connection_drops() -> None:
+    tries: list[int] = []
+
+    async def flaky(request: web.Request) -> web.StreamResponse:
+        tries.append(1)
+        if len(tries) == 1:  # the connection goes, no reply
+            assert request.transport is not None
+            request.transport.close()
+        return web.Response(text="ok")
+
+    runner, url = await _server(flaky)
+    responder = Responder()
+    try:
+        await responder.to(url)(text="answered")
+    finally:
+        await responder.close()
+        await runner.cleanup()
+    assert len(tries) == 2
+
+
+async def test_work_waits_while_a_request_is_being_acked() -> None:
+    workers = Workers(size=2, per_person=2)
+    started: list[str] = []
+    arrival = workers.acks.arrived()  # a request the edge is acking
+    workers.submit(noting(started, "show"), "A")
+    await asyncio.sleep(0.05)
+    assert started == []  # held behind the ack
+    arrival.done()
+    arrival.done()  # said twice (acked, then answered): counted once
+    await asyncio.sleep(0.01)
+    assert started == ["show"] and workers.acks.pending == 0
+    await workers.close(1)
+
+
+async def test_work_waits_for_acks_no_longer_than_its_limit() -> None:
+    workers = Workers(size=1, per_person=1)
+    workers.max_defer = 0.05
+    started: list[str] = []
+    workers.acks.arrived()  # acks that never let up
+    workers.submit(noting(started, "show"), "A")
+    await asyncio.sleep(0.01)
+    assert started == []
+    await asyncio.sleep(0.1)
+    assert started == ["show"]  # worked out regardless, past its limit
+    await workers.close(1)
