@@ -33,13 +33,15 @@ from workflows.ports import StagedChange
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 10_000
-STAGING_CACHE_KIB = -40_960
-"""Page cache of a staging connection: 40 MiB (SQLite's default is 2 MiB), so that
+STAGING_CACHE_KIB = -65_536
+"""Page cache of a staging connection: 64 MiB (SQLite's default is 2 MiB), so that
 moving 100,000 rows in spills few pages to the log to read them back while the file is
 locked. Freed when the write ends, but it is the biggest part of an import's peak
-memory once the rows are staged a run at a time: at 64 MiB an import of 100,000
-jurisdictions peaked at 264 MB, at 24 MiB at 224 MB, but held the lock longer (a role
-change waited 1.3 to 1.6 s instead of 0.9 to 1.1 on a busy machine)."""
+memory once the rows are staged a run at a time: an import of 100,000 jurisdictions
+peaks at 265 MB with it, 244 MB at 40 MiB, 224 MB at 24 MiB; but each step down reads
+more pages back (0.3 s more of the import at 40 MiB) and holds the lock longer (a role
+change waited 1.3 to 1.6 s at 24 MiB instead of 0.9 to 1.1 on a busy machine). An
+events file's runs take a smaller cache of their own (``storage.runs.RUN_CACHE_KIB``)."""
 
 
 async def _connect(path: str) -> aiosqlite.Connection:

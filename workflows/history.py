@@ -12,13 +12,12 @@ with ``_BadLines`` instead, so that nothing is written, and every bad line is re
 from __future__ import annotations
 
 import asyncio
-import gc
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from workflows.collecting import fewer_collections
 from workflows.errors import BeingImported, Conflict
 from workflows.event_lines import EventLines, Tally, read_events
 from workflows.imports import ImportReport, RowLimit, Shape
@@ -31,16 +30,6 @@ if TYPE_CHECKING:
 
 GROUP = 2_000
 """Jurisdictions played (and handed to the store) at a time."""
-COLLECTING = (10_000, 1_000, 1_000)
-"""The cycle collector's thresholds while an events file is played (Python's are 700,
-10, 10): a group's thousands of jurisdictions, events and changes outlive many young
-collections, and were scanned again and again, in the older generations too, a third
-of the time spent checking a million lines. Short-lived cycles are still collected
-young; older ones (rare here) are found once the import is done."""
-_playing: list[tuple[int, int, int]] = []
-"""The thresholds before the first import now being played set them (one per import)."""
-
-
 class _BadLines(Exception):
     """Ends the stream of changes: some line is bad, so nothing may be written."""
 
@@ -59,26 +48,9 @@ async def import_events(review: Review, actor: str, header: list[str],
     """Check every line of an events file (``header`` read, ``reader`` at its second
     line) and, unless it is a dry run or a line is bad, record them all, played
     ``group`` jurisdictions at a time."""
-    with _fewer_collections():
+    with fewer_collections():
         return await _import_events(review, actor, header, reader, dry_run, limit, tally,
                                     group)
-
-
-@contextmanager
-def _fewer_collections() -> Iterator[None]:
-    """``COLLECTING`` as the collector's thresholds for as long as the block runs (and
-    any other import's that overlaps it), then what they were before."""
-    before = gc.get_threshold()
-    _playing.append(_playing[0] if _playing else before)
-    if before[0]:  # 0: collection is off, and stays so
-        gc.set_threshold(*(max(now, kept) for now, kept in zip(before, COLLECTING,
-                                                                strict=True)))
-    try:
-        yield
-    finally:
-        first = _playing.pop()
-        if not _playing:
-            gc.set_threshold(*first)
 
 
 async def _import_events(review: Review, actor: str, header: list[str],

@@ -15,6 +15,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Iterable
 from typing import TextIO
 
+from workflows.collecting import fewer_collections
 from workflows.deadline_changes import clock_steps
 from workflows.errors import BeingImported, Conflict, NotPermitted
 from workflows.event_lines import Tally
@@ -66,11 +67,13 @@ async def import_csv(review: Review, actor: str, source: str | Iterable[str], dr
     shape = shape_of(header)
     if shape is Shape.EVENTS:
         return await import_events(review, actor, header, reader, dry_run, limit, tally)
-    table = await asyncio.to_thread(read_table, header, reader, limit)
-    tally.stage, tally.total = "done", table.lines
-    if shape is None:
-        return ImportReport(None, dry_run, label, table.lines, [unknown_shape(table.header)])
-    return await _import_jurisdictions(review, actor, table, dry_run)
+    with fewer_collections():
+        table = await asyncio.to_thread(read_table, header, reader, limit)
+        tally.stage, tally.total = "done", table.lines
+        if shape is None:
+            return ImportReport(None, dry_run, label, table.lines,
+                                [unknown_shape(table.header)])
+        return await _import_jurisdictions(review, actor, table, dry_run)
 
 
 async def _may_import(review: Review, actor: str) -> None:
