@@ -8,7 +8,9 @@ and channel too: where a change leaves those as they are (every step does), its 
 updated without them (``STEP_UPDATE``). SQLite rewrites the entries of every index on a
 column an UPDATE sets, whether or not its value changes, and three of the jurisdictions'
 indexes are on those columns alone: the narrower statement leaves them (and their
-counts' triggers) alone, the row ending the same.
+counts' triggers) alone, the row ending the same. The check reads its alias too (where it
+has at most one, as most do): a change whose aliases are those stored leaves their rows
+alone (``unchanged_aliases``) rather than deleting and inserting them again.
 """
 
 from __future__ import annotations
@@ -28,20 +30,23 @@ STEP_UPDATE = (
     "UPDATE jurisdictions SET state = ?, held_from = ?, held_by = ?, last_step_on = ?,"
     " due_on = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?")
 _IDS_PER_QUERY = 500
+_ALIAS = ("(SELECT CASE WHEN count(*) = 0 THEN '' WHEN count(*) = 1 THEN min(alias) END"
+          " FROM aliases WHERE aliases.jurisdiction_id = jurisdictions.id) AS alias")
+"""A jurisdiction's alias: '' for none (an alias is never empty), NULL for two or more."""
 
 Stored = Mapping[str, tuple[Any, ...]]
-"""Each checked jurisdiction's ``IDENTITY`` as stored, by id."""
+"""Each checked jurisdiction's ``IDENTITY`` as stored, then its ``_ALIAS``, by id."""
 
 
 async def check(db: Transaction, for_update: str, changes: Sequence[StagedChange]) -> Stored:
     """Raise ``Conflict`` unless every jurisdiction is still at its expected version;
     where other processes write at the same time (PostgreSQL) the rows stay locked.
-    Returns each one's ``IDENTITY`` as stored."""
+    Returns each one's ``IDENTITY`` and alias as stored."""
     found: dict[str, tuple[Any, ...]] = {}
     for start in range(0, len(changes), _IDS_PER_QUERY):
         chunk = changes[start:start + _IDS_PER_QUERY]
         rows = await db.fetch(
-            f"SELECT id, version, import_run, {', '.join(IDENTITY)} FROM jurisdictions"
+            f"SELECT id, version, import_run, {', '.join(IDENTITY)}, {_ALIAS} FROM jurisdictions"
             f" WHERE id IN ({', '.join('?' * len(chunk))}){for_update}",
             *(c.jurisdiction.id for c in chunk))
         stored = {r["id"]: r for r in rows}
@@ -50,7 +55,7 @@ async def check(db: Transaction, for_update: str, changes: Sequence[StagedChange
             if row is None or row["version"] != change.expected_version or row["import_run"]:
                 refuse({"id": change.jurisdiction.id, "version": change.expected_version,
                         "import_run": row["import_run"] if row else None})
-            found[row["id"]] = tuple(row[column] for column in IDENTITY)
+            found[row["id"]] = tuple(row[column] for column in (*IDENTITY, "alias"))
     return found
 
 
@@ -69,8 +74,24 @@ def narrowed(full: str, rows: Sequence[tuple[Any, ...]], stored: Stored
     ``IDENTITY`` is as stored, ``full`` for the others."""
     steps, others = [], []
     for row in rows:
-        if stored.get(row[-2]) == tuple(row[n] for n in IN_FULL_UPDATE):
+        if stored.get(row[-2], ())[:len(IDENTITY)] == tuple(row[n] for n in IN_FULL_UPDATE):
             steps.append((row[4], *row[7:]))
         else:
             others.append(row)
     return [(sql, chosen) for sql, chosen in ((STEP_UPDATE, steps), (full, others)) if chosen]
+
+
+def unchanged_aliases(deleted: Sequence[tuple[Any, ...]], inserted: Sequence[tuple[Any, ...]],
+                      stored: Stored) -> set[str]:
+    """The jurisdictions of ``deleted`` (``(id,)`` rows: their aliases replaced) whose
+    new aliases (``inserted``: ``(alias, id)`` rows) are exactly those stored: none, or
+    the one stored. Their alias rows can be left as they are."""
+    new: dict[str, list[str]] = {}
+    for alias, jid in inserted:
+        new.setdefault(jid, []).append(alias)
+    same = set()
+    for (jid,) in deleted:
+        alias = stored.get(jid, ())[len(IDENTITY):]
+        if alias and alias[0] is not None and new.get(jid, []) == ([alias[0]] if alias[0] else []):
+            same.add(jid)
+    return same

@@ -215,15 +215,32 @@ def _grouped_rows(sql: str, rows: list[tuple[Any, ...]]) -> list[Write]:
 async def _run(db: Transaction, writes: list[Write], stored: versions.Stored) -> None:
     """The writes in order; the jurisdictions a change leaves named as they were updated
     narrowly, and its planned reminders added without a statement's detour: the same
-    rows either way (``storage.versions``, ``storage.planned``)."""
+    rows either way (``storage.versions``, ``storage.planned``); the aliases of a
+    jurisdiction that keeps those stored are left as they are."""
+    same = _same_aliases(writes, stored)
     for sql, rows in writes:
-        if sql == INSERT_REMINDERS:
+        if same and sql in (_DELETE_ALIASES, _INSERT_ALIASES):
+            rows = [row for row in rows if row[-1] not in same]
+            if rows:
+                await db.executemany(sql, rows)
+        elif sql == INSERT_REMINDERS:
             await add_planned(db, rows)
         elif sql == UPDATE_JURISDICTIONS:
             for narrow, chosen in versions.narrowed(sql, rows, stored):
                 await db.executemany(narrow, chosen)
         else:
             await db.executemany(sql, rows)
+
+
+def _same_aliases(writes: list[Write], stored: versions.Stored) -> set[str]:
+    """The jurisdictions whose aliases ``writes`` delete and insert again unchanged
+    (none when the aliases' INSERT was grouped into longer statements)."""
+    found = {sql: rows for sql, rows in writes}
+    deleted = found.get(_DELETE_ALIASES)
+    if not deleted or any(sql.startswith("INSERT INTO aliases") and sql != _INSERT_ALIASES
+                          for sql in found):
+        return set()
+    return versions.unchanged_aliases(deleted, found.get(_INSERT_ALIASES, []), stored)
 
 
 def additions(batch: Sequence[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]]

@@ -53,3 +53,34 @@ async def test_steps_and_assignments_end_as_the_change_says(review: Review,
     assert await counts(store, "owner") == {"UANA": 2}
     assert await counts(store, "state") == {"response_received": 1, "awaiting_response": 1}
     assert (await row(store, "town-001"))["due_on"] == "2018-03-05"
+
+
+async def alias_rows(store: Store, engine: str) -> dict[str, tuple[str, str]]:
+    """Each alias: its jurisdiction and where its row is stored (SQLite's rowid,
+    PostgreSQL's ctid), which a row deleted and inserted again does not keep."""
+    where = "ctid::text" if engine == "postgres" else "CAST(rowid AS TEXT)"
+    rows = await store.read(f"SELECT alias, jurisdiction_id, {where} AS place FROM aliases")
+    return {r["alias"]: (r["jurisdiction_id"], r["place"]) for r in rows}
+
+
+async def test_a_step_leaves_aliases_alone_and_a_new_alias_is_written(
+        review: Review, store: Store, engine: str) -> None:
+    await letters(review, 3)
+    await review.add_alias("UADMIN", "town-000", "t0")
+    await review.add_alias("UADMIN", "town-001", "t1")
+    await review.add_alias("UADMIN", "town-001", "t1b")
+    before = await alias_rows(store, engine)
+    assert {a: j for a, (j, _) in before.items()} == {
+        "t0": "town-000", "t1": "town-001", "t1b": "town-001"}
+    for jid in ("town-000", "town-001", "town-002"):
+        await review.take("UADMIN", jid, "response", date(2018, 2, 1))
+    after = await alias_rows(store, engine)
+    assert after["t0"] == before["t0"]  # one alias, unchanged: its row left as it was
+    assert {a: j for a, (j, _) in after.items()} == {
+        "t0": "town-000", "t1": "town-001", "t1b": "town-001"}
+    await review.add_alias("UADMIN", "town-000", "t0b")
+    await review.add_alias("UADMIN", "town-002", "t2")
+    assert {a: j for a, (j, _) in (await alias_rows(store, engine)).items()} == {
+        "t0": "town-000", "t0b": "town-000", "t1": "town-001", "t1b": "town-001",
+        "t2": "town-002"}
+    assert (await review.resolve("t2")).id == "town-002"
