@@ -16,7 +16,7 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from storage.database import Reader, Row, Transaction
+from storage.database import Reader, Row, Transaction, chunks
 from workflows import chain
 from workflows.chain import Seal
 from workflows.ports import StagedChange
@@ -24,7 +24,6 @@ from workflows.verification import StoredBlock, StoredEvent
 
 log = logging.getLogger(__name__)
 PAGE = 5_000
-_IDS_PER_QUERY = 500
 
 
 @dataclass(frozen=True)
@@ -98,8 +97,7 @@ async def previous_links(database: _Reads, changes: Sequence[StagedChange]
     the write then fails its version check anyway."""
     ids = sorted({c.jurisdiction.id for c in changes if c.expected_version > 0})
     found: dict[str, str] = {}
-    for start in range(0, len(ids), _IDS_PER_QUERY):
-        chunk = ids[start:start + _IDS_PER_QUERY]
+    for chunk in chunks(ids):
         rows = await database.read(
             "SELECT e.jurisdiction_id AS id, e.link FROM jurisdictions AS j JOIN events AS e"
             " ON e.jurisdiction_id = j.id AND e.seq = j.version"

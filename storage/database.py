@@ -21,6 +21,13 @@ from storage.timing import Timing
 T = TypeVar("T")
 Row: TypeAlias = Any
 """A result row: ``row["column"]`` (``sqlite3.Row`` or ``asyncpg.Record``)."""
+IDS_PER_QUERY = 500
+"""Ids in one ``IN (…)`` list: well under each engine's limit on parameters."""
+
+
+def chunks(items: Sequence[T], size: int = IDS_PER_QUERY) -> list[Sequence[T]]:
+    """``items`` in runs short enough for one ``IN (…)`` list."""
+    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 @dataclass(frozen=True)

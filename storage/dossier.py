@@ -8,9 +8,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from storage.closures import closure_from
-from storage.database import Reader
+from storage.database import Reader, chunks
 from storage.reads import whole_jurisdictions
-from storage.writes import chunks
 from workflows.chain import Seal
 from workflows.closures import Closure
 from workflows.model import Jurisdiction

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import date
 
 from storage.base import StoreBase
+from storage.database import chunks
 from storage.rows import event_from
-from storage.writes import chunks
 from workflows.model import Event
 from workflows.mutes import MUTE, UNMUTE, Deadline, Mute, Standing, mute_from
 

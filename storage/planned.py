@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from storage.database import Transaction
+from storage.database import Transaction, chunks
 
 INSERT_REMINDERS = (
     "INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
@@ -31,7 +31,6 @@ ONCE = frozenset({"overdue", "escalation"})
 """The kinds a deadline gets one of, ever (but for those cancelled)."""
 _ADD = ("INSERT INTO reminders (jurisdiction_id, round, deadline, kind, due_at)"
         " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")
-_IDS_PER_QUERY = 500
 
 Key = tuple[Any, ...]
 """(jurisdiction id, round, deadline, kind) of a reminder."""
@@ -55,8 +54,7 @@ async def _taken(db: Transaction, ids: Sequence[str]) -> set[Key]:
     """The (jurisdiction, round, deadline, kind) of the overdue reminders and escalations
     (not cancelled) that ``ids`` have."""
     taken: set[Key] = set()
-    for start in range(0, len(ids), _IDS_PER_QUERY):
-        chunk = ids[start:start + _IDS_PER_QUERY]
+    for chunk in chunks(ids):
         rows = await db.fetch(
             "SELECT jurisdiction_id, round, deadline, kind FROM reminders"
             f" WHERE jurisdiction_id IN ({', '.join('?' * len(chunk))})"

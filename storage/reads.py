@@ -7,10 +7,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from datetime import date
 
 from storage.base import StoreBase
-from storage.database import Row
+from storage.database import Row, chunks
 from storage.rows import event_from, grouped, listing_from
 from storage.whole import Glimpse, exact_query, exact_whole, glance, made, parts_of
-from storage.writes import chunks
 from workflows.model import Event, Jurisdiction, Listing
 from workflows.ports import COUNT_CAP, Cursor, DueRange, Filters, Total, stopped
 

@@ -34,7 +34,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from storage import chain
-from storage.database import Row, Transaction
+from storage.database import Row, Transaction, chunks
 from storage.writes import UPDATE_JURISDICTIONS, WHOLE, Write, event_links, on, updates
 from workflows.errors import BeingImported, Conflict
 from workflows.ports import StagedChange
@@ -88,8 +88,7 @@ async def write_stream(database: SqliteDatabase,
         try:
             async for group in groups:
                 ordered = sorted(group, key=lambda c: c.jurisdiction.id)
-                for start in range(0, len(ordered), run):
-                    part = ordered[start:start + run]
+                for part in chunks(ordered, run):
                     previous = await chain.previous_links(database, part)
                     made = await asyncio.to_thread(updates, part, previous)
                     assert made[0][0] == UPDATE_JURISDICTIONS  # the first: the reservations

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NoReturn
 
-from storage.database import Row, Transaction
+from storage.database import Row, Transaction, chunks
 from workflows.errors import BeingImported, Conflict
 from workflows.ports import StagedChange
 
@@ -29,7 +29,6 @@ IN_FULL_UPDATE = (0, 1, 2, 3, 5, 6)
 STEP_UPDATE = (
     "UPDATE jurisdictions SET state = ?, held_from = ?, held_by = ?, last_step_on = ?,"
     " due_on = ?, updated_at = ?, version = ? WHERE id = ? AND version = ?")
-_IDS_PER_QUERY = 500
 _ALIAS = ("(SELECT CASE WHEN count(*) = 0 THEN '' WHEN count(*) = 1 THEN min(alias) END"
           " FROM aliases WHERE aliases.jurisdiction_id = jurisdictions.id) AS alias")
 """A jurisdiction's alias: '' for none (an alias is never empty), NULL for two or more."""
@@ -43,8 +42,7 @@ async def check(db: Transaction, for_update: str, changes: Sequence[StagedChange
     where other processes write at the same time (PostgreSQL) the rows stay locked.
     Returns each one's ``IDENTITY`` and alias as stored."""
     found: dict[str, tuple[Any, ...]] = {}
-    for start in range(0, len(changes), _IDS_PER_QUERY):
-        chunk = changes[start:start + _IDS_PER_QUERY]
+    for chunk in chunks(changes):
         rows = await db.fetch(
             f"SELECT id, version, import_run, {', '.join(IDENTITY)}, {_ALIAS} FROM jurisdictions"
             f" WHERE id IN ({', '.join('?' * len(chunk))}){for_update}",

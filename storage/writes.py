@@ -34,7 +34,7 @@ from itertools import chain as joined
 from typing import Any, TypeVar
 
 from storage import chain, versions
-from storage.database import Database, Staging, Transaction
+from storage.database import Database, Staging, Transaction, chunks
 from storage.planned import INSERT_REMINDERS as INSERT_REMINDERS  # (storage.reminders)
 from storage.planned import add_planned
 from storage.statements import CANCEL_REMINDERS as _CANCEL_REMINDERS
@@ -61,16 +61,9 @@ STAGED_FROM = 200
 worker thread, off the event loop)."""
 STAGE_RUN = 10_000
 """Changes whose rows a staged write makes and stages at a time."""
-_IDS_PER_QUERY = 500
-"""Ids in one ``IN (…)`` list: well under each engine's limit on parameters."""
 _detail_text = json.JSONEncoder(sort_keys=True).encode
 """An event's details as stored: ``json.dumps(detail, sort_keys=True)``, whose every
 call built an encoder anew (a quarter of its time, for each of a million events)."""
-
-
-def chunks(items: Sequence[T], size: int = _IDS_PER_QUERY) -> list[Sequence[T]]:
-    """``items`` in runs short enough for one ``IN (…)`` list."""
-    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 Before = Callable[[Transaction], Awaitable[None]]
@@ -125,7 +118,7 @@ async def _stage(stage: Staging, make: Make[T], items: Sequence[T]
     tables: dict[int, tuple[str, str]] = {}
     links: list[str] = []
     ordered = sorted(items, key=_jurisdiction_id) if len(items) > STAGE_RUN else items
-    runs = [ordered[start:start + STAGE_RUN] for start in range(0, len(ordered), STAGE_RUN)]
+    runs = chunks(ordered, STAGE_RUN)
     if not runs:
         return [], chain.Written.of(links)
     making = asyncio.ensure_future(asyncio.to_thread(make, runs[0]))
