@@ -25,7 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.wiring.app import FixedClock
+from bot.wiring.review import FixedClock
 from storage.sqlite import SqliteStore
 from workflows.definition import default_definition
 from workflows.machine import Workflow

@@ -45,7 +45,7 @@ from bench.seed import ANALYST, CHANNELS, DEFAULT_AS_OF, DEFAULT_CHANNEL, settin
 from bot.slack.events import home_view
 from bot.subcommands.commands import PAGE_SIZE, Caller, Services, command_table, run
 from bot.ui.pages import cursor_text
-from bot.wiring.app import FixedClock
+from bot.wiring.review import FixedClock
 from storage import open_store
 from storage.store import Store
 from workflows.deadlines import Tier

@@ -53,7 +53,7 @@ from bot.subcommands.commands import PAGE_SIZE, Caller, Services, command_table,
 from bot.ui.chart import chart_png
 from bot.ui.render import Reply
 from bot.ui.summary import summary_reply
-from bot.wiring.app import FixedClock
+from bot.wiring.review import FixedClock
 from bot.wiring.schedule import SummaryJobs
 from storage.store import Store
 from storage.summaries import SummaryStore

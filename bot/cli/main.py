@@ -184,7 +184,8 @@ async def _sweep(settings: Settings, as_of: str | None) -> int:
     """One sweep at ``as_of``: to Slack when configured, else to a stand-in, printed."""
     from bot.console.repl import parse_when, show
     from bot.console.stand_in.server import LocalSlack
-    from bot.wiring.app import FixedClock, SlackAccess, SystemClock, build
+    from bot.wiring.app import SlackAccess, build
+    from bot.wiring.review import FixedClock, SystemClock
 
     clock: Clock = SystemClock()
     if as_of:

@@ -26,7 +26,8 @@ from tqdm import tqdm
 
 from bot.console.repl import show
 from bot.console.stand_in.server import LocalSlack
-from bot.wiring.app import Bot, FixedClock, SlackAccess, build
+from bot.wiring.app import Bot, SlackAccess, build
+from bot.wiring.review import FixedClock
 from bot.wiring.settings import Settings
 from workflows.errors import ReviewError
 from workflows.imports import plan_jurisdictions

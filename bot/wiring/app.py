@@ -54,9 +54,7 @@ from bot.subcommands.calendars import CalendarDesk
 from bot.subcommands.commands import Services
 from bot.ui import diagram, timeline
 from bot.wiring import observe
-from bot.wiring.review import FixedClock as FixedClock
-from bot.wiring.review import SystemClock as SystemClock
-from bot.wiring.review import make_review as make_review
+from bot.wiring.review import SystemClock, make_review
 from bot.wiring.schedule import SummaryJobs
 from bot.wiring.settings import Mode, Settings
 from storage import open_store

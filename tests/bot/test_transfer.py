@@ -34,7 +34,8 @@ from bot.subcommands.transfer import (
     handle_import,
     handle_import_file,
 )
-from bot.wiring.app import FixedClock, SlackAccess, slack_client
+from bot.wiring.app import SlackAccess, slack_client
+from bot.wiring.review import FixedClock
 from bot.wiring.settings import load_settings
 from storage.sqlite import SqliteStore
 from tests.packaged import packaged_workflow
