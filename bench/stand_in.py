@@ -26,6 +26,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.console.stand_in.server import LocalSlack
+from bot.slack.posting.announcements import announced_ids
 from bot.wiring.runtime import until_signalled
 
 NICENESS = 19
@@ -59,8 +60,7 @@ class BenchSlack(LocalSlack):
     async def _m_bench_announcements(self, params: dict[str, Any]) -> dict[str, Any]:
         """The outbox ids of the announcements posted so far, in the order they came
         (an id posted twice is there twice)."""
-        ids = [(p.metadata or {}).get("event_payload", {}).get("id") for p in self.posted
-               if (p.metadata or {}).get("event_type") == "review_announcement"]
+        ids = [i for p in self.posted for i in announced_ids(p.metadata or {})]
         return {"ok": True, "ids": ids}
 
     async def _m_bench_answer(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -63,13 +63,18 @@ class Deliveries:
 
         await self.store.db.grouped(mark)  # with the steps being written, if any
 
-    async def refused(self, notice_id: int, error: str, now: datetime, delay: Delay,
-                      recheck: bool) -> datetime:
-        """The notice's channel did not take it: count the attempt, give the notice
-        back (``recheck`` if it may have been posted after all) and make the channel
-        wait. Returns until when."""
+    async def refused(self, notice_ids: int | Sequence[int], error: str, now: datetime,
+                      delay: Delay, recheck: bool) -> datetime:
+        """The channel did not take the message of these notices (one channel's, one or
+        several to a message): count the attempt of each, give them back (``recheck``
+        if it may have been posted after all) and make the channel wait, once. Returns
+        until when."""
+        ids = [notice_ids] if isinstance(notice_ids, int) else list(notice_ids)
+        if not ids:
+            raise ValueError("refused: no notices")
         async with self.store.transaction() as db:
-            channel = await _failed(db, notice_id, error, recheck)
+            for notice_id in ids:
+                channel = await _failed(db, notice_id, error, recheck)
             failures = await db.fetch(
                 "INSERT INTO channel_waits (channel, failures, retry_at, last_error)"
                 " VALUES (?, 1, ?, ?) ON CONFLICT (channel) DO UPDATE SET"

@@ -91,6 +91,38 @@ def announcement(event: Event, *, definition: Definition) -> Reply:
                  in_channel=True)
 
 
+ANNOUNCEMENTS_TOGETHER = 20
+"""Announcements one message holds at most: two blocks each, within Slack's 50."""
+TOGETHER_TEXT = 4_000
+"""Characters of text a message of several announcements holds at most (Slack's advice
+for a message's text, which notifications show)."""
+
+
+def together(replies: Sequence[Reply]) -> list[list[int]]:
+    """Announcements to one channel, in their order, as messages: the positions in
+    ``replies`` each message holds (``ANNOUNCEMENTS_TOGETHER`` at most, their text within
+    ``TOGETHER_TEXT`` characters; an announcement over that goes alone)."""
+    messages: list[list[int]] = []
+    size = 0
+    for n, reply in enumerate(replies):
+        grows = len(reply.text) + 1
+        if (not messages or len(messages[-1]) >= ANNOUNCEMENTS_TOGETHER
+                or size + grows > TOGETHER_TEXT):
+            messages.append([])
+            size = 0
+        messages[-1].append(n)
+        size += grows
+    return messages
+
+
+def joined(replies: Sequence[Reply]) -> Reply:
+    """Announcements as one message, in their order, each its own lines."""
+    if len(replies) == 1:
+        return replies[0]
+    return Reply("\n".join(r.text for r in replies), [b for r in replies for b in r.blocks],
+                 in_channel=True)
+
+
 def _sets_deadline(event: Event, definition: Definition) -> bool:
     """Whether the event's step leaves a deadline to tell (see ``sets_deadline``)."""
     return bool(event.detail.get("due_on")) and definition.sets_deadline(event.kind)

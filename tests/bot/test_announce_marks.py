@@ -8,6 +8,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from bot.slack.posting.announcements import announced_ids
 from tests.bot.conftest import ADMIN, Harness
 
 
@@ -40,9 +41,9 @@ async def test_a_batch_is_marked_sent_in_one_write(harness: Harness, tmp_path: P
     five = await _flush_of(harness, writes, ["beta", "gamma", "delta", "epsilon", "zeta"])
     assert five == one  # was one + 4
     posted = [p for p in harness.slack.posted if not p.response_key]
-    ids = [p.metadata["event_payload"]["id"] for p in posted if p.metadata]
-    assert len(ids) == len(set(ids)) == 6
+    messages = [(announced_ids(p.metadata), p.ts) for p in posted if p.metadata]
+    assert [ids for ids, _ in messages] == [[1], [2, 3, 4, 5, 6]]
     with sqlite3.connect(tmp_path / "review.db") as conn:
         rows = conn.execute("SELECT id, message_ts, sent_at FROM outbox ORDER BY id").fetchall()
-    assert len(rows) == 6 and all(ts and at for _, ts, at in rows)
-    assert len({ts for _, ts, _ in rows}) == 6
+    assert len(rows) == 6 and all(at for _, _, at in rows)
+    assert [ts for _, ts, _ in rows] == [messages[0][1]] + [messages[1][1]] * 5

@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import re
+from collections import deque
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from enum import Enum
@@ -41,6 +42,11 @@ LEASE = timedelta(minutes=2)
 """How long a relay may hold notices it is posting before another relay may take them."""
 ANNOUNCEMENT = "review_announcement"
 """The metadata event type of announcements; the payload is ``{"id": outbox id}``."""
+GATHER_SECONDS = 0.1
+"""Under a stream of steps (more were written while the last message was being posted,
+and what was taken was not a whole batch of a backlog), how long the relay waits before
+taking the next ones, so that each message holds more of them: a few milliseconds on
+each announcement, a fraction of the posts."""
 HISTORY_PAGES = 25
 """Pages of history read, at most, looking for announcements a stopped relay posted."""
 RETRY_FIRST = timedelta(minutes=1)
@@ -97,10 +103,14 @@ class Notifier:
                 metadata=metadata or None)
         return str(response.get("ts", ""))
 
-    async def announce(self, notice_id: int, channel: str, reply: Reply) -> str:
-        """Post an announcement carrying its outbox id."""
+    async def announce(self, notice_ids: Sequence[int], channel: str, reply: Reply) -> str:
+        """Post a message of one announcement or several, carrying their outbox ids
+        (``{"id": n}`` for one, as every announcement did before several went together;
+        ``{"ids": [...]}`` for several)."""
+        payload = ({"id": notice_ids[0]} if len(notice_ids) == 1
+                   else {"ids": list(notice_ids)})
         return await self.post(channel, reply, {"event_type": ANNOUNCEMENT,
-                                                "event_payload": {"id": notice_id}})
+                                                "event_payload": payload})
 
     async def announced(self, channel: str, wanted: set[int],
                         after_ts: str | None) -> dict[int, str]:
@@ -136,13 +146,22 @@ class Notifier:
 def _announcements(messages: Sequence[dict[str, Any]], wanted: set[int]) -> dict[int, str]:
     found = {}
     for message in messages:
-        metadata = message.get("metadata") or {}
-        if metadata.get("event_type") != ANNOUNCEMENT:
-            continue
-        notice_id = (metadata.get("event_payload") or {}).get("id")
-        if isinstance(notice_id, int) and notice_id in wanted:
-            found[notice_id] = str(message.get("ts", ""))
+        for notice_id in announced_ids(message.get("metadata") or {}):
+            if notice_id in wanted:
+                found[notice_id] = str(message.get("ts", ""))
     return found
+
+
+def announced_ids(metadata: dict[str, Any]) -> list[int]:
+    """The outbox ids a message's metadata says it announces (none if it is not an
+    announcement): ``{"id": n}`` or ``{"ids": [...]}``."""
+    if metadata.get("event_type") != ANNOUNCEMENT:
+        return []
+    payload = metadata.get("event_payload") or {}
+    several = payload.get("ids")
+    ids: list[Any] = several if isinstance(several, list) else [payload.get("id")]
+    return [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+
 
 class OutboxRelay:
     """Drains the outbox. ``flush`` is safe to call from many tasks at once."""
@@ -157,11 +176,15 @@ class OutboxRelay:
         self._lock = asyncio.Lock()
         self._draining: asyncio.Task[None] | None = None
         self._again = False
+        self._nudges = 0
+        """Changes that announced something so far (a stream, if some came during a
+        post)."""
 
     def nudge(self) -> None:
         """Drain the outbox in the background, now: whoever's change announced something
         is answered without waiting for Slack's pace. A nudge while a drain runs makes
         it go round once more, so nothing written meanwhile waits for the next tick."""
+        self._nudges += 1
         if self._draining is not None and not self._draining.done():
             self._again = True
             return
@@ -199,16 +222,23 @@ class OutboxRelay:
         wait on a refusing channel is told, once."""
         sent = 0
         async with self._lock:
+            nudges = self._nudges
             while pending := await self.store.claim_notices(self.clock.now(), LEASE, BATCH):
                 posted, stopped = await self._deliver(pending)
                 sent += posted
                 if stopped:
                     break
+                if self._nudges != nudges and len(pending) < BATCH:
+                    await asyncio.sleep(GATHER_SECONDS)  # a stream: let a few more come
+                nudges = self._nudges
             await self._tell()
         return sent
 
     async def _deliver(self, pending: list[PendingNotice]) -> tuple[int, bool]:
-        """Post the claimed notices, in order; (how many went, whether to stop)."""
+        """Post the claimed notices, each channel's in order, several to a message
+        (``changes.together``: under a burst, a channel gets a few messages rather than
+        one a step, which Slack's pace of about one a second could never keep up
+        with); (how many went, whether to stop)."""
         try:
             pending = await self._skip_posted(pending)
         except DeliveryFailed:
@@ -218,35 +248,57 @@ class OutboxRelay:
         went: list[tuple[int, str, datetime]] = []
         """Posted, not yet marked sent: marked in one write (``_mark``) before anything
         else is written (a refusal, a release) and at the end of the batch."""
+        queue = deque(self._messages(pending))
         try:
-            for n, notice in enumerate(pending):
-                if notice.channel in refusing:
-                    held_back.append(notice.id)
+            while queue:
+                message = queue.popleft()
+                channel = message[0][0].channel
+                if channel in refusing:
+                    held_back += [notice.id for notice, _ in message]
                     continue
-                kind = await self._post(notice, went)
-                if kind is Refusal.TRANSIENT:
-                    await self.store.release_notices(held_back
-                                                     + [p.id for p in pending[n + 1:]])
+                kind = await self._post(message, went)
+                if kind is None:
+                    sent += len(message)
+                elif kind is Refusal.MESSAGE and len(message) > 1:
+                    queue.extendleft([one] for one in reversed(message))  # find which
+                elif kind is Refusal.TRANSIENT:
+                    await self.store.release_notices(
+                        held_back + [notice.id for left in queue for notice, _ in left])
                     return sent, True
-                sent += kind is None
-                if kind is Refusal.CHANNEL:
-                    refusing.add(notice.channel)
+                elif kind is Refusal.CHANNEL:
+                    refusing.add(channel)
         finally:  # also when a post fails unexpectedly: those that went are sent
             await self._mark(went)
         await self.store.release_notices(held_back)
         return sent, False
 
-    async def _post(self, notice: PendingNotice, went: list[tuple[int, str, datetime]]
-                    ) -> Refusal | None:
-        """Post one notice: None if it went (it joins ``went``); else its refusal,
-        recorded once those that went before it are marked sent (so in their order)."""
-        try:
+    def _messages(self, pending: list[PendingNotice]) -> list[list[tuple[PendingNotice, Reply]]]:
+        """The notices, each with what it says, as the messages to post: each channel's
+        in order, as many to a message as ``changes.together`` puts in one."""
+        by_channel: dict[str, list[tuple[PendingNotice, Reply]]] = {}
+        for notice in pending:
             reply = changes.announcement(notice.event, definition=self.definition)
-            ts = await self.notifier.announce(notice.id, notice.channel, reply)
+            by_channel.setdefault(notice.channel, []).append((notice, reply))
+        return [[notices[n] for n in message] for notices in by_channel.values()
+                for message in changes.together([reply for _, reply in notices])]
+
+    async def _post(self, message: list[tuple[PendingNotice, Reply]],
+                    went: list[tuple[int, str, datetime]]) -> Refusal | None:
+        """Post one message: None if it went (its notices join ``went``); else its
+        refusal, recorded once those that went before it are marked sent (so in their
+        order). A message of several that Slack refuses for itself is left unrecorded,
+        for its notices to be tried alone."""
+        notices = [notice for notice, _ in message]
+        try:
+            ts = await self.notifier.announce([n.id for n in notices], notices[0].channel,
+                                              changes.joined([reply for _, reply in message]))
         except DeliveryFailed as failure:
             await self._mark(went)
-            return await self._failed(notice, str(failure))
-        went.append((notice.id, ts, self.clock.now()))
+            if refusal(str(failure)) is Refusal.MESSAGE and len(notices) > 1:
+                return Refusal.MESSAGE
+            return await self._failed(notices, str(failure))
+        now = self.clock.now()
+        went.extend((notice.id, ts, now) for notice in notices)
         return None
 
     async def _mark(self, went: list[tuple[int, str, datetime]]) -> None:
@@ -255,17 +307,22 @@ class OutboxRelay:
             await self.deliveries.posted_many(went)
             went.clear()
 
-    async def _failed(self, notice: PendingNotice, reason: str) -> Refusal:
-        kind, now = refusal(reason), self.clock.now()
+    async def _failed(self, notices: list[PendingNotice], reason: str) -> Refusal:
+        """Record the refusal of one channel's message of ``notices`` (one, if Slack
+        refused the message itself)."""
+        kind, now, channel = refusal(reason), self.clock.now(), notices[0].channel
+        ids = [notice.id for notice in notices]
         if kind is Refusal.MESSAGE:
-            until = await self.deliveries.held(notice.id, reason, now, retry_delay)
+            until = await self.deliveries.held(ids[0], reason, now, retry_delay)
         else:
-            until = await self.deliveries.refused(notice.id, reason, now, retry_delay,
+            until = await self.deliveries.refused(ids, reason, now, retry_delay,
                                                   recheck=kind is Refusal.TRANSIENT)
+        waits = "it waits" if len(ids) == 1 else "they wait"
+        if kind is not Refusal.MESSAGE:
+            waits += ", with the channel's others,"
         log.log(logging.WARNING if kind is Refusal.TRANSIENT else logging.ERROR,
-                "notice %s to %s not posted (%s): it waits%s until %s", notice.id,
-                notice.channel, reason, "" if kind is Refusal.MESSAGE else
-                ", with the channel's others,", until.isoformat(timespec="seconds"))
+                "notice %s to %s not posted (%s): %s until %s", ", ".join(map(str, ids)),
+                channel, reason, waits, until.isoformat(timespec="seconds"))
         return kind
 
     async def _skip_posted(self, pending: list[PendingNotice]) -> list[PendingNotice]:
