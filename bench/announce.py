@@ -48,13 +48,14 @@ def parser() -> argparse.ArgumentParser:
 
 
 async def channel_numbers(slack: StandIn, channel: str) -> list[int]:
-    """The town numbers announced in ``channel``, oldest first."""
+    """The town numbers announced in ``channel``, oldest first (however many a message
+    holds)."""
     async with ClientSession() as session, session.post(
             slack.api_url + "conversations.history", data={"channel": channel, "limit": 1000},
             headers={"Authorization": f"Bearer {TOKEN}"}) as response:
         body = await response.json()
     texts = [str(m.get("text", "")) for m in reversed(body.get("messages", []))]
-    return [int(found[1]) for text in texts if (found := ANNOUNCED.search(text))]
+    return [int(number) for text in texts for number in ANNOUNCED.findall(text)]
 
 
 async def measure(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:

@@ -6,8 +6,9 @@ This edge serves ``POST /slack/events`` itself: a body is read within
 ``BODY_SECONDS`` and up to ``MAX_BODY`` bytes (Slack's payloads are a few kilobytes), a
 request without a valid signature is answered 401 before its body is parsed, and a
 signed body Bolt cannot parse is answered 400 with one log line. Everything else is
-Bolt's (``async_dispatch``), signature check included. Each request is counted as being
-acked while it is here (``acks``, for the workers: ``bot/slack/acks_first.py``).
+Bolt's (``async_dispatch``), which does not check the signature again. Each request is
+counted as being acked while it is here (``acks``, for the workers:
+``bot/slack/acks_first.py``).
 """
 
 from __future__ import annotations
@@ -72,8 +73,9 @@ def web_app(app: AsyncApp, path: str, signing_secret: str | None,
 
 
 async def _body(request: web.Request, seconds: float) -> bytes:
-    try:
-        return await asyncio.wait_for(request.read(), seconds)
+    try:  # (a timeout scope, not wait_for: no task of its own for every request)
+        async with asyncio.timeout(seconds):
+            return await request.read()
     except TimeoutError:
         raise web.HTTPRequestTimeout(text="the request body took too long") from None
 

@@ -56,14 +56,22 @@ async def waits(store: Store, work: Awaitable[object]) -> tuple[float, int]:
 async def test_a_big_import_holds_up_another_persons_write_briefly(store: Store,
                                                                   query: Query) -> None:
     """50,000 rows handed over inside one transaction held SQLite's write lock for
-    1.05 s; staged, their move holds it about half as long (``storage.writes``)."""
+    1.05 s; staged, their move holds it about half as long (``storage.writes``).
+
+    The 0.8 s bound is this machine kind's; on a machine three times slower (seen: a
+    role change waited 2.1 s of an import of 7.1 s) the wait is held to its share of
+    the import's time instead: under two fifths of it, where a lock held through the
+    whole write would make it most of it."""
     rows = 5 * ROWS
+    started = time.perf_counter()
     longest, count = await waits(store, store.add_many(towns(rows)))
+    took = time.perf_counter() - started
     assert query("SELECT count(*) FROM jurisdictions") == [(rows,)]
     assert query("SELECT count(*) FROM aliases") == [(rows,)]
     assert query("SELECT min(seq), max(seq), count(*) FROM events") == [(1, 1, rows)]
     assert count >= 1
-    assert longest < 0.8, f"a role change waited {longest:.2f} s for the import"
+    assert longest < max(0.8, 0.4 * took), (
+        f"a role change waited {longest:.2f} s for the import of {took:.2f} s")
 
 
 async def test_a_big_import_with_one_taken_id_at_its_end_writes_nothing(
