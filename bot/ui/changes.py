@@ -9,6 +9,7 @@ from datetime import date
 from bot.ui import deadlines
 from bot.ui.evidence import evidence_line
 from bot.ui.render import (
+    MAX_BLOCKS,
     Reply,
     channel,
     context,
@@ -92,7 +93,7 @@ def announcement(event: Event, *, definition: Definition) -> Reply:
 
 
 ANNOUNCEMENTS_TOGETHER = 20
-"""Announcements one message holds at most: two blocks each, within Slack's 50."""
+"""Announcements one message holds at most (two blocks each, as they are now)."""
 TOGETHER_TEXT = 4_000
 """Characters of text a message of several announcements holds at most (Slack's advice
 for a message's text, which notifications show)."""
@@ -101,17 +102,19 @@ for a message's text, which notifications show)."""
 def together(replies: Sequence[Reply]) -> list[list[int]]:
     """Announcements to one channel, in their order, as messages: the positions in
     ``replies`` each message holds (``ANNOUNCEMENTS_TOGETHER`` at most, their text within
-    ``TOGETHER_TEXT`` characters; an announcement over that goes alone)."""
+    ``TOGETHER_TEXT`` characters and their blocks within Slack's 50; one over those
+    goes alone)."""
     messages: list[list[int]] = []
-    size = 0
+    size = blocks = 0
     for n, reply in enumerate(replies):
         grows = len(reply.text) + 1
         if (not messages or len(messages[-1]) >= ANNOUNCEMENTS_TOGETHER
-                or size + grows > TOGETHER_TEXT):
+                or size + grows > TOGETHER_TEXT or blocks + len(reply.blocks) > MAX_BLOCKS):
             messages.append([])
-            size = 0
+            size = blocks = 0
         messages[-1].append(n)
         size += grows
+        blocks += len(reply.blocks)
     return messages
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from bot.console.stand_in.records import Failure, Posted
 from bot.slack.posting.announcements import LEASE, announced_ids
 from bot.ui import changes
-from bot.ui.render import MAX_BLOCKS, Reply
+from bot.ui.render import MAX_BLOCKS, Reply, section
 from tests.bot.conftest import ADMIN, Harness
 
 POST = "chat.postMessage"
@@ -120,4 +120,6 @@ def test_a_message_holds_twenty_announcements_and_four_thousand_characters() -> 
     long = [Reply("x" * 1_500, [], in_channel=True) for _ in range(5)]
     assert changes.together(long) == [[0, 1], [2, 3], [4]]
     assert changes.together([Reply("y" * 5_000, [])]) == [[0]]  # over it: alone
+    wide = [Reply(f"step {n}", [section("a"), section("b"), section("c")]) for n in range(20)]
+    assert [len(m) for m in changes.together(wide)] == [16, 4]  # 48 blocks, then 12
     assert changes.joined(long[:2]).text == "x" * 1_500 + "\n" + "x" * 1_500

@@ -41,7 +41,8 @@ BATCH = 50
 LEASE = timedelta(minutes=2)
 """How long a relay may hold notices it is posting before another relay may take them."""
 ANNOUNCEMENT = "review_announcement"
-"""The metadata event type of announcements; the payload is ``{"id": outbox id}``."""
+"""The metadata event type of announcements; the payload is ``{"id": outbox id}``, or
+``{"ids": [...]}`` for a message of several."""
 GATHER_SECONDS = 0.1
 """Under a stream of steps (more were written while the last message was being posted,
 and what was taken was not a whole batch of a backlog), how long the relay waits before
