@@ -63,17 +63,16 @@ class Deliveries:
 
         await self.store.db.grouped(mark)  # with the steps being written, if any
 
-    async def refused(self, notice_ids: int | Sequence[int], error: str, now: datetime,
+    async def refused(self, notice_ids: Sequence[int], error: str, now: datetime,
                       delay: Delay, recheck: bool) -> datetime:
         """The channel did not take the message of these notices (one channel's, one or
         several to a message): count the attempt of each, give them back (``recheck``
         if it may have been posted after all) and make the channel wait, once. Returns
         until when."""
-        ids = [notice_ids] if isinstance(notice_ids, int) else list(notice_ids)
-        if not ids:
+        if not notice_ids:
             raise ValueError("refused: no notices")
         async with self.store.transaction() as db:
-            for notice_id in ids:
+            for notice_id in notice_ids:
                 channel = await _failed(db, notice_id, error, recheck)
             failures = await db.fetch(
                 "INSERT INTO channel_waits (channel, failures, retry_at, last_error)"

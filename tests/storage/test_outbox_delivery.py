@@ -35,7 +35,7 @@ async def test_a_refusing_channel_waits_longer_each_time_with_all_its_notices(
     deliveries = Deliveries(store)
     first, *_ = await store.claim_notices(NOW, LEASE, 10)
     await store.release_notices([n.id for n in _])
-    until = await deliveries.refused(first.id, "channel_not_found", NOW, doubling, False)
+    until = await deliveries.refused([first.id], "channel_not_found", NOW, doubling, False)
     assert until == NOW + timedelta(minutes=1)
     [team] = await store.claim_notices(NOW, LEASE, 10)
     assert team.channel == "#team"  # other channels go on
@@ -43,7 +43,7 @@ async def test_a_refusing_channel_waits_longer_each_time_with_all_its_notices(
     assert await store.claim_notices(until - timedelta(seconds=1), LEASE, 10) == []
     again = await store.claim_notices(until, LEASE, 10)
     assert [n.channel for n in again] == ["#gone", "#gone"]
-    later = await deliveries.refused(again[0].id, "channel_not_found", until, doubling, False)
+    later = await deliveries.refused([again[0].id], "channel_not_found", until, doubling, False)
     assert later == until + timedelta(minutes=2)
     await store.release_notices([again[1].id])
 
@@ -100,7 +100,7 @@ async def test_each_person_is_told_once_until_the_channel_takes_a_message(
     deliveries = Deliveries(store)
     assert await deliveries.unwarned() == []  # nothing refused yet
     first, second = await store.claim_notices(NOW, LEASE, 10)
-    await deliveries.refused(first.id, "channel_not_found", NOW, doubling, False)
+    await deliveries.refused([first.id], "channel_not_found", NOW, doubling, False)
     [waiting] = await deliveries.unwarned()
     assert (waiting.channel, waiting.user, waiting.error, waiting.count, waiting.name) == (
         "#gone", "UANA", "channel_not_found", 2, "Chicago, IL")
