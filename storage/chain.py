@@ -106,12 +106,15 @@ async def previous_links(database: _Reads, changes: Sequence[StagedChange]
     return found
 
 
-def linked(rows: Sequence[tuple[Any, ...]], previous: Mapping[str, str]
+def linked(rows: Sequence[tuple[Any, ...]], previous: Mapping[str, str] | None
            ) -> list[tuple[Any, ...]]:
     """Event rows (jurisdiction_id, seq, kind, actor, on_date, recorded_at, from_state,
     to_state, detail), in the order they will be written, each with its digest and link
     added; ``previous`` holds the link before each jurisdiction's first row (the zero
-    link if it has none)."""
+    link if it has none). With ``previous`` None the links are left None, for
+    ``relinked`` to add once the transaction has read them."""
+    if previous is None:
+        return [(*row, chain.digest(*row), None) for row in rows]
     last = dict(previous)
     result = []
     for row in rows:
@@ -119,6 +122,19 @@ def linked(rows: Sequence[tuple[Any, ...]], previous: Mapping[str, str]
         event_link = chain.link(last.get(row[0], chain.ZERO), event_digest)
         last[row[0]] = event_link
         result.append((*row, event_digest, event_link))
+    return result
+
+
+def relinked(rows: Sequence[tuple[Any, ...]], previous: Mapping[str, str]
+             ) -> list[tuple[Any, ...]]:
+    """``linked``'s rows (their digest, then their link, last) linked on from
+    ``previous``."""
+    last = dict(previous)
+    result = []
+    for row in rows:
+        event_link = chain.link(last.get(row[0], chain.ZERO), row[-2])
+        last[row[0]] = event_link
+        result.append((*row[:-1], event_link))
     return result
 
 

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from functools import partial
 
-from storage import chain, writes
+from storage import writes
 from storage.base import StoreBase
 from storage.database import DuplicateKey, Row, Transaction
 from storage.writes import utc_text
@@ -75,9 +74,8 @@ class Closures(StoreBase):
     async def _write(self, changes: Sequence[StagedChange], before: writes.Before) -> None:
         """``before`` and ``changes`` in one transaction (never in runs: a recount is
         all or nothing)."""
-        previous = await chain.previous_links(self.db, changes)
-        await writes.write(self.db, partial(writes.updates, previous=previous), changes,
-                           changes, self.staged_from, before)
+        await writes.write(self.db, writes.updates, changes, changes, self.staged_from,
+                           before)
         if any(c.notices for c in changes):
             self.notices_added()
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
-from functools import partial
 
 from storage import chain, roles_once, writes
 from storage.chain import ChainReads
@@ -93,9 +92,7 @@ class Store(JurisdictionReads, Notices, Reminders, Closures, MuteReads):
         """All the changes in one transaction: a ``Conflict`` on any of them, or any
         other failure part-way, rolls back the ones already written. The versions are
         checked first, with the rows locked until the end of the transaction."""
-        previous = await chain.previous_links(self.db, changes)
-        await writes.write(self.db, partial(writes.updates, previous=previous), changes,
-                           changes, self.staged_from)
+        await writes.write(self.db, writes.updates, changes, changes, self.staged_from)
         if any(c.notices for c in changes):
             self.notices_added()
 

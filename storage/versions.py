@@ -32,19 +32,24 @@ STEP_UPDATE = (
 _ALIAS = ("(SELECT CASE WHEN count(*) = 0 THEN '' WHEN count(*) = 1 THEN min(alias) END"
           " FROM aliases WHERE aliases.jurisdiction_id = jurisdictions.id) AS alias")
 """A jurisdiction's alias: '' for none (an alias is never empty), NULL for two or more."""
+_LINK = ("(SELECT link FROM events WHERE events.jurisdiction_id = jurisdictions.id"
+         " AND events.seq = jurisdictions.version) AS link")
+"""The link of a jurisdiction's last event (NULL if it has none)."""
 
 Stored = Mapping[str, tuple[Any, ...]]
-"""Each checked jurisdiction's ``IDENTITY`` as stored, then its ``_ALIAS``, by id."""
+"""Each checked jurisdiction's ``IDENTITY`` as stored, then its ``_ALIAS``, then its last
+event's ``_LINK``, by id."""
 
 
 async def check(db: Transaction, for_update: str, changes: Sequence[StagedChange]) -> Stored:
     """Raise ``Conflict`` unless every jurisdiction is still at its expected version;
     where other processes write at the same time (PostgreSQL) the rows stay locked.
-    Returns each one's ``IDENTITY`` and alias as stored."""
+    Returns each one's ``IDENTITY``, alias and last link as stored."""
     found: dict[str, tuple[Any, ...]] = {}
     for chunk in chunks(changes):
         rows = await db.fetch(
-            f"SELECT id, version, import_run, {', '.join(IDENTITY)}, {_ALIAS} FROM jurisdictions"
+            f"SELECT id, version, import_run, {', '.join(IDENTITY)}, {_ALIAS}, {_LINK}"
+            f" FROM jurisdictions"
             f" WHERE id IN ({', '.join('?' * len(chunk))}){for_update}",
             *(c.jurisdiction.id for c in chunk))
         stored = {r["id"]: r for r in rows}
@@ -53,8 +58,14 @@ async def check(db: Transaction, for_update: str, changes: Sequence[StagedChange
             if row is None or row["version"] != change.expected_version or row["import_run"]:
                 refuse({"id": change.jurisdiction.id, "version": change.expected_version,
                         "import_run": row["import_run"] if row else None})
-            found[row["id"]] = tuple(row[column] for column in (*IDENTITY, "alias"))
+            found[row["id"]] = tuple(row[column] for column in (*IDENTITY, "alias", "link"))
     return found
+
+
+def links(stored: Stored) -> dict[str, str]:
+    """The link of each checked jurisdiction's last event (none: not there, the chain
+    starts from the zero link)."""
+    return {jid: row[-1] for jid, row in stored.items() if row[-1]}
 
 
 def refuse(row: Row) -> NoReturn:
@@ -89,7 +100,7 @@ def unchanged_aliases(deleted: Sequence[tuple[Any, ...]], inserted: Sequence[tup
         new.setdefault(jid, []).append(alias)
     same = set()
     for (jid,) in deleted:
-        alias = stored.get(jid, ())[len(IDENTITY):]
+        alias = stored.get(jid, ())[len(IDENTITY):len(IDENTITY) + 1]
         if alias and alias[0] is not None and new.get(jid, []) == ([alias[0]] if alias[0] else []):
             same.add(jid)
     return same

@@ -74,25 +74,41 @@ Before = Callable[[Transaction], Awaitable[None]]
 async def write(database: Database, make: Make[T], items: Sequence[T],
                 checked: Sequence[StagedChange] = (), staged_from: int = STAGED_FROM,
                 before: Before | None = None) -> None:
-    """The writes ``make(items)`` in one transaction, after checking that every
-    jurisdiction of ``checked`` is still at its expected version (``Conflict`` if not),
-    and after ``before``."""
+    """The writes ``make(items, previous)`` in one transaction, after checking that
+    every jurisdiction of ``checked`` is still at its expected version (``Conflict`` if
+    not), and after ``before``. A small write (every step from Slack) is linked on
+    from the last events the version check read, in its transaction; a big one on from
+    those read before it (``chain.previous_links``), its rows made off the event loop:
+    a jurisdiction that moved on meanwhile fails the version check anyway."""
     staging = database.staging() if len(items) >= staged_from else None
     if staging is None:
-        writes, written = await _prepare(make, items)
+        ready: Callable[[versions.Stored], tuple[list[Write], chain.Written]]
+        if len(items) < STAGED_FROM:
+            made = make(items, None)
+
+            def ready(stored: versions.Stored) -> tuple[list[Write], chain.Written]:
+                return _statements(_relinked(made, versions.links(stored)))
+        else:
+            previous = await chain.previous_links(database, checked)
+            prepared = await asyncio.to_thread(lambda: _statements(make(items, previous)))
+
+            def ready(stored: versions.Stored) -> tuple[list[Write], chain.Written]:
+                return prepared
 
         async def apply(db: Transaction) -> None:
             if before is not None:
                 await before(db)
             stored = await versions.check(db, database.for_update, checked)
             end = await chain.lock(db, database.for_update)
+            writes, written = ready(stored)
             await _run(db, writes, stored)
             await chain.seal(db, end, written)
 
         await database.grouped(apply)
         return
+    previous = await chain.previous_links(database, checked)
     async with staging as stage:
-        tables, written = await _stage(stage, make, items)
+        tables, written = await _stage(stage, lambda run: make(run, previous), items)
         async with stage.transaction() as db:
             if before is not None:
                 await before(db)
@@ -107,8 +123,8 @@ async def write(database: Database, make: Make[T], items: Sequence[T],
             await chain.seal(db, end, written)
 
 
-async def _stage(stage: Staging, make: Make[T], items: Sequence[T]
-                 ) -> tuple[list[tuple[str, str]], chain.Written]:
+async def _stage(stage: Staging, make: Callable[[Sequence[T]], list[Write]],
+                 items: Sequence[T]) -> tuple[list[tuple[str, str]], chain.Written]:
     """Stage the rows of ``items``, ``STAGE_RUN`` at a time (the rows of 100,000 new
     jurisdictions and their events took 110 MB made all at once); the next run's rows
     are made in a worker thread while this run's go into the tables. Returns each
@@ -157,24 +173,21 @@ async def _counted(db: Transaction, sql: str, table: str) -> None:
 
 Write = tuple[str, list[tuple[Any, ...]]]
 """A statement run once for each of its rows, and those rows."""
-Make = Callable[[Sequence[T]], list[Write]]
-"""What makes the writes of some changes."""
+Make = Callable[[Sequence[T], Mapping[str, str] | None], list[Write]]
+"""What makes the writes of some changes, their events linked on from the links given
+(``chain.linked``), or left for the transaction to link (None)."""
 _ROWS_PER_STATEMENT = 500
 _PARAMETERS_PER_STATEMENT = 10_000
 """Under each engine's limit on the parameters of one statement (32,766; 32,767)."""
-async def _prepare(make: Make[T], items: Sequence[T]
-                   ) -> tuple[list[Write], chain.Written]:
-    """The writes of ``items`` and the block their events make, made in a worker thread
-    when there are many."""
-    if len(items) >= STAGED_FROM:
-        return await asyncio.to_thread(_statements, make, items)
-    return _statements(make, items)
-
-
-def _statements(make: Make[T], items: Sequence[T]) -> tuple[list[Write], chain.Written]:
-    made = make(items)
+def _statements(made: list[Write]) -> tuple[list[Write], chain.Written]:
     return ([statement for sql, rows in made if rows for statement in _grouped_rows(sql, rows)],
             chain.Written.of(event_links(made)))
+
+
+def _relinked(made: list[Write], previous: Mapping[str, str]) -> list[Write]:
+    """``made`` with its events' links (left None) added, on from ``previous``."""
+    return [(sql, chain.relinked(rows, previous) if sql == _INSERT_EVENTS else rows)
+            for sql, rows in made]
 
 
 def event_links(writes: Sequence[Write]) -> list[str]:
@@ -236,19 +249,22 @@ def _same_aliases(writes: list[Write], stored: versions.Stored) -> set[str]:
     return versions.unchanged_aliases(deleted, found.get(_INSERT_ALIASES, []), stored)
 
 
-def additions(batch: Sequence[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]]
-               ) -> list[Write]:
-    """New jurisdictions (in id order, which is the order of their index) and their parts."""
+def additions(batch: Sequence[tuple[Jurisdiction, Sequence[Event], Sequence[Notice]]],
+              previous: Mapping[str, str] | None = None) -> list[Write]:
+    """New jurisdictions (in id order, which is the order of their index) and their
+    parts (``previous``: as ``updates``; a new jurisdiction has no events before)."""
     ordered = sorted((StagedChange(j, 0, events, notices) for j, events, notices in batch),
                      key=lambda c: c.jurisdiction.id)
     return [(_INSERT_JURISDICTIONS, [_columns(c) for c in ordered]),
-            *_parts(ordered, {})]
+            *_parts(ordered, None if previous is None else {})]
 
 
-def updates(changes: Sequence[StagedChange], previous: Mapping[str, str]) -> list[Write]:
+def updates(changes: Sequence[StagedChange], previous: Mapping[str, str] | None = None
+            ) -> list[Write]:
     """Changed jurisdictions: their rows at the expected version, their parts (the
     aliases replaced) and the reminders their running deadlines imply. ``previous``
-    holds the link of each one's last event (``storage.chain.previous_links``)."""
+    holds the link of each one's last event (``storage.chain.previous_links``); None
+    leaves the events' links for the transaction to add (``write``)."""
     ordered = sorted(changes, key=lambda c: c.jurisdiction.id)
     with_reminders = [c for c in ordered if c.reminders is not None]
     return [(UPDATE_JURISDICTIONS, [(*_columns(c)[1:], c.jurisdiction.id,
@@ -262,7 +278,8 @@ def updates(changes: Sequence[StagedChange], previous: Mapping[str, str]) -> lis
                                  for r in c.reminders or ()])]
 
 
-def _parts(changes: Sequence[StagedChange], previous: Mapping[str, str]) -> list[Write]:
+def _parts(changes: Sequence[StagedChange], previous: Mapping[str, str] | None
+           ) -> list[Write]:
     """Everything but the jurisdiction rows: aliases, rounds, court orders, events
     (numbered on from each change's expected version, hashed and linked on from
     ``previous``) and the notices about them."""

@@ -115,6 +115,23 @@ async def test_every_step_is_hashed_linked_and_sealed_in_its_own_transaction(
     assert (await checked(store, seal.fingerprint)).fingerprint_matches
 
 
+async def test_a_step_is_one_transaction_and_no_read_before_it(store: Store,
+                                                              review: Review) -> None:
+    """The link a step's events follow is read with its version check, inside its
+    transaction (so it is the link of the very event they follow), not in a read
+    before it: a step from Slack is one trip to the database."""
+    await story(review)
+    j = await store.get("chicago")
+    assert j is not None
+    seen: list[str] = []
+    store.db.timing.observe = lambda operation, seconds: seen.append(operation)
+    await store.save(j, j.version, [Event("chicago", "note", LEAD, date(2018, 2, 1), NOW,
+                                          detail={"note": "called the clerk"})], [])
+    assert seen == ["transaction"]
+    report = await checked(store)
+    assert report.intact and not report.problems and report.events == 9
+
+
 async def test_an_edited_note_is_named_and_fails_the_fingerprint(
         store: Store, review: Review, tamper: Tamper) -> None:
     await story(review)
