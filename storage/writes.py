@@ -179,6 +179,8 @@ Make = Callable[[Sequence[T], Mapping[str, str] | None], list[Write]]
 _ROWS_PER_STATEMENT = 500
 _PARAMETERS_PER_STATEMENT = 10_000
 """Under each engine's limit on the parameters of one statement (32,766; 32,767)."""
+
+
 def _statements(made: list[Write]) -> tuple[list[Write], chain.Written]:
     return ([statement for sql, rows in made if rows for statement in _grouped_rows(sql, rows)],
             chain.Written.of(event_links(made)))
