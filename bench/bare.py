@@ -4,8 +4,9 @@
 It is configured from the same environment as the bot (``SLACK_BOT_TOKEN``,
 ``SLACK_SIGNING_SECRET``, ``SLACK_API_URL``, ``HOST``, ``PORT``) and served the same way
 as the bot's HTTP mode: Bolt's aiohttp app on ``/slack/events`` (plus ``/healthz``)
-behind an ``AppRunner`` without access log, until SIGINT or SIGTERM. Whatever the two
-apps' ack latencies differ by is the bot's own doing.
+behind an ``AppRunner`` without access log, on the same event loop (uvloop's where it
+is installed: ``bot.wiring.loop``), until SIGINT or SIGTERM. Whatever the two apps' ack
+latencies differ by is the bot's own doing.
 
 Run as ``python -m bench.bare [--answer TEXT]``.
 """
@@ -22,6 +23,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.wiring import loop  # (two packages' docstrings and this small module: not the bot)
 
 EVENTS_PATH = "/slack/events"
 SLASH = "/review"
@@ -74,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     env = os.environ
     app = bare_app(env["SLACK_BOT_TOKEN"], env["SLACK_SIGNING_SECRET"],
                    env.get("SLACK_API_URL", "https://slack.com/api/"), opts.answer)
-    asyncio.run(serve(app, env.get("HOST", "127.0.0.1"), int(env.get("PORT", "3000"))))
+    loop.run(serve(app, env.get("HOST", "127.0.0.1"), int(env.get("PORT", "3000"))))
     return 0
 
 

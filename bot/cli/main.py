@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from bot.cli import backup, calendar, dossier, stats, verify
 from bot.cli.files import text, written_whole
 from bot.cli.limits import COMMAND_LINE_ROWS
-from bot.wiring import logs
+from bot.wiring import logs, loop
 from bot.wiring.settings import Mode, Settings, SettingsError, describe, load_settings
 from bot.wiring.start_check import TokenRefused
 from storage import StoreUnavailable
@@ -139,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
 
             asyncio.run(run_console(settings, getattr(args, "user", "you")))
             return 0
-        asyncio.run(_serve(settings))
+        loop.run(_serve(settings))
     except KeyboardInterrupt:
         pass
     except TokenRefused as error:

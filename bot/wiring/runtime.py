@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bot.slack.channels import check_default_channel
+from bot.wiring import loop
 from bot.wiring.app import Bot
 from bot.wiring.observe import serve_metrics
 from bot.wiring.schedule import add_periodic_jobs
@@ -58,8 +59,8 @@ async def work_until_signalled(bot: Bot, settings: Settings) -> None:
 
 async def serve_http(bot: Bot, settings: Settings) -> None:
     runner, port = await start_http(bot, settings.host, settings.port)
-    log.info("HTTP mode: listening on %s:%s (POST /slack/events, GET /healthz, GET /metrics)",
-             settings.host, port)
+    log.info("HTTP mode: listening on %s:%s (POST /slack/events, GET /healthz, GET /metrics;"
+             " %s event loop)", settings.host, port, loop.name())
     try:
         await work_until_signalled(bot, settings)
     finally:
@@ -86,7 +87,7 @@ async def stop_socket(handler: AsyncSocketModeHandler) -> None:
 
 async def serve_socket(bot: Bot, settings: Settings, app_token: str) -> None:
     handler = await start_socket(bot, app_token)
-    log.info("Socket Mode: connected")
+    log.info("Socket Mode: connected (%s event loop)", loop.name())
     metrics = await start_metrics(bot, settings)
     try:
         await work_until_signalled(bot, settings)

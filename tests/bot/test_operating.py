@@ -123,7 +123,8 @@ async def test_json_logs_one_object_a_line_without_the_schedulers_chatter(
     records = [json.loads(line) for line in lines]  # every line is one JSON object
     assert all({"time", "level", "logger", "message"} <= set(r) for r in records)
     messages = [r["message"] for r in records]
-    assert any("HTTP mode: listening" in m for m in messages), messages
+    assert any("HTTP mode: listening" in m and "uvloop event loop" in m
+               for m in messages), messages
     assert any("Slack: the bot is" in m for m in messages), messages
     assert not [r for r in records if r["logger"].startswith("apscheduler")]
     assert not [m for m in messages if "will be unused" in m]  # Bolt's warning: gone
