@@ -1,9 +1,9 @@
 """What runs before every listener: each request and each event handled once.
 
 The HTTP edge refuses a request signed more than five minutes ago
-(``bot/slack/http_edge.py``); a copy of one signed since is refused here, whichever replica got the first (the signatures are in the database).
-Slack retries an event it thinks was missed; each ``event_id`` is handled once, across
-restarts and replicas.
+(``bot/slack/http_edge.py``); a copy of one signed since is refused here, whichever
+replica got the first (the signatures are in the database). Slack retries an event it
+thinks was missed; each ``event_id`` is handled once, across restarts and replicas.
 """
 
 from __future__ import annotations
