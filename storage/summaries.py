@@ -46,7 +46,8 @@ changed AS MATERIALIZED (
     JOIN moves f ON f.jid = e.jid AND f.seq = e.first
     JOIN moves l ON l.jid = e.jid AND l.seq = e.last)
 SELECT state, sum(now) AS now, sum(before) AS before FROM (
-    SELECT state, count(*) AS now, count(*) AS before FROM jurisdictions GROUP BY state
+    SELECT value AS state, n AS now, n AS before FROM jurisdiction_counts
+    WHERE facet = 'state'
     UNION ALL SELECT is_now, 0, -count(*) FROM changed GROUP BY is_now
     UNION ALL SELECT was, 0, count(*) FROM changed WHERE was IS NOT NULL GROUP BY was
 ) AS counts GROUP BY state
@@ -62,7 +63,9 @@ no such event is where it was. Starting from today's counts and undoing only the
 jurisdictions that moved reads the period's moves alone, from the
 ``events_recorded_window`` index (no lookup into the events or jurisdictions tables),
 not the whole history (``moves`` is MATERIALIZED so that SQLite reads them through that
-index rather than walking every event in jurisdiction order)."""
+index rather than walking every event in jurisdiction order). Today's counts are the
+ones the triggers keep (``jurisdiction_counts``, as ``list`` reads its totals), not a
+count of every jurisdiction."""
 
 DEADLINE_GROUPS = """
 SELECT due_on, us_state, count(*) AS n FROM jurisdictions
