@@ -54,6 +54,27 @@ async def test_a_burst_goes_in_a_few_messages_each_announcement_once_in_order(
     assert await harness.bot.relay.flush() == 0
 
 
+async def test_a_burst_over_many_channels_goes_in_one_message_a_channel(
+        harness: Harness) -> None:
+    """Thirteen channels, ten announcements waiting in each (as twenty analysts' steps
+    land in a busy review): one message a channel. A relay that took 50 at a time
+    posted each channel three or four small messages, a post every few announcements,
+    which was most of what announcing cost under a stream."""
+    h = harness
+    h.bot.store.notices_added = lambda: None
+    channels = [f"C{n:02d}TEAM" for n in range(13)]
+    for n in range(130):
+        await h.bot.review.add(ADMIN, f"town-{n:03d}", f"Town {n:03d}")
+    assert await h.bot.relay.flush() == 130  # in the review's channel
+    before = len(messages(h))
+    for n in range(130):  # each one's assignment is announced in its new channel
+        await h.bot.review.assign(ADMIN, f"town-{n:03d}", channel=channels[n % 13])
+    assert await h.bot.relay.flush() == 130
+    burst = messages(h)[before:]
+    assert sorted(p.channel for p in burst) == channels
+    assert sorted(len(announced_ids(p.metadata or {})) for p in burst) == [10] * 13
+
+
 async def test_one_announcement_alone_carries_its_id_as_before(harness: Harness) -> None:
     await added(harness, 1)
     assert await harness.bot.relay.flush() == 1
