@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from bot.console.stand_in.records import Failure, Posted
@@ -144,3 +144,35 @@ def test_a_message_holds_twenty_announcements_and_four_thousand_characters() -> 
     wide = [Reply(f"step {n}", [section("a"), section("b"), section("c")]) for n in range(20)]
     assert [len(m) for m in changes.together(wide)] == [16, 4]  # 48 blocks, then 12
     assert changes.joined(long[:2]).text == "x" * 1_500 + "\n" + "x" * 1_500
+
+
+async def test_a_batch_still_posting_at_half_its_lease_is_taken_again_not_left_to_lapse(
+        harness: Harness, tmp_path: Path) -> None:
+    """Three channels' announcements claimed at once, posted one message at a time.
+    Half the lease passes while the first is in flight: the other two go back and are
+    taken again under a new lease before they are posted, so that no other relay may
+    take them (their lease lapsed) while this one is still posting them. With 200
+    taken at a time and Slack's pace, a batch could take longer than the lease."""
+    h = harness
+    h.bot.store.notices_added = lambda: None
+    for n in range(3):
+        await h.bot.review.add(ADMIN, f"town-{n}", f"Town {n}")
+    assert await h.bot.relay.flush() == 3
+    before = len(messages(h))
+    for n in range(3):
+        await h.bot.review.assign(ADMIN, f"town-{n}", channel=f"C{n}TEAM")
+    claimed_at = h.clock.current
+    h.slack.post_delay = 0.3
+    flushing = asyncio.create_task(h.bot.relay.flush())
+    while len([m for m, _ in h.slack.calls if m == POST]) <= before:
+        await asyncio.sleep(0.002)
+    h.clock.current += LEASE / 2 + timedelta(seconds=1)
+    assert await flushing == 3
+    h.slack.post_delay = 0.0
+    burst = messages(h)[before:]
+    assert [announced_ids(p.metadata or {}) for p in burst] == [[4], [5], [6]]
+    leases = rows(tmp_path, "SELECT claimed_until FROM outbox WHERE id > 3 ORDER BY id")
+    first, *renewed = [str(until) for (until,) in leases]
+    assert first.startswith((claimed_at + LEASE).astimezone(UTC).isoformat()[:19]), leases
+    assert all(u.startswith((h.clock.current + LEASE).astimezone(UTC).isoformat()[:19])
+               for u in renewed), leases

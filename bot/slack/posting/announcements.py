@@ -230,7 +230,7 @@ class OutboxRelay:
         async with self._lock:
             nudges = self._nudges
             while pending := await self.store.claim_notices(self.clock.now(), LEASE, BATCH):
-                posted, stopped = await self._deliver(pending)
+                posted, stopped = await self._deliver(pending, self.clock.now() + LEASE / 2)
                 sent += posted
                 if stopped:
                     break
@@ -240,11 +240,15 @@ class OutboxRelay:
             await self._tell()
         return sent
 
-    async def _deliver(self, pending: list[PendingNotice]) -> tuple[int, bool]:
+    async def _deliver(self, pending: list[PendingNotice],
+                       renew_at: datetime) -> tuple[int, bool]:
         """Post the claimed notices, each channel's in order, several to a message
         (``changes.together``: under a burst, a channel gets a few messages rather than
         one a step, which Slack's pace of about one a second could never keep up
-        with); (how many went, whether to stop)."""
+        with); (how many went, whether to stop). Past ``renew_at`` (half the lease) no
+        more of them is posted: the rest go back, for the flush to take again under a
+        new lease, so that a batch paced slowly into many messages is never still being
+        posted once another relay may take it."""
         try:
             pending = await self._skip_posted(pending)
         except DeliveryFailed:
@@ -273,6 +277,9 @@ class OutboxRelay:
                     return sent, True
                 elif kind is Refusal.CHANNEL:
                     refusing.add(channel)
+                if queue and self.clock.now() >= renew_at:  # one message went, at least
+                    held_back += [notice.id for left in queue for notice, _ in left]
+                    break
         finally:  # also when a post fails unexpectedly: those that went are sent
             await self._mark(went)
         await self.store.release_notices(held_back)
