@@ -247,8 +247,8 @@ class OutboxRelay:
         one a step, which Slack's pace of about one a second could never keep up
         with); (how many went, whether to stop). Past ``renew_at`` (half the lease) no
         more of them is posted: the rest go back, for the flush to take again under a
-        new lease, so that a batch paced slowly into many messages is never still being
-        posted once another relay may take it."""
+        new lease, so that a batch paced slowly into many messages is not still being
+        posted once another relay may take it (only a message in flight can be)."""
         try:
             pending = await self._skip_posted(pending)
         except DeliveryFailed:
