@@ -17,7 +17,7 @@ import contextlib
 import logging
 import re
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -158,6 +158,11 @@ def _announcements(messages: Sequence[dict[str, Any]], wanted: set[int]) -> dict
     return found
 
 
+def _ids(messages: Iterable[list[tuple[PendingNotice, Reply]]]) -> list[int]:
+    """The notices of messages not posted (yet), in order."""
+    return [notice.id for message in messages for notice, _ in message]
+
+
 def announced_ids(metadata: dict[str, Any]) -> list[int]:
     """The outbox ids a message's metadata says it announces (none if it is not an
     announcement): ``{"id": n}`` or ``{"ids": [...]}``."""
@@ -243,12 +248,9 @@ class OutboxRelay:
     async def _deliver(self, pending: list[PendingNotice],
                        renew_at: datetime) -> tuple[int, bool]:
         """Post the claimed notices, each channel's in order, several to a message
-        (``changes.together``: under a burst, a channel gets a few messages rather than
-        one a step, which Slack's pace of about one a second could never keep up
-        with); (how many went, whether to stop). Past ``renew_at`` (half the lease) no
-        more of them is posted: the rest go back, for the flush to take again under a
-        new lease, so that a batch paced slowly into many messages is not still being
-        posted once another relay may take it (only a message in flight can be)."""
+        (``changes.together``); (how many went, whether to stop). Past ``renew_at`` the
+        rest go back, for the flush to take again under a new lease: a batch paced out
+        into many messages is not still posting once another relay may take it."""
         try:
             pending = await self._skip_posted(pending)
         except DeliveryFailed:
@@ -272,13 +274,12 @@ class OutboxRelay:
                 elif kind is Refusal.MESSAGE and len(message) > 1:
                     queue.extendleft([one] for one in reversed(message))  # find which
                 elif kind is Refusal.TRANSIENT:
-                    await self.store.release_notices(
-                        held_back + [notice.id for left in queue for notice, _ in left])
+                    await self.store.release_notices(held_back + _ids(queue))
                     return sent, True
                 elif kind is Refusal.CHANNEL:
                     refusing.add(channel)
                 if queue and self.clock.now() >= renew_at:  # one message went, at least
-                    held_back += [notice.id for left in queue for notice, _ in left]
+                    held_back += _ids(queue)
                     break
         finally:  # also when a post fails unexpectedly: those that went are sent
             await self._mark(went)
