@@ -14,7 +14,8 @@ from storage.rows import event_from
 from storage.writes import utc_text
 from workflows.model import Event
 
-_NOTICES = ("SELECT o.id AS outbox_id, o.channel, o.attempts, o.recheck, o.after_ts, e.*"
+_NOTICES = ("SELECT o.id AS outbox_id, o.channel, o.attempts, o.recheck, o.after_ts,"
+            " o.claim_id, e.*"
             " FROM outbox o JOIN events e"
             " ON e.id = o.event_id WHERE o.sent_at IS NULL AND o.dropped_at IS NULL")
 
@@ -32,6 +33,8 @@ class PendingNotice:
     """Slack's ts of the newest message recorded in its channel when it was first
     claimed: if it was posted, the message is newer than that (None: there was none,
     so nothing bounds where to look)."""
+    claim: str = ""
+    """The claim that holds it (``claim_notices``): only that claim may give it back."""
 
 
 class Notices(StoreBase):
@@ -76,14 +79,16 @@ class Notices(StoreBase):
             rows = await db.fetch(f"{_NOTICES} AND o.claim_id = ? ORDER BY o.id", claim)
         return [_notice(r) for r in rows]
 
-    async def release_notices(self, ids: Sequence[int]) -> None:
-        """Give back claimed notices that were not posted, for the next flush (none:
-        no transaction, which every flush of a relay that posted all it claimed took)."""
+    async def release_notices(self, claim: str, ids: Sequence[int]) -> None:
+        """Give back notices ``claim`` holds and did not post, for the next flush (none:
+        no transaction, which every flush of a relay that posted all it claimed took).
+        A notice another relay took once this claim's lease ran out stays that relay's."""
         if not ids:
             return
         async with self.transaction() as db:
             await db.executemany("UPDATE outbox SET claim_id = NULL, claimed_until = NULL"
-                                 " WHERE id = ? AND sent_at IS NULL", [(i,) for i in ids])
+                                 " WHERE id = ? AND claim_id = ? AND sent_at IS NULL",
+                                 [(i, claim) for i in ids])
 
     async def mark_sent(self, notice_id: int, at: datetime) -> None:
         async with self.transaction() as db:
@@ -102,4 +107,4 @@ class Notices(StoreBase):
 
 def _notice(row: Row) -> PendingNotice:
     return PendingNotice(row["outbox_id"], row["channel"], event_from(row), row["attempts"],
-                         bool(row["recheck"]), row["after_ts"] or None)
+                         bool(row["recheck"]), row["after_ts"] or None, row["claim_id"] or "")

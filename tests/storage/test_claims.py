@@ -72,10 +72,26 @@ async def test_a_claimed_notice_is_not_taken_again_until_its_lease_runs_out(
     assert await store.claim_notices(NOW + LEASE / 2, LEASE, 10) == []
 
     await store.mark_sent(first[0].id, NOW)
-    await store.release_notices([second[0].id])
+    await store.release_notices(second[0].claim, [second[0].id])
     assert [n.channel for n in await store.claim_notices(NOW, LEASE, 10)] == ["#c"]
     later = await store.claim_notices(NOW + LEASE, LEASE, 10)  # the first relay died
     assert [n.channel for n in later] == ["#b", "#c"]
+
+
+async def test_a_relay_whose_lease_ran_out_gives_back_nothing_another_took(
+        store: Store) -> None:
+    """Relay A's lease runs out mid-batch and relay B takes the notices; A, late, gives
+    back what it did not post: they stay B's (A cleared B's claim, and a third relay
+    took them while B was posting them)."""
+    j = jurisdiction("chicago", "Chicago, IL")
+    await add(store, j, channel="#a")
+    [held_by_a] = await store.claim_notices(NOW, LEASE, 10)
+    [held_by_b] = await store.claim_notices(NOW + LEASE, LEASE, 10)
+    assert held_by_b.id == held_by_a.id and held_by_b.claim != held_by_a.claim
+    await store.release_notices(held_by_a.claim, [held_by_a.id])
+    assert await store.claim_notices(NOW + LEASE, LEASE, 10) == []
+    await store.release_notices(held_by_b.claim, [held_by_b.id])
+    assert [n.id for n in await store.claim_notices(NOW + LEASE, LEASE, 10)] == [held_by_b.id]
 
 
 async def test_a_failed_notice_is_given_back_for_the_next_flush(store: Store) -> None:

@@ -34,7 +34,7 @@ async def test_a_refusing_channel_waits_longer_each_time_with_all_its_notices(
     await notices(store, "#gone", "#gone", "#team")
     deliveries = Deliveries(store)
     first, *_ = await store.claim_notices(NOW, LEASE, 10)
-    await store.release_notices([n.id for n in _])
+    await store.release_notices(first.claim, [n.id for n in _])
     until = await deliveries.refused([first.id], "channel_not_found", NOW, doubling, False)
     assert until == NOW + timedelta(minutes=1)
     [team] = await store.claim_notices(NOW, LEASE, 10)
@@ -45,7 +45,7 @@ async def test_a_refusing_channel_waits_longer_each_time_with_all_its_notices(
     assert [n.channel for n in again] == ["#gone", "#gone"]
     later = await deliveries.refused([again[0].id], "channel_not_found", until, doubling, False)
     assert later == until + timedelta(minutes=2)
-    await store.release_notices([again[1].id])
+    await store.release_notices(again[1].claim, [again[1].id])
 
     [back] = await store.claim_notices(later, LEASE, 1)
     await deliveries.posted(back.id, "1700000000.000100", later)
@@ -59,7 +59,7 @@ async def test_a_refused_message_waits_alone(store: Store) -> None:
     deliveries = Deliveries(store)
     first, second = await store.claim_notices(NOW, LEASE, 10)
     until = await deliveries.held(first.id, "invalid_blocks", NOW, doubling)
-    await store.release_notices([second.id])
+    await store.release_notices(second.claim, [second.id])
     assert until == NOW + timedelta(minutes=1)
     assert [n.id for n in await store.claim_notices(NOW, LEASE, 10)] == [second.id]
     assert [n.id for n in await store.claim_notices(until, LEASE, 10)] == [first.id]
@@ -71,12 +71,12 @@ async def test_a_lapsed_claim_comes_back_to_be_looked_for_after_the_last_recorde
     first, second, other = await store.claim_notices(NOW, LEASE, 10)
     assert (first.recheck, first.after_ts) == (False, None)
     await Deliveries(store).posted(first.id, "1700000000.000200", NOW)
-    await store.release_notices([other.id])
+    await store.release_notices(other.claim, [other.id])
     # The relay holding ``second`` dies; later, the channel has a recorded message.
     taken = await store.claim_notices(NOW + LEASE, LEASE, 10)
     assert [(n.id, n.recheck, n.after_ts) for n in taken] == [
         (second.id, True, None), (other.id, False, None)]
-    await store.release_notices([n.id for n in taken])
+    await store.release_notices(taken[0].claim, [n.id for n in taken])
     assert [n.recheck for n in await store.claim_notices(NOW + LEASE, LEASE, 10)] == [
         True, False]  # a look is still owed; given back notices are not "lapsed"
 

@@ -251,15 +251,14 @@ class OutboxRelay:
         (``changes.together``); (how many went, whether to stop). Past ``renew_at`` the
         rest go back, for the flush to take again under a new lease: a batch paced out
         into many messages is not still posting once another relay may take it."""
+        claim = pending[0].claim  # one claim_notices took them all
         try:
             pending = await self._skip_posted(pending)
         except DeliveryFailed:
-            await self.store.release_notices([p.id for p in pending])
+            await self.store.release_notices(claim, [p.id for p in pending])
             return 0, True
         sent, refusing, held_back = 0, set(), []
-        went: list[tuple[int, str, datetime]] = []
-        """Posted, not yet marked sent: marked in one write (``_mark``) before anything
-        else is written (a refusal, a release) and at the end of the batch."""
+        went: list[tuple[int, str, datetime]] = []  # posted, marked sent by ``_mark``
         queue = deque(self._messages(pending))
         try:
             while queue:
@@ -274,7 +273,7 @@ class OutboxRelay:
                 elif kind is Refusal.MESSAGE and len(message) > 1:
                     queue.extendleft([one] for one in reversed(message))  # find which
                 elif kind is Refusal.TRANSIENT:
-                    await self.store.release_notices(held_back + _ids(queue))
+                    await self.store.release_notices(claim, held_back + _ids(queue))
                     return sent, True
                 elif kind is Refusal.CHANNEL:
                     refusing.add(channel)
@@ -283,7 +282,7 @@ class OutboxRelay:
                     break
         finally:  # also when a post fails unexpectedly: those that went are sent
             await self._mark(went)
-        await self.store.release_notices(held_back)
+        await self.store.release_notices(claim, held_back)
         return sent, False
 
     def _messages(self, pending: list[PendingNotice]) -> list[list[tuple[PendingNotice, Reply]]]:
@@ -316,7 +315,8 @@ class OutboxRelay:
         return None
 
     async def _mark(self, went: list[tuple[int, str, datetime]]) -> None:
-        """Mark ``went`` sent, in one write, and empty it."""
+        """Mark ``went`` (posted, not yet marked sent) sent, in one write, and empty it:
+        before anything else is written (a refusal, a release) and at a batch's end."""
         if went:
             await self.deliveries.posted_many(went)
             went.clear()
