@@ -63,17 +63,17 @@ class Deliveries:
 
         await self.store.db.grouped(mark)  # with the steps being written, if any
 
-    async def refused(self, notice_ids: Sequence[int], error: str, now: datetime,
+    async def refused(self, claim: str, notice_ids: Sequence[int], error: str, now: datetime,
                       delay: Delay, recheck: bool) -> datetime:
         """The channel did not take the message of these notices (one channel's, one or
-        several to a message): count the attempt of each, give them back (``recheck``
-        if it may have been posted after all) and make the channel wait, once. Returns
-        until when."""
+        several to a message): count the attempt of each, give back those ``claim``
+        still holds (``recheck`` if it may have been posted after all) and make the
+        channel wait, once. Returns until when."""
         if not notice_ids:
             raise ValueError("refused: no notices")
         async with self.store.transaction() as db:
             for notice_id in notice_ids:
-                channel = await _failed(db, notice_id, error, recheck)
+                channel = await _failed(db, claim, notice_id, error, recheck)
             failures = await db.fetch(
                 "INSERT INTO channel_waits (channel, failures, retry_at, last_error)"
                 " VALUES (?, 1, ?, ?) ON CONFLICT (channel) DO UPDATE SET"
@@ -84,10 +84,11 @@ class Deliveries:
                              utc_text(until), channel)
         return until
 
-    async def held(self, notice_id: int, error: str, now: datetime, delay: Delay) -> datetime:
+    async def held(self, claim: str, notice_id: int, error: str, now: datetime,
+                   delay: Delay) -> datetime:
         """Slack refused this notice itself: it alone waits, longer each time."""
         async with self.store.transaction() as db:
-            await _failed(db, notice_id, error, recheck=False)
+            await _failed(db, claim, notice_id, error, recheck=False)
             rows = await db.fetch("SELECT attempts FROM outbox WHERE id = ?", notice_id)
             until = now + delay(int(rows[0]["attempts"]))
             await db.execute("UPDATE outbox SET retry_at = ? WHERE id = ?", utc_text(until),
@@ -126,10 +127,15 @@ class Deliveries:
                              channel, user)
 
 
-async def _failed(db: Transaction, notice_id: int, error: str, recheck: bool) -> str:
-    """Count a failed attempt and give the notice back; returns its channel."""
+async def _failed(db: Transaction, claim: str, notice_id: int, error: str,
+                  recheck: bool) -> str:
+    """Count a failed attempt and give the notice back if ``claim`` still holds it (as
+    ``release_notices``: one another relay took stays that relay's); returns its
+    channel."""
     rows = await db.fetch(
-        "UPDATE outbox SET attempts = attempts + 1, last_error = ?, claim_id = NULL,"
-        " claimed_until = NULL, recheck = recheck | CAST(? AS INTEGER) WHERE id = ?"
-        " RETURNING channel", error[:500], int(recheck), notice_id)
+        "UPDATE outbox SET attempts = attempts + 1, last_error = ?1,"
+        " claimed_until = CASE WHEN claim_id = ?4 THEN NULL ELSE claimed_until END,"
+        " claim_id = CASE WHEN claim_id = ?4 THEN NULL ELSE claim_id END,"
+        " recheck = recheck | CAST(?2 AS INTEGER) WHERE id = ?3"
+        " RETURNING channel", error[:500], int(recheck), notice_id, claim)
     return str(rows[0]["channel"])

@@ -35,7 +35,8 @@ async def test_a_refusing_channel_waits_longer_each_time_with_all_its_notices(
     deliveries = Deliveries(store)
     first, *_ = await store.claim_notices(NOW, LEASE, 10)
     await store.release_notices(first.claim, [n.id for n in _])
-    until = await deliveries.refused([first.id], "channel_not_found", NOW, doubling, False)
+    until = await deliveries.refused(first.claim, [first.id], "channel_not_found", NOW, doubling,
+                                     False)
     assert until == NOW + timedelta(minutes=1)
     [team] = await store.claim_notices(NOW, LEASE, 10)
     assert team.channel == "#team"  # other channels go on
@@ -43,7 +44,8 @@ async def test_a_refusing_channel_waits_longer_each_time_with_all_its_notices(
     assert await store.claim_notices(until - timedelta(seconds=1), LEASE, 10) == []
     again = await store.claim_notices(until, LEASE, 10)
     assert [n.channel for n in again] == ["#gone", "#gone"]
-    later = await deliveries.refused([again[0].id], "channel_not_found", until, doubling, False)
+    later = await deliveries.refused(again[0].claim, [again[0].id], "channel_not_found", until,
+                                     doubling, False)
     assert later == until + timedelta(minutes=2)
     await store.release_notices(again[1].claim, [again[1].id])
 
@@ -58,7 +60,7 @@ async def test_a_refused_message_waits_alone(store: Store) -> None:
     await notices(store, "#team", "#team")
     deliveries = Deliveries(store)
     first, second = await store.claim_notices(NOW, LEASE, 10)
-    until = await deliveries.held(first.id, "invalid_blocks", NOW, doubling)
+    until = await deliveries.held(first.claim, first.id, "invalid_blocks", NOW, doubling)
     await store.release_notices(second.claim, [second.id])
     assert until == NOW + timedelta(minutes=1)
     assert [n.id for n in await store.claim_notices(NOW, LEASE, 10)] == [second.id]
@@ -100,7 +102,7 @@ async def test_each_person_is_told_once_until_the_channel_takes_a_message(
     deliveries = Deliveries(store)
     assert await deliveries.unwarned() == []  # nothing refused yet
     first, second = await store.claim_notices(NOW, LEASE, 10)
-    await deliveries.refused([first.id], "channel_not_found", NOW, doubling, False)
+    await deliveries.refused(first.claim, [first.id], "channel_not_found", NOW, doubling, False)
     [waiting] = await deliveries.unwarned()
     assert (waiting.channel, waiting.user, waiting.error, waiting.count, waiting.name) == (
         "#gone", "UANA", "channel_not_found", 2, "Chicago, IL")
@@ -111,3 +113,21 @@ async def test_each_person_is_told_once_until_the_channel_takes_a_message(
     assert await deliveries.warn("#gone", "UANA", NOW)
     await deliveries.unwarn("#gone", "UANA")
     assert await deliveries.warn("#gone", "UANA", NOW)
+
+
+async def test_a_refusal_recorded_by_a_relay_whose_lease_ran_out_leaves_the_new_claim(
+        store: Store) -> None:
+    """Relay A's lease runs out while Slack refuses its message; relay B has taken the
+    notice meanwhile. A's refusal is counted, but the notice stays B's (as a release
+    does): the refusal no longer cleared B's claim for a third relay to take."""
+    await notices(store, "#team")
+    deliveries = Deliveries(store)
+    [held_by_a] = await store.claim_notices(NOW, LEASE, 10)
+    [held_by_b] = await store.claim_notices(NOW + LEASE, LEASE, 10)
+    await deliveries.held(held_by_a.claim, held_by_a.id, "invalid_blocks", NOW + LEASE,
+                          doubling)
+    await deliveries.refused(held_by_a.claim, [held_by_a.id], "ratelimited", NOW + LEASE,
+                             doubling, True)
+    [row] = await store.read("SELECT attempts, claim_id FROM outbox")
+    assert (row["attempts"], row["claim_id"]) == (2, held_by_b.claim)
+    assert await store.claim_notices(NOW + LEASE, LEASE, 10) == []

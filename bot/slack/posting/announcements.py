@@ -327,10 +327,11 @@ class OutboxRelay:
         kind, now, channel = refusal(reason), self.clock.now(), notices[0].channel
         ids = [notice.id for notice in notices]
         if kind is Refusal.MESSAGE:
-            until = await self.deliveries.held(ids[0], reason, now, retry_delay)
+            until = await self.deliveries.held(notices[0].claim, ids[0], reason, now,
+                                               retry_delay)
         else:
-            until = await self.deliveries.refused(ids, reason, now, retry_delay,
-                                                  recheck=kind is Refusal.TRANSIENT)
+            until = await self.deliveries.refused(notices[0].claim, ids, reason, now,
+                                                  retry_delay, kind is Refusal.TRANSIENT)
         waits = "it waits" if len(ids) == 1 else "they wait"
         if kind is not Refusal.MESSAGE:
             waits += ", with the channel's others,"
