@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from datetime import UTC, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from bot.console.stand_in.records import Failure, Posted
 from bot.slack.posting.announcements import LEASE, announced_ids
 from bot.ui import changes
 from bot.ui.render import MAX_BLOCKS, Reply, section
+from storage.writes import utc_text
 from tests.bot.conftest import ADMIN, Harness
 
 POST = "chat.postMessage"
@@ -173,6 +174,5 @@ async def test_a_batch_still_posting_at_half_its_lease_is_taken_again_not_left_t
     assert [announced_ids(p.metadata or {}) for p in burst] == [[4], [5], [6]]
     leases = rows(tmp_path, "SELECT claimed_until FROM outbox WHERE id > 3 ORDER BY id")
     first, *renewed = [str(until) for (until,) in leases]
-    assert first.startswith((claimed_at + LEASE).astimezone(UTC).isoformat()[:19]), leases
-    assert all(u.startswith((h.clock.current + LEASE).astimezone(UTC).isoformat()[:19])
-               for u in renewed), leases
+    assert first == utc_text(claimed_at + LEASE), leases
+    assert renewed == [utc_text(h.clock.current + LEASE)] * 2, leases

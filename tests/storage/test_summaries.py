@@ -224,6 +224,12 @@ async def test_range_queries_go_through_an_index(engine: str, store: Store, sql:
     assert not any(step.startswith("SCAN events") for step in plan), plan
 
 
+async def state_counts_plan(store: Store) -> list[str]:
+    """SQLite's plan of the state counts, step by step."""
+    return [row["detail"] for row in await store.read("EXPLAIN QUERY PLAN "
+                                                      + queries.STATE_COUNTS, "2018")]
+
+
 async def test_state_counts_read_no_row_of_events_or_jurisdictions_by_key(
         engine: str, store: Store) -> None:
     """At 1,000,000 events the period's moves are tens of thousands: a lookup into the
@@ -231,8 +237,7 @@ async def test_state_counts_read_no_row_of_events_or_jurisdictions_by_key(
     than all the rest of the summary."""
     if engine != "sqlite":
         pytest.skip("query plans: SQLite's (PostgreSQL plans by table statistics)")
-    plan = [row["detail"] for row in await store.read("EXPLAIN QUERY PLAN "
-                                                      + queries.STATE_COUNTS, "2018")]
+    plan = await state_counts_plan(store)
     lookups = [step for step in plan if step.startswith("SEARCH")
                and "COVERING INDEX" not in step
                and not step.startswith("SEARCH jurisdiction_counts ")]  # a dozen rows
@@ -246,6 +251,5 @@ async def test_state_counts_take_today_from_the_kept_counts(engine: str, store: 
     rows."""
     if engine != "sqlite":
         pytest.skip("query plans: SQLite's (PostgreSQL plans by table statistics)")
-    plan = [row["detail"] for row in await store.read("EXPLAIN QUERY PLAN "
-                                                      + queries.STATE_COUNTS, "2018")]
+    plan = await state_counts_plan(store)
     assert not [step for step in plan if "jurisdictions " in step + " "], plan

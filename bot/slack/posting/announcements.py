@@ -265,7 +265,7 @@ class OutboxRelay:
                 message = queue.popleft()
                 channel = message[0][0].channel
                 if channel in refusing:
-                    held_back += [notice.id for notice, _ in message]
+                    held_back += _ids([message])
                     continue
                 kind = await self._post(message, went)
                 if kind is None:
